@@ -1,0 +1,135 @@
+//! Checks stage: one file per rule under `rules/`, a registry, and the parallel runner.
+//!
+//! A rule's module doc comment is its user documentation: `kroute explain CODE` prints it,
+//! so it says what the rule checks, why it matters, an example and the fix.
+
+mod registry;
+
+macro_rules! rules {
+    ($($module:ident),* $(,)?) => {
+        pub mod rules {
+            $(pub mod $module;)*
+        }
+        pub(crate) static RULES: &[RuleEntry] = &[
+            $(RuleEntry {
+                rule: &rules::$module::RULE,
+                source: include_str!(concat!("rules/", stringify!($module), ".rs")),
+            },)*
+        ];
+    };
+}
+
+// Every rule, ordered by code: adding a rule is one name here plus its file in `rules/`.
+rules!(
+    kr001, kr002, kr003, kr004, kr005, kr006, kr201, kr202, kr203, kr204, kr205, kr206, kr207,
+    kr208, kr210, kr211,
+);
+
+use rayon::prelude::*;
+
+pub use registry::{registry, rule, RuleEntry};
+
+use crate::graph::RoutingGraph;
+use crate::inventory::Inventory;
+use crate::manifest::{LoadIssue, Object};
+use crate::report::{Diagnostic, Severity};
+use crate::yaml::Span;
+
+/// What every rule reads.
+pub struct Context<'a> {
+    pub inv: &'a Inventory,
+    pub graph: &'a RoutingGraph,
+    /// Problems met while loading, for the KR0xx rules.
+    pub issues: &'a [LoadIssue],
+}
+
+/// A rule: a stable code, its default severity, a one-line summary and the check itself.
+pub struct Rule {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub summary: &'static str,
+    pub run: fn(&Context<'_>, &mut Vec<Diagnostic>),
+}
+
+impl Rule {
+    /// A diagnostic of this rule, at its default severity, about `object`.
+    pub fn on(&self, object: &Object, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::on(self.code, self.severity, object, span, message)
+    }
+}
+
+/// Runs every registered rule in parallel. The result's order is the registry's order, then
+/// each rule's own; callers sort for output.
+pub fn run(ctx: &Context<'_>) -> Vec<Diagnostic> {
+    registry()
+        .par_iter()
+        .flat_map_iter(|entry| {
+            let mut out = Vec::new();
+            (entry.rule.run)(ctx, &mut out);
+            out
+        })
+        .collect()
+}
+
+/// Turns the load issues `wanted` selects into diagnostics of `rule`: the KR0xx rules are
+/// found while loading, and only reported here.
+pub fn report_load_issues(
+    ctx: &Context<'_>,
+    rule: &Rule,
+    wanted: impl Fn(&crate::manifest::LoadIssueKind) -> Option<Severity>,
+    help: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    for issue in ctx.issues {
+        let Some(severity) = wanted(&issue.kind) else {
+            continue;
+        };
+        let diagnostic = match &issue.object {
+            Some(object) => Diagnostic::on(rule.code, severity, object, issue.span, &issue.message),
+            None => Diagnostic::new(rule.code, severity, issue.file, issue.span, &issue.message),
+        };
+        let diagnostic = match &issue.kind {
+            crate::manifest::LoadIssueKind::DuplicateObject { first } => {
+                diagnostic.with_related_object(ctx.inv.object(*first), "first defined here")
+            }
+            _ => diagnostic,
+        };
+        out.push(diagnostic.with_help(help));
+    }
+}
+
+/// For a selector that matches nothing: adds the nearest workload of the namespace as a
+/// related location, with the label difference, and returns the diagnostic.
+pub fn with_nearest_workload(
+    ctx: &Context<'_>,
+    namespace: &str,
+    selector: &crate::inventory::Selector,
+    diagnostic: Diagnostic,
+) -> Diagnostic {
+    let Some(nearest) = ctx.inv.nearest_workload(namespace, selector) else {
+        return diagnostic.with_help(format!(
+            "no workload is defined in namespace `{namespace}`; add it, or check the Service against the files that define it"
+        ));
+    };
+    let object = ctx.inv.object(nearest.object);
+    let diff: Vec<String> = selector
+        .label_diff(&nearest.labels)
+        .into_iter()
+        .map(|(k, want, have)| match have {
+            Some(have) => format!("`{k}` is `{have}`, not `{want}`"),
+            None => format!("no `{k}` label (selector wants `{want}`)"),
+        })
+        .collect();
+    let what = if diff.is_empty() {
+        format!(
+            "nearest workload {} has labels {}",
+            object.display(),
+            crate::inventory::describe_labels(&nearest.labels)
+        )
+    } else {
+        format!("nearest workload {}: {}", object.display(), diff.join(", "))
+    };
+    diagnostic
+        .with_related(object.file, nearest.labels_span, what)
+        .with_help("make the selector and the pod template labels agree")
+}

@@ -1,0 +1,72 @@
+//! # KR201: Service selector matches no workload
+//!
+//! ## What it checks
+//! That the `spec.selector` of every Service matches the pod-template labels of at least
+//! one workload (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet,
+//! ReplicationController, Job, CronJob, Argo Rollout, Knative Service/Configuration) in the
+//! Service's namespace. Every selector label must match (`app: web` and `tier: frontend`
+//! both), exactly as Kubernetes does.
+//!
+//! Selectorless Services (no selector, or `selector: {}`) are not checked: their endpoints
+//! come from Endpoints/EndpointSlice objects or an `externalName`.
+//!
+//! ## Why it matters
+//! A Service that selects nothing has no endpoints: every request to it fails
+//! (`503 no healthy upstream` behind Istio, connection refused otherwise), and nothing in
+//! `kubectl apply` says so.
+//!
+//! ## Example
+//! ```yaml
+//! kind: Service
+//! metadata: {name: details}
+//! spec:
+//!   selector: {app: detail}      # KR201: the pods are labelled app: details
+//! ---
+//! kind: Deployment
+//! metadata: {name: details}
+//! spec:
+//!   template:
+//!     metadata:
+//!       labels: {app: details}
+//! ```
+//!
+//! ## How to fix
+//! Make the selector and the pod template labels agree. The diagnostic names the nearest
+//! workload and the labels that differ. Istio users: `istioctl analyze` reports selector
+//! problems as IST0101 only for Istio resources, not for Services.
+
+use crate::checks::{with_nearest_workload, Context, Rule};
+use crate::inventory::ServiceId;
+use crate::report::{Diagnostic, Severity};
+
+pub const RULE: Rule = Rule {
+    code: "KR201",
+    severity: Severity::Error,
+    summary: "Service selector matches no workload in its namespace",
+    run,
+};
+
+fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    for (i, svc) in ctx.inv.services.iter().enumerate() {
+        let Some(selector) = &svc.selector else {
+            continue;
+        };
+        let id = ServiceId(u32::try_from(i).unwrap_or(u32::MAX));
+        if svc.type_ == "ExternalName" || !ctx.graph.service_pods(id).is_empty() {
+            continue;
+        }
+        let object = ctx.inv.object(svc.object);
+        let diagnostic = RULE.on(
+            object,
+            selector.span,
+            format!(
+                "Service {}/{} selects no pods: no workload in namespace `{}` has labels {}",
+                svc.namespace,
+                svc.name,
+                svc.namespace,
+                selector.describe()
+            ),
+        );
+        out.push(with_nearest_workload(ctx, &svc.namespace, selector, diagnostic));
+    }
+}

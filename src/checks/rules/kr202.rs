@@ -1,0 +1,95 @@
+//! # KR202: Service targetPort not exposed by the selected pods
+//!
+//! ## What it checks
+//! For every port of a Service that selects pods, that its `targetPort` (which defaults to
+//! `port`) is exposed by the pods:
+//!
+//! - a **named** `targetPort` must be the `name` of a container port of at least one
+//!   selected workload;
+//! - a **numeric** `targetPort` must be a `containerPort` of at least one selected
+//!   workload, when those workloads declare any ports at all. (Declaring container ports is
+//!   optional in Kubernetes; pods that declare none are given the benefit of the doubt.)
+//!
+//! ## Why it matters
+//! A named target that no container defines gives the Service no endpoints for that port.
+//! A number that matches none of the declared ports is almost always a typo or a port
+//! changed on one side only: traffic is sent to a port nothing listens on.
+//!
+//! ## Example
+//! ```yaml
+//! kind: Service
+//! spec:
+//!   ports:
+//!   - port: 80
+//!     targetPort: http-web     # KR202: the container port is named `http`
+//! ```
+//!
+//! ## How to fix
+//! Use a port name or number the container declares (the diagnostic lists them), or
+//! declare the port on the container.
+
+use crate::checks::{Context, Rule};
+use crate::inventory::{PortRef, ServiceId};
+use crate::report::{Diagnostic, Severity};
+
+pub const RULE: Rule = Rule {
+    code: "KR202",
+    severity: Severity::Error,
+    summary: "Service targetPort (name or number) not exposed by the selected pods",
+    run,
+};
+
+fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    for (i, svc) in ctx.inv.services.iter().enumerate() {
+        let id = ServiceId(u32::try_from(i).unwrap_or(u32::MAX));
+        let pods: Vec<_> = ctx
+            .graph
+            .service_pods(id)
+            .iter()
+            .map(|w| ctx.inv.workload(*w))
+            .collect();
+        let Some(first) = pods.first() else {
+            continue;
+        };
+        let declares_ports = pods.iter().any(|w| w.ports().next().is_some());
+        for port in &svc.ports {
+            if pods.iter().any(|w| w.exposes(&port.target)) {
+                continue;
+            }
+            if matches!(port.target, PortRef::Number(_)) && !declares_ports {
+                continue;
+            }
+            let exposed: Vec<String> = pods
+                .iter()
+                .flat_map(|w| w.ports())
+                .map(|p| match &p.name {
+                    Some(n) => format!("{} ({n})", p.port),
+                    None => p.port.to_string(),
+                })
+                .collect();
+            let exposed = if exposed.is_empty() {
+                "no named ports".to_string()
+            } else {
+                exposed.join(", ")
+            };
+            let object = ctx.inv.object(svc.object);
+            let workload = ctx.inv.object(first.object);
+            out.push(
+                RULE.on(
+                    object,
+                    port.target_span,
+                    format!(
+                        "Service {}/{} port {} targets port {}, which the selected pods do not expose (they expose {exposed})",
+                        svc.namespace, svc.name, port.port, port.target
+                    ),
+                )
+                .with_related(
+                    workload.file,
+                    first.containers.first().map_or(first.labels_span, |c| c.span),
+                    format!("pods of {}", workload.display()),
+                )
+                .with_help("set `targetPort` to a port the container declares, or declare it under the container's `ports`"),
+            );
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! # KR203: Service port name does not follow the mesh naming convention
+//!
+//! ## What it checks
+//! When the input uses Istio (any `*.istio.io` object, a namespace labelled
+//! `istio-injection: enabled` or `istio.io/rev`, or pods with `sidecar.istio.io/*`
+//! labels), that every named Service port without `appProtocol` is called
+//! `<protocol>` or `<protocol>-<suffix>`, with protocol one of `grpc`, `grpc-web`, `http`,
+//! `http2`, `https`, `mongo`, `mysql`, `redis`, `tcp`, `tls`, `udp`. Unnamed ports and
+//! ports with `appProtocol` are not checked. Matches `istioctl analyze` IST0118.
+//!
+//! ## Why it matters
+//! Istio picks the protocol of a port from its name (or `appProtocol`). An unrecognised name
+//! falls back to protocol sniffing or plain TCP, which silently disables HTTP routing rules,
+//! retries and metrics for that port.
+//!
+//! ## Example
+//! ```yaml
+//! ports:
+//! - name: web          # KR203: use `http-web` or set `appProtocol: http`
+//!   port: 80
+//! ```
+//!
+//! ## How to fix
+//! Rename the port to `<protocol>[-suffix]`, or set `appProtocol`.
+
+use crate::checks::{Context, Rule};
+use crate::report::{Diagnostic, Severity};
+
+pub const RULE: Rule = Rule {
+    code: "KR203",
+    severity: Severity::Warning,
+    summary: "Service port name does not follow the `<protocol>[-suffix]` mesh convention (IST0118)",
+    run,
+};
+
+/// Protocols Istio recognises from a port name prefix.
+pub const MESH_PROTOCOLS: &[&str] = &[
+    "grpc-web", "grpc", "http2", "https", "http", "mongo", "mysql", "redis", "tcp", "tls", "udp",
+];
+
+/// The mesh protocol a port name declares, if it follows the convention.
+pub fn protocol_of_name(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    MESH_PROTOCOLS.iter().copied().find(|p| {
+        lower == *p || lower.strip_prefix(p).is_some_and(|rest| rest.starts_with('-'))
+    })
+}
+
+fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    if !ctx.inv.mesh {
+        return;
+    }
+    for svc in &ctx.inv.services {
+        for port in &svc.ports {
+            let (Some(name), Some(span)) = (&port.name, port.name_span) else {
+                continue;
+            };
+            if port.app_protocol.is_some() || protocol_of_name(name).is_some() {
+                continue;
+            }
+            let object = ctx.inv.object(svc.object);
+            out.push(
+                RULE.on(
+                    object,
+                    span,
+                    format!(
+                        "port name `{name}` of Service {}/{} does not say its protocol, so the mesh treats port {} as unknown traffic",
+                        svc.namespace, svc.name, port.port
+                    ),
+                )
+                .with_help(format!(
+                    "rename it `<protocol>[-suffix]` (e.g. `http-{name}`) or set `appProtocol`"
+                )),
+            );
+        }
+    }
+}

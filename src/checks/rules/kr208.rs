@@ -1,0 +1,115 @@
+//! # KR208: Services selecting the same pods with conflicting ports
+//!
+//! ## What it checks
+//! For every workload selected by two or more Services of its namespace:
+//!
+//! - two Services map the same container port (`targetPort`) to **different** Service
+//!   ports (Istio IST0137, DeploymentConflictingPorts);
+//! - two Services use the same TCP port number with names that declare **different**
+//!   mesh protocols (`http-…` vs `tcp-…`; Istio IST0136).
+//!
+//! ## Why it matters
+//! The mesh builds one listener per pod port. When two Services disagree about what that
+//! port is, the sidecar configuration is ambiguous: one Service's traffic is handled with
+//! the other's protocol or port, and routing rules silently stop applying.
+//!
+//! ## Example
+//! ```yaml
+//! kind: Service
+//! metadata: {name: web}
+//! spec:
+//!   selector: {app: web}
+//!   ports: [{name: http, port: 80, targetPort: 8080}]
+//! ---
+//! kind: Service
+//! metadata: {name: web-admin}
+//! spec:
+//!   selector: {app: web}
+//!   ports: [{name: http, port: 9000, targetPort: 8080}]   # KR208
+//! ```
+//!
+//! ## How to fix
+//! Give the Services the same port number for the same container port (and the same
+//! protocol for the same port number), or merge them into one Service.
+
+use std::collections::BTreeSet;
+
+use crate::checks::rules::kr203::protocol_of_name;
+use crate::checks::{Context, Rule};
+use crate::inventory::{PortRef, ServiceId, ServicePort};
+use crate::report::{Diagnostic, Severity};
+
+pub const RULE: Rule = Rule {
+    code: "KR208",
+    severity: Severity::Warning,
+    summary: "two Services select overlapping pods with conflicting ports (IST0137)",
+    run,
+};
+
+fn mesh_protocol(port: &ServicePort) -> Option<String> {
+    port.app_protocol
+        .clone()
+        .or_else(|| port.name.as_deref().and_then(protocol_of_name).map(str::to_string))
+}
+
+fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let mut reported: BTreeSet<(ServiceId, ServiceId, i64)> = BTreeSet::new();
+    for (i, workload) in ctx.inv.workloads.iter().enumerate() {
+        let services = ctx
+            .graph
+            .workload_services(crate::inventory::WorkloadId(u32::try_from(i).unwrap_or(u32::MAX)));
+        for (a_pos, &a) in services.iter().enumerate() {
+            for &b in &services[a_pos + 1..] {
+                let (sa, sb) = (ctx.inv.service(a), ctx.inv.service(b));
+                for pa in &sa.ports {
+                    for pb in &sb.ports {
+                        let conflict = if pa.protocol == pb.protocol
+                            && pa.target == pb.target
+                            && pa.port != pb.port
+                        {
+                            Some(format!(
+                                "both send container port {} of {} {} to different Service ports ({} and {})",
+                                pa.target,
+                                workload.kind,
+                                workload.name,
+                                pa.port,
+                                pb.port
+                            ))
+                        } else if pa.port == pb.port && pa.protocol == pb.protocol {
+                            match (mesh_protocol(pa), mesh_protocol(pb)) {
+                                (Some(x), Some(y)) if !x.eq_ignore_ascii_case(&y) => Some(format!(
+                                    "both use port {} but declare different protocols (`{x}` and `{y}`)",
+                                    pa.port
+                                )),
+                                _ => None,
+                            }
+                        } else {
+                            None
+                        };
+                        let Some(why) = conflict else { continue };
+                        if !reported.insert((a, b, pb.port)) {
+                            continue;
+                        }
+                        let (oa, ob) = (ctx.inv.object(sa.object), ctx.inv.object(sb.object));
+                        let target = match &pb.target {
+                            PortRef::Number(_) => pb.span,
+                            PortRef::Name(_) => pb.target_span,
+                        };
+                        out.push(
+                            RULE.on(
+                                ob,
+                                target,
+                                format!(
+                                    "Services {}/{} and {}/{} select the same pods and conflict: {why}",
+                                    sa.namespace, sa.name, sb.namespace, sb.name
+                                ),
+                            )
+                            .with_related(oa.file, pa.span, format!("port of {}", oa.display()))
+                            .with_help("use the same Service port (and protocol) for the same container port, or merge the Services"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

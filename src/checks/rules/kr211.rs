@@ -1,0 +1,125 @@
+//! # KR211: configuration names an in-cluster host that no Service provides
+//!
+//! ## What it checks
+//! Container `env` values and ConfigMap `data` values are scanned for in-cluster DNS names
+//! written in their qualified forms, `name.ns.svc` and `name.ns.svc.cluster.local`, with an
+//! optional `:port`. Each must name a Service (or Knative Service) of that namespace, and a
+//! port the Service has.
+//!
+//! Only namespaces the input knows about (it has an object in them, or their Namespace) are
+//! checked: a name in a namespace kroute was not shown cannot be judged. Short names
+//! (`redis:6379`) are not checked, since they cannot be told apart from other strings.
+//!
+//! ## Why it matters
+//! Service names in configuration are the part of the discovery chain no schema sees: a
+//! renamed Service or a typo shows up only as DNS errors (`NXDOMAIN`) or connection refused
+//! at run time.
+//!
+//! ## Example
+//! ```yaml
+//! env:
+//! - name: CART_ADDR
+//!   value: cartservice.shop.svc.cluster.local:7071   # KR211: cartservice listens on 7070
+//! ```
+//!
+//! ## How to fix
+//! Use the name and a port of an existing Service, or add the Service.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::checks::{Context, Rule};
+use crate::inventory::did_you_mean;
+use crate::manifest::Object;
+use crate::report::{Diagnostic, Severity};
+use crate::yaml::Span;
+
+pub const RULE: Rule = Rule {
+    code: "KR211",
+    severity: Severity::Warning,
+    summary: "an env or ConfigMap value names an in-cluster host no Service provides, or a port it lacks",
+    run,
+};
+
+static HOST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\.([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\.svc(?:\.cluster\.local)?\b(?::(\d{1,5}))?")
+        .unwrap_or_else(|e| panic!("KR211 host pattern is invalid: {e}"))
+});
+
+fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    for workload in &ctx.inv.workloads {
+        let object = ctx.inv.object(workload.object);
+        for env in workload.containers.iter().flat_map(|c| c.env.iter()) {
+            check_value(ctx, object, &env.value, env.span, &format!("env `{}`", env.name), out);
+        }
+    }
+    for id in &ctx.inv.config_maps {
+        let object = ctx.inv.object(*id);
+        let Some(data) = object.root.get("data").and_then(|d| d.as_map()) else {
+            continue;
+        };
+        for entry in data {
+            if let (Some(key), Some(value)) = (entry.key.as_str(), entry.value.as_str()) {
+                let what = format!("ConfigMap key `{key}`");
+                check_value(ctx, object, value, entry.value.span, &what, out);
+            }
+        }
+    }
+}
+
+fn check_value(
+    ctx: &Context<'_>,
+    object: &Object,
+    value: &str,
+    span: Span,
+    what: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    for caps in HOST.captures_iter(value) {
+        let (Some(all), Some(name), Some(ns)) = (caps.get(0), caps.get(1), caps.get(2)) else {
+            continue;
+        };
+        let (name, ns) = (name.as_str(), ns.as_str());
+        if !ctx.inv.knows_namespace(ns) {
+            continue;
+        }
+        let host = all.as_str();
+        let port = caps.get(3).and_then(|p| p.as_str().parse::<i64>().ok());
+        match ctx.inv.service_named(ns, name) {
+            Some(id) => {
+                let svc = ctx.inv.service(id);
+                let Some(port) = port else { continue };
+                if svc.ports.is_empty() || svc.ports.iter().any(|p| p.port == port) {
+                    continue;
+                }
+                out.push(
+                    RULE.on(
+                        object,
+                        span,
+                        format!(
+                            "{what} of {} connects to `{host}`, but Service {ns}/{name} has no port {port} (it has {})",
+                            object.display(),
+                            svc.describe_ports()
+                        ),
+                    )
+                    .with_related_object(ctx.inv.object(svc.object), "the Service")
+                    .with_help("use one of the Service's ports"),
+                );
+            }
+            None if ctx.inv.find("Service", ns, name).next().is_some() => {}
+            None => out.push(
+                RULE.on(
+                    object,
+                    span,
+                    format!(
+                        "{what} of {} names host `{host}`, but there is no Service `{name}` in namespace `{ns}`{}",
+                        object.display(),
+                        did_you_mean(name, ctx.inv.names("Service", ns))
+                    ),
+                )
+                .with_help("fix the host name or add the Service"),
+            ),
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! Command-line interface: argument parsing and the commands. `main` maps the result to an
+//! exit code.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::checks::{registry, rule};
+use crate::pipeline::{check, CheckOptions};
+use crate::report::{human, json, Severity, Summary};
+use crate::source::collect_inputs;
+use crate::yaml::Limits;
+
+/// Exit codes: nothing at or above `--fail-on`, findings at or above it, usage or I/O error.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "kroute",
+    version,
+    about = "Statically check the routing chain of Kubernetes, Istio and Knative manifests",
+    long_about = "kroute loads Kubernetes manifests, builds the routing graph of gateways, hosts, routes, \
+services and workloads, and reports every broken discovery path with the file, line and column of the node at fault.",
+    after_help = "Examples:\n  kroute check k8s/\n  kroute check --format json deploy/*.yaml\n  helm template my-app ./chart | kroute check -\n  kroute rules\n  kroute explain KR201\n\nExit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage or I/O error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check manifests and report broken discovery paths
+    #[command(
+        after_help = "Examples:\n  kroute check testdata/demo\n  kroute check --format json --fail-on warning k8s/ istio/\n  kubectl kustomize overlays/prod | kroute check -\n  kroute check --default-namespace shop shop/*.yaml"
+    )]
+    Check(CheckArgs),
+    /// List every rule with its code, default severity and summary
+    #[command(after_help = "Examples:\n  kroute rules\n  kroute rules --format json")]
+    Rules(RulesArgs),
+    /// Print the full documentation of a rule
+    #[command(after_help = "Examples:\n  kroute explain KR201\n  kroute explain kr005")]
+    Explain {
+        /// Rule code, e.g. KR201
+        code: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Files, directories (searched recursively for .yaml/.yml/.json, honouring .gitignore) or `-` for stdin
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Lowest severity that makes the exit code 1
+    #[arg(long, value_enum, default_value_t = Severity::Error)]
+    pub fail_on: Severity,
+    /// Namespace of objects that name none
+    #[arg(long, short = 'n', default_value = "default", value_name = "NS")]
+    pub default_namespace: String,
+    /// Only read and parse the inputs (input rules KR0xx); skip the graph and other rules
+    #[arg(long)]
+    pub parse_only: bool,
+    /// Largest file accepted, in bytes
+    #[arg(long, default_value_t = Limits::default().max_file_bytes, value_name = "BYTES")]
+    pub max_file_size: u64,
+    /// Colour the human output
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+    /// Worker threads (default: one per CPU)
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+#[derive(Args, Debug)]
+pub struct RulesArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+/// Runs a parsed command line, writing to `out` and `err`; returns the exit code.
+pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let result = match cli.command {
+        Command::Check(args) => run_check(args, out, err),
+        Command::Rules(args) => run_rules(&args, out),
+        Command::Explain { code } => run_explain(&code, out, err),
+    };
+    result.unwrap_or_else(|e| {
+        let _ = writeln!(err, "kroute: {e}");
+        EXIT_USAGE
+    })
+}
+
+fn run_check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<u8> {
+    if let Some(jobs) = args.jobs {
+        // Only the first call in a process can size the global pool; later calls (tests
+        // running several commands in one process) keep the pool they have.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs.max(1))
+            .build_global();
+    }
+    let inputs = match collect_inputs(&args.paths) {
+        Ok(inputs) => inputs,
+        Err(e) => {
+            writeln!(err, "kroute: {e}")?;
+            return Ok(EXIT_USAGE);
+        }
+    };
+    if inputs
+        .iter()
+        .filter(|i| **i == crate::source::Input::Stdin)
+        .count()
+        > 1
+    {
+        writeln!(err, "kroute: `-` (stdin) can be given only once")?;
+        return Ok(EXIT_USAGE);
+    }
+    let opts = CheckOptions {
+        load: crate::manifest::LoadOptions {
+            default_namespace: args.default_namespace,
+            limits: Limits {
+                max_file_bytes: args.max_file_size,
+                ..Limits::default()
+            },
+        },
+        parse_only: args.parse_only,
+    };
+    let outcome = check(&inputs, &opts);
+    let text = match args.format {
+        Format::Json => json::render(&outcome) + "\n",
+        Format::Human => {
+            let color = match args.color {
+                Color::Always => true,
+                Color::Never => false,
+                Color::Auto => {
+                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                }
+            };
+            human::render(&outcome, human::Style { color })
+        }
+    };
+    out.write_all(text.as_bytes())?;
+    Ok(if Summary::of(&outcome).fails(args.fail_on) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
+}
+
+fn run_rules(args: &RulesArgs, out: &mut dyn Write) -> std::io::Result<u8> {
+    match args.format {
+        Format::Json => {
+            let rules: Vec<_> = registry()
+                .iter()
+                .map(|e| {
+                    serde_json::json!({
+                        "code": e.rule.code,
+                        "severity": e.rule.severity,
+                        "summary": e.rule.summary,
+                    })
+                })
+                .collect();
+            let text = serde_json::to_string_pretty(&rules).unwrap_or_default();
+            writeln!(out, "{text}")?;
+        }
+        Format::Human => {
+            writeln!(out, "{:<7} {:<8} SUMMARY", "CODE", "SEVERITY")?;
+            for e in registry() {
+                writeln!(
+                    out,
+                    "{:<7} {:<8} {}",
+                    e.rule.code,
+                    e.rule.severity.as_str(),
+                    e.rule.summary
+                )?;
+            }
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+fn run_explain(code: &str, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<u8> {
+    match rule(code) {
+        Some(entry) => {
+            writeln!(out, "{}", entry.docs())?;
+            writeln!(
+                out,
+                "\nDefault severity: {}. Suppress for one object with the annotation `kroute.dev/ignore: \"{}\"`.",
+                entry.rule.severity.as_str(),
+                entry.rule.code
+            )?;
+            Ok(EXIT_OK)
+        }
+        None => {
+            let codes: Vec<&str> = registry().iter().map(|e| e.rule.code).collect();
+            writeln!(
+                err,
+                "kroute: no rule `{code}`{}; `kroute rules` lists them all",
+                crate::inventory::did_you_mean(&code.to_ascii_uppercase(), codes)
+            )?;
+            Ok(EXIT_USAGE)
+        }
+    }
+}

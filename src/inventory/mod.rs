@@ -1,0 +1,274 @@
+//! Inventory stage: typed views of the objects and the indexes rules and the graph use.
+//!
+//! Built once per run and read-only afterwards, so it can be shared across threads.
+
+mod ingress;
+mod policy;
+mod selector;
+mod service;
+mod workload;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+pub use ingress::{Ingress, IngressBackend};
+pub use policy::{PodSelector, ScaleTarget};
+pub use selector::{Op, Requirement, Selector};
+pub use service::{PortRef, Service, ServicePort};
+pub use workload::{
+    template_path, Container, ContainerPort, EnvValue, PodRef, RefKind, Workload,
+    POD_TEMPLATE_PATHS,
+};
+
+use crate::manifest::{Object, ObjectId};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ServiceId(pub u32);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct WorkloadId(pub u32);
+
+fn id32(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+/// Everything kroute was given, typed and indexed.
+#[derive(Debug, Default)]
+pub struct Inventory {
+    pub objects: Vec<Object>,
+    pub services: Vec<Service>,
+    pub workloads: Vec<Workload>,
+    pub ingresses: Vec<Ingress>,
+    pub hpas: Vec<ScaleTarget>,
+    pub pdbs: Vec<PodSelector>,
+    pub network_policies: Vec<PodSelector>,
+    /// ConfigMaps (by `(namespace, name)`) with the string values of their `data`.
+    pub config_maps: Vec<ObjectId>,
+    by_name: HashMap<(String, String, String), Vec<ObjectId>>,
+    by_kind_ns: HashMap<(String, String), Vec<ObjectId>>,
+    service_index: HashMap<(String, String), ServiceId>,
+    workloads_by_ns: HashMap<String, Vec<WorkloadId>>,
+    label_index: HashMap<(String, String, String), Vec<WorkloadId>>,
+    endpoints: HashSet<(String, String)>,
+    namespaces: HashSet<String>,
+    /// True when any Istio object or sidecar-injection marker is in the input.
+    pub mesh: bool,
+}
+
+impl Inventory {
+    pub fn build(objects: Vec<Object>) -> Inventory {
+        let mut inv = Inventory::default();
+        for object in &objects {
+            inv.index(object);
+        }
+        inv.objects = objects;
+        inv
+    }
+
+    fn index(&mut self, object: &Object) {
+        let ns = object.namespace.clone();
+        let kind = object.kind.clone();
+        self.by_name
+            .entry((kind.clone(), ns.clone(), object.name.clone()))
+            .or_default()
+            .push(object.id);
+        self.by_kind_ns
+            .entry((kind, ns.clone()))
+            .or_default()
+            .push(object.id);
+        if !ns.is_empty() {
+            self.namespaces.insert(ns.clone());
+        }
+        if object.group.ends_with("istio.io")
+            || object.labels.get("istio-injection").map(String::as_str) == Some("enabled")
+            || object.labels.contains_key("istio.io/rev")
+        {
+            self.mesh = true;
+        }
+        let core = object.group.is_empty();
+        match (object.group.as_str(), object.kind.as_str()) {
+            ("", "Service") => {
+                let id = ServiceId(id32(self.services.len()));
+                self.service_index.insert((ns, object.name.clone()), id);
+                self.services.push(Service::from_object(object));
+            }
+            ("", "Endpoints") => {
+                self.endpoints.insert((ns, object.name.clone()));
+            }
+            ("discovery.k8s.io", "EndpointSlice") => {
+                if let Some(svc) = object.labels.get("kubernetes.io/service-name") {
+                    self.endpoints.insert((ns, svc.clone()));
+                }
+            }
+            ("networking.k8s.io" | "extensions", "Ingress") => {
+                self.ingresses.push(Ingress::from_object(object));
+            }
+            ("autoscaling", "HorizontalPodAutoscaler") => {
+                self.hpas.extend(ScaleTarget::from_hpa(object));
+            }
+            ("policy", "PodDisruptionBudget") => {
+                self.pdbs.push(PodSelector::from_object(object, "selector"));
+            }
+            ("networking.k8s.io", "NetworkPolicy") => {
+                self.network_policies
+                    .push(PodSelector::from_object(object, "podSelector"));
+            }
+            ("", "ConfigMap") => self.config_maps.push(object.id),
+            _ => {}
+        }
+        if core && object.kind == "Namespace" {
+            self.namespaces.insert(object.name.clone());
+        }
+        if let Some(workload) = Workload::from_object(object) {
+            if workload
+                .labels
+                .keys()
+                .any(|k| k.starts_with("sidecar.istio.io"))
+            {
+                self.mesh = true;
+            }
+            let id = WorkloadId(id32(self.workloads.len()));
+            for (k, v) in &workload.labels {
+                self.label_index
+                    .entry((workload.namespace.clone(), k.clone(), v.clone()))
+                    .or_default()
+                    .push(id);
+            }
+            self.workloads_by_ns
+                .entry(workload.namespace.clone())
+                .or_default()
+                .push(id);
+            self.workloads.push(workload);
+        }
+    }
+
+    pub fn object(&self, id: ObjectId) -> &Object {
+        &self.objects[id.0 as usize]
+    }
+
+    pub fn service(&self, id: ServiceId) -> &Service {
+        &self.services[id.0 as usize]
+    }
+
+    pub fn workload(&self, id: WorkloadId) -> &Workload {
+        &self.workloads[id.0 as usize]
+    }
+
+    pub fn service_named(&self, namespace: &str, name: &str) -> Option<ServiceId> {
+        self.service_index
+            .get(&(namespace.to_string(), name.to_string()))
+            .copied()
+    }
+
+    /// Objects of `kind` named `name` in `namespace` (any group).
+    pub fn find(&self, kind: &str, namespace: &str, name: &str) -> impl Iterator<Item = &Object> {
+        self.by_name
+            .get(&(kind.to_string(), namespace.to_string(), name.to_string()))
+            .into_iter()
+            .flatten()
+            .map(|id| self.object(*id))
+    }
+
+    /// Whether an object of `kind` named `name` exists in `namespace`.
+    pub fn defines(&self, kind: &str, namespace: &str, name: &str) -> bool {
+        self.find(kind, namespace, name).next().is_some()
+    }
+
+    /// Names of the objects of `kind` in `namespace`: candidates for "did you mean".
+    pub fn names(&self, kind: &str, namespace: &str) -> impl Iterator<Item = &str> {
+        self.by_kind_ns
+            .get(&(kind.to_string(), namespace.to_string()))
+            .into_iter()
+            .flatten()
+            .map(|id| self.object(*id).name.as_str())
+    }
+
+    /// Whether the input says anything about `namespace` (an object in it, or the Namespace).
+    pub fn knows_namespace(&self, namespace: &str) -> bool {
+        self.namespaces.contains(namespace)
+    }
+
+    pub fn has_endpoints(&self, namespace: &str, service: &str) -> bool {
+        self.endpoints
+            .contains(&(namespace.to_string(), service.to_string()))
+    }
+
+    pub fn workloads_in(&self, namespace: &str) -> &[WorkloadId] {
+        self.workloads_by_ns
+            .get(namespace)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The workloads in `namespace` whose pod template `selector` matches. Uses the label
+    /// index: only workloads carrying the rarest selected label are examined.
+    pub fn select(&self, namespace: &str, selector: &Selector) -> Vec<WorkloadId> {
+        let candidates: &[WorkloadId] = if selector.labels.is_empty() {
+            self.workloads_in(namespace)
+        } else {
+            selector
+                .labels
+                .iter()
+                .map(|(k, v)| {
+                    self.label_index
+                        .get(&(namespace.to_string(), k.clone(), v.clone()))
+                        .map_or(&[][..], Vec::as_slice)
+                })
+                .min_by_key(|ids| ids.len())
+                .unwrap_or(&[])
+        };
+        candidates
+            .iter()
+            .copied()
+            .filter(|id| selector.matches(&self.workload(*id).labels))
+            .collect()
+    }
+
+    /// The workload in `namespace` whose labels come closest to `selector`'s `matchLabels`,
+    /// for "nearest workload" hints.
+    pub fn nearest_workload(&self, namespace: &str, selector: &Selector) -> Option<&Workload> {
+        self.workloads_in(namespace)
+            .iter()
+            .map(|id| self.workload(*id))
+            .max_by_key(|w| {
+                let score: usize = selector
+                    .labels
+                    .iter()
+                    .map(|(k, v)| match w.labels.get(k) {
+                        Some(x) if x == v => 3,
+                        Some(x) if strsim::jaro_winkler(x, v) > 0.8 => 2,
+                        Some(_) => 1,
+                        None => 0,
+                    })
+                    .sum();
+                (score, std::cmp::Reverse(w.labels.len()))
+            })
+    }
+}
+
+/// The candidate closest to `wanted` by edit distance, if it is close enough to be a
+/// plausible typo.
+pub fn nearest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .filter(|c| *c != wanted)
+        .map(|c| (strsim::jaro_winkler(wanted, c), c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+        .map(|(_, c)| c)
+}
+
+/// `; did you mean `x`?` or nothing.
+pub fn did_you_mean<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    nearest(wanted, candidates).map_or_else(String::new, |c| format!("; did you mean `{c}`?"))
+}
+
+/// Labels as `k=v, k2=v2`.
+pub fn describe_labels(labels: &BTreeMap<String, String>) -> String {
+    if labels.is_empty() {
+        return "no labels".to_string();
+    }
+    labels
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

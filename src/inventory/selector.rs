@@ -1,0 +1,164 @@
+//! Label selectors with exactly Kubernetes' semantics.
+
+use std::collections::BTreeMap;
+
+use crate::yaml::{Node, Span};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    In,
+    NotIn,
+    Exists,
+    DoesNotExist,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Requirement {
+    pub key: String,
+    /// `None` for an operator Kubernetes does not know: such a requirement matches nothing.
+    pub op: Option<Op>,
+    pub values: Vec<String>,
+}
+
+/// A selector: `matchLabels` AND `matchExpressions`. An empty selector selects everything;
+/// whether a *missing* selector selects nothing is the caller's business (it keeps `Option`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Selector {
+    pub labels: BTreeMap<String, String>,
+    pub exprs: Vec<Requirement>,
+    pub span: Span,
+}
+
+impl Selector {
+    /// A plain `key: value` map, as in a Service's `spec.selector`.
+    pub fn from_map(node: &Node) -> Selector {
+        Selector {
+            labels: node
+                .string_pairs()
+                .map(|(k, v, _)| (k.to_string(), v.to_string()))
+                .collect(),
+            exprs: Vec::new(),
+            span: node.span,
+        }
+    }
+
+    /// A `LabelSelector` (`matchLabels` / `matchExpressions`).
+    pub fn from_label_selector(node: &Node) -> Selector {
+        let mut selector = node
+            .get("matchLabels")
+            .map(Selector::from_map)
+            .unwrap_or_else(|| Selector {
+                labels: BTreeMap::new(),
+                exprs: Vec::new(),
+                span: node.span,
+            });
+        selector.span = node.span;
+        selector.exprs = node
+            .seq_at("matchExpressions")
+            .iter()
+            .map(|e| Requirement {
+                key: e.str_at("key").unwrap_or_default().to_string(),
+                op: match e.str_at("operator") {
+                    Some("In") => Some(Op::In),
+                    Some("NotIn") => Some(Op::NotIn),
+                    Some("Exists") => Some(Op::Exists),
+                    Some("DoesNotExist") => Some(Op::DoesNotExist),
+                    _ => None,
+                },
+                values: e
+                    .seq_at("values")
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect(),
+            })
+            .collect();
+        selector
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty() && self.exprs.is_empty()
+    }
+
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+        self.labels.iter().all(|(k, v)| labels.get(k) == Some(v))
+            && self.exprs.iter().all(|r| {
+                let value = labels.get(&r.key);
+                match r.op {
+                    Some(Op::In) => value.is_some_and(|v| r.values.contains(v)),
+                    Some(Op::NotIn) => value.is_none_or(|v| !r.values.contains(v)),
+                    Some(Op::Exists) => value.is_some(),
+                    Some(Op::DoesNotExist) => value.is_none(),
+                    None => false,
+                }
+            })
+    }
+
+    /// `k=v, k2=v2, key in (a, b)`, as messages show a selector.
+    pub fn describe(&self) -> String {
+        let mut parts: Vec<String> = self
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        parts.extend(self.exprs.iter().map(|r| match r.op {
+            Some(Op::In) => format!("{} in ({})", r.key, r.values.join(", ")),
+            Some(Op::NotIn) => format!("{} notin ({})", r.key, r.values.join(", ")),
+            Some(Op::Exists) => r.key.clone(),
+            Some(Op::DoesNotExist) => format!("!{}", r.key),
+            None => format!("{} <invalid operator>", r.key),
+        }));
+        parts.join(", ")
+    }
+
+    /// How `labels` falls short of this selector's `matchLabels`: `(key, wanted, actual)`
+    /// for each pair that differs.
+    pub fn label_diff<'a>(
+        &'a self,
+        labels: &'a BTreeMap<String, String>,
+    ) -> Vec<(&'a str, &'a str, Option<&'a str>)> {
+        self.labels
+            .iter()
+            .filter(|(k, v)| labels.get(*k) != Some(*v))
+            .map(|(k, v)| (k.as_str(), v.as_str(), labels.get(k).map(String::as_str)))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{parse_stream, Limits};
+
+    fn selector(yaml: &str) -> Selector {
+        let parsed = parse_stream(yaml, &Limits::default());
+        Selector::from_label_selector(&parsed.documents[0].root)
+    }
+
+    fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn match_labels_and_expressions_are_anded() {
+        let s = selector(
+            "matchLabels: {app: web}\nmatchExpressions:\n- {key: tier, operator: In, values: [a, b]}\n- {key: canary, operator: DoesNotExist}\n",
+        );
+        assert!(s.matches(&labels(&[("app", "web"), ("tier", "a")])));
+        assert!(!s.matches(&labels(&[("app", "web"), ("tier", "c")])));
+        assert!(!s.matches(&labels(&[("app", "web"), ("tier", "a"), ("canary", "1")])));
+        assert!(!s.matches(&labels(&[("tier", "a")])));
+    }
+
+    #[test]
+    fn empty_selects_all_and_notin_matches_missing_keys() {
+        assert!(selector("{}").matches(&labels(&[])));
+        let s = selector("matchExpressions: [{key: env, operator: NotIn, values: [prod]}]");
+        assert!(s.matches(&labels(&[])));
+        assert!(!s.matches(&labels(&[("env", "prod")])));
+        let bad = selector("matchExpressions: [{key: env, operator: Equals, values: [x]}]");
+        assert!(!bad.matches(&labels(&[("env", "x")])));
+    }
+}

@@ -1,0 +1,290 @@
+//! Pod-template owners and what their pods expose and need.
+
+use std::collections::BTreeMap;
+
+use super::selector::Selector;
+use crate::manifest::{Object, ObjectId};
+use crate::yaml::{Node, Span};
+
+/// Where each pod-template owner keeps its template: `(group, kind, path)`; an empty path
+/// means the object itself is the pod. Later issues and `.kroute.yaml` extend this table.
+pub const POD_TEMPLATE_PATHS: &[(&str, &str, &[&str])] = &[
+    ("", "Pod", &[]),
+    ("", "ReplicationController", &["spec", "template"]),
+    ("apps", "Deployment", &["spec", "template"]),
+    ("apps", "StatefulSet", &["spec", "template"]),
+    ("apps", "DaemonSet", &["spec", "template"]),
+    ("apps", "ReplicaSet", &["spec", "template"]),
+    ("batch", "Job", &["spec", "template"]),
+    (
+        "batch",
+        "CronJob",
+        &["spec", "jobTemplate", "spec", "template"],
+    ),
+    ("argoproj.io", "Rollout", &["spec", "template"]),
+    ("serving.knative.dev", "Service", &["spec", "template"]),
+    (
+        "serving.knative.dev",
+        "Configuration",
+        &["spec", "template"],
+    ),
+    ("serving.knative.dev", "Revision", &[]),
+];
+
+pub fn template_path(group: &str, kind: &str) -> Option<&'static [&'static str]> {
+    POD_TEMPLATE_PATHS
+        .iter()
+        .find(|(g, k, _)| *g == group && *k == kind)
+        .map(|(_, _, p)| *p)
+}
+
+#[derive(Clone, Debug)]
+pub struct ContainerPort {
+    pub name: Option<String>,
+    pub port: i64,
+    pub protocol: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct EnvValue {
+    pub name: String,
+    pub value: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Container {
+    pub name: String,
+    pub span: Span,
+    pub ports: Vec<ContainerPort>,
+    pub env: Vec<EnvValue>,
+}
+
+/// Kinds of object a pod can depend on by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RefKind {
+    ConfigMap,
+    Secret,
+    ServiceAccount,
+    PersistentVolumeClaim,
+}
+
+impl RefKind {
+    pub fn kind(self) -> &'static str {
+        match self {
+            RefKind::ConfigMap => "ConfigMap",
+            RefKind::Secret => "Secret",
+            RefKind::ServiceAccount => "ServiceAccount",
+            RefKind::PersistentVolumeClaim => "PersistentVolumeClaim",
+        }
+    }
+}
+
+/// A by-name dependency of a pod.
+#[derive(Clone, Debug)]
+pub struct PodRef {
+    pub kind: RefKind,
+    pub name: String,
+    pub span: Span,
+    pub optional: bool,
+    /// Where the reference sits, for messages (`volume config`, `envFrom`).
+    pub via: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Workload {
+    pub object: ObjectId,
+    pub namespace: String,
+    pub name: String,
+    pub kind: String,
+    /// The pod template's labels: what Services, PDBs and policies select.
+    pub labels: BTreeMap<String, String>,
+    /// Span of the template's `metadata.labels` (or of the template when there are none).
+    pub labels_span: Span,
+    /// The owner's own `spec.selector`, for controllers that have one.
+    pub selector: Option<Selector>,
+    pub containers: Vec<Container>,
+    pub refs: Vec<PodRef>,
+    /// StatefulSet `spec.serviceName`.
+    pub service_name: Option<(String, Span)>,
+    /// StatefulSet `volumeClaimTemplates` names: claims the controller creates itself.
+    pub claim_templates: Vec<String>,
+}
+
+impl Workload {
+    /// The workload view of `object`, when its kind owns a pod template.
+    pub fn from_object(object: &Object) -> Option<Workload> {
+        let path = template_path(&object.group, &object.kind)?;
+        let template = object.root.at(path)?;
+        let labels_node = template.at(&["metadata", "labels"]);
+        let labels = labels_node
+            .map(|n| {
+                n.string_pairs()
+                    .map(|(k, v, _)| (k.to_string(), v.to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let pod_spec = template.get("spec");
+        let spec = object.spec();
+        let mut workload = Workload {
+            object: object.id,
+            namespace: object.namespace.clone(),
+            name: object.name.clone(),
+            kind: object.kind.clone(),
+            labels,
+            labels_span: labels_node.map_or(template.span, |n| n.span),
+            selector: spec
+                .and_then(|s| s.get("selector"))
+                .filter(|_| !path.is_empty())
+                .map(Selector::from_label_selector),
+            containers: Vec::new(),
+            refs: Vec::new(),
+            service_name: spec
+                .and_then(|s| s.get("serviceName"))
+                .filter(|_| object.kind == "StatefulSet")
+                .and_then(|n| Some((n.as_str()?.to_string(), n.span))),
+            claim_templates: spec
+                .map(|s| s.seq_at("volumeClaimTemplates"))
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|t| t.at(&["metadata", "name"])?.as_str().map(str::to_string))
+                .collect(),
+        };
+        if let Some(pod_spec) = pod_spec {
+            workload.read_pod_spec(pod_spec);
+        }
+        Some(workload)
+    }
+
+    fn read_pod_spec(&mut self, pod: &Node) {
+        let all_containers = ["initContainers", "containers", "ephemeralContainers"]
+            .iter()
+            .flat_map(|k| pod.seq_at(k).iter().map(move |c| (*k, c)));
+        for (section, c) in all_containers {
+            let name = c.str_at("name").unwrap_or_default().to_string();
+            let ports = c
+                .seq_at("ports")
+                .iter()
+                .filter_map(|p| {
+                    Some(ContainerPort {
+                        name: p.str_at("name").map(str::to_string),
+                        port: p.get("containerPort")?.as_i64()?,
+                        protocol: p.str_at("protocol").unwrap_or("TCP").to_string(),
+                        span: p.span,
+                    })
+                })
+                .collect();
+            let mut env = Vec::new();
+            for e in c.seq_at("env") {
+                let var = e.str_at("name").unwrap_or_default();
+                if let Some(value) = e.get("value").filter(|v| v.as_str().is_some()) {
+                    env.push(EnvValue {
+                        name: var.to_string(),
+                        value: value.as_str().unwrap_or_default().to_string(),
+                        span: value.span,
+                    });
+                }
+                let from = e.get("valueFrom");
+                for (key, kind) in [
+                    ("configMapKeyRef", RefKind::ConfigMap),
+                    ("secretKeyRef", RefKind::Secret),
+                ] {
+                    if let Some(r) = from.and_then(|f| f.get(key)) {
+                        self.add_ref(
+                            kind,
+                            r,
+                            "name",
+                            format!("env `{var}` of container `{name}`"),
+                        );
+                    }
+                }
+            }
+            for e in c.seq_at("envFrom") {
+                for (key, kind) in [
+                    ("configMapRef", RefKind::ConfigMap),
+                    ("secretRef", RefKind::Secret),
+                ] {
+                    if let Some(r) = e.get(key) {
+                        self.add_ref(kind, r, "name", format!("envFrom of container `{name}`"));
+                    }
+                }
+            }
+            if section != "ephemeralContainers" {
+                self.containers.push(Container {
+                    name,
+                    span: c.span,
+                    ports,
+                    env,
+                });
+            }
+        }
+        for v in pod.seq_at("volumes") {
+            let vol = v.str_at("name").unwrap_or_default();
+            let via = || format!("volume `{vol}`");
+            if let Some(r) = v.get("configMap") {
+                self.add_ref(RefKind::ConfigMap, r, "name", via());
+            }
+            if let Some(r) = v.get("secret") {
+                self.add_ref(RefKind::Secret, r, "secretName", via());
+            }
+            if let Some(r) = v.get("persistentVolumeClaim") {
+                self.add_ref(RefKind::PersistentVolumeClaim, r, "claimName", via());
+            }
+            for source in v
+                .at(&["projected", "sources"])
+                .and_then(Node::as_seq)
+                .unwrap_or(&[])
+            {
+                if let Some(r) = source.get("configMap") {
+                    self.add_ref(RefKind::ConfigMap, r, "name", via());
+                }
+                if let Some(r) = source.get("secret") {
+                    self.add_ref(RefKind::Secret, r, "name", via());
+                }
+            }
+        }
+        let sa = pod
+            .get("serviceAccountName")
+            .or_else(|| pod.get("serviceAccount"));
+        if let Some(sa) = sa {
+            if let Some(name) = sa.as_str() {
+                self.refs.push(PodRef {
+                    kind: RefKind::ServiceAccount,
+                    name: name.to_string(),
+                    span: sa.span,
+                    optional: false,
+                    via: "serviceAccountName".to_string(),
+                });
+            }
+        }
+    }
+
+    fn add_ref(&mut self, kind: RefKind, node: &Node, key: &str, via: String) {
+        let Some(name_node) = node.get(key) else {
+            return;
+        };
+        let Some(name) = name_node.as_str() else {
+            return;
+        };
+        self.refs.push(PodRef {
+            kind,
+            name: name.to_string(),
+            span: name_node.span,
+            optional: node.get("optional").and_then(Node::as_bool) == Some(true),
+            via,
+        });
+    }
+
+    /// The container port a Service `targetPort` names, if any container exposes it.
+    pub fn exposes(&self, target: &super::PortRef) -> bool {
+        self.ports().any(|p| match target {
+            super::PortRef::Number(n) => p.port == *n,
+            super::PortRef::Name(name) => p.name.as_deref() == Some(name.as_str()),
+        })
+    }
+
+    pub fn ports(&self) -> impl Iterator<Item = &ContainerPort> {
+        self.containers.iter().flat_map(|c| c.ports.iter())
+    }
+}

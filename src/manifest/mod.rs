@@ -1,0 +1,11 @@
+//! Manifest stage: YAML documents become Kubernetes [`Object`]s with an identity.
+
+mod load;
+mod object;
+mod scope;
+mod template;
+
+pub use load::{load, LoadIssue, LoadIssueKind, LoadOptions, Loaded};
+pub use object::{group_of, Object, ObjectId, ObjectKey};
+pub use scope::is_cluster_scoped;
+pub use template::find_template_marker;

@@ -1,0 +1,82 @@
+use std::collections::BTreeMap;
+
+use crate::source::FileId;
+use crate::yaml::{Node, Span};
+
+/// Index of an object in the inventory's object list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectId(pub u32);
+
+/// A Kubernetes object read from a manifest.
+#[derive(Debug, Clone)]
+pub struct Object {
+    pub id: ObjectId,
+    pub file: FileId,
+    /// 0-based index of the YAML document in its file.
+    pub doc: u32,
+    pub api_version: String,
+    /// API group (`""` for the core group), from `api_version`.
+    pub group: String,
+    pub kind: String,
+    /// `metadata.name`, or `metadata.generateName` when only that is set.
+    pub name: String,
+    pub generated_name: bool,
+    /// The effective namespace: `metadata.namespace`, else the default namespace; empty for
+    /// cluster-scoped kinds.
+    pub namespace: String,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    /// The object itself (for a `List` item, the item).
+    pub root: Node,
+}
+
+/// What makes two objects the same object for Kubernetes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectKey {
+    pub group: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+/// The API group of an `apiVersion` (`apps/v1` → `apps`, `v1` → ``).
+pub fn group_of(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map_or("", |(g, _)| g)
+}
+
+impl Object {
+    pub fn key(&self) -> ObjectKey {
+        ObjectKey {
+            group: self.group.clone(),
+            kind: self.kind.clone(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+        }
+    }
+
+    pub fn span(&self) -> Span {
+        self.root.span
+    }
+
+    /// The span of `metadata.name` (or the object when absent): where identity problems point.
+    pub fn name_span(&self) -> Span {
+        self.root
+            .at(&["metadata", "name"])
+            .or_else(|| self.root.at(&["metadata", "generateName"]))
+            .map_or(self.root.span, |n| n.span)
+    }
+
+    /// `spec.<path>`, the common case for rules.
+    pub fn spec(&self) -> Option<&Node> {
+        self.root.get("spec")
+    }
+
+    /// `kind namespace/name` (or `kind name` when cluster-scoped), as messages name objects.
+    pub fn display(&self) -> String {
+        if self.namespace.is_empty() {
+            format!("{} {}", self.kind, self.name)
+        } else {
+            format!("{} {}/{}", self.kind, self.namespace, self.name)
+        }
+    }
+}

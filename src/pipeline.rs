@@ -1,0 +1,87 @@
+//! Drives the stages in order; the binary and the tests enter here.
+
+use std::time::{Duration, Instant};
+
+use crate::checks::{self, Context};
+use crate::graph::RoutingGraph;
+use crate::inventory::Inventory;
+use crate::manifest::{self, LoadOptions};
+use crate::report::Diagnostic;
+use crate::source::{Input, SourceMap};
+
+#[derive(Clone, Debug, Default)]
+pub struct CheckOptions {
+    pub load: LoadOptions,
+    /// Stop after loading: report only the KR0xx input rules.
+    pub parse_only: bool,
+}
+
+/// The result of one `check` run.
+#[derive(Debug)]
+pub struct Outcome {
+    pub sources: SourceMap,
+    /// Sorted by file, position and code; suppressed ones included (see `suppressed`).
+    pub diagnostics: Vec<Diagnostic>,
+    pub documents: usize,
+    pub elapsed: Duration,
+    pub inventory: Inventory,
+    pub graph: RoutingGraph,
+}
+
+impl Outcome {
+    /// Diagnostics that were not suppressed by `kroute.dev/ignore`.
+    pub fn reported(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| !d.suppressed)
+    }
+
+    pub fn suppressed(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.suppressed).count()
+    }
+}
+
+/// Loads `inputs`, builds the inventory and the routing graph, and runs every rule.
+pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
+    let start = Instant::now();
+    let loaded = manifest::load(inputs, &opts.load);
+    let inventory = Inventory::build(loaded.objects);
+    let graph = if opts.parse_only {
+        RoutingGraph::default()
+    } else {
+        RoutingGraph::build(&inventory)
+    };
+    let ctx = Context {
+        inv: &inventory,
+        graph: &graph,
+        issues: &loaded.issues,
+    };
+    let mut diagnostics = if opts.parse_only {
+        checks::registry()
+            .iter()
+            .filter(|e| e.rule.code.starts_with("KR0"))
+            .flat_map(|e| {
+                let mut out = Vec::new();
+                (e.rule.run)(&ctx, &mut out);
+                out
+            })
+            .collect()
+    } else {
+        checks::run(&ctx)
+    };
+    let sources = loaded.sources;
+    diagnostics.sort_by(|a, b| {
+        (sources.path(a.file), a.span, a.code, &a.message).cmp(&(
+            sources.path(b.file),
+            b.span,
+            b.code,
+            &b.message,
+        ))
+    });
+    Outcome {
+        sources,
+        diagnostics,
+        documents: loaded.documents,
+        elapsed: start.elapsed(),
+        inventory,
+        graph,
+    }
+}

@@ -1,0 +1,138 @@
+//! The diagnostic every stage after loading produces, and renderers read.
+
+use serde::Serialize;
+
+use crate::manifest::Object;
+use crate::source::FileId;
+use crate::yaml::Span;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// The object a diagnostic concerns, by identity.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ResourceRef {
+    #[serde(rename = "apiVersion")]
+    pub api_version: String,
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl ResourceRef {
+    pub fn of(object: &Object) -> Self {
+        ResourceRef {
+            api_version: object.api_version.clone(),
+            kind: object.kind.clone(),
+            namespace: (!object.namespace.is_empty()).then(|| object.namespace.clone()),
+            name: object.name.clone(),
+        }
+    }
+}
+
+/// Another place that explains a diagnostic (the object it refers to, the first definition).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Related {
+    pub file: FileId,
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub file: FileId,
+    pub span: Span,
+    pub resource: Option<ResourceRef>,
+    pub related: Vec<Related>,
+    pub help: Option<String>,
+    /// Set when the object opted out of this code with `kroute.dev/ignore`.
+    pub suppressed: bool,
+}
+
+/// Annotation listing the codes an object opts out of.
+pub const IGNORE_ANNOTATION: &str = "kroute.dev/ignore";
+
+impl Diagnostic {
+    pub fn new(
+        code: &'static str,
+        severity: Severity,
+        file: FileId,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            code,
+            severity,
+            message: message.into(),
+            file,
+            span,
+            resource: None,
+            related: Vec::new(),
+            help: None,
+            suppressed: false,
+        }
+    }
+
+    /// A diagnostic about `object`, pointing at `span` inside it.
+    pub fn on(
+        code: &'static str,
+        severity: Severity,
+        object: &Object,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
+        let suppressed = object.annotations.get(IGNORE_ANNOTATION).is_some_and(|v| {
+            v.split(',')
+                .any(|c| c.trim().eq_ignore_ascii_case(code) || c.trim() == "*")
+        });
+        Diagnostic {
+            resource: Some(ResourceRef::of(object)),
+            suppressed,
+            ..Diagnostic::new(code, severity, object.file, span, message)
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_related(mut self, file: FileId, span: Span, message: impl Into<String>) -> Self {
+        self.related.push(Related {
+            file,
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    /// Adds the object `object` as a related location (at its `metadata.name`).
+    pub fn with_related_object(self, object: &Object, message: impl Into<String>) -> Self {
+        let span = object.name_span();
+        self.with_related(object.file, span, message)
+    }
+
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+}

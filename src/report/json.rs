@@ -1,0 +1,78 @@
+//! `--format json`: the contract of ARCHITECTURE.md §2. Other tools rely on it; keep it
+//! stable (add fields, never rename or remove them).
+
+use serde::Serialize;
+
+use super::{Diagnostic, ResourceRef, Summary};
+use crate::pipeline::Outcome;
+use crate::source::SourceMap;
+
+#[derive(Serialize)]
+struct Location<'a> {
+    file: &'a str,
+    line: u32,
+    column: u32,
+}
+
+#[derive(Serialize)]
+struct RelatedOut<'a> {
+    file: &'a str,
+    line: u32,
+    column: u32,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct DiagnosticOut<'a> {
+    code: &'a str,
+    severity: super::Severity,
+    message: &'a str,
+    location: Location<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource: Option<&'a ResourceRef>,
+    related: Vec<RelatedOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    diagnostics: Vec<DiagnosticOut<'a>>,
+    summary: Summary,
+}
+
+fn diagnostic<'a>(d: &'a Diagnostic, sources: &'a SourceMap) -> DiagnosticOut<'a> {
+    DiagnosticOut {
+        code: d.code,
+        severity: d.severity,
+        message: &d.message,
+        location: Location {
+            file: sources.path(d.file),
+            line: d.span.start.line,
+            column: d.span.start.col,
+        },
+        resource: d.resource.as_ref(),
+        related: d
+            .related
+            .iter()
+            .map(|r| RelatedOut {
+                file: sources.path(r.file),
+                line: r.span.start.line,
+                column: r.span.start.col,
+                message: &r.message,
+            })
+            .collect(),
+        help: d.help.as_deref(),
+    }
+}
+
+pub fn render(outcome: &Outcome) -> String {
+    let report = Report {
+        diagnostics: outcome
+            .reported()
+            .map(|d| diagnostic(d, &outcome.sources))
+            .collect(),
+        summary: Summary::of(outcome),
+    };
+    serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}

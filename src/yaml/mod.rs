@@ -1,0 +1,10 @@
+//! YAML layer: multi-document streams (and JSON) into span-carrying node trees.
+
+mod node;
+mod parse;
+
+pub use node::{Entry, Node, Pos, Span, Style, Value};
+pub use parse::{parse_stream, Document, Limits, Parsed, YamlIssue, YamlIssueKind};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,188 @@
+//! The YAML node tree: every node keeps the span of the source text it came from.
+
+/// A position in a file: 1-based line and 1-based column counted in characters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pos {
+    pub line: u32,
+    pub col: u32,
+}
+
+/// The source range of a node, start inclusive, end exclusive.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub start: Pos,
+    pub end: Pos,
+}
+
+impl Span {
+    pub fn point(line: u32, col: u32) -> Span {
+        let p = Pos { line, col };
+        Span { start: p, end: p }
+    }
+}
+
+/// How a scalar was written. Only plain scalars are subject to YAML's implicit typing
+/// (`null`, `true`, `42`); a quoted `"42"` stays a string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    Quoted,
+    Block,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Scalar { text: String, style: Style },
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub key: Node,
+    pub value: Node,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub span: Span,
+    pub value: Value,
+}
+
+impl Node {
+    /// True for an absent value: plain `null`, `~` or nothing at all.
+    pub fn is_null(&self) -> bool {
+        matches!(&self.value, Value::Scalar { text, style: Style::Plain }
+            if text.is_empty() || text == "~" || text == "null" || text == "Null" || text == "NULL")
+    }
+
+    /// The scalar's text, unless the node is null or a collection.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar { text, .. } if !self.is_null() => Some(text),
+            _ => None,
+        }
+    }
+
+    /// An integer written as such (plain); quoted numbers are strings, as in Kubernetes.
+    pub fn as_i64(&self) -> Option<i64> {
+        match &self.value {
+            Value::Scalar {
+                text,
+                style: Style::Plain,
+            } => text.parse().ok(),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match &self.value {
+            Value::Scalar {
+                text,
+                style: Style::Plain,
+            } => match text.as_str() {
+                "true" | "True" | "TRUE" => Some(true),
+                "false" | "False" | "FALSE" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&[Entry]> {
+        match &self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    /// The entry for `key` in a mapping.
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        self.as_map()?.iter().find(|e| e.key.as_str() == Some(key))
+    }
+
+    /// The value for `key` in a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|e| &e.value)
+    }
+
+    /// Follows a path of mapping keys.
+    pub fn at(&self, path: &[&str]) -> Option<&Node> {
+        path.iter().try_fold(self, |node, key| node.get(key))
+    }
+
+    /// `get(key)` then `as_str()`.
+    pub fn str_at(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(Node::as_str)
+    }
+
+    /// The items of the sequence at `key`, or nothing.
+    pub fn seq_at(&self, key: &str) -> &[Node] {
+        self.get(key).and_then(Node::as_seq).unwrap_or(&[])
+    }
+
+    /// The string-valued pairs of a mapping (labels, annotations, selectors), keeping
+    /// each pair's key span.
+    pub fn string_pairs(&self) -> impl Iterator<Item = (&str, &str, Span)> {
+        self.as_map()
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|e| Some((e.key.as_str()?, e.value.as_str().unwrap_or(""), e.key.span)))
+    }
+
+    /// Number of nodes in this subtree, this one included.
+    pub fn size(&self) -> usize {
+        1 + match &self.value {
+            Value::Scalar { .. } => 0,
+            Value::Seq(items) => items.iter().map(Node::size).sum(),
+            Value::Map(entries) => entries.iter().map(|e| e.key.size() + e.value.size()).sum(),
+        }
+    }
+
+    /// Converts to JSON, the way Kubernetes reads YAML (plain scalars are typed).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.value {
+            Value::Scalar { text, style } => {
+                if *style != Style::Plain {
+                    return J::String(text.clone());
+                }
+                if self.is_null() {
+                    return J::Null;
+                }
+                if let Some(b) = self.as_bool() {
+                    return J::Bool(b);
+                }
+                if let Ok(i) = text.parse::<i64>() {
+                    return J::from(i);
+                }
+                match text.parse::<f64>() {
+                    Ok(f) if f.is_finite() && text.chars().any(|c| c.is_ascii_digit()) => {
+                        J::from(f)
+                    }
+                    _ => J::String(text.clone()),
+                }
+            }
+            Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => J::Object(
+                entries
+                    .iter()
+                    .map(|e| {
+                        let key = e
+                            .key
+                            .as_str()
+                            .map_or_else(|| e.key.to_json().to_string(), str::to_string);
+                        (key, e.value.to_json())
+                    })
+                    .collect(),
+            ),
+        }
+    }
+}

@@ -1,0 +1,413 @@
+//! Builds [`Node`] trees from saphyr-parser's event stream.
+//!
+//! saphyr-parser was chosen because it is maintained, pure Rust, and reports a span for
+//! every event; building our own tree from events (rather than using a loader) is what lets
+//! us refuse alias bombs before expanding them, bound nesting depth, report duplicate keys
+//! with both locations, and resume after a syntax error at the next `---`.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as SaphyrSpan};
+
+use super::node::{Entry, Node, Pos, Span, Style, Value};
+
+/// Bounds that keep hostile input cheap to refuse.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Largest file accepted, in bytes.
+    pub max_file_bytes: u64,
+    /// Deepest nesting of collections accepted.
+    pub max_depth: usize,
+    /// Most nodes that aliases may add to one document when expanded.
+    pub max_alias_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_bytes: 16 * 1024 * 1024,
+            max_depth: 128,
+            max_alias_nodes: 100_000,
+        }
+    }
+}
+
+/// One YAML document of a stream.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// 0-based position of the document in its file, counting broken ones.
+    pub index: u32,
+    pub root: Node,
+}
+
+/// What went wrong while reading YAML.
+#[derive(Debug, Clone, PartialEq)]
+pub enum YamlIssueKind {
+    Syntax,
+    /// A key seen twice in one mapping; carries the first occurrence.
+    DuplicateKey {
+        key: String,
+        first: Span,
+    },
+    /// A limit of [`Limits`] was exceeded; the document was dropped.
+    Limit,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct YamlIssue {
+    pub kind: YamlIssueKind,
+    pub span: Span,
+    pub message: String,
+}
+
+/// Documents parsed from one text, and the problems met on the way.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub documents: Vec<Document>,
+    pub issues: Vec<YamlIssue>,
+    /// Documents seen, including empty and broken ones.
+    pub seen: u32,
+}
+
+/// Parses a multi-document YAML (or JSON) text. Never panics; a syntax error loses only the
+/// document it is in, parsing resumes at the next `---` line.
+pub fn parse_stream(text: &str, limits: &Limits) -> Parsed {
+    let mut out = Parsed::default();
+    let mut offset = 0usize;
+    let mut line_offset = 0u32;
+    loop {
+        let rest = &text[offset..];
+        let Err(err) = Builder::new(limits, line_offset, &mut out).run(rest) else {
+            return out;
+        };
+        let err_line = u32::try_from(err.marker().line()).unwrap_or(u32::MAX);
+        let err_line = err_line.saturating_add(line_offset);
+        let kind = if err.info().contains("recursion limit") {
+            YamlIssueKind::Limit
+        } else {
+            YamlIssueKind::Syntax
+        };
+        out.issues.push(YamlIssue {
+            kind,
+            span: Span::point(err_line, col(err.marker().col())),
+            message: describe(&err),
+        });
+        out.seen += 1;
+        match next_document_marker(text, offset, line_offset, err_line) {
+            Some((next_offset, next_line)) => {
+                offset = next_offset;
+                line_offset = next_line;
+            }
+            None => return out,
+        }
+    }
+}
+
+fn describe(err: &ScanError) -> String {
+    let info = err.info();
+    if info.contains("tab") {
+        format!("{info} (YAML indentation must use spaces)")
+    } else {
+        info.to_string()
+    }
+}
+
+fn col(c: usize) -> u32 {
+    u32::try_from(c.saturating_add(1)).unwrap_or(u32::MAX)
+}
+
+/// Finds the first `---` line at or after `min_line` (1-based, absolute) and strictly after the
+/// current start, returning its byte offset and the number of lines before it.
+fn next_document_marker(
+    text: &str,
+    start: usize,
+    start_lines: u32,
+    min_line: u32,
+) -> Option<(usize, u32)> {
+    let mut pos = start;
+    for (line, raw) in (start_lines + 1..).zip(text[start..].split_inclusive('\n')) {
+        if pos > start && line >= min_line {
+            let l = raw.trim_end_matches(['\n', '\r']);
+            if l == "---" || l.starts_with("--- ") || l.starts_with("---\t") {
+                return Some((pos, line - 1));
+            }
+        }
+        pos += raw.len();
+    }
+    None
+}
+
+enum Frame {
+    Seq {
+        start: Pos,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        start: Pos,
+        anchor: usize,
+        entries: Vec<Entry>,
+        key: Option<Node>,
+        seen: HashMap<String, Span>,
+    },
+}
+
+struct Builder<'a> {
+    limits: &'a Limits,
+    line_offset: u32,
+    out: &'a mut Parsed,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Node, usize)>,
+    alias_nodes: usize,
+    root: Option<Node>,
+    /// Set when a limit was hit: the rest of the document is skipped.
+    dropped: bool,
+    skip_depth: usize,
+}
+
+impl<'a> Builder<'a> {
+    fn new(limits: &'a Limits, line_offset: u32, out: &'a mut Parsed) -> Self {
+        Builder {
+            limits,
+            line_offset,
+            out,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            alias_nodes: 0,
+            root: None,
+            dropped: false,
+            skip_depth: 0,
+        }
+    }
+
+    fn pos(&self, m: &saphyr_parser::Marker) -> Pos {
+        Pos {
+            line: u32::try_from(m.line())
+                .unwrap_or(u32::MAX)
+                .saturating_add(self.line_offset),
+            col: col(m.col()),
+        }
+    }
+
+    fn span(&self, s: &SaphyrSpan) -> Span {
+        Span {
+            start: self.pos(&s.start),
+            end: self.pos(&s.end),
+        }
+    }
+
+    fn run(mut self, text: &str) -> Result<(), ScanError> {
+        let mut parser = Parser::new_from_str(text);
+        while let Some(event) = parser.next_event() {
+            let (event, span) = event?;
+            self.event(event, &span);
+        }
+        Ok(())
+    }
+
+    fn event(&mut self, event: Event<'_>, span: &SaphyrSpan) {
+        if self.dropped {
+            match event {
+                Event::SequenceStart(..) | Event::MappingStart(..) => self.skip_depth += 1,
+                Event::SequenceEnd | Event::MappingEnd => {
+                    self.skip_depth = self.skip_depth.saturating_sub(1)
+                }
+                Event::DocumentEnd => self.end_document(),
+                _ => {}
+            }
+            return;
+        }
+        match event {
+            Event::DocumentStart(_) => {
+                self.anchors.clear();
+                self.alias_nodes = 0;
+                self.root = None;
+            }
+            Event::DocumentEnd => self.end_document(),
+            Event::Scalar(text, style, anchor, tag) => {
+                let forced_string = tag.is_some_and(|t| {
+                    t.suffix == "str" && (t.handle == "tag:yaml.org,2002:" || t.handle == "!!")
+                });
+                let style = match style {
+                    ScalarStyle::Plain if !forced_string => Style::Plain,
+                    ScalarStyle::Plain | ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
+                        Style::Quoted
+                    }
+                    _ => Style::Block,
+                };
+                let node = Node {
+                    span: self.span(span),
+                    value: Value::Scalar {
+                        text: text.into_owned(),
+                        style,
+                    },
+                };
+                self.anchor(anchor, &node);
+                self.push(node);
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _)
+                if self.stack.len() >= self.limits.max_depth =>
+            {
+                let _ = anchor;
+                self.drop_document(
+                    self.span(span),
+                    format!(
+                        "nesting deeper than {} levels; the document was not read",
+                        self.limits.max_depth
+                    ),
+                );
+                self.skip_depth = 1;
+            }
+            Event::SequenceStart(anchor, _) => self.stack.push(Frame::Seq {
+                start: self.pos(&span.start),
+                anchor,
+                items: Vec::new(),
+            }),
+            Event::MappingStart(anchor, _) => self.stack.push(Frame::Map {
+                start: self.pos(&span.start),
+                anchor,
+                entries: Vec::new(),
+                key: None,
+                seen: HashMap::new(),
+            }),
+            Event::SequenceEnd | Event::MappingEnd => {
+                let end = self.pos(&span.end);
+                if let Some(frame) = self.stack.pop() {
+                    let (start, anchor, value) = match frame {
+                        Frame::Seq {
+                            start,
+                            anchor,
+                            items,
+                        } => (start, anchor, Value::Seq(items)),
+                        Frame::Map {
+                            start,
+                            anchor,
+                            entries,
+                            ..
+                        } => (start, anchor, Value::Map(apply_merge_keys(entries))),
+                    };
+                    let node = Node {
+                        span: Span { start, end },
+                        value,
+                    };
+                    self.anchor(anchor, &node);
+                    self.push(node);
+                }
+            }
+            Event::Alias(id) => {
+                let at = self.span(span);
+                let Some((node, size)) = self.anchors.get(&id) else {
+                    self.drop_document(at, "alias to an unknown anchor".to_string());
+                    return;
+                };
+                self.alias_nodes = self.alias_nodes.saturating_add(*size);
+                if self.alias_nodes > self.limits.max_alias_nodes {
+                    let message = format!(
+                        "aliases expand to more than {} nodes (a \"billion laughs\" document?); the document was not read",
+                        self.limits.max_alias_nodes
+                    );
+                    self.drop_document(at, message);
+                    return;
+                }
+                let mut node = node.clone();
+                node.span = at;
+                self.push(node);
+            }
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+        }
+    }
+
+    fn anchor(&mut self, anchor: usize, node: &Node) {
+        if anchor > 0 {
+            self.anchors.insert(anchor, (node.clone(), node.size()));
+        }
+    }
+
+    fn drop_document(&mut self, span: Span, message: String) {
+        self.out.issues.push(YamlIssue {
+            kind: YamlIssueKind::Limit,
+            span,
+            message,
+        });
+        self.dropped = true;
+        self.skip_depth = 0;
+        self.stack.clear();
+        self.root = None;
+    }
+
+    fn end_document(&mut self) {
+        self.out.seen += 1;
+        let root = self.root.take();
+        let dropped = std::mem::take(&mut self.dropped);
+        self.stack.clear();
+        if let Some(root) = root.filter(|r| !dropped && !r.is_null()) {
+            self.out.documents.push(Document {
+                index: self.out.seen - 1,
+                root,
+            });
+        }
+    }
+
+    fn push(&mut self, node: Node) {
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map {
+                entries, key, seen, ..
+            }) => match key.take() {
+                None => *key = Some(node),
+                Some(k) => {
+                    let name = match &k.value {
+                        Value::Scalar { text, .. } if text != "<<" => Some(text.clone()),
+                        _ => None,
+                    };
+                    if let Some(name) = name {
+                        if let Some(first) = seen.get(&name) {
+                            self.out.issues.push(YamlIssue {
+                                kind: YamlIssueKind::DuplicateKey {
+                                    key: name.clone(),
+                                    first: *first,
+                                },
+                                span: k.span,
+                                message: format!("duplicate key `{name}` in this mapping"),
+                            });
+                            return;
+                        }
+                        seen.insert(name, k.span);
+                    }
+                    entries.push(Entry {
+                        key: k,
+                        value: node,
+                    });
+                }
+            },
+        }
+    }
+}
+
+/// Applies YAML merge keys (`<<: *base`), as Kubernetes' YAML reader does: keys written in
+/// the mapping win over merged ones.
+fn apply_merge_keys(entries: Vec<Entry>) -> Vec<Entry> {
+    let is_merge = |e: &Entry| matches!(&e.key.value, Value::Scalar { text, style: Style::Plain } if text == "<<");
+    if !entries.iter().any(is_merge) {
+        return entries;
+    }
+    let (merges, mut own): (Vec<Entry>, Vec<Entry>) = entries.into_iter().partition(is_merge);
+    for merge in merges {
+        let sources: Vec<Node> = match merge.value.value {
+            Value::Seq(items) => items,
+            _ => vec![merge.value],
+        };
+        for source in sources {
+            if let Value::Map(merged) = source.value {
+                for entry in merged {
+                    let exists = own.iter().any(|e| e.key.as_str() == entry.key.as_str());
+                    if !exists {
+                        own.push(entry);
+                    }
+                }
+            }
+        }
+    }
+    own
+}

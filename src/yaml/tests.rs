@@ -1,0 +1,147 @@
+use super::*;
+
+fn parse(text: &str) -> Parsed {
+    parse_stream(text, &Limits::default())
+}
+
+#[test]
+fn spans_are_one_based_lines_and_columns() {
+    let p = parse("a: 1\nb:\n  c: hello\n");
+    assert!(p.issues.is_empty(), "{:?}", p.issues);
+    let c = p.documents[0].root.at(&["b", "c"]).unwrap();
+    assert_eq!(c.as_str(), Some("hello"));
+    assert_eq!(c.span.start, Pos { line: 3, col: 6 });
+}
+
+#[test]
+fn multi_document_stream_skips_empty_documents() {
+    let p = parse("---\na: 1\n---\n---\n# only a comment\n---\nb: 2\n");
+    assert_eq!(p.documents.len(), 2);
+    assert_eq!(p.documents[1].root.get("b").unwrap().as_i64(), Some(2));
+}
+
+#[test]
+fn json_and_crlf_parse() {
+    let p = parse("{\"kind\": \"Service\",\r\n \"n\": [1, 2]}\r\n");
+    assert!(p.issues.is_empty());
+    assert_eq!(p.documents[0].root.str_at("kind"), Some("Service"));
+    let p = parse("a: 1\r\nb: x\r\n");
+    assert_eq!(
+        p.documents[0].root.get("b").unwrap().span.start,
+        Pos { line: 2, col: 4 }
+    );
+}
+
+#[test]
+fn duplicate_keys_are_reported_with_both_locations() {
+    let p = parse("a: 1\nb: 2\na: 3\n");
+    assert_eq!(p.issues.len(), 1);
+    let issue = &p.issues[0];
+    assert_eq!(issue.span.start, Pos { line: 3, col: 1 });
+    assert!(
+        matches!(&issue.kind, YamlIssueKind::DuplicateKey { key, first } if key == "a" && first.start.line == 1)
+    );
+    assert_eq!(p.documents[0].root.get("a").unwrap().as_i64(), Some(1));
+}
+
+#[test]
+fn syntax_error_loses_only_its_document() {
+    let p = parse("a: 1\n---\nb: \"unclosed\n---\nc: 3\n");
+    assert_eq!(p.issues.len(), 1);
+    assert_eq!(p.issues[0].kind, YamlIssueKind::Syntax);
+    let keys: Vec<_> = p
+        .documents
+        .iter()
+        .map(|d| {
+            d.root.as_map().unwrap()[0]
+                .key
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(keys, ["a", "c"]);
+    assert_eq!(p.documents[1].root.get("c").unwrap().span.start.line, 5);
+}
+
+#[test]
+fn tabs_in_indentation_are_syntax_errors() {
+    let p = parse("a:\n\tb: 1\n");
+    assert_eq!(p.issues.len(), 1);
+    assert_eq!(p.issues[0].kind, YamlIssueKind::Syntax);
+    assert_eq!(p.issues[0].span.start.line, 2);
+}
+
+#[test]
+fn alias_bomb_is_refused_without_expansion() {
+    let mut text = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..10 {
+        let prev = format!("*a{}", i - 1);
+        text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 9].join(", ")));
+    }
+    let start = std::time::Instant::now();
+    let p = parse(&text);
+    assert!(start.elapsed().as_secs() < 5);
+    assert!(p.documents.is_empty());
+    assert_eq!(p.issues.len(), 1);
+    assert_eq!(p.issues[0].kind, YamlIssueKind::Limit);
+}
+
+#[test]
+fn deep_nesting_is_refused() {
+    for depth in [200, 5000] {
+        let text = format!("{}1{}\n", "[".repeat(depth), "]".repeat(depth));
+        let p = parse(&text);
+        assert!(p.documents.is_empty());
+        assert!(
+            p.issues.iter().any(|i| i.kind == YamlIssueKind::Limit),
+            "{:?}",
+            p.issues
+        );
+    }
+    let block: String = (0..300)
+        .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+        .collect();
+    let p = parse(&block);
+    assert!(p.documents.is_empty());
+    assert!(
+        p.issues.iter().any(|i| i.kind == YamlIssueKind::Limit),
+        "{:?}",
+        p.issues
+    );
+}
+
+#[test]
+fn merge_keys_and_aliases_resolve() {
+    let p = parse("base: &b {x: 1, y: 2}\nderived:\n  <<: *b\n  y: 3\n");
+    let d = p.documents[0].root.get("derived").unwrap();
+    assert_eq!(d.get("x").unwrap().as_i64(), Some(1));
+    assert_eq!(d.get("y").unwrap().as_i64(), Some(3));
+}
+
+#[test]
+fn quoted_numbers_stay_strings() {
+    let p = parse("a: \"80\"\nb: 80\nc: !!str 80\n");
+    let r = &p.documents[0].root;
+    assert_eq!(r.get("a").unwrap().as_i64(), None);
+    assert_eq!(r.get("b").unwrap().as_i64(), Some(80));
+    assert_eq!(r.get("c").unwrap().as_i64(), None);
+}
+
+mod prop {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn never_panics_on_arbitrary_text(text in "\\PC{0,200}") {
+            let _ = parse(&text);
+        }
+
+        #[test]
+        fn never_panics_on_yamlish_text(text in "([ \\t]{0,4}(-|[a-z]{1,3}:|&a|\\*a|\\{|\\}|\\[|\\]|\"|'|---|\\||>|#)[ a-z0-9]{0,6}\n){0,30}") {
+            let _ = parse(&text);
+        }
+    }
+}
