@@ -249,11 +249,18 @@ impl Inventory {
 pub fn nearest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .into_iter()
-        .filter(|c| *c != wanted)
+        .filter(|c| *c != wanted && is_typo_distance(wanted, c))
         .map(|c| (strsim::jaro_winkler(wanted, c), c))
         .filter(|(score, _)| *score >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
         .map(|(_, c)| c)
+}
+
+/// Whether `a` and `b` are a few edits apart: Jaro-Winkler alone rates any two names with
+/// a long common prefix (`checkout-tls`, `checkout-db`) as close.
+fn is_typo_distance(a: &str, b: &str) -> bool {
+    let shorter = a.chars().count().min(b.chars().count());
+    strsim::osa_distance(a, b) <= (shorter / 4).max(2)
 }
 
 /// `; did you mean `x`?` or nothing.
@@ -271,4 +278,20 @@ pub fn describe_labels(labels: &BTreeMap<String, String>) -> String {
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nearest;
+
+    #[test]
+    fn nearest_suggests_typos_not_siblings_with_a_common_prefix() {
+        assert_eq!(nearest("frontned", ["cart", "frontend"]), Some("frontend"));
+        assert_eq!(
+            nearest("checkout-dbb", ["checkout-db"]),
+            Some("checkout-db")
+        );
+        assert_eq!(nearest("checkout-tls", ["checkout-db"]), None);
+        assert_eq!(nearest("checkout-feature-flags", ["checkout-config"]), None);
+    }
 }

@@ -1,5 +1,7 @@
 //! The YAML node tree: every node keeps the span of the source text it came from.
 
+use compact_str::CompactString;
+
 /// A position in a file: 1-based line and 1-based column counted in characters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Pos {
@@ -32,7 +34,12 @@ pub enum Style {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
-    Scalar { text: String, style: Style },
+    /// Scalars are stored inline up to 24 bytes: nearly every key and value of a manifest
+    /// fits, which keeps the tree of a large repository to a few hundred bytes a document.
+    Scalar {
+        text: CompactString,
+        style: Style,
+    },
     Seq(Vec<Node>),
     Map(Vec<Entry>),
 }
@@ -152,7 +159,7 @@ impl Node {
         match &self.value {
             Value::Scalar { text, style } => {
                 if *style != Style::Plain {
-                    return J::String(text.clone());
+                    return J::String(text.to_string());
                 }
                 if self.is_null() {
                     return J::Null;
@@ -167,7 +174,7 @@ impl Node {
                     Ok(f) if f.is_finite() && text.chars().any(|c| c.is_ascii_digit()) => {
                         J::from(f)
                     }
-                    _ => J::String(text.clone()),
+                    _ => J::String(text.to_string()),
                 }
             }
             Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),

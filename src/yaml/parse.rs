@@ -87,9 +87,18 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Parsed {
         } else {
             YamlIssueKind::Syntax
         };
+        let mut at = Pos {
+            line: err_line,
+            col: col(err.marker().col()),
+        };
+        if err.info().contains("found a tab") || err.info().contains("tabs disallowed within") {
+            // saphyr marks the content after the tab, or the start of the plain scalar the
+            // tab interrupts (a line earlier): point at the tab itself.
+            at = indentation_tab(text, at.line).unwrap_or(at);
+        }
         out.issues.push(YamlIssue {
             kind,
-            span: Span::point(err_line, col(err.marker().col())),
+            span: Span::point(at.line, at.col),
             message: describe(&err),
         });
         out.seen += 1;
@@ -110,6 +119,22 @@ fn describe(err: &ScanError) -> String {
     } else {
         info.to_string()
     }
+}
+
+/// The first tab in the indentation of a non-blank line, from line `from` (1-based) on.
+fn indentation_tab(text: &str, from: u32) -> Option<Pos> {
+    let skip = usize::try_from(from.saturating_sub(1)).ok()?;
+    for (line, raw) in (from..).zip(text.split('\n').skip(skip)) {
+        let content = raw.trim_start_matches([' ', '\t']);
+        if content.trim_end_matches('\r').is_empty() {
+            continue;
+        }
+        let indent = &raw[..raw.len() - content.len()];
+        if let Some(i) = indent.find('\t') {
+            return Some(Pos { line, col: col(i) });
+        }
+    }
+    None
 }
 
 fn col(c: usize) -> u32 {
@@ -148,7 +173,8 @@ enum Frame {
         anchor: usize,
         entries: Vec<Entry>,
         key: Option<Node>,
-        seen: HashMap<String, Span>,
+        /// Key → entry position, built only for large mappings; small ones are scanned.
+        index: Option<HashMap<String, usize>>,
     },
 }
 
@@ -238,7 +264,7 @@ impl<'a> Builder<'a> {
                 let node = Node {
                     span: self.span(span),
                     value: Value::Scalar {
-                        text: text.into_owned(),
+                        text: compact_str::CompactString::from(text.as_ref()),
                         style,
                     },
                 };
@@ -268,7 +294,7 @@ impl<'a> Builder<'a> {
                 anchor,
                 entries: Vec::new(),
                 key: None,
-                seen: HashMap::new(),
+                index: None,
             }),
             Event::SequenceEnd | Event::MappingEnd => {
                 let end = self.pos(&span.end);
@@ -278,13 +304,13 @@ impl<'a> Builder<'a> {
                             start,
                             anchor,
                             items,
-                        } => (start, anchor, Value::Seq(items)),
+                        } => (start, anchor, Value::Seq(shrunk(items))),
                         Frame::Map {
                             start,
                             anchor,
                             entries,
                             ..
-                        } => (start, anchor, Value::Map(apply_merge_keys(entries))),
+                        } => (start, anchor, Value::Map(shrunk(apply_merge_keys(entries)))),
                     };
                     let node = Node {
                         span: Span { start, end },
@@ -353,36 +379,72 @@ impl<'a> Builder<'a> {
             None => self.root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map {
-                entries, key, seen, ..
+                entries,
+                key,
+                index,
+                ..
             }) => match key.take() {
                 None => *key = Some(node),
                 Some(k) => {
                     let name = match &k.value {
-                        Value::Scalar { text, .. } if text != "<<" => Some(text.clone()),
+                        Value::Scalar { text, .. } if text != "<<" => Some(text.as_str()),
                         _ => None,
                     };
                     if let Some(name) = name {
-                        if let Some(first) = seen.get(&name) {
+                        if let Some(first) = find_key(entries, index.as_ref(), name) {
                             self.out.issues.push(YamlIssue {
                                 kind: YamlIssueKind::DuplicateKey {
-                                    key: name.clone(),
-                                    first: *first,
+                                    key: name.to_string(),
+                                    first,
                                 },
                                 span: k.span,
                                 message: format!("duplicate key `{name}` in this mapping"),
                             });
                             return;
                         }
-                        seen.insert(name, k.span);
+                        if let Some(index) = index.as_mut() {
+                            index.insert(name.to_string(), entries.len());
+                        }
                     }
                     entries.push(Entry {
                         key: k,
                         value: node,
                     });
+                    if index.is_none() && entries.len() >= INDEX_THRESHOLD {
+                        *index = Some(
+                            entries
+                                .iter()
+                                .enumerate()
+                                .filter_map(|(i, e)| Some((e.key.as_str()?.to_string(), i)))
+                                .collect(),
+                        );
+                    }
                 }
             },
         }
     }
+}
+
+/// Drops a finished collection's spare capacity: trees live for the whole run, and growth
+/// slack would otherwise be a third of their memory.
+fn shrunk<T>(mut items: Vec<T>) -> Vec<T> {
+    items.shrink_to_fit();
+    items
+}
+
+/// Mappings with at least this many keys get a hash index for duplicate detection; below
+/// it a scan is cheaper than hashing and allocating every key.
+const INDEX_THRESHOLD: usize = 16;
+
+/// The span of the earlier key `name` of a mapping under construction, if any.
+fn find_key(entries: &[Entry], index: Option<&HashMap<String, usize>>, name: &str) -> Option<Span> {
+    let position = match index {
+        Some(index) => index.get(name).copied(),
+        None => entries
+            .iter()
+            .position(|e| matches!(&e.key.value, Value::Scalar { text, .. } if text == name)),
+    };
+    position.map(|i| entries[i].key.span)
 }
 
 /// Applies YAML merge keys (`<<: *base`), as Kubernetes' YAML reader does: keys written in

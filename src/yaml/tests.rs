@@ -69,7 +69,11 @@ fn tabs_in_indentation_are_syntax_errors() {
     let p = parse("a:\n\tb: 1\n");
     assert_eq!(p.issues.len(), 1);
     assert_eq!(p.issues[0].kind, YamlIssueKind::Syntax);
-    assert_eq!(p.issues[0].span.start.line, 2);
+    assert_eq!(p.issues[0].span.start, Pos { line: 2, col: 1 });
+    // A tab after a plain scalar: saphyr marks the scalar, a line too early.
+    let p = parse("m:\n  a: b\n \tc: d\n");
+    assert_eq!(p.issues.len(), 1);
+    assert_eq!(p.issues[0].span.start, Pos { line: 3, col: 2 });
 }
 
 #[test]
@@ -144,4 +148,14 @@ mod prop {
             let _ = parse(&text);
         }
     }
+}
+
+#[test]
+fn duplicate_keys_found_in_large_mappings() {
+    let mut text: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+    text.push_str("k3: again\nk39: again\n");
+    let p = parse(&text);
+    let lines: Vec<u32> = p.issues.iter().map(|i| i.span.start.line).collect();
+    assert_eq!(lines, [41, 42]);
+    assert_eq!(p.documents[0].root.get("k3").unwrap().as_i64(), Some(3));
 }

@@ -6,9 +6,10 @@
 //!
 //! - a **named** `targetPort` must be the `name` of a container port of at least one
 //!   selected workload;
-//! - a **numeric** `targetPort` must be a `containerPort` of at least one selected
-//!   workload, when those workloads declare any ports at all. (Declaring container ports is
-//!   optional in Kubernetes; pods that declare none are given the benefit of the doubt.)
+//! - a **numeric** `targetPort` should be a `containerPort` of at least one selected
+//!   workload, when those workloads declare any ports at all. Declaring container ports is
+//!   optional in Kubernetes and a process may listen on a port it does not declare, so this
+//!   case is a **warning**; pods that declare no ports are not checked.
 //!
 //! ## Why it matters
 //! A named target that no container defines gives the Service no endpoints for that port.
@@ -68,9 +69,13 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 })
                 .collect();
             let exposed = if exposed.is_empty() {
-                "no named ports".to_string()
+                "no ports".to_string()
             } else {
                 exposed.join(", ")
+            };
+            let severity = match port.target {
+                PortRef::Number(_) => Severity::Warning,
+                PortRef::Name(_) => RULE.severity,
             };
             let object = ctx.inv.object(svc.object);
             let workload = ctx.inv.object(first.object);
@@ -83,12 +88,18 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         svc.namespace, svc.name, port.port, port.target
                     ),
                 )
+                .with_severity(severity)
                 .with_related(
                     workload.file,
-                    first.containers.first().map_or(first.labels_span, |c| c.span),
+                    first
+                        .containers
+                        .iter()
+                        .find(|c| !c.ports.is_empty())
+                        .or(first.containers.first())
+                        .map_or(first.labels_span, |c| c.span),
                     format!("pods of {}", workload.display()),
                 )
-                .with_help("set `targetPort` to a port the container declares, or declare it under the container's `ports`"),
+                .with_help("set `targetPort` to a port the container declares, or declare the port the process listens on under the container's `ports`"),
             );
         }
     }

@@ -46,6 +46,19 @@ pub fn protocol_of_name(name: &str) -> Option<&'static str> {
     })
 }
 
+/// A conventional name for a port called `name`: `grpcapi` → `grpc-api` when the name
+/// starts with a protocol but lacks the dash, `http-<name>` otherwise.
+fn suggested_name(name: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    MESH_PROTOCOLS
+        .iter()
+        .find_map(|p| {
+            let rest = lower.strip_prefix(p)?.trim_start_matches(['-', '_', '.']);
+            (!rest.is_empty()).then(|| format!("{p}-{rest}"))
+        })
+        .unwrap_or_else(|| format!("http-{lower}"))
+}
+
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     if !ctx.inv.mesh {
         return;
@@ -69,7 +82,8 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     ),
                 )
                 .with_help(format!(
-                    "rename it `<protocol>[-suffix]` (e.g. `http-{name}`) or set `appProtocol`"
+                    "rename it `<protocol>[-suffix]` (e.g. `{}`) or set `appProtocol`",
+                    suggested_name(name)
                 )),
             );
         }

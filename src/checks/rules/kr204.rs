@@ -53,7 +53,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     ingress,
                     edge.span,
                     format!(
-                        "Ingress {} routes to Service `{name}`, which does not exist in namespace `{namespace}`{}",
+                        "{} routes to Service `{name}`, which does not exist in namespace `{namespace}`{}",
                         ingress.display(),
                         did_you_mean(name, ctx.inv.names("Service", namespace))
                     ),
@@ -65,7 +65,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     ingress,
                     edge.span,
                     format!(
-                        "Ingress {} routes to port {port} of Service {}/{}, which has {}",
+                        "{} routes to port {port} of Service {}/{}, which has {}",
                         ingress.display(),
                         svc.namespace,
                         svc.name,

@@ -46,17 +46,35 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let object = ctx.inv.object(hpa.object);
+        // A workload of that name but another kind or API group is the likeliest mistake.
+        let hint = ctx
+            .inv
+            .workloads
+            .iter()
+            .filter(|w| w.namespace == hpa.namespace && w.name == hpa.name)
+            .map(|w| ctx.inv.object(w.object))
+            .next()
+            .map_or_else(
+                || did_you_mean(&hpa.name, ctx.inv.names(&hpa.kind, &hpa.namespace)),
+                |w| {
+                    format!(
+                        "; {} exists (`apiVersion: {}`, `kind: {}`)",
+                        w.display(),
+                        w.api_version,
+                        w.kind
+                    )
+                },
+            );
         out.push(
             RULE.on(
                 object,
                 hpa.span,
                 format!(
-                    "HorizontalPodAutoscaler {} scales {} `{}`, which does not exist in namespace `{}`{}",
+                    "{} scales {} `{}`, which does not exist in namespace `{}`{hint}",
                     object.display(),
                     hpa.kind,
                     hpa.name,
                     hpa.namespace,
-                    did_you_mean(&hpa.name, ctx.inv.names(&hpa.kind, &hpa.namespace))
                 ),
             )
             .with_help("point `scaleTargetRef` at an existing workload (kind, apiVersion and name must all match)"),
@@ -69,7 +87,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 RULE.on(
                     object,
                     pdb.span,
-                    format!("PodDisruptionBudget {} has no selector, so it protects no pods", object.display()),
+                    format!("{} has no selector, so it protects no pods", object.display()),
                 )
                 .with_help("add `spec.selector.matchLabels` with the labels of the pods to protect"),
             );
@@ -82,7 +100,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             object,
             selector.span,
             format!(
-                "PodDisruptionBudget {} selects no pods: no workload in namespace `{}` has labels {}",
+                "{} selects no pods: no workload in namespace `{}` has labels {}",
                 object.display(),
                 pdb.namespace,
                 selector.describe()

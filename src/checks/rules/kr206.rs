@@ -44,7 +44,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             object,
             selector.span,
             format!(
-                "NetworkPolicy {} selects no pods: no workload in namespace `{}` has labels {}",
+                "{} selects no pods: no workload in namespace `{}` has labels {}",
                 object.display(),
                 policy.namespace,
                 selector.describe()

@@ -71,7 +71,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     object,
                     r.span,
                     format!(
-                        "{} uses {kind} `{}` ({}), which is not defined in namespace `{}`{}{optional}",
+                        "{} uses {kind} `{}` ({}), which is not defined in namespace `{}`{optional}{}",
                         object.display(),
                         r.name,
                         r.via,

@@ -3,8 +3,9 @@
 //! ## What it checks
 //! For every workload selected by two or more Services of its namespace:
 //!
-//! - two Services map the same container port (`targetPort`) to **different** Service
-//!   ports (Istio IST0137, DeploymentConflictingPorts);
+//! - two Services map the same container port (`targetPort`, by number or by the name of
+//!   the container port) to **different** Service ports (Istio IST0137,
+//!   DeploymentConflictingPorts);
 //! - two Services use the same TCP port number with names that declare **different**
 //!   mesh protocols (`http-…` vs `tcp-…`; Istio IST0136).
 //!
@@ -61,44 +62,58 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for (a_pos, &a) in services.iter().enumerate() {
             for &b in &services[a_pos + 1..] {
                 let (sa, sb) = (ctx.inv.service(a), ctx.inv.service(b));
+                // A named target is the container port of that name: `grpc` and 7070 agree.
+                let resolve = |t: &PortRef| match t {
+                    PortRef::Number(n) => Some(*n),
+                    PortRef::Name(name) => workload
+                        .ports()
+                        .find(|p| p.name.as_deref() == Some(name.as_str()))
+                        .map(|p| p.port),
+                };
                 for pa in &sa.ports {
                     for pb in &sb.ports {
+                        // The span is what to change on `b`: its target mapping, or its name.
+                        let target_span = match &pb.target {
+                            PortRef::Number(_) => pb.span,
+                            PortRef::Name(_) => pb.target_span,
+                        };
+                        let same_target = pa.target == pb.target
+                            || resolve(&pa.target).is_some_and(|n| resolve(&pb.target) == Some(n));
                         let conflict = if pa.protocol == pb.protocol
-                            && pa.target == pb.target
+                            && same_target
                             && pa.port != pb.port
                         {
-                            Some(format!(
+                            Some((target_span, format!(
                                 "both send container port {} of {} {} to different Service ports ({} and {})",
                                 pa.target,
                                 workload.kind,
                                 workload.name,
                                 pa.port,
                                 pb.port
-                            ))
+                            )))
                         } else if pa.port == pb.port && pa.protocol == pb.protocol {
                             match (mesh_protocol(pa), mesh_protocol(pb)) {
-                                (Some(x), Some(y)) if !x.eq_ignore_ascii_case(&y) => Some(format!(
-                                    "both use port {} but declare different protocols (`{x}` and `{y}`)",
-                                    pa.port
+                                (Some(x), Some(y)) if !x.eq_ignore_ascii_case(&y) => Some((
+                                    pb.name_span.filter(|_| pb.app_protocol.is_none()).unwrap_or(pb.span),
+                                    format!(
+                                        "both use port {} but declare different protocols (`{x}` and `{y}`)",
+                                        pa.port
+                                    ),
                                 )),
                                 _ => None,
                             }
                         } else {
                             None
                         };
-                        let Some(why) = conflict else { continue };
+                        let Some((span, why)) = conflict else { continue };
                         if !reported.insert((a, b, pb.port)) {
                             continue;
                         }
                         let (oa, ob) = (ctx.inv.object(sa.object), ctx.inv.object(sb.object));
-                        let target = match &pb.target {
-                            PortRef::Number(_) => pb.span,
-                            PortRef::Name(_) => pb.target_span,
-                        };
                         out.push(
                             RULE.on(
                                 ob,
-                                target,
+                                span,
                                 format!(
                                     "Services {}/{} and {}/{} select the same pods and conflict: {why}",
                                     sa.namespace, sa.name, sb.namespace, sb.name

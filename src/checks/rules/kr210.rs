@@ -45,7 +45,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     object,
                     *span,
                     format!(
-                        "StatefulSet {} names Service `{name}` as its `serviceName`, but no such Service exists in namespace `{}`{}",
+                        "{} names Service `{name}` as its `serviceName`, but no such Service exists in namespace `{}`{}",
                         object.display(),
                         workload.namespace,
                         did_you_mean(name, ctx.inv.names("Service", &workload.namespace))
@@ -60,7 +60,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         object,
                         *span,
                         format!(
-                            "StatefulSet {} is governed by Service `{name}`, which is not headless, so its pods get no stable DNS names",
+                            "{} is governed by Service `{name}`, which is not headless, so its pods get no stable DNS names",
                             object.display()
                         ),
                     )

@@ -4,7 +4,9 @@
 //! Container `env` values and ConfigMap `data` values are scanned for in-cluster DNS names
 //! written in their qualified forms, `name.ns.svc` and `name.ns.svc.cluster.local`, with an
 //! optional `:port`. Each must name a Service (or Knative Service) of that namespace, and a
-//! port the Service has.
+//! port the Service has (for a headless Service, whose clients connect to the pods
+//! directly, its target ports count too). Per-pod names of a StatefulSet
+//! (`redis-0.redis.shop.svc.cluster.local`) are checked against their Service.
 //!
 //! Only namespaces the input knows about (it has an object in them, or their Namespace) are
 //! checked: a name in a namespace kroute was not shown cannot be judged. Short names
@@ -30,7 +32,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::checks::{Context, Rule};
-use crate::inventory::did_you_mean;
+use crate::inventory::{did_you_mean, PortRef, ServicePort};
 use crate::manifest::Object;
 use crate::report::{Diagnostic, Severity};
 use crate::yaml::Span;
@@ -90,7 +92,22 @@ fn check_value(
             Some(id) => {
                 let svc = ctx.inv.service(id);
                 let Some(port) = port else { continue };
-                if svc.ports.is_empty() || svc.ports.iter().any(|p| p.port == port) {
+                // A headless Service has no virtual IP: clients reach the pods directly, on
+                // the target (container) port.
+                let pod_port = |p: &ServicePort| match &p.target {
+                    PortRef::Number(n) => *n == port,
+                    PortRef::Name(target) => ctx.graph.service_pods(id).iter().any(|w| {
+                        ctx.inv.workload(*w).ports().any(|c| {
+                            c.port == port && c.name.as_deref() == Some(target.as_str())
+                        })
+                    }),
+                };
+                if svc.ports.is_empty()
+                    || svc
+                        .ports
+                        .iter()
+                        .any(|p| p.port == port || (svc.headless && pod_port(p)))
+                {
                     continue;
                 }
                 out.push(
