@@ -66,12 +66,20 @@ pub struct Loaded {
     pub documents: usize,
 }
 
+/// What one text holds: its documents, objects and the problems met reading them.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// YAML documents read (empty ones excluded).
+    pub documents: usize,
+    /// Objects in document order; their ids are assigned by [`load`].
+    pub objects: Vec<Object>,
+    pub issues: Vec<LoadIssue>,
+}
+
 struct FileResult {
     path: String,
     text: String,
-    documents: usize,
-    objects: Vec<Object>,
-    issues: Vec<LoadIssue>,
+    found: Found,
 }
 
 /// Reads and parses `inputs` in parallel; the order of files, objects and issues follows the
@@ -87,9 +95,9 @@ pub fn load(inputs: &[Input], opts: &LoadOptions) -> Loaded {
     let mut seen: HashMap<ObjectKey, ObjectId> = HashMap::new();
     for result in results {
         loaded.sources.add(result.path, result.text);
-        loaded.documents += result.documents;
-        loaded.issues.extend(result.issues);
-        for mut object in result.objects {
+        loaded.documents += result.found.documents;
+        loaded.issues.extend(result.found.issues);
+        for mut object in result.found.objects {
             let id = ObjectId(u32::try_from(loaded.objects.len()).unwrap_or(u32::MAX));
             if !object.generated_name {
                 if let Some(&first) = seen.get(&object.key()) {
@@ -120,6 +128,9 @@ fn read_input(input: &Input, limit: u64) -> Result<(String, Vec<u8>), (String, S
                 .read_to_end(&mut bytes)
                 .map(|_| ("<stdin>".to_string(), bytes))
                 .map_err(|e| ("<stdin>".to_string(), format!("cannot read stdin: {e}")))
+        }
+        Input::Unreadable { path, reason } => {
+            Err((path.display().to_string(), format!("cannot read: {reason}")))
         }
         Input::File(path) => {
             let name = path.display().to_string();
@@ -152,9 +163,7 @@ fn load_file(file: FileId, input: &Input, opts: &LoadOptions) -> FileResult {
     let mut result = FileResult {
         path: String::new(),
         text: String::new(),
-        documents: 0,
-        objects: Vec::new(),
-        issues: Vec::new(),
+        found: Found::default(),
     };
     let bytes = match read_input(input, limit) {
         Ok((path, bytes)) => {
@@ -164,7 +173,7 @@ fn load_file(file: FileId, input: &Input, opts: &LoadOptions) -> FileResult {
         Err((path, message)) => {
             result.path = path;
             let issue = file_issue(file, LoadIssueKind::Syntax, Span::point(1, 1), message);
-            result.issues.push(issue);
+            result.found.issues.push(issue);
             return result;
         }
     };
@@ -196,23 +205,33 @@ fn load_file(file: FileId, input: &Input, opts: &LoadOptions) -> FileResult {
                     "invalid UTF-8; manifests must be UTF-8 text".to_string(),
                 ),
             };
-            result.issues.push(file_issue(file, kind, span, message));
+            result
+                .found
+                .issues
+                .push(file_issue(file, kind, span, message));
             return result;
         }
     };
-    if let Some(span) = find_template_marker(&text) {
-        result.issues.push(file_issue(
+    result.found = read_text(file, &text, opts);
+    result.text = text;
+    result
+}
+
+/// Reads the manifests of one text (a file's, stdin's, a request body's).
+pub fn read_text(file: FileId, text: &str, opts: &LoadOptions) -> Found {
+    let mut found = Found::default();
+    if let Some(span) = find_template_marker(text) {
+        found.issues.push(file_issue(
             file,
             LoadIssueKind::Template,
             span,
             "this file is a Helm/Go template (`{{ … }}`), not a rendered manifest".to_string(),
         ));
-        result.text = text;
-        return result;
+        return found;
     }
 
-    let parsed = parse_stream(&text, &opts.limits);
-    result.documents = parsed.documents.len();
+    let parsed = parse_stream(text, &opts.limits);
+    found.documents = parsed.documents.len();
     for issue in parsed.issues {
         let kind = match issue.kind {
             YamlIssueKind::Syntax => LoadIssueKind::Syntax,
@@ -222,7 +241,7 @@ fn load_file(file: FileId, input: &Input, opts: &LoadOptions) -> FileResult {
                     "{} (first defined at line {}, column {})",
                     issue.message, first.start.line, first.start.col
                 );
-                result.issues.push(file_issue(
+                found.issues.push(file_issue(
                     file,
                     LoadIssueKind::DuplicateKey,
                     issue.span,
@@ -231,15 +250,14 @@ fn load_file(file: FileId, input: &Input, opts: &LoadOptions) -> FileResult {
                 continue;
             }
         };
-        result
+        found
             .issues
             .push(file_issue(file, kind, issue.span, issue.message));
     }
     for doc in parsed.documents {
-        objects_of(file, doc.index, doc.root, opts, &mut result);
+        objects_of(file, doc.index, doc.root, opts, &mut found);
     }
-    result.text = text;
-    result
+    found
 }
 
 /// Kinds of tool configuration that carry `apiVersion`/`kind` but are not API objects.
@@ -251,7 +269,7 @@ fn is_tool_config(group: &str, kind: &str) -> bool {
         || kind.ends_with("Configuration") && !group.contains("admissionregistration")
 }
 
-fn objects_of(file: FileId, doc: u32, root: Node, opts: &LoadOptions, out: &mut FileResult) {
+fn objects_of(file: FileId, doc: u32, root: Node, opts: &LoadOptions, out: &mut Found) {
     let not_object = |obvious: bool, span: Span, message: String| LoadIssue {
         kind: LoadIssueKind::NotAnObject { obvious },
         file,

@@ -5,7 +5,7 @@ mod object;
 mod scope;
 mod template;
 
-pub use load::{load, LoadIssue, LoadIssueKind, LoadOptions, Loaded};
+pub use load::{load, read_text, Found, LoadIssue, LoadIssueKind, LoadOptions, Loaded};
 pub use object::{group_of, Object, ObjectId, ObjectKey};
 pub use scope::is_cluster_scoped;
 pub use template::find_template_marker;

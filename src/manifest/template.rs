@@ -7,6 +7,9 @@ use crate::yaml::Span;
 /// `>`) is skipped: ConfigMaps legitimately carry templates of other tools there, and so do
 /// quoted values.
 pub fn find_template_marker(text: &str) -> Option<Span> {
+    if !text.contains("{{") {
+        return None;
+    }
     let mut block_indent: Option<usize> = None;
     for (i, line) in text.lines().enumerate() {
         let trimmed = line.trim_start();

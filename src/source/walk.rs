@@ -7,18 +7,18 @@ use std::path::{Path, PathBuf};
 pub enum Input {
     File(PathBuf),
     Stdin,
+    /// Something under a named directory that could not be listed (permissions, a broken
+    /// link): reported as a finding for that path while the rest is still read.
+    Unreadable {
+        path: PathBuf,
+        reason: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
     #[error("{0}: no such file or directory")]
     NotFound(String),
-    #[error("{path}: {source}")]
-    Walk {
-        path: String,
-        #[source]
-        source: ignore::Error,
-    },
 }
 
 const EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
@@ -52,18 +52,43 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, InputError> {
             .follow_links(false)
             .build();
         for entry in walker {
-            let entry = entry.map_err(|source| InputError::Walk {
-                path: path.display().to_string(),
-                source,
-            })?;
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(err) => {
+                    let at = walk_error_path(&err).unwrap_or_else(|| path.clone());
+                    found.push(Input::Unreadable {
+                        path: at,
+                        reason: err.to_string(),
+                    });
+                    continue;
+                }
+            };
             if entry.file_type().is_some_and(|t| t.is_file())
                 && has_manifest_extension(entry.path())
             {
-                found.push(entry.into_path());
+                found.push(Input::File(entry.into_path()));
             }
         }
-        found.sort();
-        inputs.extend(found.into_iter().map(Input::File));
+        found.sort_by(|a, b| input_path(a).cmp(input_path(b)));
+        inputs.extend(found);
     }
     Ok(inputs)
+}
+
+fn input_path(input: &Input) -> &Path {
+    match input {
+        Input::File(path) | Input::Unreadable { path, .. } => path,
+        Input::Stdin => Path::new("-"),
+    }
+}
+
+/// The path an `ignore` error is about, when it says.
+fn walk_error_path(err: &ignore::Error) -> Option<PathBuf> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            walk_error_path(err)
+        }
+        _ => None,
+    }
 }

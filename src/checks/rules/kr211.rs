@@ -35,7 +35,7 @@ use crate::checks::{Context, Rule};
 use crate::inventory::{did_you_mean, PortRef, ServicePort};
 use crate::manifest::Object;
 use crate::report::{Diagnostic, Severity};
-use crate::yaml::Span;
+use crate::yaml::{Pos, Span};
 
 pub const RULE: Rule = Rule {
     code: "KR211",
@@ -70,6 +70,36 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The span of `value[start..end]` in the source, when the scalar's span shows how its text
+/// was written: a one-line plain or escape-free quoted scalar, or a block scalar whose lines
+/// are the source lines (literal, or folded without any folding). Otherwise the whole value.
+fn host_span(value: &str, span: Span, start: usize, end: usize) -> Span {
+    let chars = |s: &str| u32::try_from(s.chars().count()).unwrap_or(u32::MAX);
+    let (line, col_in_line) = if span.start.line == span.end.line {
+        let width = span.end.col.saturating_sub(span.start.col);
+        let quote = match width.checked_sub(chars(value)) {
+            Some(0) => 0,
+            Some(2) => 1,
+            _ => return span,
+        };
+        (0, chars(&value[..start]) + quote)
+    } else if span.end.col == 1 && chars_lines(value) == span.end.line - span.start.line {
+        let before = &value[..start];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        (chars_lines(&before[..line_start]), chars(&before[line_start..]))
+    } else {
+        return span;
+    };
+    let from = Pos { line: span.start.line + line, col: span.start.col + col_in_line };
+    let to = Pos { line: from.line, col: from.col + chars(&value[start..end]) };
+    Span { start: from, end: to }
+}
+
+/// The number of lines of `s` (`"a\nb\n"` has two).
+fn chars_lines(s: &str) -> u32 {
+    u32::try_from(s.lines().count()).unwrap_or(u32::MAX)
+}
+
 fn check_value(
     ctx: &Context<'_>,
     object: &Object,
@@ -87,6 +117,7 @@ fn check_value(
             continue;
         }
         let host = all.as_str();
+        let span = host_span(value, span, all.start(), all.end());
         let port = caps.get(3).and_then(|p| p.as_str().parse::<i64>().ok());
         match ctx.inv.service_named(ns, name) {
             Some(id) => {

@@ -1,0 +1,672 @@
+//! End-to-end tests through the real `kroute` binary: exit codes, the JSON contract of
+//! ARCHITECTURE.md §2, stdin, directories mixing good and bad files, `.gitignore`, the
+//! `rules`/`explain` commands, suppression and the README demo.
+//!
+//! Bad input is generated in temporary directories, never committed.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+use tempfile::TempDir;
+
+fn kroute() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kroute"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR")
+        .env("RUST_BACKTRACE", "0");
+    cmd
+}
+
+/// Runs `kroute check --format json ARGS…`, asserts the exit code and parses stdout.
+fn check_json(args: &[&str], code: i32) -> Value {
+    let assert = kroute()
+        .arg("check")
+        .args(["--format", "json"])
+        .args(args)
+        .assert()
+        .code(code);
+    serde_json::from_slice(&assert.get_output().stdout).expect("stdout is one JSON object")
+}
+
+fn diagnostics(report: &Value) -> &[Value] {
+    report["diagnostics"]
+        .as_array()
+        .expect("`diagnostics` is an array")
+}
+
+fn codes(report: &Value) -> Vec<String> {
+    diagnostics(report)
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// `(code, file name, line, column)` of every diagnostic.
+fn located(report: &Value) -> BTreeSet<(String, String, u64, u64)> {
+    diagnostics(report)
+        .iter()
+        .map(|d| {
+            let loc = &d["location"];
+            let file = Path::new(loc["file"].as_str().unwrap())
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (
+                d["code"].as_str().unwrap().to_string(),
+                file,
+                loc["line"].as_u64().unwrap(),
+                loc["column"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn loc(code: &str, file: &str, line: u64, column: u64) -> (String, String, u64, u64) {
+    (code.to_string(), file.to_string(), line, column)
+}
+
+fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+fn arg(path: &Path) -> &str {
+    path.to_str().expect("temporary paths are UTF-8")
+}
+
+const WEB: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          ports:
+            - name: http
+              containerPort: 8080
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector:
+    app: web
+  ports:
+    - name: http
+      port: 80
+      targetPort: http
+";
+
+/// A Service whose selector has a typo (KR201), in no namespace.
+const TYPO_SERVICE: &str = "\
+apiVersion: v1
+kind: Service
+metadata:
+  name: web-typo
+spec:
+  selector:
+    app: wbe
+  ports:
+    - port: 80
+";
+
+/// A NetworkPolicy selecting no pods: a warning (KR206) and nothing else.
+const WARNING_ONLY: &str = "\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: nobody
+spec:
+  podSelector:
+    matchLabels:
+      app: nobody
+";
+
+// ---------------------------------------------------------------------------------------
+// Exit codes
+
+#[test]
+fn clean_input_exits_0() {
+    let dir = TempDir::new().unwrap();
+    let file = write(dir.path(), "web.yaml", WEB);
+    kroute()
+        .args(["check", "--color", "never", arg(&file)])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "0 errors, 0 warnings, 0 infos in 2 documents from 1 file",
+        ));
+}
+
+#[test]
+fn findings_exit_1() {
+    let dir = TempDir::new().unwrap();
+    let file = write(dir.path(), "svc.yaml", TYPO_SERVICE);
+    kroute()
+        .args(["check", "--color", "never", arg(&file)])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("error[KR201]"))
+        .stdout(predicate::str::contains("svc.yaml:7:5"));
+}
+
+#[test]
+fn missing_path_exits_2() {
+    kroute()
+        .args(["check", "no/such/dir"])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains(
+            "no/such/dir: no such file or directory",
+        ));
+    // One missing path among good ones is still a usage error.
+    kroute()
+        .args(["check", "testdata/demo", "no-such-file.yaml"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    kroute().args(["check"]).assert().code(2);
+    kroute()
+        .args(["check", "--format", "xml", "testdata/demo"])
+        .assert()
+        .code(2);
+    kroute()
+        .args(["check", "-", "-"])
+        .write_stdin("")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("stdin"));
+}
+
+#[test]
+fn unknown_explain_code_exits_2() {
+    kroute()
+        .args(["explain", "KR999"])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains("no rule `KR999`"));
+}
+
+#[test]
+fn fail_on_sets_the_threshold() {
+    let dir = TempDir::new().unwrap();
+    let file = write(dir.path(), "netpol.yaml", WARNING_ONLY);
+    let report = check_json(&[arg(&file)], 0);
+    assert_eq!(codes(&report), ["KR206"]);
+    assert_eq!(report["summary"]["warnings"], 1);
+    check_json(&["--fail-on", "warning", arg(&file)], 1);
+    check_json(&["--fail-on", "info", arg(&file)], 1);
+    check_json(&["--fail-on", "error", arg(&file)], 0);
+
+    // An info (non-Kubernetes YAML) fails only `--fail-on info`.
+    let info = write(dir.path(), "values.yaml", "replicaCount: 2\nimage: web\n");
+    let report = check_json(&["--fail-on", "warning", arg(&info)], 0);
+    assert_eq!(codes(&report), ["KR003"]);
+    assert_eq!(diagnostics(&report)[0]["severity"], "info");
+    check_json(&["--fail-on", "info", arg(&info)], 1);
+}
+
+// ---------------------------------------------------------------------------------------
+// The JSON contract (ARCHITECTURE.md §2)
+
+#[test]
+fn json_output_follows_the_contract() {
+    let dir = TempDir::new().unwrap();
+    // No namespace in the manifests: `--default-namespace` supplies it.
+    let file = write(
+        dir.path(),
+        "app.yaml",
+        format!("{WEB}---\n{TYPO_SERVICE}---\napiVersion: v1\nkind: Service\n"),
+    );
+    let report = check_json(&["--default-namespace", "team-a", arg(&file)], 1);
+    let object = report.as_object().unwrap();
+    assert_eq!(
+        object.keys().collect::<BTreeSet<_>>(),
+        BTreeSet::from([&"diagnostics".to_string(), &"summary".to_string()])
+    );
+
+    let diags = diagnostics(&report);
+    assert_eq!(codes(&report), ["KR201", "KR003"]);
+    let d = &diags[0];
+    for key in [
+        "code", "severity", "message", "location", "resource", "related", "help",
+    ] {
+        assert!(d.get(key).is_some(), "diagnostic lacks `{key}`: {d}");
+    }
+    assert_eq!(d["severity"], "error");
+    assert!(d["message"].as_str().unwrap().contains("team-a/web-typo"));
+    assert_eq!(d["location"]["file"], arg(&file));
+    assert_eq!(d["location"]["line"], 39);
+    assert_eq!(d["location"]["column"], 5);
+    assert_eq!(
+        d["resource"],
+        serde_json::json!({"apiVersion": "v1", "kind": "Service", "namespace": "team-a", "name": "web-typo"})
+    );
+    let related = d["related"].as_array().unwrap();
+    assert_eq!(related.len(), 1, "the nearest workload: {d}");
+    for key in ["file", "line", "column", "message"] {
+        assert!(related[0].get(key).is_some(), "related lacks `{key}`");
+    }
+    assert_eq!(related[0]["line"], 12);
+    assert!(related[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Deployment team-a/web"));
+    assert!(d["help"].as_str().is_some_and(|h| !h.is_empty()));
+
+    // A document without identity: location, no resource.
+    let broken = &diags[1];
+    assert_eq!(broken["severity"], "error");
+    assert!(broken.get("resource").is_none());
+    assert_eq!(broken["location"]["line"], 43);
+    assert!(broken["related"].as_array().unwrap().is_empty());
+
+    let summary = report["summary"].as_object().unwrap();
+    for key in [
+        "files",
+        "documents",
+        "errors",
+        "warnings",
+        "infos",
+        "elapsed_ms",
+    ] {
+        assert!(
+            summary.get(key).is_some_and(Value::is_u64),
+            "summary lacks `{key}`"
+        );
+    }
+    assert_eq!(summary["files"], 1);
+    assert_eq!(summary["documents"], 4);
+    assert_eq!(summary["errors"], 2);
+    assert_eq!(summary["warnings"], 0);
+    assert_eq!(summary["infos"], 0);
+}
+
+#[test]
+fn default_namespace_is_the_default_and_explicit_namespaces_win() {
+    let dir = TempDir::new().unwrap();
+    let explicit = TYPO_SERVICE.replace(
+        "  name: web-typo\n",
+        "  name: web-typo\n  namespace: prod\n",
+    );
+    let file = write(
+        dir.path(),
+        "svc.yaml",
+        format!("{TYPO_SERVICE}---\n{explicit}"),
+    );
+    let report = check_json(&[arg(&file)], 1);
+    let namespaces: Vec<_> = diagnostics(&report)
+        .iter()
+        .map(|d| d["resource"]["namespace"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(namespaces, ["default", "prod"]);
+    let report = check_json(&["-n", "staging", arg(&file)], 1);
+    let namespaces: Vec<_> = diagnostics(&report)
+        .iter()
+        .map(|d| d["resource"]["namespace"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(namespaces, ["staging", "prod"]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Inputs
+
+#[test]
+fn stdin_is_read_with_dash() {
+    let assert = kroute()
+        .args(["check", "--format", "json", "-"])
+        .write_stdin(TYPO_SERVICE)
+        .assert()
+        .code(1);
+    let report: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    assert_eq!(codes(&report), ["KR201"]);
+    let location = &diagnostics(&report)[0]["location"];
+    assert_eq!(location["file"], "<stdin>");
+    assert_eq!(
+        (location["line"].as_u64(), location["column"].as_u64()),
+        (Some(7), Some(5))
+    );
+
+    // stdin and files together resolve against each other.
+    let dir = TempDir::new().unwrap();
+    let web = write(dir.path(), "web.yaml", WEB);
+    kroute()
+        .args(["check", "--format", "json", arg(&web), "-"])
+        .write_stdin(TYPO_SERVICE.replace("wbe", "web"))
+        .assert()
+        .code(0);
+}
+
+/// A directory mixing broken files with good ones: each broken file gets its own KR0xx
+/// diagnostic at the right line and column, and every good document is still analysed.
+#[test]
+fn bad_files_do_not_hide_good_ones() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    write(d, "good/web.yaml", WEB);
+    write(
+        d,
+        "tabs.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n\tname: tabbed\n",
+    );
+    // The first document is broken; the second, after `---`, is still analysed.
+    write(
+        d,
+        "quote.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"unclosed\ndata:\n  a: b\n---\n\
+         apiVersion: v1\nkind: Service\nmetadata:\n  name: after-quote\nspec:\n  selector:\n    app: nothing-here\n  ports:\n    - port: 80\n",
+    );
+    let mut binary = tempfile::Builder::new()
+        .prefix("blob")
+        .suffix(".yaml")
+        .tempfile_in(d)
+        .unwrap();
+    std::io::Write::write_all(&mut binary, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x01").unwrap();
+    let binary_name = binary
+        .path()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    write(
+        d,
+        "latin1.yaml",
+        b"apiVersion: v1\nkind: Service\nmetadata:\n  name: caf\xe9\n",
+    );
+    let mut bomb = String::from(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: lol\ndata:\n  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n",
+    );
+    for (prev, name) in ["a", "b", "c", "d", "e", "f", "g", "h"]
+        .iter()
+        .zip(["b", "c", "d", "e", "f", "g", "h", "i"])
+    {
+        bomb.push_str(&format!(
+            "  {name}: &{name} [{}]\n",
+            vec![format!("*{prev}"); 9].join(", ")
+        ));
+    }
+    write(d, "bomb.yaml", bomb);
+    write(
+        d,
+        "deep.yaml",
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\ndata: {}{}\n",
+            "[".repeat(200),
+            "]".repeat(200)
+        ),
+    );
+    write(
+        d,
+        "dup.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: dup\n  name: dup2\n",
+    );
+    // Empty documents around a good one; its selector matches the List's Deployment.
+    write(
+        d,
+        "empty.yaml",
+        "---\n---\n\n---\n# only a comment\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: in-empty\nspec:\n  selector:\n    app: listed\n  ports:\n    - port: 80\n---\n",
+    );
+    write(d, "nothing.yaml", "");
+    // BOM and CRLF: lines and columns are unaffected.
+    write(
+        d,
+        "bom.yaml",
+        "\u{feff}apiVersion: v1\r\nkind: Service\r\nmetadata:\r\n  name: crlf\r\nspec:\r\n  selector:\r\n    app: ghost\r\n  ports:\r\n    - port: 80\r\n",
+    );
+    write(
+        d,
+        "chart/templates/service.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Values.name }}\nspec:\n  ports:\n    - port: 80\n",
+    );
+    write(
+        d,
+        "list.yaml",
+        "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: listed\n    spec:\n      selector:\n        matchLabels: {app: listed}\n      template:\n        metadata:\n          labels: {app: listed}\n        spec:\n          containers:\n            - name: listed\n              image: nginx:1.27\n  - apiVersion: v1\n    kind: Service\n    metadata:\n      name: list-typo\n    spec:\n      selector: {app: lsited}\n      ports: [{port: 80}]\n",
+    );
+    write(
+        d,
+        "svc.json",
+        "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"Service\",\n  \"metadata\": {\"name\": \"json-svc\"},\n  \"spec\": {\"selector\": {\"app\": \"jsn\"}, \"ports\": [{\"port\": 80}]}\n}\n",
+    );
+    write(d, "README.md", "not a manifest: not read\n");
+
+    let report = check_json(&[arg(d)], 1);
+    let expected = BTreeSet::from([
+        loc("KR001", "tabs.yaml", 4, 1),
+        loc("KR001", "quote.yaml", 4, 9),
+        loc("KR201", "quote.yaml", 14, 5),
+        loc("KR001", &binary_name, 1, 1),
+        loc("KR001", "latin1.yaml", 4, 12),
+        loc("KR005", "bomb.yaml", 11, 10),
+        loc("KR005", "deep.yaml", 5, 134),
+        loc("KR002", "dup.yaml", 5, 3),
+        loc("KR201", "bom.yaml", 7, 5),
+        loc("KR004", "service.yaml", 4, 9),
+        loc("KR201", "list.yaml", 23, 17),
+        loc("KR201", "svc.json", 5, 24),
+    ]);
+    assert_eq!(located(&report), expected, "{report:#}");
+
+    let summary = &report["summary"];
+    assert_eq!(summary["files"], 14, "README.md is not read: {summary}");
+    // web (2), quote (1 of 2), dup, empty (1 of 5), bom, list, json.
+    assert_eq!(summary["documents"], 8, "{summary}");
+    assert_eq!(summary["errors"], 12);
+
+    // File-level problems carry no resource; object-level ones do.
+    for diag in diagnostics(&report) {
+        let code = diag["code"].as_str().unwrap();
+        assert_eq!(
+            diag.get("resource").is_some(),
+            code.starts_with("KR2"),
+            "{diag}"
+        );
+    }
+
+    // --parse-only keeps the input diagnostics and drops the rest.
+    let report = check_json(&["--parse-only", arg(d)], 1);
+    let input_only: BTreeSet<_> = expected
+        .into_iter()
+        .filter(|(code, ..)| code.starts_with("KR0"))
+        .collect();
+    assert_eq!(located(&report), input_only);
+
+    drop(binary);
+}
+
+#[test]
+fn size_limit_is_enforced() {
+    let dir = TempDir::new().unwrap();
+    let web = write(dir.path(), "web.yaml", WEB);
+    let report = check_json(&["--max-file-size", "100", arg(&web)], 1);
+    assert_eq!(
+        located(&report),
+        BTreeSet::from([loc("KR005", "web.yaml", 1, 1)])
+    );
+    check_json(&["--max-file-size", "100000", arg(&web)], 0);
+}
+
+#[test]
+fn gitignore_is_honoured_in_directories() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    write(d, ".gitignore", "rendered/\n*.local.yaml\n");
+    write(d, "web.yaml", WEB);
+    write(d, "rendered/broken.yaml", "a: [\n");
+    write(d, "dev.local.yaml", TYPO_SERVICE);
+    write(d, ".hidden/typo.yaml", TYPO_SERVICE);
+    write(d, "sub/.gitignore", "skip.yml\n");
+    write(d, "sub/skip.yml", TYPO_SERVICE);
+    write(d, "sub/keep.yml", TYPO_SERVICE.replace("web-typo", "kept"));
+    let report = check_json(&[arg(d)], 1);
+    assert_eq!(report["summary"]["files"], 2, "{report:#}");
+    assert_eq!(
+        located(&report),
+        BTreeSet::from([loc("KR201", "keep.yml", 7, 5)])
+    );
+
+    // A file named explicitly is read even when ignored.
+    let report = check_json(&[arg(&d.join("dev.local.yaml"))], 1);
+    assert_eq!(codes(&report), ["KR201"]);
+}
+
+// ---------------------------------------------------------------------------------------
+// rules / explain
+
+#[test]
+fn rules_lists_every_code() {
+    let registry = kroute::checks::registry();
+    let listed: BTreeSet<&str> = registry.iter().map(|e| e.rule.code).collect();
+    for code in [
+        "KR001", "KR002", "KR003", "KR004", "KR005", "KR006", "KR201", "KR202", "KR203", "KR204",
+        "KR205", "KR206", "KR207", "KR208", "KR210", "KR211",
+    ] {
+        assert!(listed.contains(code), "{code} is not registered");
+    }
+
+    let assert = kroute().arg("rules").assert().code(0);
+    let text = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    for entry in registry {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(entry.rule.code))
+            .unwrap_or_else(|| panic!("{} missing from `kroute rules`", entry.rule.code));
+        assert!(line.contains(entry.rule.severity.as_str()), "{line}");
+        assert!(line.contains(entry.rule.summary), "{line}");
+    }
+
+    let assert = kroute()
+        .args(["rules", "--format", "json"])
+        .assert()
+        .code(0);
+    let rules: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    let json_codes: BTreeSet<&str> = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(json_codes, listed);
+}
+
+#[test]
+fn explain_prints_the_rule_docs() {
+    kroute()
+        .args(["explain", "KR201"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with("# KR201"))
+        .stdout(predicate::str::contains("## How to fix"))
+        .stdout(predicate::str::contains("kroute.dev/ignore: \"KR201\""));
+    kroute()
+        .args(["explain", "kr005"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("# KR005"));
+    // Every rule has documentation.
+    for entry in kroute::checks::registry() {
+        assert!(
+            entry.docs().starts_with(&format!("# {}", entry.rule.code)),
+            "{} has no docs",
+            entry.rule.code
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Suppression
+
+#[test]
+fn ignore_annotation_suppresses_listed_codes_only() {
+    let dir = TempDir::new().unwrap();
+    let annotated = TYPO_SERVICE.replace(
+        "  name: web-typo\n",
+        "  name: web-typo\n  annotations:\n    kroute.dev/ignore: \"KR201,KR207\"\n    kroute.dev/ignore-reason: endpoints come from elsewhere\n",
+    );
+    let file = write(dir.path(), "svc.yaml", &annotated);
+    let report = check_json(&[arg(&file)], 0);
+    assert!(diagnostics(&report).is_empty(), "{report:#}");
+    assert_eq!(report["summary"]["suppressed"], 1);
+    assert_eq!(report["summary"]["errors"], 0);
+    kroute()
+        .args(["check", "--color", "never", arg(&file)])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("(1 suppressed)"));
+
+    // Another code in the list does not hide KR201.
+    let other = annotated.replace("KR201,KR207", "KR207");
+    let file = write(dir.path(), "svc.yaml", other);
+    let report = check_json(&[arg(&file)], 1);
+    assert_eq!(codes(&report), ["KR201"]);
+    assert_eq!(report["summary"]["suppressed"], 0);
+}
+
+// ---------------------------------------------------------------------------------------
+// The README demo
+
+#[test]
+fn demo_reports_its_deliberate_mistakes() {
+    let report = check_json(&["testdata/demo"], 1);
+    let found: BTreeSet<(String, String)> = located(&report)
+        .into_iter()
+        .map(|(code, file, ..)| (code, file))
+        .collect();
+    let expected: BTreeSet<(String, String)> = [
+        ("KR201", "checkout.yaml"),
+        ("KR204", "frontend.yaml"),
+        ("KR205", "policies.yaml"),
+        ("KR211", "checkout.yaml"),
+    ]
+    .into_iter()
+    .map(|(c, f)| (c.to_string(), f.to_string()))
+    .collect();
+    assert_eq!(found, expected, "{report:#}");
+    let summary = &report["summary"];
+    assert_eq!(
+        (summary["errors"].as_u64(), summary["warnings"].as_u64()),
+        (Some(3), Some(1))
+    );
+    assert_eq!(summary["infos"], 0);
+    assert_eq!(summary["suppressed"], 0);
+
+    // The selector typo names the nearest workload.
+    let kr201 = diagnostics(&report)
+        .iter()
+        .find(|d| d["code"] == "KR201")
+        .unwrap();
+    assert!(kr201["related"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Deployment shop/checkout"));
+
+    kroute()
+        .args(["check", "--color", "never", "testdata/demo"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("3 errors, 1 warning, 0 infos"));
+}
