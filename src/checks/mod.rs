@@ -98,17 +98,34 @@ pub fn report_load_issues(
     }
 }
 
-/// For a selector that matches nothing: adds the nearest workload of the namespace as a
-/// related location, with the label difference, and returns the diagnostic.
+/// For a selector that matches nothing: explains why with a related location: pods with
+/// those labels in another namespace, or the nearest workload of the namespace and the
+/// labels that differ.
 pub fn with_nearest_workload(
     ctx: &Context<'_>,
     namespace: &str,
     selector: &crate::inventory::Selector,
     diagnostic: Diagnostic,
 ) -> Diagnostic {
+    if let Some(other) = ctx.inv.matches_elsewhere(namespace, selector).first() {
+        let object = ctx.inv.object(other.object);
+        return diagnostic
+            .with_related(
+                object.file,
+                other.labels_span,
+                format!(
+                    "{} in namespace `{}` has these labels, but selectors only match pods of their own namespace",
+                    object.display(),
+                    other.namespace
+                ),
+            )
+            .with_help(format!(
+                "move one of the two into the same namespace (this one is in `{namespace}`)"
+            ));
+    }
     let Some(nearest) = ctx.inv.nearest_workload(namespace, selector) else {
         return diagnostic.with_help(format!(
-            "no workload is defined in namespace `{namespace}`; add it, or check the Service against the files that define it"
+            "no workload in namespace `{namespace}` carries labels like these; fix the selector, or check together with the files that define the workloads"
         ));
     };
     let object = ctx.inv.object(nearest.object);

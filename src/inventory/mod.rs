@@ -223,44 +223,65 @@ impl Inventory {
     }
 
     /// The workload in `namespace` whose labels come closest to `selector`'s `matchLabels`,
-    /// for "nearest workload" hints.
+    /// for "nearest workload" hints: one that shares a selected label, or has a value a
+    /// typo away. `None` when no workload is plausibly the one meant.
     pub fn nearest_workload(&self, namespace: &str, selector: &Selector) -> Option<&Workload> {
         self.workloads_in(namespace)
             .iter()
             .map(|id| self.workload(*id))
-            .max_by_key(|w| {
+            .map(|w| {
                 let score: usize = selector
                     .labels
                     .iter()
                     .map(|(k, v)| match w.labels.get(k) {
-                        Some(x) if x == v => 3,
-                        Some(x) if strsim::jaro_winkler(x, v) > 0.8 => 2,
-                        Some(_) => 1,
-                        None => 0,
+                        Some(x) if x == v => 2,
+                        Some(x) if nearest(v, [x.as_str()]).is_some() => 2,
+                        _ => 0,
                     })
                     .sum();
-                (score, std::cmp::Reverse(w.labels.len()))
+                (w, score)
             })
+            .filter(|(_, score)| *score > 0)
+            .max_by_key(|(w, score)| (*score, std::cmp::Reverse(w.labels.len())))
+            .map(|(w, _)| w)
+    }
+
+    /// Workloads outside `namespace` that `selector` matches: the usual cause of a selector
+    /// that matches nothing at home. Scans every workload, so only used on failures.
+    pub fn matches_elsewhere(&self, namespace: &str, selector: &Selector) -> Vec<&Workload> {
+        self.workloads
+            .iter()
+            .filter(|w| w.namespace != namespace && selector.matches(&w.labels))
+            .collect()
     }
 }
 
-/// The candidate closest to `wanted` by edit distance, if it is close enough to be a
-/// plausible typo.
+/// The candidate closest to `wanted`, if it is a plausible typo of it: a few edits away
+/// (a transposition counts as one), ties broken by Jaro-Winkler similarity and then name.
+/// Edit distance alone decides closeness because Jaro-Winkler rates any two names with a
+/// long common prefix (`checkout-tls`, `checkout-db`) as close, and short transpositions
+/// (`wbe`, `web`) as far.
 pub fn nearest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let shorter = |c: &str| wanted.chars().count().min(c.chars().count());
     candidates
         .into_iter()
-        .filter(|c| *c != wanted && is_typo_distance(wanted, c))
-        .map(|c| (strsim::jaro_winkler(wanted, c), c))
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
-        .map(|(_, c)| c)
-}
-
-/// Whether `a` and `b` are a few edits apart: Jaro-Winkler alone rates any two names with
-/// a long common prefix (`checkout-tls`, `checkout-db`) as close.
-fn is_typo_distance(a: &str, b: &str) -> bool {
-    let shorter = a.chars().count().min(b.chars().count());
-    strsim::osa_distance(a, b) <= (shorter / 4).max(2)
+        .filter(|c| *c != wanted)
+        .map(|c| {
+            (
+                strsim::osa_distance(wanted, c),
+                strsim::jaro_winkler(wanted, c),
+                c,
+            )
+        })
+        .filter(|(distance, _, c)| {
+            *distance <= (shorter(c) / 4).max(2).min(shorter(c).saturating_sub(1))
+        })
+        .min_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| b.1.total_cmp(&a.1))
+                .then_with(|| a.2.cmp(b.2))
+        })
+        .map(|(_, _, c)| c)
 }
 
 /// `; did you mean `x`?` or nothing.
@@ -281,17 +302,4 @@ pub fn describe_labels(labels: &BTreeMap<String, String>) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::nearest;
-
-    #[test]
-    fn nearest_suggests_typos_not_siblings_with_a_common_prefix() {
-        assert_eq!(nearest("frontned", ["cart", "frontend"]), Some("frontend"));
-        assert_eq!(
-            nearest("checkout-dbb", ["checkout-db"]),
-            Some("checkout-db")
-        );
-        assert_eq!(nearest("checkout-tls", ["checkout-db"]), None);
-        assert_eq!(nearest("checkout-feature-flags", ["checkout-config"]), None);
-    }
-}
+mod tests;

@@ -48,10 +48,14 @@ fn render_one(d: &Diagnostic, sources: &SourceMap, style: Style, out: &mut Strin
         d.span.start.col
     );
     if let Some(text) = file.line(line_no) {
+        // A tab shown as one space keeps the carets under the columns they count.
+        let text = text.replace('\t', " ");
         let bar = style.paint("1;34", "|");
         let start = d.span.start.col.saturating_sub(1) as usize;
         let width = text.chars().count();
-        let end = if d.span.end.line == line_no && d.span.end.col > d.span.start.col {
+        let end = if d.span.end == d.span.start {
+            start + 1
+        } else if d.span.end.line == line_no {
             (d.span.end.col - 1) as usize
         } else {
             width

@@ -6,7 +6,7 @@ mod walk;
 
 pub use walk::{collect_inputs, Input, InputError};
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Index of a file in the [`SourceMap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -20,16 +20,23 @@ pub struct SourceFile {
     pub path: String,
     /// The text with any UTF-8 byte-order mark removed. Empty when the file was refused.
     pub text: String,
+    /// Byte offsets of line starts, built on first use (only files with findings need it).
+    line_starts: OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
     /// The 1-based line `line` without its line terminator, if it exists.
     pub fn line(&self, line: u32) -> Option<&str> {
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
         let idx = usize::try_from(line).ok()?.checked_sub(1)?;
-        self.text
-            .split('\n')
-            .nth(idx)
-            .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        let start = *starts.get(idx)?;
+        let end = starts.get(idx + 1).map_or(self.text.len(), |e| e - 1);
+        let text = self.text.get(start..end)?;
+        Some(text.strip_suffix('\r').unwrap_or(text))
     }
 }
 
@@ -42,7 +49,12 @@ pub struct SourceMap {
 impl SourceMap {
     pub fn add(&mut self, path: String, text: String) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
-        self.files.push(Arc::new(SourceFile { id, path, text }));
+        self.files.push(Arc::new(SourceFile {
+            id,
+            path,
+            text,
+            line_starts: OnceLock::new(),
+        }));
         id
     }
 
@@ -114,6 +126,19 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, Refusal> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_by_number() {
+        let mut map = SourceMap::default();
+        let id = map.add("f".into(), "a: 1\r\nb: 2\n\nlast".into());
+        let f = map.get(id);
+        assert_eq!(f.line(1), Some("a: 1"));
+        assert_eq!(f.line(2), Some("b: 2"));
+        assert_eq!(f.line(3), Some(""));
+        assert_eq!(f.line(4), Some("last"));
+        assert_eq!(f.line(5), None);
+        assert_eq!(f.line(0), None);
+    }
 
     #[test]
     fn strips_bom_and_refuses_binary_and_bad_utf8() {

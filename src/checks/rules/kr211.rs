@@ -83,10 +83,10 @@ fn host_span(value: &str, span: Span, start: usize, end: usize) -> Span {
             _ => return span,
         };
         (0, chars(&value[..start]) + quote)
-    } else if span.end.col == 1 && chars_lines(value) == span.end.line - span.start.line {
+    } else if span.end.col == 1 && line_count(value) == span.end.line - span.start.line {
         let before = &value[..start];
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        (chars_lines(&before[..line_start]), chars(&before[line_start..]))
+        (line_count(&before[..line_start]), chars(&before[line_start..]))
     } else {
         return span;
     };
@@ -96,7 +96,7 @@ fn host_span(value: &str, span: Span, start: usize, end: usize) -> Span {
 }
 
 /// The number of lines of `s` (`"a\nb\n"` has two).
-fn chars_lines(s: &str) -> u32 {
+fn line_count(s: &str) -> u32 {
     u32::try_from(s.lines().count()).unwrap_or(u32::MAX)
 }
 
@@ -169,5 +169,33 @@ fn check_value(
                 .with_help("fix the host name or add the Service"),
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{parse_stream, Limits};
+
+    /// Where the first host of each top-level value is reported.
+    fn positions(yaml: &str) -> Vec<(u32, u32)> {
+        let parsed = parse_stream(yaml, &Limits::default());
+        let entries = parsed.documents[0].root.as_map().unwrap_or(&[]);
+        entries
+            .iter()
+            .filter_map(|e| {
+                let value = e.value.as_str()?;
+                let m = HOST.find(value)?;
+                let span = host_span(value, e.value.span, m.start(), m.end());
+                Some((span.start.line, span.start.col))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn host_spans_point_at_the_host_when_the_source_shows_where_it_is() {
+        let yaml = "a: x cart.shop.svc\nb: \"x cart.shop.svc\"\nc: |\n  x\n  y cart.shop.svc\nd: >\n  x\n  y cart.shop.svc\ne: 'it''s cart.shop.svc'\n";
+        // Plain, quoted, literal block; folded and escaped values keep the value's span.
+        assert_eq!(positions(yaml), vec![(1, 6), (2, 7), (5, 5), (7, 3), (9, 4)]);
     }
 }

@@ -1,0 +1,98 @@
+use proptest::prelude::*;
+
+use super::*;
+use crate::manifest::{read_text, LoadOptions};
+use crate::source::FileId;
+
+fn inventory(yaml: &str) -> Inventory {
+    let found = read_text(FileId(0), yaml, &LoadOptions::default());
+    let objects = found
+        .objects
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut o)| {
+            o.id = ObjectId(u32::try_from(i).unwrap());
+            o
+        })
+        .collect();
+    Inventory::build(objects)
+}
+
+fn labels_yaml(labels: &[(u8, u8)]) -> String {
+    let pairs: Vec<String> = labels.iter().map(|(k, v)| format!("k{k}: v{v}")).collect();
+    format!("{{{}}}", pairs.join(", "))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+    /// The label index must give exactly what matching every workload by hand gives.
+    #[test]
+    fn select_agrees_with_brute_force(
+        pods in prop::collection::vec(prop::collection::vec((0u8..3, 0u8..3), 0..4), 1..12),
+        wanted in prop::collection::vec((0u8..3, 0u8..3), 0..3),
+        ns_of in prop::collection::vec(0u8..2, 12),
+    ) {
+        let mut yaml = String::new();
+        for (i, labels) in pods.iter().enumerate() {
+            yaml.push_str(&format!(
+                "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p{i}\n  namespace: ns{}\n  labels: {}\nspec:\n  containers: [{{name: c, image: x}}]\n",
+                ns_of[i], labels_yaml(labels)
+            ));
+        }
+        let inv = inventory(&yaml);
+        let selector = Selector {
+            labels: wanted.iter().map(|(k, v)| (format!("k{k}"), format!("v{v}"))).collect(),
+            exprs: Vec::new(),
+            span: Default::default(),
+        };
+        for ns in ["ns0", "ns1"] {
+            let mut fast = inv.select(ns, &selector);
+            fast.sort();
+            let slow: Vec<WorkloadId> = inv
+                .workloads
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| w.namespace == ns && selector.matches(&w.labels))
+                .map(|(i, _)| WorkloadId(u32::try_from(i).unwrap()))
+                .collect();
+            prop_assert_eq!(fast, slow);
+        }
+    }
+}
+
+#[test]
+fn workloads_from_every_template_owner() {
+    let inv = inventory(
+        "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: nightly}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        metadata: {labels: {app: nightly}}\n        spec:\n          serviceAccountName: runner\n          containers: [{name: c, image: x, ports: [{name: http, containerPort: 8080}]}]\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db, namespace: data}\nspec:\n  serviceName: db\n  template:\n    metadata: {labels: {app: db}}\n    spec: {containers: [{name: db, image: x}]}\n",
+    );
+    assert_eq!(inv.workloads.len(), 2);
+    let cron = &inv.workloads[0];
+    assert_eq!(cron.labels.get("app").map(String::as_str), Some("nightly"));
+    assert!(cron.exposes(&PortRef::Name("http".into())));
+    assert!(cron.exposes(&PortRef::Number(8080)));
+    assert_eq!(cron.refs[0].kind, RefKind::ServiceAccount);
+    let db = &inv.workloads[1];
+    assert_eq!(db.namespace, "data");
+    assert_eq!(
+        db.service_name.as_ref().map(|(n, _)| n.as_str()),
+        Some("db")
+    );
+}
+
+#[test]
+fn nearest_suggests_typos_not_siblings_with_a_common_prefix() {
+    assert_eq!(nearest("frontned", ["cart", "frontend"]), Some("frontend"));
+    assert_eq!(
+        nearest("checkout-dbb", ["checkout-db"]),
+        Some("checkout-db")
+    );
+    assert_eq!(nearest("checkout-tls", ["checkout-db"]), None);
+    assert_eq!(nearest("checkout-feature-flags", ["checkout-config"]), None);
+}
+
+#[test]
+fn nearest_catches_short_transpositions_but_not_unrelated_short_names() {
+    assert_eq!(nearest("wbe", ["web", "db"]), Some("web"));
+    assert_eq!(nearest("db", ["api"]), None);
+    assert_eq!(nearest("a", ["b"]), None);
+}
