@@ -98,15 +98,25 @@ pub fn report_load_issues(
     }
 }
 
-/// For a selector that matches nothing: explains why with a related location: pods with
-/// those labels in another namespace, or the nearest workload of the namespace and the
-/// labels that differ.
-pub fn with_nearest_workload(
+/// The diagnostic for `object`'s `selector` matching no pods in `namespace`, explained by a
+/// related location: pods with those labels in another namespace, or the nearest workload
+/// of the namespace and the labels that differ.
+pub fn selects_nothing(
     ctx: &Context<'_>,
+    rule: &Rule,
+    object: &Object,
     namespace: &str,
     selector: &crate::inventory::Selector,
-    diagnostic: Diagnostic,
 ) -> Diagnostic {
+    let diagnostic = rule.on(
+        object,
+        selector.span,
+        format!(
+            "{} selects no pods: no workload in namespace `{namespace}` has labels {}",
+            object.display(),
+            selector.describe()
+        ),
+    );
     if let Some(other) = ctx.inv.matches_elsewhere(namespace, selector).first() {
         let object = ctx.inv.object(other.object);
         return diagnostic

@@ -35,7 +35,7 @@
 //! workload and the labels that differ. Istio users: `istioctl analyze` reports selector
 //! problems as IST0101 only for Istio resources, not for Services.
 
-use crate::checks::{with_nearest_workload, Context, Rule};
+use crate::checks::{selects_nothing, Context, Rule};
 use crate::inventory::ServiceId;
 use crate::report::{Diagnostic, Severity};
 
@@ -56,17 +56,6 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let object = ctx.inv.object(svc.object);
-        let diagnostic = RULE.on(
-            object,
-            selector.span,
-            format!(
-                "Service {}/{} selects no pods: no workload in namespace `{}` has labels {}",
-                svc.namespace,
-                svc.name,
-                svc.namespace,
-                selector.describe()
-            ),
-        );
-        out.push(with_nearest_workload(ctx, &svc.namespace, selector, diagnostic));
+        out.push(selects_nothing(ctx, &RULE, object, &svc.namespace, selector));
     }
 }

@@ -25,7 +25,7 @@
 //! Name an existing workload (the diagnostic suggests the closest), or fix the PDB
 //! selector to match the pod template labels.
 
-use crate::checks::{with_nearest_workload, Context, Rule};
+use crate::checks::{selects_nothing, Context, Rule};
 use crate::inventory::did_you_mean;
 use crate::report::{Diagnostic, Severity};
 
@@ -96,16 +96,6 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if !ctx.inv.select(&pdb.namespace, selector).is_empty() {
             continue;
         }
-        let diagnostic = RULE.on(
-            object,
-            selector.span,
-            format!(
-                "{} selects no pods: no workload in namespace `{}` has labels {}",
-                object.display(),
-                pdb.namespace,
-                selector.describe()
-            ),
-        );
-        out.push(with_nearest_workload(ctx, &pdb.namespace, selector, diagnostic));
+        out.push(selects_nothing(ctx, &RULE, object, &pdb.namespace, selector));
     }
 }

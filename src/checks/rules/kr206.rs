@@ -21,7 +21,7 @@
 //! Fix the selector so it matches the pods it is meant for; the diagnostic shows the
 //! nearest workload's labels.
 
-use crate::checks::{with_nearest_workload, Context, Rule};
+use crate::checks::{selects_nothing, Context, Rule};
 use crate::report::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
@@ -40,16 +40,6 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let object = ctx.inv.object(policy.object);
-        let diagnostic = RULE.on(
-            object,
-            selector.span,
-            format!(
-                "{} selects no pods: no workload in namespace `{}` has labels {}",
-                object.display(),
-                policy.namespace,
-                selector.describe()
-            ),
-        );
-        out.push(with_nearest_workload(ctx, &policy.namespace, selector, diagnostic));
+        out.push(selects_nothing(ctx, &RULE, object, &policy.namespace, selector));
     }
 }
