@@ -160,3 +160,45 @@ pub fn selects_nothing(
         .with_related(object.file, nearest.labels_span, what)
         .with_help("make the selector and the pod template labels agree")
 }
+
+/// The diagnostic for a reference from `from` to a Service that is missing, or lacks the
+/// port it names: "routes to Service `x`, which does not exist …; did you mean `y`?".
+/// `None` for other kinds of broken edge.
+pub fn missing_service(
+    ctx: &Context<'_>,
+    rule: &Rule,
+    from: &Object,
+    span: Span,
+    broken: &crate::graph::Broken,
+) -> Option<Diagnostic> {
+    use crate::graph::Broken;
+    match broken {
+        Broken::NoService { namespace, name } => Some(rule.on(
+            from,
+            span,
+            format!(
+                "{} routes to Service `{name}`, which does not exist in namespace `{namespace}`{}",
+                from.display(),
+                crate::inventory::did_you_mean(name, ctx.inv.names("Service", namespace))
+            ),
+        )),
+        Broken::NoPort { service, port } => {
+            let svc = ctx.inv.service(*service);
+            Some(
+                rule.on(
+                    from,
+                    span,
+                    format!(
+                        "{} routes to port {port} of Service {}/{}, which has {}",
+                        from.display(),
+                        svc.namespace,
+                        svc.name,
+                        svc.describe_ports()
+                    ),
+                )
+                .with_related_object(ctx.inv.object(svc.object), "the Service"),
+            )
+        }
+        _ => None,
+    }
+}

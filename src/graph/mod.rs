@@ -4,11 +4,19 @@
 //! whose target does not exist is kept as a broken edge with its reason, so rules, `graph`
 //! and `trace` all read one structure instead of re-resolving names themselves.
 
+mod gateway_api;
 mod host;
+mod hosts;
+mod istio;
+mod kube;
+pub mod wildcard;
 
-use rayon::prelude::*;
+use std::collections::HashMap;
 
+pub use gateway_api::Attachment;
 pub use host::{is_dns_label, HostForm, ServiceHost, CLUSTER_DOMAIN};
+pub use hosts::{istio_fqdn, HostTable, HostTarget};
+pub use istio::Binding;
 
 use crate::inventory::{Inventory, PortRef, ServiceId, WorkloadId};
 use crate::manifest::ObjectId;
@@ -18,18 +26,29 @@ use crate::yaml::Span;
 /// A vertex of the routing graph.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Vertex {
-    /// An object that routes or points (Ingress, HPA, …).
+    /// An object that routes or points: Ingress, Gateway, VirtualService, HTTPRoute,
+    /// ServiceEntry, Knative Service, …
     Object(ObjectId),
     Service(ServiceId),
     Workload(WorkloadId),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EdgeKind {
     /// Service selector → workload whose pod template it matches.
     Selects,
     /// Ingress backend → Service.
     IngressBackend,
+    /// Istio Gateway selector → gateway workload (any namespace).
+    GatewaySelects,
+    /// VirtualService `gateways` entry → Istio Gateway.
+    RouteGateway,
+    /// VirtualService route destination → Service, ServiceEntry or Knative Service.
+    RouteDestination,
+    /// Gateway API route `parentRefs` entry → Gateway (or Service, for mesh routes).
+    ParentRef,
+    /// Gateway API route `backendRefs` entry → Service.
+    BackendRef,
 }
 
 /// Why an edge has no target.
@@ -39,6 +58,20 @@ pub enum Broken {
     NoService { namespace: String, name: String },
     /// The Service exists but has no such port.
     NoPort { service: ServiceId, port: PortRef },
+    /// A backendRef to a Service without the required `port`.
+    PortRequired { service: ServiceId },
+    /// No (Istio or Gateway API) Gateway of that name.
+    NoGateway { namespace: String, name: String },
+    /// A host that no Service, ServiceEntry or Knative Service provides.
+    NoHost { host: String },
+    /// The Gateway has no listener with that `sectionName` (and `port`).
+    NoListener { gateway: ObjectId, section: String },
+    /// No listener admits the route: its namespace or kind is not allowed.
+    NotAllowed { gateway: ObjectId, reason: String },
+    /// No listener hostname intersects the route's hostnames.
+    NoHostname { gateway: ObjectId },
+    /// A cross-namespace reference without a ReferenceGrant.
+    NotPermitted { namespace: String },
 }
 
 #[derive(Clone, Debug)]
@@ -49,80 +82,52 @@ pub struct Edge {
     /// The field that makes this edge.
     pub file: FileId,
     pub span: Span,
+    /// What the edge goes through, for display: `rule http[0]`, `listener https`, `port 80`.
+    pub via: String,
 }
 
 #[derive(Debug, Default)]
 pub struct RoutingGraph {
     pub edges: Vec<Edge>,
+    /// Every host a route can target.
+    pub hosts: HostTable,
+    /// VirtualService hosts accepted by Istio Gateway servers.
+    pub bindings: Vec<Binding>,
+    /// Gateway API routes attached to listeners.
+    pub attachments: Vec<Attachment>,
     service_pods: Vec<Vec<WorkloadId>>,
     workload_services: Vec<Vec<ServiceId>>,
+    gateway_pods: Vec<Vec<WorkloadId>>,
+    istio_gateway_index: HashMap<(String, String), usize>,
+    api_gateway_index: HashMap<(String, String), usize>,
+    by_source: HashMap<Vertex, Vec<usize>>,
 }
 
 impl RoutingGraph {
     pub fn build(inv: &Inventory) -> RoutingGraph {
-        let service_pods: Vec<Vec<WorkloadId>> = inv
-            .services
-            .par_iter()
-            .map(|svc| {
-                svc.selector
-                    .as_ref()
-                    .map(|sel| inv.select(&svc.namespace, sel))
-                    .unwrap_or_default()
-            })
-            .collect();
-        let mut workload_services = vec![Vec::new(); inv.workloads.len()];
-        let mut edges = Vec::new();
-        for (i, pods) in service_pods.iter().enumerate() {
-            let sid = ServiceId(u32::try_from(i).unwrap_or(u32::MAX));
-            let svc = inv.service(sid);
-            let obj = inv.object(svc.object);
-            for &w in pods {
-                workload_services[w.0 as usize].push(sid);
-                edges.push(Edge {
-                    from: Vertex::Service(sid),
-                    kind: EdgeKind::Selects,
-                    to: Ok(Vertex::Workload(w)),
-                    file: obj.file,
-                    span: svc.selector.as_ref().map_or(obj.span(), |s| s.span),
-                });
-            }
+        let mut graph = RoutingGraph {
+            hosts: HostTable::build(inv),
+            istio_gateway_index: inv
+                .istio_gateways
+                .iter()
+                .enumerate()
+                .map(|(i, g)| ((g.namespace.clone(), g.name.clone()), i))
+                .collect(),
+            api_gateway_index: inv
+                .api_gateways
+                .iter()
+                .enumerate()
+                .map(|(i, g)| ((g.namespace.clone(), g.name.clone()), i))
+                .collect(),
+            ..RoutingGraph::default()
+        };
+        kube::build(inv, &mut graph);
+        istio::build(inv, &mut graph);
+        gateway_api::build(inv, &mut graph);
+        for (i, edge) in graph.edges.iter().enumerate() {
+            graph.by_source.entry(edge.from).or_default().push(i);
         }
-        for ingress in &inv.ingresses {
-            let obj = inv.object(ingress.object);
-            for backend in &ingress.backends {
-                let to = match inv.service_named(&ingress.namespace, &backend.service) {
-                    None => Err(Broken::NoService {
-                        namespace: ingress.namespace.clone(),
-                        name: backend.service.clone(),
-                    }),
-                    Some(sid) => match &backend.port {
-                        Some(port) if inv.service(sid).port(port).is_none() => {
-                            Err(Broken::NoPort {
-                                service: sid,
-                                port: port.clone(),
-                            })
-                        }
-                        _ => Ok(Vertex::Service(sid)),
-                    },
-                };
-                let span = match &to {
-                    Err(Broken::NoPort { .. }) => backend.port_span,
-                    _ => backend.service_span,
-                };
-                edges.push(Edge {
-                    from: Vertex::Object(ingress.object),
-                    kind: EdgeKind::IngressBackend,
-                    to,
-                    file: obj.file,
-                    span,
-                });
-            }
-        }
-        RoutingGraph {
-            edges,
-            service_pods,
-            workload_services,
-        }
+        graph
     }
 
     /// The workloads whose pods a Service selects.
@@ -135,8 +140,36 @@ impl RoutingGraph {
         &self.workload_services[id.0 as usize]
     }
 
+    /// The gateway workloads an Istio Gateway (by index) selects, in any namespace.
+    pub fn gateway_pods(&self, gateway: usize) -> &[WorkloadId] {
+        self.gateway_pods.get(gateway).map_or(&[], Vec::as_slice)
+    }
+
+    /// The Istio Gateway `namespace/name`, by index into `Inventory::istio_gateways`.
+    pub fn istio_gateway(&self, namespace: &str, name: &str) -> Option<usize> {
+        self.istio_gateway_index
+            .get(&(namespace.to_string(), name.to_string()))
+            .copied()
+    }
+
+    /// The Gateway API Gateway `namespace/name`, by index into `Inventory::api_gateways`.
+    pub fn api_gateway(&self, namespace: &str, name: &str) -> Option<usize> {
+        self.api_gateway_index
+            .get(&(namespace.to_string(), name.to_string()))
+            .copied()
+    }
+
     pub fn edges_of(&self, kind: EdgeKind) -> impl Iterator<Item = &Edge> {
         self.edges.iter().filter(move |e| e.kind == kind)
+    }
+
+    /// Edges leaving `vertex`, in the order they were built.
+    pub fn edges_from(&self, vertex: Vertex) -> impl Iterator<Item = &Edge> {
+        self.by_source
+            .get(&vertex)
+            .into_iter()
+            .flatten()
+            .map(|i| &self.edges[*i])
     }
 
     /// Resolves an in-cluster host name seen from `from_namespace` to a Service.

@@ -2,7 +2,9 @@
 //!
 //! Built once per run and read-only afterwards, so it can be shared across threads.
 
+pub mod gateway_api;
 mod ingress;
+pub mod istio;
 mod policy;
 mod selector;
 mod service;
@@ -10,7 +12,11 @@ mod workload;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+pub use gateway_api::{ApiGateway, ApiRoute, ReferenceGrant};
 pub use ingress::{Ingress, IngressBackend};
+pub use istio::{
+    DestinationRule, IstioGateway, ServiceEntry, Spanned, VirtualService, WorkloadPolicy,
+};
 pub use policy::{PodSelector, ScaleTarget};
 pub use selector::{Op, Requirement, Selector};
 pub use service::{PortRef, Service, ServicePort};
@@ -41,13 +47,27 @@ pub struct Inventory {
     pub hpas: Vec<ScaleTarget>,
     pub pdbs: Vec<PodSelector>,
     pub network_policies: Vec<PodSelector>,
-    /// ConfigMaps (by `(namespace, name)`) with the string values of their `data`.
+    /// ConfigMaps, whose values KR211 reads.
     pub config_maps: Vec<ObjectId>,
+    pub istio_gateways: Vec<IstioGateway>,
+    pub virtual_services: Vec<VirtualService>,
+    pub destination_rules: Vec<DestinationRule>,
+    pub service_entries: Vec<ServiceEntry>,
+    /// Sidecars, AuthorizationPolicies, PeerAuthentications, RequestAuthentications.
+    pub workload_policies: Vec<WorkloadPolicy>,
+    pub api_gateways: Vec<ApiGateway>,
+    pub api_routes: Vec<ApiRoute>,
+    pub reference_grants: Vec<ReferenceGrant>,
+    /// Names of the GatewayClasses in the input.
+    pub gateway_classes: Vec<ObjectId>,
     by_name: HashMap<(String, String, String), Vec<ObjectId>>,
     by_kind_ns: HashMap<(String, String), Vec<ObjectId>>,
     service_index: HashMap<(String, String), ServiceId>,
     workloads_by_ns: HashMap<String, Vec<WorkloadId>>,
     label_index: HashMap<(String, String, String), Vec<WorkloadId>>,
+    /// `(key, value)` → workloads in any namespace, for selectors that cross namespaces
+    /// (an Istio Gateway selects its gateway pods wherever they run).
+    global_label_index: HashMap<(String, String), Vec<WorkloadId>>,
     endpoints: HashSet<(String, String)>,
     namespaces: HashSet<String>,
     /// True when any Istio object or sidecar-injection marker is in the input.
@@ -113,6 +133,39 @@ impl Inventory {
                     .push(PodSelector::from_object(object, "podSelector"));
             }
             ("", "ConfigMap") => self.config_maps.push(object.id),
+            ("networking.istio.io", "Gateway") => {
+                self.istio_gateways.push(IstioGateway::from_object(object));
+            }
+            ("networking.istio.io", "VirtualService") => {
+                self.virtual_services
+                    .push(VirtualService::from_object(object));
+            }
+            ("networking.istio.io", "DestinationRule") => {
+                self.destination_rules
+                    .extend(DestinationRule::from_object(object));
+            }
+            ("networking.istio.io", "ServiceEntry") => {
+                self.service_entries.push(ServiceEntry::from_object(object));
+            }
+            ("networking.istio.io", "Sidecar")
+            | (
+                "security.istio.io",
+                "AuthorizationPolicy" | "PeerAuthentication" | "RequestAuthentication",
+            ) => {
+                self.workload_policies
+                    .push(WorkloadPolicy::from_object(object));
+            }
+            (gateway_api::GROUP, "Gateway") => {
+                self.api_gateways.push(ApiGateway::from_object(object));
+            }
+            (gateway_api::GROUP, kind) if gateway_api::ROUTE_KINDS.contains(&kind) => {
+                self.api_routes.push(ApiRoute::from_object(object));
+            }
+            (gateway_api::GROUP, "ReferenceGrant") => {
+                self.reference_grants
+                    .push(ReferenceGrant::from_object(object));
+            }
+            (gateway_api::GROUP, "GatewayClass") => self.gateway_classes.push(object.id),
             _ => {}
         }
         if core && object.kind == "Namespace" {
@@ -130,6 +183,10 @@ impl Inventory {
             for (k, v) in &workload.labels {
                 self.label_index
                     .entry((workload.namespace.clone(), k.clone(), v.clone()))
+                    .or_default()
+                    .push(id);
+                self.global_label_index
+                    .entry((k.clone(), v.clone()))
                     .or_default()
                     .push(id);
             }
@@ -187,6 +244,13 @@ impl Inventory {
         self.namespaces.contains(namespace)
     }
 
+    /// The labels of Namespace `name`, when the input defines it.
+    pub fn namespace_labels(&self, name: &str) -> Option<&BTreeMap<String, String>> {
+        self.find("Namespace", "", name)
+            .find(|o| o.group.is_empty())
+            .map(|o| &o.labels)
+    }
+
     pub fn has_endpoints(&self, namespace: &str, service: &str) -> bool {
         self.endpoints
             .contains(&(namespace.to_string(), service.to_string()))
@@ -214,6 +278,28 @@ impl Inventory {
                 })
                 .min_by_key(|ids| ids.len())
                 .unwrap_or(&[])
+        };
+        candidates
+            .iter()
+            .copied()
+            .filter(|id| selector.matches(&self.workload(*id).labels))
+            .collect()
+    }
+
+    /// The workloads of any namespace whose pod template `selector` matches; an empty
+    /// selector matches none here (it is never meant as "every pod of the cluster").
+    pub fn select_anywhere(&self, selector: &Selector) -> Vec<WorkloadId> {
+        let Some(candidates) = selector
+            .labels
+            .iter()
+            .map(|(k, v)| {
+                self.global_label_index
+                    .get(&(k.clone(), v.clone()))
+                    .map_or(&[][..], Vec::as_slice)
+            })
+            .min_by_key(|ids| ids.len())
+        else {
+            return Vec::new();
         };
         candidates
             .iter()

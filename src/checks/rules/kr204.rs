@@ -29,9 +29,8 @@
 //! Point the backend at an existing Service and one of its ports (the diagnostic names the
 //! closest Service and lists the ports it has).
 
-use crate::checks::{Context, Rule};
+use crate::checks::{missing_service, Context, Rule};
 use crate::graph::{Broken, EdgeKind, Vertex};
-use crate::inventory::did_you_mean;
 use crate::report::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
@@ -47,35 +46,12 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let ingress = ctx.inv.object(from);
-        let diagnostic = match broken {
-            Broken::NoService { namespace, name } => RULE
-                .on(
-                    ingress,
-                    edge.span,
-                    format!(
-                        "{} routes to Service `{name}`, which does not exist in namespace `{namespace}`{}",
-                        ingress.display(),
-                        did_you_mean(name, ctx.inv.names("Service", namespace))
-                    ),
-                )
-                .with_help("name a Service of the Ingress's namespace (an Ingress cannot route across namespaces)"),
-            Broken::NoPort { service, port } => {
-                let svc = ctx.inv.service(*service);
-                RULE.on(
-                    ingress,
-                    edge.span,
-                    format!(
-                        "{} routes to port {port} of Service {}/{}, which has {}",
-                        ingress.display(),
-                        svc.namespace,
-                        svc.name,
-                        svc.describe_ports()
-                    ),
-                )
-                .with_related_object(ctx.inv.object(svc.object), "the Service")
-                .with_help("use one of the Service's `port` numbers or port names")
-            }
+        let help = match broken {
+            Broken::NoService { .. } => "name a Service of the Ingress's namespace (an Ingress cannot route across namespaces)",
+            _ => "use one of the Service's `port` numbers or port names",
         };
-        out.push(diagnostic);
+        out.extend(
+            missing_service(ctx, &RULE, ingress, edge.span, broken).map(|d| d.with_help(help)),
+        );
     }
 }

@@ -1,0 +1,242 @@
+//! Gateway API edges: route attachment to listeners (parentRefs, sectionName, port,
+//! allowedRoutes, hostname intersection) and backendRefs (with ReferenceGrant).
+
+use super::{wildcard, Broken, Edge, EdgeKind, RoutingGraph, Vertex};
+use crate::inventory::gateway_api::{AllowedFrom, ApiRoute, Listener, ParentRef, GROUP};
+use crate::inventory::{ApiGateway, Inventory, PortRef};
+
+/// A route attached to one listener of a Gateway.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attachment {
+    /// Index into `Inventory::api_routes`.
+    pub route: usize,
+    /// Index into `Inventory::api_gateways`.
+    pub gateway: usize,
+    /// Index into the Gateway's `listeners`.
+    pub listener: usize,
+}
+
+/// Whether `listener` of `gateway` lets `route` attach, and if not, why.
+fn admits(
+    inv: &Inventory,
+    gateway: &ApiGateway,
+    listener: &Listener,
+    route: &ApiRoute,
+) -> Result<(), String> {
+    let namespace_ok = match &listener.allowed_from {
+        AllowedFrom::All => true,
+        AllowedFrom::Same => route.namespace == gateway.namespace,
+        // Without the Namespace object its labels are unknown: give the benefit of the doubt.
+        AllowedFrom::Selector(selector) => inv
+            .namespace_labels(&route.namespace)
+            .is_none_or(|labels| selector.matches(labels)),
+        AllowedFrom::Invalid(_) => false,
+    };
+    if !namespace_ok {
+        let rule = match &listener.allowed_from {
+            AllowedFrom::Same => format!("only routes from namespace `{}`", gateway.namespace),
+            AllowedFrom::Selector(s) => format!("only namespaces labelled {}", s.describe()),
+            AllowedFrom::Invalid(v) => format!("`from: {v}`, which admits nothing"),
+            AllowedFrom::All => String::new(),
+        };
+        return Err(format!(
+            "listener `{}` admits {rule}, not namespace `{}`",
+            listener.name.value, route.namespace
+        ));
+    }
+    if !listener.admits_kind(&route.kind) {
+        return Err(format!(
+            "listener `{}` ({}) does not admit {}",
+            listener.name.value, listener.protocol, route.kind
+        ));
+    }
+    Ok(())
+}
+
+fn hostname_matches(listener: &Listener, route: &ApiRoute) -> bool {
+    let Some(listener_host) = &listener.hostname else {
+        return true;
+    };
+    route.hostnames.is_empty()
+        || route
+            .hostnames
+            .iter()
+            .any(|h| wildcard::intersect(&listener_host.value, &h.value.to_ascii_lowercase()))
+}
+
+/// Resolves one Gateway parentRef: the attachments it makes, or why it makes none.
+fn attach(
+    inv: &Inventory,
+    graph: &RoutingGraph,
+    r: usize,
+    parent: &ParentRef,
+) -> Result<(usize, Vec<usize>), Broken> {
+    let route = &inv.api_routes[r];
+    let g = graph
+        .api_gateway(&parent.namespace, &parent.name)
+        .ok_or_else(|| Broken::NoGateway {
+            namespace: parent.namespace.clone(),
+            name: parent.name.clone(),
+        })?;
+    let gateway = &inv.api_gateways[g];
+    let candidates: Vec<usize> = gateway
+        .listeners
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| {
+            parent
+                .section_name
+                .as_ref()
+                .is_none_or(|s| s.value == l.name.value)
+                && parent.port.is_none_or(|p| p == l.port)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if candidates.is_empty() {
+        let mut section = parent
+            .section_name
+            .as_ref()
+            .map(|s| s.value.clone())
+            .unwrap_or_default();
+        if let Some(port) = parent.port {
+            section = format!("{section} port {port}").trim().to_string();
+        }
+        return Err(Broken::NoListener {
+            gateway: gateway.object,
+            section,
+        });
+    }
+    let mut reason = None;
+    let allowed: Vec<usize> = candidates
+        .into_iter()
+        .filter(
+            |i| match admits(inv, gateway, &gateway.listeners[*i], route) {
+                Ok(()) => true,
+                Err(why) => {
+                    reason.get_or_insert(why);
+                    false
+                }
+            },
+        )
+        .collect();
+    if allowed.is_empty() {
+        return Err(Broken::NotAllowed {
+            gateway: gateway.object,
+            reason: reason.unwrap_or_default(),
+        });
+    }
+    let matching: Vec<usize> = allowed
+        .into_iter()
+        .filter(|i| hostname_matches(&gateway.listeners[*i], route))
+        .collect();
+    if matching.is_empty() {
+        return Err(Broken::NoHostname {
+            gateway: gateway.object,
+        });
+    }
+    Ok((g, matching))
+}
+
+/// Whether some ReferenceGrant in `namespace` lets `route` refer to Service `name` there.
+pub fn granted(inv: &Inventory, route: &ApiRoute, namespace: &str, name: &str) -> bool {
+    inv.reference_grants
+        .iter()
+        .filter(|g| g.namespace == namespace)
+        .any(|g| g.allows(GROUP, &route.kind, &route.namespace, "", "Service", name))
+}
+
+pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
+    for (r, route) in inv.api_routes.iter().enumerate() {
+        let obj = inv.object(route.object);
+        for parent in &route.parents {
+            let (to, via) = if parent.group.is_empty() && parent.kind == "Service" {
+                let to = inv
+                    .service_named(&parent.namespace, &parent.name)
+                    .map(Vertex::Service)
+                    .ok_or_else(|| Broken::NoService {
+                        namespace: parent.namespace.clone(),
+                        name: parent.name.clone(),
+                    });
+                (to, "mesh parent".to_string())
+            } else if parent.group == GROUP && parent.kind == "Gateway" {
+                match attach(inv, graph, r, parent) {
+                    Ok((g, listeners)) => {
+                        let gateway = &inv.api_gateways[g];
+                        let names: Vec<&str> = listeners
+                            .iter()
+                            .map(|l| gateway.listeners[*l].name.value.as_str())
+                            .collect();
+                        for listener in listeners {
+                            graph.attachments.push(Attachment {
+                                route: r,
+                                gateway: g,
+                                listener,
+                            });
+                        }
+                        (
+                            Ok(Vertex::Object(gateway.object)),
+                            format!("listener {}", names.join(", ")),
+                        )
+                    }
+                    Err(broken) => (Err(broken), "parentRef".to_string()),
+                }
+            } else {
+                continue;
+            };
+            graph.edges.push(Edge {
+                from: Vertex::Object(route.object),
+                kind: EdgeKind::ParentRef,
+                to,
+                file: obj.file,
+                span: parent.name_span,
+                via,
+            });
+        }
+        for rule in &route.rules {
+            for backend in rule.backends.iter().filter(|b| b.is_service()) {
+                let to = match inv.service_named(&backend.namespace, &backend.name) {
+                    None => Err(Broken::NoService {
+                        namespace: backend.namespace.clone(),
+                        name: backend.name.clone(),
+                    }),
+                    Some(sid) => {
+                        let svc = inv.service(sid);
+                        match backend.port {
+                            None => Err(Broken::PortRequired { service: sid }),
+                            Some(port) if svc.port(&PortRef::Number(port)).is_none() => {
+                                Err(Broken::NoPort {
+                                    service: sid,
+                                    port: PortRef::Number(port),
+                                })
+                            }
+                            Some(_)
+                                if backend.namespace != route.namespace
+                                    && !granted(inv, route, &backend.namespace, &backend.name) =>
+                            {
+                                Err(Broken::NotPermitted {
+                                    namespace: backend.namespace.clone(),
+                                })
+                            }
+                            Some(_) => Ok(Vertex::Service(sid)),
+                        }
+                    }
+                };
+                let span = match &to {
+                    Err(Broken::NoPort { .. }) => backend.port_span.unwrap_or(backend.span),
+                    Err(Broken::NotPermitted { .. }) => {
+                        backend.namespace_span.unwrap_or(backend.span)
+                    }
+                    _ => backend.name_span,
+                };
+                graph.edges.push(Edge {
+                    from: Vertex::Object(route.object),
+                    kind: EdgeKind::BackendRef,
+                    to,
+                    file: obj.file,
+                    span,
+                    via: format!("rule {}", rule.index),
+                });
+            }
+        }
+    }
+}

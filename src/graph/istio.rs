@@ -1,0 +1,113 @@
+//! Istio edges: Gateway selectors, VirtualService → Gateway, gateway host bindings and
+//! route destinations.
+
+use super::hosts::{istio_fqdn, HostTarget};
+use super::{wildcard, Broken, Edge, EdgeKind, RoutingGraph, Vertex};
+use crate::inventory::istio::GatewayTarget;
+use crate::inventory::Inventory;
+
+/// A VirtualService host accepted by one server host of a Gateway it is bound to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Binding {
+    /// Index into `Inventory::virtual_services`.
+    pub virtual_service: usize,
+    /// Index into the VirtualService's `hosts`.
+    pub host: usize,
+    /// Index into `Inventory::istio_gateways`.
+    pub gateway: usize,
+    /// Index into the Gateway's `servers`.
+    pub server: usize,
+    /// Index into the server's `hosts`.
+    pub server_host: usize,
+}
+
+pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
+    graph.gateway_pods = inv
+        .istio_gateways
+        .iter()
+        .map(|g| {
+            g.selector
+                .as_ref()
+                .map(|s| inv.select_anywhere(s))
+                .unwrap_or_default()
+        })
+        .collect();
+    for (i, gateway) in inv.istio_gateways.iter().enumerate() {
+        let obj = inv.object(gateway.object);
+        for &w in &graph.gateway_pods[i] {
+            graph.edges.push(Edge {
+                from: Vertex::Object(gateway.object),
+                kind: EdgeKind::GatewaySelects,
+                to: Ok(Vertex::Workload(w)),
+                file: obj.file,
+                span: gateway.selector.as_ref().map_or(obj.span(), |s| s.span),
+                via: "selector".to_string(),
+            });
+        }
+    }
+
+    for (v, vs) in inv.virtual_services.iter().enumerate() {
+        let obj = inv.object(vs.object);
+        for gref in &vs.gateways {
+            let GatewayTarget::Named { namespace, name } = &gref.target else {
+                continue;
+            };
+            let found = graph.istio_gateway(namespace, name);
+            graph.edges.push(Edge {
+                from: Vertex::Object(vs.object),
+                kind: EdgeKind::RouteGateway,
+                to: found
+                    .map(|g| Vertex::Object(inv.istio_gateways[g].object))
+                    .ok_or_else(|| Broken::NoGateway {
+                        namespace: namespace.clone(),
+                        name: name.clone(),
+                    }),
+                file: obj.file,
+                span: gref.span,
+                via: "gateways".to_string(),
+            });
+            let Some(g) = found else { continue };
+            let gateway = &inv.istio_gateways[g];
+            for (h, host) in vs.hosts.iter().enumerate() {
+                let fqdn = istio_fqdn(&host.value, &vs.namespace);
+                for (s, server) in gateway.servers.iter().enumerate() {
+                    for (sh, server_host) in server.hosts.iter().enumerate() {
+                        if server_host.admits_namespace(&gateway.namespace, &vs.namespace)
+                            && wildcard::intersect(&server_host.host, &fqdn)
+                        {
+                            graph.bindings.push(Binding {
+                                virtual_service: v,
+                                host: h,
+                                gateway: g,
+                                server: s,
+                                server_host: sh,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        for route in &vs.routes {
+            for dest in &route.destinations {
+                let fqdn = istio_fqdn(&dest.host.value, &vs.namespace);
+                let targets = graph.hosts.resolve(&fqdn);
+                let to = match targets.first() {
+                    Some(HostTarget::Service(id)) => Ok(Vertex::Service(*id)),
+                    Some(HostTarget::ServiceEntry(i)) => {
+                        Ok(Vertex::Object(inv.service_entries[*i].object))
+                    }
+                    Some(HostTarget::KnativeService(id)) => Ok(Vertex::Object(*id)),
+                    None => Err(Broken::NoHost { host: fqdn }),
+                };
+                graph.edges.push(Edge {
+                    from: Vertex::Object(vs.object),
+                    kind: EdgeKind::RouteDestination,
+                    to,
+                    file: obj.file,
+                    span: dest.host.span,
+                    via: format!("{}[{}]", route.protocol.key(), route.index),
+                });
+            }
+        }
+    }
+}

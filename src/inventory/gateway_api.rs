@@ -1,0 +1,323 @@
+//! Kubernetes Gateway API objects (`gateway.networking.k8s.io`, v1 and the beta/alpha
+//! versions still served).
+
+use super::istio::Spanned;
+use super::selector::Selector;
+use crate::manifest::{Object, ObjectId};
+use crate::yaml::{Node, Span};
+
+pub const GROUP: &str = "gateway.networking.k8s.io";
+
+/// Route kinds kroute reads.
+pub const ROUTE_KINDS: &[&str] = &["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"];
+
+/// `allowedRoutes.namespaces.from`.
+#[derive(Clone, Debug)]
+pub enum AllowedFrom {
+    Same,
+    All,
+    /// Namespaces whose labels match; needs Namespace objects in the input to evaluate.
+    Selector(Selector),
+    /// A value Kubernetes does not accept: admits nothing.
+    Invalid(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Listener {
+    pub name: Spanned,
+    pub hostname: Option<Spanned>,
+    pub port: i64,
+    pub protocol: String,
+    pub allowed_from: AllowedFrom,
+    /// `allowedRoutes.kinds[].kind`; empty means the protocol's default kinds.
+    pub allowed_kinds: Vec<Spanned>,
+    pub allowed_span: Span,
+    pub span: Span,
+}
+
+impl Listener {
+    /// Route kinds this listener admits.
+    pub fn admits_kind(&self, kind: &str) -> bool {
+        if !self.allowed_kinds.is_empty() {
+            return self.allowed_kinds.iter().any(|k| k.value == kind);
+        }
+        match self.protocol.as_str() {
+            "HTTP" | "HTTPS" => kind == "HTTPRoute" || kind == "GRPCRoute",
+            "TLS" => kind == "TLSRoute" || kind == "TCPRoute",
+            "TCP" => kind == "TCPRoute",
+            "UDP" => kind == "UDPRoute",
+            _ => true,
+        }
+    }
+}
+
+/// `gateway.networking.k8s.io` Gateway.
+#[derive(Clone, Debug)]
+pub struct ApiGateway {
+    pub object: ObjectId,
+    pub namespace: String,
+    pub name: String,
+    pub class_name: Option<Spanned>,
+    pub listeners: Vec<Listener>,
+}
+
+impl ApiGateway {
+    pub fn from_object(object: &Object) -> ApiGateway {
+        let spec = object.spec();
+        let listeners = spec
+            .map(|s| s.seq_at("listeners"))
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|l| {
+                let allowed = l.get("allowedRoutes");
+                let from = allowed.and_then(|a| a.at(&["namespaces", "from"]));
+                let allowed_from = match from.and_then(Node::as_str) {
+                    None | Some("Same") => AllowedFrom::Same,
+                    Some("All") => AllowedFrom::All,
+                    Some("Selector") => AllowedFrom::Selector(
+                        allowed
+                            .and_then(|a| a.at(&["namespaces", "selector"]))
+                            .map(Selector::from_label_selector)
+                            .unwrap_or_else(|| Selector::from_map(l)),
+                    ),
+                    Some(other) => AllowedFrom::Invalid(other.to_string()),
+                };
+                Some(Listener {
+                    name: Spanned::of(l.get("name")?)?,
+                    hostname: l.get("hostname").and_then(Spanned::of),
+                    port: l.get("port").and_then(Node::as_i64).unwrap_or(0),
+                    protocol: l.str_at("protocol").unwrap_or("").to_string(),
+                    allowed_from,
+                    allowed_kinds: allowed
+                        .map(|a| a.seq_at("kinds"))
+                        .unwrap_or(&[])
+                        .iter()
+                        .filter_map(|k| k.get("kind").and_then(Spanned::of))
+                        .collect(),
+                    allowed_span: allowed.map_or(l.span, |a| a.span),
+                    span: l.span,
+                })
+            })
+            .collect();
+        ApiGateway {
+            object: object.id,
+            namespace: object.namespace.clone(),
+            name: object.name.clone(),
+            class_name: spec
+                .and_then(|s| s.get("gatewayClassName"))
+                .and_then(Spanned::of),
+            listeners,
+        }
+    }
+}
+
+/// A route's `parentRefs` entry, defaults applied.
+#[derive(Clone, Debug)]
+pub struct ParentRef {
+    pub group: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub section_name: Option<Spanned>,
+    pub port: Option<i64>,
+    pub span: Span,
+    pub name_span: Span,
+}
+
+/// A rule's `backendRefs` entry, defaults applied.
+#[derive(Clone, Debug)]
+pub struct BackendRef {
+    pub group: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub port: Option<i64>,
+    pub weight: i64,
+    pub span: Span,
+    pub name_span: Span,
+    pub port_span: Option<Span>,
+    /// Whether `namespace` was written (so it may differ from the route's).
+    pub namespace_span: Option<Span>,
+}
+
+impl BackendRef {
+    pub fn is_service(&self) -> bool {
+        self.group.is_empty() && self.kind == "Service"
+    }
+}
+
+/// A path match of an HTTPRoute rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathMatch {
+    Prefix(String),
+    Exact(String),
+    Regex(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct RouteRule {
+    pub index: usize,
+    pub paths: Vec<PathMatch>,
+    pub backends: Vec<BackendRef>,
+    pub span: Span,
+}
+
+/// HTTPRoute, GRPCRoute, TLSRoute, TCPRoute or UDPRoute.
+#[derive(Clone, Debug)]
+pub struct ApiRoute {
+    pub object: ObjectId,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub parents: Vec<ParentRef>,
+    pub hostnames: Vec<Spanned>,
+    pub rules: Vec<RouteRule>,
+}
+
+impl ApiRoute {
+    pub fn from_object(object: &Object) -> ApiRoute {
+        let spec = object.spec();
+        let ns = &object.namespace;
+        let parents = spec
+            .map(|s| s.seq_at("parentRefs"))
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|p| {
+                let name = p.get("name")?;
+                Some(ParentRef {
+                    group: p.str_at("group").unwrap_or(GROUP).to_string(),
+                    kind: p.str_at("kind").unwrap_or("Gateway").to_string(),
+                    namespace: p.str_at("namespace").unwrap_or(ns).to_string(),
+                    name: name.as_str()?.to_string(),
+                    section_name: p.get("sectionName").and_then(Spanned::of),
+                    port: p.get("port").and_then(Node::as_i64),
+                    span: p.span,
+                    name_span: name.span,
+                })
+            })
+            .collect();
+        let rules = spec
+            .map(|s| s.seq_at("rules"))
+            .unwrap_or(&[])
+            .iter()
+            .enumerate()
+            .map(|(index, rule)| RouteRule {
+                index,
+                paths: rule
+                    .seq_at("matches")
+                    .iter()
+                    .filter_map(|m| {
+                        let path = m.get("path")?;
+                        let value = path.str_at("value").unwrap_or("/").to_string();
+                        Some(match path.str_at("type").unwrap_or("PathPrefix") {
+                            "Exact" => PathMatch::Exact(value),
+                            "RegularExpression" => PathMatch::Regex(value),
+                            _ => PathMatch::Prefix(value),
+                        })
+                    })
+                    .collect(),
+                backends: rule
+                    .seq_at("backendRefs")
+                    .iter()
+                    .filter_map(|b| {
+                        let name = b.get("name")?;
+                        let port = b.get("port");
+                        let namespace = b.get("namespace");
+                        Some(BackendRef {
+                            group: b.str_at("group").unwrap_or("").to_string(),
+                            kind: b.str_at("kind").unwrap_or("Service").to_string(),
+                            namespace: namespace.and_then(Node::as_str).unwrap_or(ns).to_string(),
+                            name: name.as_str()?.to_string(),
+                            port: port.and_then(Node::as_i64),
+                            weight: b.get("weight").and_then(Node::as_i64).unwrap_or(1),
+                            span: b.span,
+                            name_span: name.span,
+                            port_span: port.map(|p| p.span),
+                            namespace_span: namespace.map(|n| n.span),
+                        })
+                    })
+                    .collect(),
+                span: rule.span,
+            })
+            .collect();
+        ApiRoute {
+            object: object.id,
+            kind: object.kind.clone(),
+            namespace: object.namespace.clone(),
+            name: object.name.clone(),
+            parents,
+            hostnames: spec
+                .and_then(|s| s.get("hostnames"))
+                .and_then(Node::as_seq)
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(Spanned::of)
+                .collect(),
+            rules,
+        }
+    }
+}
+
+/// One `from` or `to` entry of a ReferenceGrant.
+#[derive(Clone, Debug)]
+pub struct GrantPeer {
+    pub group: String,
+    pub kind: String,
+    /// `from`: the referrer's namespace; `to`: the optional object name.
+    pub name: Option<String>,
+}
+
+/// `gateway.networking.k8s.io` ReferenceGrant: lives in the target namespace.
+#[derive(Clone, Debug)]
+pub struct ReferenceGrant {
+    pub object: ObjectId,
+    pub namespace: String,
+    pub from: Vec<GrantPeer>,
+    pub to: Vec<GrantPeer>,
+}
+
+impl ReferenceGrant {
+    pub fn from_object(object: &Object) -> ReferenceGrant {
+        let peers = |key: &str, name_key: &str| -> Vec<GrantPeer> {
+            object
+                .spec()
+                .map(|s| s.seq_at(key))
+                .unwrap_or(&[])
+                .iter()
+                .map(|p| GrantPeer {
+                    group: p.str_at("group").unwrap_or("").to_string(),
+                    kind: p.str_at("kind").unwrap_or("").to_string(),
+                    name: p.str_at(name_key).map(str::to_string),
+                })
+                .collect()
+        };
+        ReferenceGrant {
+            object: object.id,
+            namespace: object.namespace.clone(),
+            from: peers("from", "namespace"),
+            to: peers("to", "name"),
+        }
+    }
+
+    /// Whether this grant lets a `from_kind` in `from_namespace` refer to the `to_kind`
+    /// named `to_name` in the grant's namespace.
+    pub fn allows(
+        &self,
+        from_group: &str,
+        from_kind: &str,
+        from_namespace: &str,
+        to_group: &str,
+        to_kind: &str,
+        to_name: &str,
+    ) -> bool {
+        self.from.iter().any(|f| {
+            f.group == from_group
+                && f.kind == from_kind
+                && f.name.as_deref() == Some(from_namespace)
+        }) && self.to.iter().any(|t| {
+            t.group == to_group
+                && t.kind == to_kind
+                && t.name.as_deref().is_none_or(|n| n == to_name)
+        })
+    }
+}

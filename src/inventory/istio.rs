@@ -1,0 +1,494 @@
+//! Istio networking and security objects, in every served version (`v1`, `v1beta1`,
+//! `v1alpha3`: the fields kroute reads are the same).
+
+use std::collections::BTreeMap;
+
+use super::selector::Selector;
+use crate::manifest::{Object, ObjectId};
+use crate::yaml::{Node, Span};
+
+/// A string with the span it was read from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Spanned {
+    pub value: String,
+    pub span: Span,
+}
+
+impl Spanned {
+    pub fn of(node: &Node) -> Option<Spanned> {
+        Some(Spanned {
+            value: node.as_str()?.to_string(),
+            span: node.span,
+        })
+    }
+}
+
+fn strings(node: Option<&Node>) -> Vec<Spanned> {
+    node.and_then(Node::as_seq)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(Spanned::of)
+        .collect()
+}
+
+/// `exportTo` of a VirtualService, DestinationRule or ServiceEntry: `*` (everywhere, also
+/// when absent), `.` (own namespace) or namespace names.
+#[derive(Clone, Debug, Default)]
+pub struct ExportTo {
+    pub entries: Vec<Spanned>,
+}
+
+impl ExportTo {
+    fn read(spec: Option<&Node>) -> ExportTo {
+        ExportTo {
+            entries: strings(spec.and_then(|s| s.get("exportTo"))),
+        }
+    }
+
+    /// Whether an object in `own` namespace is visible from `namespace`.
+    pub fn visible_from(&self, own: &str, namespace: &str) -> bool {
+        self.entries.is_empty()
+            || self.entries.iter().any(|e| match e.value.as_str() {
+                "*" => true,
+                "." => own == namespace,
+                ns => ns == namespace,
+            })
+    }
+}
+
+/// Which namespaces' VirtualServices a Gateway server host admits (`ns/host`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HostNamespace {
+    /// No prefix or `*/`.
+    Any,
+    /// `./`: the Gateway's own namespace.
+    Own,
+    Named(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct ServerHost {
+    pub namespace: HostNamespace,
+    pub host: String,
+    pub span: Span,
+}
+
+impl ServerHost {
+    /// Whether a VirtualService in `vs_namespace` may bind through this host, for a Gateway
+    /// in `gateway_namespace`.
+    pub fn admits_namespace(&self, gateway_namespace: &str, vs_namespace: &str) -> bool {
+        match &self.namespace {
+            HostNamespace::Any => true,
+            HostNamespace::Own => gateway_namespace == vs_namespace,
+            HostNamespace::Named(ns) => ns == vs_namespace,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct GatewayServer {
+    pub port: i64,
+    pub port_name: Option<String>,
+    pub protocol: String,
+    pub port_span: Span,
+    pub hosts: Vec<ServerHost>,
+    pub tls_mode: Option<String>,
+    pub credential_name: Option<Spanned>,
+    pub span: Span,
+}
+
+/// `networking.istio.io` Gateway.
+#[derive(Clone, Debug)]
+pub struct IstioGateway {
+    pub object: ObjectId,
+    pub namespace: String,
+    pub name: String,
+    /// `spec.selector`; `None` when absent (Istio then selects no workload).
+    pub selector: Option<Selector>,
+    pub servers: Vec<GatewayServer>,
+}
+
+impl IstioGateway {
+    pub fn from_object(object: &Object) -> IstioGateway {
+        let spec = object.spec();
+        let servers = spec
+            .map(|s| s.seq_at("servers"))
+            .unwrap_or(&[])
+            .iter()
+            .map(|server| {
+                let port = server.get("port");
+                GatewayServer {
+                    port: port
+                        .and_then(|p| p.get("number"))
+                        .and_then(Node::as_i64)
+                        .unwrap_or(0),
+                    port_name: port.and_then(|p| p.str_at("name")).map(str::to_string),
+                    protocol: port
+                        .and_then(|p| p.str_at("protocol"))
+                        .unwrap_or("")
+                        .to_ascii_uppercase(),
+                    port_span: port.map_or(server.span, |p| p.span),
+                    hosts: strings(server.get("hosts"))
+                        .into_iter()
+                        .map(|h| {
+                            let (namespace, host) = match h.value.split_once('/') {
+                                Some(("*", host)) => (HostNamespace::Any, host),
+                                Some((".", host)) => (HostNamespace::Own, host),
+                                Some((ns, host)) => (HostNamespace::Named(ns.to_string()), host),
+                                None => (HostNamespace::Any, h.value.as_str()),
+                            };
+                            ServerHost {
+                                namespace,
+                                host: host.to_ascii_lowercase(),
+                                span: h.span,
+                            }
+                        })
+                        .collect(),
+                    tls_mode: server
+                        .at(&["tls", "mode"])
+                        .and_then(Node::as_str)
+                        .map(str::to_string),
+                    credential_name: server.at(&["tls", "credentialName"]).and_then(Spanned::of),
+                    span: server.span,
+                }
+            })
+            .collect();
+        IstioGateway {
+            object: object.id,
+            namespace: object.namespace.clone(),
+            name: object.name.clone(),
+            selector: spec
+                .and_then(|s| s.get("selector"))
+                .filter(|n| !n.is_null())
+                .map(Selector::from_map),
+            servers,
+        }
+    }
+}
+
+/// What a VirtualService `gateways` entry names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GatewayTarget {
+    /// The reserved `mesh`: the sidecars of the mesh.
+    Mesh,
+    Named {
+        namespace: String,
+        name: String,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct GatewayRef {
+    pub raw: String,
+    pub span: Span,
+    pub target: GatewayTarget,
+}
+
+impl GatewayRef {
+    /// Reads `ns/name`, `name` (the VirtualService's namespace), `mesh`, and the legacy
+    /// `name.ns.svc.cluster.local` form.
+    pub fn parse(raw: &Spanned, own_namespace: &str) -> GatewayRef {
+        let value = raw.value.as_str();
+        let target = if value == "mesh" {
+            GatewayTarget::Mesh
+        } else if let Some((ns, name)) = value.split_once('/') {
+            GatewayTarget::Named {
+                namespace: ns.to_string(),
+                name: name.to_string(),
+            }
+        } else if let Some(rest) = value.strip_suffix(".svc.cluster.local") {
+            let (name, ns) = rest.split_once('.').unwrap_or((rest, own_namespace));
+            GatewayTarget::Named {
+                namespace: ns.to_string(),
+                name: name.to_string(),
+            }
+        } else {
+            GatewayTarget::Named {
+                namespace: own_namespace.to_string(),
+                name: value.to_string(),
+            }
+        };
+        GatewayRef {
+            raw: raw.value.clone(),
+            span: raw.span,
+            target,
+        }
+    }
+}
+
+/// One `route[]` / `route` destination of a VirtualService rule.
+#[derive(Clone, Debug)]
+pub struct Destination {
+    pub host: Spanned,
+    pub port: Option<i64>,
+    pub port_span: Option<Span>,
+    pub subset: Option<Spanned>,
+    pub weight: Option<i64>,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RouteProtocol {
+    Http,
+    Tls,
+    Tcp,
+}
+
+impl RouteProtocol {
+    pub fn key(self) -> &'static str {
+        match self {
+            RouteProtocol::Http => "http",
+            RouteProtocol::Tls => "tls",
+            RouteProtocol::Tcp => "tcp",
+        }
+    }
+}
+
+/// A URI match of an HTTP route: `prefix`, `exact` or `regex`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UriMatch {
+    Prefix(String),
+    Exact(String),
+    Regex(String),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct RouteMatch {
+    pub uri: Option<UriMatch>,
+    pub port: Option<i64>,
+    /// Per-match `gateways`, which override the VirtualService's for this rule.
+    pub gateways: Vec<Spanned>,
+}
+
+/// One rule of `http`, `tls` or `tcp`.
+#[derive(Clone, Debug)]
+pub struct VsRoute {
+    pub protocol: RouteProtocol,
+    pub index: usize,
+    pub name: Option<String>,
+    pub matches: Vec<RouteMatch>,
+    pub destinations: Vec<Destination>,
+    /// `rewrite.authority` of an HTTP rule.
+    pub rewrite_authority: Option<Spanned>,
+    /// True for an HTTP rule answered without a destination (`redirect`, `directResponse`).
+    pub answers_itself: bool,
+    pub span: Span,
+}
+
+/// `networking.istio.io` VirtualService.
+#[derive(Clone, Debug)]
+pub struct VirtualService {
+    pub object: ObjectId,
+    pub namespace: String,
+    pub name: String,
+    pub hosts: Vec<Spanned>,
+    /// `spec.gateways`; empty means `mesh`.
+    pub gateways: Vec<GatewayRef>,
+    pub export_to: ExportTo,
+    pub routes: Vec<VsRoute>,
+}
+
+impl VirtualService {
+    pub fn from_object(object: &Object) -> VirtualService {
+        let spec = object.spec();
+        let mut routes = Vec::new();
+        for protocol in [RouteProtocol::Http, RouteProtocol::Tls, RouteProtocol::Tcp] {
+            let rules = spec.map(|s| s.seq_at(protocol.key())).unwrap_or(&[]);
+            for (index, rule) in rules.iter().enumerate() {
+                routes.push(read_route(protocol, index, rule));
+            }
+        }
+        VirtualService {
+            object: object.id,
+            namespace: object.namespace.clone(),
+            name: object.name.clone(),
+            hosts: strings(spec.and_then(|s| s.get("hosts"))),
+            gateways: strings(spec.and_then(|s| s.get("gateways")))
+                .iter()
+                .map(|g| GatewayRef::parse(g, &object.namespace))
+                .collect(),
+            export_to: ExportTo::read(spec),
+            routes,
+        }
+    }
+
+    /// Whether the VirtualService applies to the mesh's sidecars (no `gateways`, or `mesh`).
+    pub fn binds_mesh(&self) -> bool {
+        self.gateways.is_empty()
+            || self
+                .gateways
+                .iter()
+                .any(|g| g.target == GatewayTarget::Mesh)
+    }
+}
+
+fn read_route(protocol: RouteProtocol, index: usize, rule: &Node) -> VsRoute {
+    let matches = rule
+        .seq_at("match")
+        .iter()
+        .map(|m| RouteMatch {
+            uri: m.get("uri").and_then(|u| {
+                let (kind, value) = u
+                    .as_map()?
+                    .first()
+                    .map(|e| (e.key.as_str(), e.value.as_str()))?;
+                let value = value?.to_string();
+                match kind? {
+                    "prefix" => Some(UriMatch::Prefix(value)),
+                    "exact" => Some(UriMatch::Exact(value)),
+                    "regex" => Some(UriMatch::Regex(value)),
+                    _ => None,
+                }
+            }),
+            port: m.get("port").and_then(Node::as_i64),
+            gateways: strings(m.get("gateways")),
+        })
+        .collect();
+    let destinations = rule
+        .seq_at("route")
+        .iter()
+        .filter_map(|r| {
+            let dest = r.get("destination")?;
+            let port = dest.at(&["port", "number"]);
+            Some(Destination {
+                host: Spanned::of(dest.get("host")?)?,
+                port: port.and_then(Node::as_i64),
+                port_span: port.map(|p| p.span),
+                subset: dest.get("subset").and_then(Spanned::of),
+                weight: r.get("weight").and_then(Node::as_i64),
+                span: r.span,
+            })
+        })
+        .collect();
+    VsRoute {
+        protocol,
+        index,
+        name: rule.str_at("name").map(str::to_string),
+        matches,
+        destinations,
+        rewrite_authority: rule.at(&["rewrite", "authority"]).and_then(Spanned::of),
+        answers_itself: rule.get("redirect").is_some() || rule.get("directResponse").is_some(),
+        span: rule.span,
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Subset {
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+    pub span: Span,
+    pub labels_span: Span,
+}
+
+/// `networking.istio.io` DestinationRule.
+#[derive(Clone, Debug)]
+pub struct DestinationRule {
+    pub object: ObjectId,
+    pub namespace: String,
+    pub host: Spanned,
+    pub subsets: Vec<Subset>,
+    pub export_to: ExportTo,
+}
+
+impl DestinationRule {
+    pub fn from_object(object: &Object) -> Option<DestinationRule> {
+        let spec = object.spec()?;
+        Some(DestinationRule {
+            object: object.id,
+            namespace: object.namespace.clone(),
+            host: Spanned::of(spec.get("host")?)?,
+            subsets: spec
+                .seq_at("subsets")
+                .iter()
+                .filter_map(|s| {
+                    let labels = s.get("labels");
+                    Some(Subset {
+                        name: s.str_at("name")?.to_string(),
+                        labels: labels
+                            .map(|l| {
+                                l.string_pairs()
+                                    .map(|(k, v, _)| (k.to_string(), v.to_string()))
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                        span: s.span,
+                        labels_span: labels.map_or(s.span, |l| l.span),
+                    })
+                })
+                .collect(),
+            export_to: ExportTo::read(Some(spec)),
+        })
+    }
+}
+
+/// `networking.istio.io` ServiceEntry.
+#[derive(Clone, Debug)]
+pub struct ServiceEntry {
+    pub object: ObjectId,
+    pub namespace: String,
+    pub hosts: Vec<Spanned>,
+    /// `(number, name)` of each port.
+    pub ports: Vec<(i64, Option<String>)>,
+    pub export_to: ExportTo,
+    pub workload_selector: Option<Selector>,
+}
+
+impl ServiceEntry {
+    pub fn from_object(object: &Object) -> ServiceEntry {
+        let spec = object.spec();
+        ServiceEntry {
+            object: object.id,
+            namespace: object.namespace.clone(),
+            hosts: strings(spec.and_then(|s| s.get("hosts")))
+                .into_iter()
+                .map(|mut h| {
+                    h.value.make_ascii_lowercase();
+                    h
+                })
+                .collect(),
+            ports: spec
+                .map(|s| s.seq_at("ports"))
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|p| {
+                    Some((
+                        p.get("number")?.as_i64()?,
+                        p.str_at("name").map(str::to_string),
+                    ))
+                })
+                .collect(),
+            export_to: ExportTo::read(spec),
+            workload_selector: spec
+                .and_then(|s| s.at(&["workloadSelector", "labels"]))
+                .map(Selector::from_map),
+        }
+    }
+}
+
+/// The workload selector of a Sidecar (`workloadSelector.labels`) or of an
+/// AuthorizationPolicy / PeerAuthentication / RequestAuthentication (`selector.matchLabels`).
+#[derive(Clone, Debug)]
+pub struct WorkloadPolicy {
+    pub object: ObjectId,
+    pub namespace: String,
+    pub kind: String,
+    /// `None`: the policy applies to the whole namespace (or mesh), which is never empty.
+    pub selector: Option<Selector>,
+}
+
+impl WorkloadPolicy {
+    pub fn from_object(object: &Object) -> WorkloadPolicy {
+        let spec = object.spec();
+        let node = if object.kind == "Sidecar" {
+            spec.and_then(|s| s.at(&["workloadSelector", "labels"]))
+        } else {
+            spec.and_then(|s| s.at(&["selector", "matchLabels"]))
+        };
+        WorkloadPolicy {
+            object: object.id,
+            namespace: object.namespace.clone(),
+            kind: object.kind.clone(),
+            selector: node.map(Selector::from_map).filter(|s| !s.is_empty()),
+        }
+    }
+}
