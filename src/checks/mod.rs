@@ -21,8 +21,13 @@ macro_rules! rules {
 
 // Every rule, ordered by code: adding a rule is one name here plus its file in `rules/`.
 rules!(
-    kr001, kr002, kr003, kr004, kr005, kr006, kr201, kr202, kr203, kr204, kr205, kr206, kr207,
-    kr208, kr210, kr211,
+    // Input
+    kr001, kr002, kr003, kr004, kr005, kr006,
+    // Kubernetes discovery
+    kr201, kr202, kr203, kr204, kr205, kr206, kr207, kr208, kr210, kr211,
+    // Istio routes (KR301-KR308)
+    // Istio gateways and policies (KR309-KR316)
+    // Gateway API (KR501-KR506)
 );
 
 use rayon::prelude::*;
