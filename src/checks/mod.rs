@@ -20,6 +20,7 @@ macro_rules! rules {
 }
 
 // Every rule, ordered by code: adding a rule is one name here plus its file in `rules/`.
+#[rustfmt::skip]
 rules!(
     // Input
     kr001, kr002, kr003, kr004, kr005, kr006,
