@@ -26,9 +26,9 @@ rules!(
     kr001, kr002, kr003, kr004, kr005, kr006,
     // Kubernetes discovery
     kr201, kr202, kr203, kr204, kr205, kr206, kr207, kr208, kr210, kr211,
-    // Istio routes (KR301-KR308)
-    // Istio gateways and policies (KR309-KR316)
-    // Gateway API (KR501-KR506)
+    kr301, kr302, kr303, kr304, kr305, kr306, kr307, kr308,
+    kr309, kr310, kr311, kr312, kr313, kr314, kr315, kr316,
+    kr501, kr502, kr503, kr504, kr505, kr506,
 );
 
 use rayon::prelude::*;

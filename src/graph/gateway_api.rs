@@ -1,9 +1,11 @@
 //! Gateway API edges: route attachment to listeners (parentRefs, sectionName, port,
 //! allowedRoutes, hostname intersection) and backendRefs (with ReferenceGrant).
 
+use std::collections::{BTreeMap, HashMap};
+
 use super::{wildcard, Broken, Edge, EdgeKind, RoutingGraph, Vertex};
 use crate::inventory::gateway_api::{AllowedFrom, ApiRoute, Listener, ParentRef, GROUP};
-use crate::inventory::{ApiGateway, Inventory, PortRef};
+use crate::inventory::{ApiGateway, Inventory, PortRef, ReferenceGrant, Selector};
 
 /// A route attached to one listener of a Gateway.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,8 +18,28 @@ pub struct Attachment {
     pub listener: usize,
 }
 
+/// The label every namespace carries with its own name (Kubernetes ≥ 1.22).
+pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
+
+/// Whether a listener's namespace `selector` selects `namespace`: `None` when that cannot be
+/// told, because the Namespace object is not in the input and the selector asks for more
+/// than the `kubernetes.io/metadata.name` label every namespace carries.
+pub fn namespace_selected(inv: &Inventory, selector: &Selector, namespace: &str) -> Option<bool> {
+    let mut labels = match inv.namespace_labels(namespace) {
+        Some(labels) => labels.clone(),
+        None if selector.labels.keys().all(|k| k == NAMESPACE_NAME_LABEL)
+            && selector.exprs.iter().all(|r| r.key == NAMESPACE_NAME_LABEL) =>
+        {
+            BTreeMap::new()
+        }
+        None => return None,
+    };
+    labels.insert(NAMESPACE_NAME_LABEL.to_string(), namespace.to_string());
+    Some(selector.matches(&labels))
+}
+
 /// Whether `listener` of `gateway` lets `route` attach, and if not, why.
-fn admits(
+pub fn admits(
     inv: &Inventory,
     gateway: &ApiGateway,
     listener: &Listener,
@@ -27,9 +49,9 @@ fn admits(
         AllowedFrom::All => true,
         AllowedFrom::Same => route.namespace == gateway.namespace,
         // Without the Namespace object its labels are unknown: give the benefit of the doubt.
-        AllowedFrom::Selector(selector) => inv
-            .namespace_labels(&route.namespace)
-            .is_none_or(|labels| selector.matches(labels)),
+        AllowedFrom::Selector(selector) => {
+            namespace_selected(inv, selector, &route.namespace).unwrap_or(true)
+        }
         AllowedFrom::Invalid(_) => false,
     };
     if !namespace_ok {
@@ -53,15 +75,40 @@ fn admits(
     Ok(())
 }
 
-fn hostname_matches(listener: &Listener, route: &ApiRoute) -> bool {
-    let Some(listener_host) = &listener.hostname else {
-        return true;
-    };
+/// Whether the route's hostnames leave it something to serve on `listener`: the listener
+/// has no hostname, the route has none, or one of them intersects the listener's.
+pub fn hostname_matches(listener: &Listener, route: &ApiRoute) -> bool {
     route.hostnames.is_empty()
         || route
             .hostnames
             .iter()
-            .any(|h| wildcard::intersect(&listener_host.value, &h.value.to_ascii_lowercase()))
+            .any(|h| listener_accepts(listener, &h.value))
+}
+
+/// Whether `listener` accepts the route hostname `host` (a listener without hostname accepts
+/// every one).
+pub fn listener_accepts(listener: &Listener, host: &str) -> bool {
+    listener.hostname.as_ref().is_none_or(|l| {
+        wildcard::intersect(&l.value.to_ascii_lowercase(), &host.to_ascii_lowercase())
+    })
+}
+
+/// The listeners of `gateway` a parentRef selects by `sectionName` and `port` (all of them
+/// when it sets neither), before `allowedRoutes` and hostnames are considered.
+pub fn section_listeners(gateway: &ApiGateway, parent: &ParentRef) -> Vec<usize> {
+    gateway
+        .listeners
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| {
+            parent
+                .section_name
+                .as_ref()
+                .is_none_or(|s| s.value == l.name.value)
+                && parent.port.is_none_or(|p| p == l.port)
+        })
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// Resolves one Gateway parentRef: the attachments it makes, or why it makes none.
@@ -79,19 +126,7 @@ fn attach(
             name: parent.name.clone(),
         })?;
     let gateway = &inv.api_gateways[g];
-    let candidates: Vec<usize> = gateway
-        .listeners
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| {
-            parent
-                .section_name
-                .as_ref()
-                .is_none_or(|s| s.value == l.name.value)
-                && parent.port.is_none_or(|p| p == l.port)
-        })
-        .map(|(i, _)| i)
-        .collect();
+    let candidates = section_listeners(gateway, parent);
     if candidates.is_empty() {
         let mut section = parent
             .section_name
@@ -145,18 +180,45 @@ pub fn granted(inv: &Inventory, route: &ApiRoute, namespace: &str, name: &str) -
         .any(|g| g.allows(GROUP, &route.kind, &route.namespace, "", "Service", name))
 }
 
+/// `granted`, over the grants of the target namespace only (indexed once per build).
+fn granted_by(grants: &[&ReferenceGrant], route: &ApiRoute, name: &str) -> bool {
+    grants
+        .iter()
+        .any(|g| g.allows(GROUP, &route.kind, &route.namespace, "", "Service", name))
+}
+
 pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
+    let mut grants: HashMap<&str, Vec<&ReferenceGrant>> = HashMap::new();
+    for grant in &inv.reference_grants {
+        grants
+            .entry(grant.namespace.as_str())
+            .or_default()
+            .push(grant);
+    }
     for (r, route) in inv.api_routes.iter().enumerate() {
         let obj = inv.object(route.object);
         for parent in &route.parents {
             let (to, via) = if parent.group.is_empty() && parent.kind == "Service" {
-                let to = inv
-                    .service_named(&parent.namespace, &parent.name)
-                    .map(Vertex::Service)
-                    .ok_or_else(|| Broken::NoService {
+                let to = match inv.service_named(&parent.namespace, &parent.name) {
+                    None => Err(Broken::NoService {
                         namespace: parent.namespace.clone(),
                         name: parent.name.clone(),
-                    });
+                    }),
+                    Some(sid) => {
+                        // For a Service parent, `sectionName` is a port name and `port` a port.
+                        let svc = inv.service(sid);
+                        let wanted = parent
+                            .section_name
+                            .as_ref()
+                            .map(|s| PortRef::Name(s.value.clone()))
+                            .into_iter()
+                            .chain(parent.port.map(PortRef::Number));
+                        match wanted.into_iter().find(|p| svc.port(p).is_none()) {
+                            Some(port) => Err(Broken::NoPort { service: sid, port }),
+                            None => Ok(Vertex::Service(sid)),
+                        }
+                    }
+                };
                 (to, "mesh parent".to_string())
             } else if parent.group == GROUP && parent.kind == "Gateway" {
                 match attach(inv, graph, r, parent) {
@@ -211,7 +273,13 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
                             }
                             Some(_)
                                 if backend.namespace != route.namespace
-                                    && !granted(inv, route, &backend.namespace, &backend.name) =>
+                                    && !granted_by(
+                                        grants
+                                            .get(backend.namespace.as_str())
+                                            .map_or(&[], Vec::as_slice),
+                                        route,
+                                        &backend.name,
+                                    ) =>
                             {
                                 Err(Broken::NotPermitted {
                                     namespace: backend.namespace.clone(),

@@ -13,7 +13,10 @@ pub mod wildcard;
 
 use std::collections::HashMap;
 
-pub use gateway_api::Attachment;
+pub use gateway_api::{
+    admits, granted, hostname_matches, listener_accepts, namespace_selected, section_listeners,
+    Attachment, NAMESPACE_NAME_LABEL,
+};
 pub use host::{is_dns_label, HostForm, ServiceHost, CLUSTER_DOMAIN};
 pub use hosts::{istio_fqdn, HostTable, HostTarget};
 pub use istio::Binding;

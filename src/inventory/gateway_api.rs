@@ -74,12 +74,16 @@ impl ApiGateway {
                 let allowed_from = match from.and_then(Node::as_str) {
                     None | Some("Same") => AllowedFrom::Same,
                     Some("All") => AllowedFrom::All,
-                    Some("Selector") => AllowedFrom::Selector(
-                        allowed
-                            .and_then(|a| a.at(&["namespaces", "selector"]))
-                            .map(Selector::from_label_selector)
-                            .unwrap_or_else(|| Selector::from_map(l)),
-                    ),
+                    // Without `selector`, implementations select no namespace at all.
+                    Some("Selector") => match allowed
+                        .and_then(|a| a.at(&["namespaces", "selector"]))
+                        .filter(|n| !n.is_null())
+                    {
+                        Some(selector) => {
+                            AllowedFrom::Selector(Selector::from_label_selector(selector))
+                        }
+                        None => AllowedFrom::Invalid("Selector` without `selector".to_string()),
+                    },
                     Some(other) => AllowedFrom::Invalid(other.to_string()),
                 };
                 Some(Listener {
@@ -122,6 +126,9 @@ pub struct ParentRef {
     pub port: Option<i64>,
     pub span: Span,
     pub name_span: Span,
+    pub port_span: Option<Span>,
+    /// Whether `namespace` was written (the CRD's distinctness rule compares it as written).
+    pub namespace_span: Option<Span>,
 }
 
 /// A rule's `backendRefs` entry, defaults applied.
@@ -184,15 +191,18 @@ impl ApiRoute {
             .iter()
             .filter_map(|p| {
                 let name = p.get("name")?;
+                let port = p.get("port");
                 Some(ParentRef {
                     group: p.str_at("group").unwrap_or(GROUP).to_string(),
                     kind: p.str_at("kind").unwrap_or("Gateway").to_string(),
                     namespace: p.str_at("namespace").unwrap_or(ns).to_string(),
                     name: name.as_str()?.to_string(),
                     section_name: p.get("sectionName").and_then(Spanned::of),
-                    port: p.get("port").and_then(Node::as_i64),
+                    port: port.and_then(Node::as_i64),
                     span: p.span,
                     name_span: name.span,
+                    port_span: port.map(|n| n.span),
+                    namespace_span: p.get("namespace").map(|n| n.span),
                 })
             })
             .collect();

@@ -94,6 +94,13 @@ pub struct GatewayServer {
     pub hosts: Vec<ServerHost>,
     pub tls_mode: Option<String>,
     pub credential_name: Option<Spanned>,
+    /// `tls.credentialNames` (several certificates for one server, e.g. RSA and ECDSA).
+    pub credential_names: Vec<Spanned>,
+    /// `tls.caCertCredentialName`: where the CA for client certificates comes from instead.
+    pub ca_cert_credential_name: Option<Spanned>,
+    /// `bind`: the address the listener binds to; servers with different binds never share
+    /// a listener.
+    pub bind: Option<String>,
     pub span: Span,
 }
 
@@ -149,6 +156,14 @@ impl IstioGateway {
                         .and_then(Node::as_str)
                         .map(str::to_string),
                     credential_name: server.at(&["tls", "credentialName"]).and_then(Spanned::of),
+                    credential_names: strings(server.at(&["tls", "credentialNames"])),
+                    ca_cert_credential_name: server
+                        .at(&["tls", "caCertCredentialName"])
+                        .and_then(Spanned::of),
+                    bind: server
+                        .str_at("bind")
+                        .filter(|b| !b.is_empty())
+                        .map(str::to_string),
                     span: server.span,
                 }
             })
@@ -185,19 +200,20 @@ pub struct GatewayRef {
 }
 
 impl GatewayRef {
-    /// Reads `ns/name`, `name` (the VirtualService's namespace), `mesh`, and the legacy
-    /// `name.ns.svc.cluster.local` form.
+    /// Reads `ns/name` (`./name` for the VirtualService's namespace), `name` (the
+    /// VirtualService's namespace), `mesh`, and the legacy dotted form, which Istio reads as
+    /// `name.ns[.anything]` (`name.ns.svc.cluster.local`).
     pub fn parse(raw: &Spanned, own_namespace: &str) -> GatewayRef {
         let value = raw.value.as_str();
         let target = if value == "mesh" {
             GatewayTarget::Mesh
         } else if let Some((ns, name)) = value.split_once('/') {
             GatewayTarget::Named {
-                namespace: ns.to_string(),
+                namespace: if ns == "." { own_namespace } else { ns }.to_string(),
                 name: name.to_string(),
             }
-        } else if let Some(rest) = value.strip_suffix(".svc.cluster.local") {
-            let (name, ns) = rest.split_once('.').unwrap_or((rest, own_namespace));
+        } else if let Some((name, rest)) = value.split_once('.') {
+            let ns = rest.split('.').next().unwrap_or(rest);
             GatewayTarget::Named {
                 namespace: ns.to_string(),
                 name: name.to_string(),
@@ -224,6 +240,8 @@ pub struct Destination {
     pub port_span: Option<Span>,
     pub subset: Option<Spanned>,
     pub weight: Option<i64>,
+    /// Span of `weight`, when set.
+    pub weight_span: Option<Span>,
     pub span: Span,
 }
 
@@ -258,6 +276,9 @@ pub struct RouteMatch {
     pub port: Option<i64>,
     /// Per-match `gateways`, which override the VirtualService's for this rule.
     pub gateways: Vec<Spanned>,
+    /// True when the match also tests something besides the URI and port (headers, query
+    /// parameters, method, authority, scheme, source labels or namespace, SNI hosts, …).
+    pub narrowed: bool,
 }
 
 /// One rule of `http`, `tls` or `tcp`.
@@ -342,6 +363,14 @@ fn read_route(protocol: RouteProtocol, index: usize, rule: &Node) -> VsRoute {
             }),
             port: m.get("port").and_then(Node::as_i64),
             gateways: strings(m.get("gateways")),
+            narrowed: m.as_map().is_some_and(|entries| {
+                entries.iter().any(|e| {
+                    !matches!(
+                        e.key.as_str(),
+                        Some("uri" | "port" | "gateways" | "name" | "ignoreUriCase")
+                    )
+                })
+            }),
         })
         .collect();
     let destinations = rule
@@ -356,6 +385,7 @@ fn read_route(protocol: RouteProtocol, index: usize, rule: &Node) -> VsRoute {
                 port_span: port.map(|p| p.span),
                 subset: dest.get("subset").and_then(Spanned::of),
                 weight: r.get("weight").and_then(Node::as_i64),
+                weight_span: r.get("weight").map(|w| w.span),
                 span: r.span,
             })
         })
@@ -490,5 +520,44 @@ impl WorkloadPolicy {
             kind: object.kind.clone(),
             selector: node.map(Selector::from_map).filter(|s| !s.is_empty()),
         }
+    }
+}
+
+#[cfg(test)]
+mod gateway_ref_tests {
+    use super::*;
+
+    fn target(raw: &str) -> GatewayTarget {
+        let spanned = Spanned {
+            value: raw.to_string(),
+            span: Span::default(),
+        };
+        GatewayRef::parse(&spanned, "shop").target
+    }
+
+    fn named(namespace: &str, name: &str) -> GatewayTarget {
+        GatewayTarget::Named {
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+        }
+    }
+
+    #[test]
+    fn reads_every_form_istio_accepts() {
+        assert_eq!(target("mesh"), GatewayTarget::Mesh);
+        assert_eq!(target("public"), named("shop", "public"));
+        assert_eq!(
+            target("istio-system/public"),
+            named("istio-system", "public")
+        );
+        assert_eq!(target("./public"), named("shop", "public"));
+        assert_eq!(
+            target("public.istio-system.svc.cluster.local"),
+            named("istio-system", "public")
+        );
+        assert_eq!(
+            target("public.istio-system"),
+            named("istio-system", "public")
+        );
     }
 }

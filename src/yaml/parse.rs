@@ -297,8 +297,24 @@ impl<'a> Builder<'a> {
                 index: None,
             }),
             Event::SequenceEnd | Event::MappingEnd => {
-                let end = self.pos(&span.end);
+                // A flow collection ends with its `]`/`}` token; a block collection's end
+                // event sits at the next token, past trailing blanks and comments, so it ends
+                // where its last child does.
+                let flow_end = (span.start != span.end).then(|| {
+                    let bracket = self.pos(&span.start);
+                    Pos {
+                        col: bracket.col.saturating_add(1),
+                        ..bracket
+                    }
+                });
                 if let Some(frame) = self.stack.pop() {
+                    let last_end = match &frame {
+                        Frame::Seq { items, .. } => items.last().map(|n| n.span.end),
+                        Frame::Map { entries, .. } => entries.last().map(|e| e.value.span.end),
+                    };
+                    let end = flow_end
+                        .or(last_end)
+                        .unwrap_or_else(|| self.pos(&span.start));
                     let (start, anchor, value) = match frame {
                         Frame::Seq {
                             start,
@@ -313,7 +329,7 @@ impl<'a> Builder<'a> {
                         } => (start, anchor, Value::Map(shrunk(apply_merge_keys(entries)))),
                     };
                     let node = Node {
-                        span: Span { start, end },
+                        span: Span { start, end: end.max(start) },
                         value,
                     };
                     self.anchor(anchor, &node);

@@ -159,3 +159,14 @@ fn duplicate_keys_found_in_large_mappings() {
     assert_eq!(lines, [41, 42]);
     assert_eq!(p.documents[0].root.get("k3").unwrap().as_i64(), Some(3));
 }
+
+#[test]
+fn collection_spans_end_at_their_last_child_or_closing_bracket() {
+    let p = parse("a:\n  b: 1\n  c: two   # comment\n\n# trailing\nd: {x: 1}  \ne: [1, 2]\n");
+    let root = &p.documents[0].root;
+    let a = root.get("a").unwrap();
+    assert_eq!(a.span.start, Pos { line: 2, col: 3 });
+    assert_eq!(a.span.end, Pos { line: 3, col: 9 });
+    assert_eq!(root.get("d").unwrap().span.end, Pos { line: 6, col: 10 });
+    assert_eq!(root.get("e").unwrap().span.end, Pos { line: 7, col: 10 });
+}

@@ -1,0 +1,273 @@
+//! # KR307: DestinationRule subset selects no pods
+//!
+//! ## What it checks
+//! For every DestinationRule whose host is a Kubernetes Service with a selector (or a
+//! ServiceEntry with a `workloadSelector`), that each subset's `labels` match at least one
+//! of the pods behind it: pods the Service selects **and** that carry every label of the
+//! subset. Endpoints of a ServiceEntry's `endpoints` list count by their `labels` too.
+//!
+//! Not checked: wildcard hosts, Knative Services, selectorless Services, Services that
+//! select no pods at all (KR201 reports those), and labels only known at run time, which
+//! are ignored when matching: labels controllers add (`pod-template-hash`,
+//! `controller-revision-hash`, `statefulset.kubernetes.io/pod-name`,
+//! `apps.kubernetes.io/pod-index`), labels Istio adds (`topology.kubernetes.io/*`,
+//! `topology.istio.io/*`, `kubernetes.io/hostname`, `security.istio.io/tlsMode`,
+//! `service.istio.io/canonical-*`) and Knative's (`serving.knative.dev/*`). Matches
+//! `istioctl analyze` IST0173 (DestinationRuleSubsetNotSelectPods).
+//!
+//! ## Why it matters
+//! A subset without pods is an empty cluster: every request routed to it fails with
+//! `503 UH` (no healthy upstream). It typically happens when a Deployment's `version`
+//! label changes and the DestinationRule is not updated.
+//!
+//! ## Example
+//! ```yaml
+//! apiVersion: networking.istio.io/v1
+//! kind: DestinationRule
+//! metadata: {name: reviews}
+//! spec:
+//!   host: reviews
+//!   subsets:
+//!   - name: v3
+//!     labels: {version: v3}    # KR307: the reviews pods are labelled v1 and v2
+//! ```
+//!
+//! ## How to fix
+//! Make the subset's labels match the pod template labels of the version it stands for
+//! (the diagnostic lists the values the Service's pods have), or remove the subset.
+
+use std::collections::BTreeMap;
+
+use crate::checks::{Context, Rule};
+use crate::graph::{istio_fqdn, HostTarget};
+use crate::inventory::istio::Subset;
+use crate::inventory::{describe_labels, did_you_mean, DestinationRule, WorkloadId};
+use crate::report::{Diagnostic, Severity};
+use crate::yaml::Span;
+
+pub const RULE: Rule = Rule {
+    code: "KR307",
+    severity: Severity::Warning,
+    summary: "DestinationRule subset labels match no pods of the host's Service (IST0173)",
+    run,
+};
+
+/// Label keys (or prefixes, ending in `/`) that pods or endpoints only get at run time.
+const RUNTIME_LABELS: &[&str] = &[
+    "pod-template-hash",
+    "controller-revision-hash",
+    "statefulset.kubernetes.io/pod-name",
+    "apps.kubernetes.io/pod-index",
+    "kubernetes.io/hostname",
+    "topology.kubernetes.io/",
+    "topology.istio.io/",
+    "security.istio.io/tlsMode",
+    "service.istio.io/",
+    "serving.knative.dev/",
+];
+
+fn runtime_label(key: &str) -> bool {
+    RUNTIME_LABELS
+        .iter()
+        .any(|r| key == *r || (r.ends_with('/') && key.starts_with(r)))
+}
+
+/// The pods (or endpoints) behind a host: what they are called and their labels.
+struct Backend {
+    /// `Service shop/reviews`
+    what: String,
+    members: Vec<Member>,
+}
+
+struct Member {
+    name: String,
+    labels: BTreeMap<String, String>,
+    file: crate::source::FileId,
+    span: Span,
+}
+
+fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    for dr in &ctx.inv.destination_rules {
+        if dr.subsets.is_empty() || dr.host.value.contains('*') {
+            continue;
+        }
+        let fqdn = istio_fqdn(&dr.host.value, &dr.namespace);
+        let targets = ctx.graph.hosts.resolve(&fqdn);
+        if targets
+            .iter()
+            .any(|t| matches!(t, HostTarget::KnativeService(_)))
+        {
+            continue;
+        }
+        let Some(backend) = targets.first().and_then(|t| backend(ctx, *t)) else {
+            continue;
+        };
+        for subset in &dr.subsets {
+            let wanted: Vec<(&String, &String)> = subset
+                .labels
+                .iter()
+                .filter(|(k, _)| !runtime_label(k))
+                .collect();
+            if wanted.is_empty()
+                || backend
+                    .members
+                    .iter()
+                    .any(|m| wanted.iter().all(|(k, v)| m.labels.get(*k) == Some(*v)))
+            {
+                continue;
+            }
+            out.push(diagnose(ctx, dr, subset, &wanted, &backend));
+        }
+    }
+}
+
+fn diagnose(
+    ctx: &Context<'_>,
+    dr: &DestinationRule,
+    subset: &Subset,
+    wanted: &[(&String, &String)],
+    backend: &Backend,
+) -> Diagnostic {
+    let object = ctx.inv.object(dr.object);
+    let shown: BTreeMap<String, String> = wanted
+        .iter()
+        .map(|(k, v)| ((*k).clone(), (*v).clone()))
+        .collect();
+    // The values the pods do have for each wanted key, and the closest one.
+    let mut have = Vec::new();
+    for (k, v) in wanted {
+        let mut values: Vec<&str> = backend
+            .members
+            .iter()
+            .filter_map(|m| m.labels.get(*k).map(String::as_str))
+            .collect();
+        values.sort_unstable();
+        values.dedup();
+        if values.is_empty() {
+            let keys = backend.members.iter().flat_map(|m| m.labels.keys()).map(String::as_str);
+            have.push(format!("none has a `{k}` label{}", did_you_mean(k, keys)));
+        } else if !values.contains(&v.as_str()) {
+            have.push(format!(
+                "`{k}` is {}",
+                values
+                    .iter()
+                    .map(|x| format!("`{x}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ));
+        }
+    }
+    if have.is_empty() {
+        have.push("no single one carries all of these labels".to_string());
+    }
+    // The member sharing most wanted labels explains the difference best.
+    let nearest = backend.members.iter().max_by_key(|m| {
+        (
+            wanted
+                .iter()
+                .filter(|(k, v)| m.labels.get(*k) == Some(*v))
+                .count(),
+            std::cmp::Reverse(m.name.clone()),
+        )
+    });
+    // Point at the label no pod has: its key when no pod has the key, else its value.
+    let labels_node = object.spec().and_then(|spec| {
+        spec.seq_at("subsets")
+            .iter()
+            .find(|s| s.str_at("name") == Some(subset.name.as_str()))?
+            .get("labels")
+    });
+    let span = wanted
+        .iter()
+        .find(|(k, v)| !backend.members.iter().any(|m| m.labels.get(*k) == Some(*v)))
+        .and_then(|(k, _)| {
+            let entry = labels_node?.entry(k)?;
+            let key_known = backend.members.iter().any(|m| m.labels.contains_key(*k));
+            Some(if key_known { entry.value.span } else { entry.key.span })
+        })
+        .unwrap_or(subset.labels_span);
+    let diagnostic = RULE.on(
+        object,
+        span,
+        format!(
+            "subset `{}` of {} selects none of the pods of {}: it wants {}, but among those pods {}",
+            subset.name,
+            object.display(),
+            backend.what,
+            describe_labels(&shown),
+            have.join("; ")
+        ),
+    );
+    let diagnostic = match nearest {
+        Some(m) => diagnostic.with_related(
+            m.file,
+            m.span,
+            format!("{} has labels {}", m.name, describe_labels(&m.labels)),
+        ),
+        None => diagnostic,
+    };
+    diagnostic.with_help(
+        "make the subset's labels match the pod template labels of the version it stands for, or remove the subset",
+    )
+}
+
+fn backend(ctx: &Context<'_>, target: HostTarget) -> Option<Backend> {
+    let member = |w: &WorkloadId| {
+        let w = ctx.inv.workload(*w);
+        Member {
+            name: ctx.inv.object(w.object).display(),
+            labels: w.labels.clone(),
+            file: ctx.inv.object(w.object).file,
+            span: w.labels_span,
+        }
+    };
+    let backend = match target {
+        HostTarget::Service(id) => {
+            let svc = ctx.inv.service(id);
+            svc.selector.as_ref()?;
+            Backend {
+                what: format!("Service {}/{}", svc.namespace, svc.name),
+                members: ctx.graph.service_pods(id).iter().map(member).collect(),
+            }
+        }
+        HostTarget::ServiceEntry(i) => {
+            let se = ctx.inv.service_entries.get(i)?;
+            let object = ctx.inv.object(se.object);
+            let mut members: Vec<Member> = se
+                .workload_selector
+                .as_ref()
+                .map(|s| ctx.inv.select(&se.namespace, s))
+                .unwrap_or_default()
+                .iter()
+                .map(member)
+                .collect();
+            if se.workload_selector.is_none() {
+                let endpoints = object.spec().map(|s| s.seq_at("endpoints")).unwrap_or(&[]);
+                members.extend(endpoints.iter().enumerate().map(|(n, e)| {
+                    let labels = e.get("labels");
+                    Member {
+                        name: format!(
+                            "endpoint {}",
+                            e.str_at("address").map_or_else(|| n.to_string(), str::to_string)
+                        ),
+                        labels: labels
+                            .map(|l| {
+                                l.string_pairs()
+                                    .map(|(k, v, _)| (k.to_string(), v.to_string()))
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                        file: object.file,
+                        span: labels.map_or(e.span, |l| l.span),
+                    }
+                }));
+            }
+            Backend {
+                what: object.display(),
+                members,
+            }
+        }
+        HostTarget::KnativeService(_) => return None,
+    };
+    (!backend.members.is_empty()).then_some(backend)
+}

@@ -1,0 +1,347 @@
+//! # KR312: Gateway TLS `credentialName` Secret not found
+//!
+//! ## What it checks
+//! For every server of an Istio `Gateway` with a `tls.credentialName` (or
+//! `tls.credentialNames`), that the Secret exists **in the namespace of the gateway pods**:
+//! the namespace of each workload the Gateway selects, or, when the input has none of them,
+//! the Gateway's own namespace (in that case a Secret of that name in another namespace is
+//! given the benefit of the doubt: the unknown pods probably run there). The name may be written `name`, `ns/name`,
+//! `kubernetes://[ns/]name` or `kubernetes-gateway://ns/name`; `builtin://` (the proxy's own
+//! certificate) and `configmap://` are not Secrets and are skipped, and so are servers in
+//! `ISTIO_MUTUAL`, `PASSTHROUGH` and `AUTO_PASSTHROUGH` mode, which use no credential.
+//!
+//! A Secret counts as present when the input has the `Secret` itself or an object that
+//! creates it: a cert-manager `Certificate` (`spec.secretName`), a `SealedSecret`, or an
+//! `ExternalSecret` (`spec.target.name`). When the Secret's keys are visible (a `Secret` or
+//! `SealedSecret` with data) two more problems are reported at the same severity:
+//!
+//! - the Secret has no certificate: neither `tls.crt` + `tls.key` nor `cert` + `key`
+//!   (IST0166, InvalidGatewayCredential);
+//! - a `MUTUAL` or `OPTIONAL_MUTUAL` server without `caCertCredentialName` finds no client
+//!   CA: Istio reads it from the Secret `<name>-cacert` if that exists, else from the Secret
+//!   itself, under the key `ca.crt` or `cacert`.
+//!
+//! Matches `istioctl analyze` IST0101 (ReferencedResourceNotFound on `credentialName`).
+//!
+//! ## Why it matters
+//! The gateway proxy reads its certificates through SDS from the Kubernetes namespace it
+//! runs in, not from the Gateway's namespace. Without the Secret the HTTPS listener has no
+//! certificate: TLS handshakes for those hosts fail (clients see a reset or
+//! `SSL_ERROR_SYSCALL`) while everything looks configured.
+//!
+//! ## Example
+//! ```yaml
+//! kind: Gateway
+//! metadata: {name: shop, namespace: shop}
+//! spec:
+//!   selector: {istio: ingressgateway}      # pods in istio-system
+//!   servers:
+//!   - port: {number: 443, name: https, protocol: HTTPS}
+//!     hosts: [shop.example.com]
+//!     tls:
+//!       mode: SIMPLE
+//!       credentialName: shop-cert          # KR312: the Secret is in `shop`, not `istio-system`
+//! ```
+//!
+//! ## How to fix
+//! Create the TLS Secret in the namespace of the gateway pods
+//! (`kubectl -n istio-system create secret tls shop-cert --cert=… --key=…`), or point
+//! `credentialName` at one that exists there.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::checks::{Context, Rule};
+use crate::inventory::{did_you_mean, Spanned};
+use crate::manifest::{Object, ObjectId};
+use crate::report::{Diagnostic, Severity};
+
+pub const RULE: Rule = Rule {
+    code: "KR312",
+    severity: Severity::Error,
+    summary: "Gateway TLS `credentialName` Secret not found in the gateway workload's namespace",
+    run,
+};
+
+/// The namespaces the proxies of Istio Gateway `g` run in: those of the workloads it
+/// selects (first workload of each namespace alongside), or, when the input has none, the
+/// Gateway's own namespace with no workload.
+pub fn gateway_namespaces<'a>(
+    ctx: &'a Context<'_>,
+    g: usize,
+) -> Vec<(&'a str, Option<&'a crate::inventory::Workload>)> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for w in ctx.graph.gateway_pods(g) {
+        let w = ctx.inv.workload(*w);
+        if seen.insert(w.namespace.as_str()) {
+            out.push((w.namespace.as_str(), Some(w)));
+        }
+    }
+    if out.is_empty() {
+        if let Some(gateway) = ctx.inv.istio_gateways.get(g) {
+            out.push((gateway.namespace.as_str(), None));
+        }
+    }
+    out
+}
+
+/// An object that is, or creates, a Secret; `keys` when its data keys are known.
+struct SecretSource {
+    object: ObjectId,
+    keys: Option<BTreeSet<String>>,
+}
+
+fn map_keys(node: Option<&crate::yaml::Node>) -> impl Iterator<Item = String> + '_ {
+    node.and_then(|n| n.as_map())
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|e| e.key.as_str().map(str::to_string))
+}
+
+/// A Secret's `(namespace, name)` and its data keys, when known.
+type ProvidedSecret = ((String, String), Option<BTreeSet<String>>);
+
+/// The Secret an object provides, with its keys when visible.
+fn secret_of(object: &Object) -> Option<ProvidedSecret> {
+    let spec = object.spec();
+    let (name, keys) = match (object.group.as_str(), object.kind.as_str()) {
+        ("", "Secret") => {
+            let keys: BTreeSet<String> = map_keys(object.root.get("data"))
+                .chain(map_keys(object.root.get("stringData")))
+                .collect();
+            (object.name.clone(), Some(keys))
+        }
+        ("cert-manager.io", "Certificate") => (spec?.str_at("secretName")?.to_string(), None),
+        ("bitnami.com", "SealedSecret") => {
+            let keys: BTreeSet<String> = map_keys(spec.and_then(|s| s.get("encryptedData")))
+                .chain(map_keys(spec.and_then(|s| s.at(&["template", "data"]))))
+                .collect();
+            (object.name.clone(), Some(keys))
+        }
+        ("external-secrets.io", "ExternalSecret") => (
+            spec.and_then(|s| s.at(&["target", "name"]))
+                .and_then(|n| n.as_str())
+                .unwrap_or(&object.name)
+                .to_string(),
+            None,
+        ),
+        _ => return None,
+    };
+    // An empty Secret is a placeholder something else fills: its keys are not known.
+    let keys = keys.filter(|k| !k.is_empty());
+    Some(((object.namespace.clone(), name), keys))
+}
+
+/// Where a credential name points: `(namespace, name)`, or `None` when it is not a
+/// Kubernetes Secret.
+fn secret_ref<'a>(credential: &'a str, proxy_namespace: &'a str) -> Option<(&'a str, &'a str)> {
+    if ["builtin://", "invalid://", "configmap://"]
+        .iter()
+        .any(|p| credential.starts_with(p))
+    {
+        return None;
+    }
+    let rest = credential
+        .strip_prefix("kubernetes-gateway://")
+        .or_else(|| credential.strip_prefix("kubernetes://"))
+        .unwrap_or(credential);
+    let (namespace, name) = rest.split_once('/').unwrap_or((proxy_namespace, rest));
+    (!name.is_empty() && !namespace.is_empty()).then_some((namespace, name))
+}
+
+fn has_any(keys: &BTreeSet<String>, wanted: &[&str]) -> bool {
+    wanted.iter().any(|k| keys.contains(*k))
+}
+
+fn describe_keys(keys: &BTreeSet<String>) -> String {
+    keys.iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    if ctx.inv.istio_gateways.is_empty() {
+        return;
+    }
+    let mut secrets: HashMap<(String, String), SecretSource> = HashMap::new();
+    let mut by_name: HashMap<String, Vec<ObjectId>> = HashMap::new();
+    for object in &ctx.inv.objects {
+        if let Some((key, keys)) = secret_of(object) {
+            by_name.entry(key.1.clone()).or_default().push(object.id);
+            secrets.entry(key).or_insert(SecretSource {
+                object: object.id,
+                keys,
+            });
+        }
+    }
+    let lookup = |ns: &str, name: &str| secrets.get(&(ns.to_string(), name.to_string()));
+
+    for (g, gateway) in ctx.inv.istio_gateways.iter().enumerate() {
+        let object = ctx.inv.object(gateway.object);
+        let proxies = gateway_namespaces(ctx, g);
+        for server in &gateway.servers {
+            let mode = server.tls_mode.as_deref().unwrap_or("SIMPLE");
+            if matches!(mode, "ISTIO_MUTUAL" | "PASSTHROUGH" | "AUTO_PASSTHROUGH") {
+                continue;
+            }
+            let credentials: Vec<&Spanned> = server
+                .credential_name
+                .iter()
+                .chain(&server.credential_names)
+                .collect();
+            for credential in credentials {
+                let mut checked = BTreeSet::new();
+                for &(proxy_ns, workload) in &proxies {
+                    let Some((ns, name)) = secret_ref(&credential.value, proxy_ns) else {
+                        continue;
+                    };
+                    if !checked.insert(ns) {
+                        continue;
+                    }
+                    let Some(found) = lookup(ns, name) else {
+                        // Where unknown gateway pods run is a guess: a Secret of that name
+                        // elsewhere is probably where they are.
+                        if workload.is_none() && by_name.contains_key(name) {
+                            continue;
+                        }
+                        out.push(missing(ctx, object, credential, ns, name, workload, &by_name));
+                        continue;
+                    };
+                    let secret = ctx.inv.object(found.object);
+                    if let Some(keys) = &found.keys {
+                        let has_cert = (keys.contains("tls.crt") && keys.contains("tls.key"))
+                            || (keys.contains("cert") && keys.contains("key"));
+                        if !has_cert {
+                            out.push(
+                                RULE.on(
+                                    object,
+                                    credential.span,
+                                    format!(
+                                        "credentialName `{}` of {} names {}, which holds no certificate: Istio needs the keys `tls.crt` and `tls.key` (or `cert` and `key`), it has {}",
+                                        credential.value,
+                                        object.display(),
+                                        secret.display(),
+                                        describe_keys(keys)
+                                    ),
+                                )
+                                .with_related_object(secret, "the Secret")
+                                .with_help("store the certificate chain and private key under `tls.crt` and `tls.key` (a `kubernetes.io/tls` Secret)"),
+                            );
+                            continue;
+                        }
+                    }
+                    if matches!(mode, "MUTUAL" | "OPTIONAL_MUTUAL")
+                        && server.ca_cert_credential_name.is_none()
+                    {
+                        let ca_name = format!("{name}-cacert");
+                        let ca = lookup(ns, &ca_name).unwrap_or(found);
+                        let Some(keys) = &ca.keys else { continue };
+                        if has_any(keys, &["ca.crt", "cacert"]) {
+                            continue;
+                        }
+                        let ca_object = ctx.inv.object(ca.object);
+                        out.push(
+                            RULE.on(
+                                object,
+                                credential.span,
+                                format!(
+                                    "server on port {} of {} is in {mode} mode but has no CA to verify client certificates: {} has no `ca.crt` (or `cacert`) key{}",
+                                    server.port,
+                                    object.display(),
+                                    ca_object.display(),
+                                    if ca.object == found.object {
+                                        format!(" and there is no Secret `{ca_name}` in namespace `{ns}`")
+                                    } else {
+                                        String::new()
+                                    }
+                                ),
+                            )
+                            .with_related_object(ca_object, "the Secret Istio reads the client CA from")
+                            .with_help(format!(
+                                "add the client CA bundle as `ca.crt` to Secret `{name}`, or create Secret `{ca_name}` with it"
+                            )),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn missing(
+    ctx: &Context<'_>,
+    object: &Object,
+    credential: &Spanned,
+    ns: &str,
+    name: &str,
+    workload: Option<&crate::inventory::Workload>,
+    by_name: &HashMap<String, Vec<ObjectId>>,
+) -> Diagnostic {
+    let where_ = match workload {
+        Some(w) => format!(", where the gateway pods ({} {}/{}) run", w.kind, w.namespace, w.name),
+        None if ns == object.namespace => {
+            " (the Gateway selects no workload in the input, so its own namespace is assumed)"
+                .to_string()
+        }
+        None => String::new(),
+    };
+    let diagnostic = RULE.on(
+        object,
+        credential.span,
+        format!(
+            "credentialName `{}` of {} names Secret `{name}`, which does not exist in namespace `{ns}`{where_}{}",
+            credential.value,
+            object.display(),
+            did_you_mean(name, ctx.inv.names("Secret", ns))
+        ),
+    );
+    let elsewhere = by_name
+        .get(name)
+        .into_iter()
+        .flatten()
+        .map(|id| ctx.inv.object(*id))
+        .find(|o| o.namespace != ns);
+    let diagnostic = match (elsewhere, workload) {
+        (Some(other), _) => {
+            let what = if other.kind == "Secret" {
+                format!("{} exists", other.display())
+            } else {
+                format!("{} provides Secret `{name}` in namespace `{}`", other.display(), other.namespace)
+            };
+            diagnostic.with_related_object(
+                other,
+                format!("{what}, but the gateway reads credentials from the namespace its pods run in"),
+            )
+        }
+        (None, Some(w)) => diagnostic.with_related(
+            ctx.inv.object(w.object).file,
+            ctx.inv.object(w.object).name_span(),
+            format!("the gateway pods run in namespace `{ns}`"),
+        ),
+        (None, None) => diagnostic,
+    };
+    diagnostic.with_help(format!(
+        "create the TLS Secret `{name}` in namespace `{ns}` (`kubectl -n {ns} create secret tls {name} --cert=… --key=…`), or check together with the file that defines it"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::secret_ref;
+
+    #[test]
+    fn credential_names_resolve_like_istio() {
+        assert_eq!(secret_ref("shop-cert", "istio-system"), Some(("istio-system", "shop-cert")));
+        assert_eq!(secret_ref("kubernetes://shop-cert", "gw"), Some(("gw", "shop-cert")));
+        assert_eq!(secret_ref("kubernetes://shop/shop-cert", "gw"), Some(("shop", "shop-cert")));
+        assert_eq!(
+            secret_ref("kubernetes-gateway://shop/shop-cert", "gw"),
+            Some(("shop", "shop-cert"))
+        );
+        assert_eq!(secret_ref("shop/shop-cert", "gw"), Some(("shop", "shop-cert")));
+        assert_eq!(secret_ref("builtin://", "gw"), None);
+        assert_eq!(secret_ref("configmap://shop/ca", "gw"), None);
+        assert_eq!(secret_ref("kubernetes://", "gw"), None);
+    }
+}
