@@ -329,7 +329,10 @@ impl<'a> Builder<'a> {
                         } => (start, anchor, Value::Map(shrunk(apply_merge_keys(entries)))),
                     };
                     let node = Node {
-                        span: Span { start, end: end.max(start) },
+                        span: Span {
+                            start,
+                            end: end.max(start),
+                        },
                         value,
                     };
                     self.anchor(anchor, &node);
