@@ -110,7 +110,8 @@ pub struct IstioGateway {
     pub object: ObjectId,
     pub namespace: String,
     pub name: String,
-    /// `spec.selector`; `None` when absent (Istio then selects no workload).
+    /// `spec.selector`; `None` when absent (Istio then applies the Gateway to every gateway
+    /// workload).
     pub selector: Option<Selector>,
     pub servers: Vec<GatewayServer>,
 }
