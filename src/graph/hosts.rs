@@ -14,7 +14,8 @@ pub enum HostTarget {
     Service(ServiceId),
     /// Index into `Inventory::service_entries`.
     ServiceEntry(usize),
-    /// A `serving.knative.dev` Service: reachable as `name.ns.svc.cluster.local`.
+    /// A `serving.knative.dev` Service or Route: reachable as `name.ns.svc.cluster.local` and
+    /// `<tag>-name.ns.svc.cluster.local`.
     KnativeService(ObjectId),
 }
 
@@ -53,12 +54,11 @@ impl HostTable {
                 );
             }
         }
-        for object in &inv.objects {
-            if object.group == "serving.knative.dev" && object.kind == "Service" {
-                table.add(
-                    format!("{}.{}.svc.{CLUSTER_DOMAIN}", object.name, object.namespace),
-                    HostTarget::KnativeService(object.id),
-                );
+        for serving in inv.serving.iter().filter(|s| s.kind != "Configuration") {
+            for host in super::knative::hosts_of(inv, serving) {
+                if !host.external {
+                    table.add(host.host, HostTarget::KnativeService(serving.object));
+                }
             }
         }
         table

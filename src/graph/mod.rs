@@ -8,6 +8,7 @@ mod gateway_api;
 mod host;
 mod hosts;
 mod istio;
+mod knative;
 mod kube;
 pub mod wildcard;
 
@@ -20,6 +21,7 @@ pub use gateway_api::{
 pub use host::{is_dns_label, HostForm, ServiceHost, CLUSTER_DOMAIN};
 pub use hosts::{istio_fqdn, HostTable, HostTarget};
 pub use istio::Binding;
+pub use knative::{expand_template, hosts_of, resolve_ref, KnativeHost};
 
 use crate::inventory::{Inventory, PortRef, ServiceId, WorkloadId};
 use crate::manifest::ObjectId;
@@ -52,6 +54,13 @@ pub enum EdgeKind {
     ParentRef,
     /// Gateway API route `backendRefs` entry → Service.
     BackendRef,
+    /// Knative eventing Destination `ref` (subscriber, sink, reply, deadLetterSink, channel,
+    /// SinkBinding subject) → the object it names.
+    EventDestination,
+    /// Trigger `spec.broker` → Broker.
+    TriggerBroker,
+    /// DomainMapping `spec.ref` → Knative Service, Route or Service.
+    DomainMappingRef,
 }
 
 /// Why an edge has no target.
@@ -75,6 +84,12 @@ pub enum Broken {
     NoHostname { gateway: ObjectId },
     /// A cross-namespace reference without a ReferenceGrant.
     NotPermitted { namespace: String },
+    /// No object of that kind and name in the namespace (Knative references).
+    NoObject {
+        kind: String,
+        namespace: String,
+        name: String,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -98,6 +113,8 @@ pub struct RoutingGraph {
     pub bindings: Vec<Binding>,
     /// Gateway API routes attached to listeners.
     pub attachments: Vec<Attachment>,
+    /// Host names Knative Services and Routes are served under.
+    pub knative_hosts: Vec<KnativeHost>,
     service_pods: Vec<Vec<WorkloadId>>,
     workload_services: Vec<Vec<ServiceId>>,
     gateway_pods: Vec<Vec<WorkloadId>>,
@@ -127,6 +144,7 @@ impl RoutingGraph {
         kube::build(inv, &mut graph);
         istio::build(inv, &mut graph);
         gateway_api::build(inv, &mut graph);
+        knative::build(inv, &mut graph);
         for (i, edge) in graph.edges.iter().enumerate() {
             graph.by_source.entry(edge.from).or_default().push(i);
         }

@@ -5,6 +5,7 @@
 pub mod gateway_api;
 mod ingress;
 pub mod istio;
+pub mod knative;
 mod policy;
 mod selector;
 mod service;
@@ -13,9 +14,12 @@ mod workload;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub use gateway_api::{ApiGateway, ApiRoute, ReferenceGrant};
-pub use ingress::{Ingress, IngressBackend};
+pub use ingress::{Ingress, IngressBackend, IngressPath};
 pub use istio::{
     DestinationRule, IstioGateway, ServiceEntry, Spanned, VirtualService, WorkloadPolicy,
+};
+pub use knative::{
+    DomainMapping, EventDestination, KRef, KnativeConfig, Serving, TrafficTarget, TriggerBroker,
 };
 pub use policy::{PodSelector, ScaleTarget};
 pub use selector::{Op, Requirement, Selector};
@@ -60,6 +64,14 @@ pub struct Inventory {
     pub reference_grants: Vec<ReferenceGrant>,
     /// Names of the GatewayClasses in the input.
     pub gateway_classes: Vec<ObjectId>,
+    /// Knative's config ConfigMaps from namespace `knative-serving`.
+    pub knative_config: KnativeConfig,
+    /// Knative Services, Configurations and Routes, defaults applied.
+    pub serving: Vec<Serving>,
+    /// Every Destination of every eventing object (subscribers, sinks, replies, …).
+    pub event_destinations: Vec<EventDestination>,
+    pub trigger_brokers: Vec<TriggerBroker>,
+    pub domain_mappings: Vec<DomainMapping>,
     by_name: HashMap<(String, String, String), Vec<ObjectId>>,
     by_kind_ns: HashMap<(String, String), Vec<ObjectId>>,
     service_index: HashMap<(String, String), ServiceId>,
@@ -132,7 +144,20 @@ impl Inventory {
                 self.network_policies
                     .push(PodSelector::from_object(object, "podSelector"));
             }
-            ("", "ConfigMap") => self.config_maps.push(object.id),
+            ("", "ConfigMap") => {
+                if object.namespace == knative::SERVING_NAMESPACE {
+                    self.knative_config.add(object);
+                }
+                self.config_maps.push(object.id);
+            }
+            (knative::SERVING, "DomainMapping") => {
+                self.domain_mappings
+                    .push(DomainMapping::from_object(object));
+            }
+            ("eventing.knative.dev", "Trigger") => {
+                self.trigger_brokers
+                    .extend(TriggerBroker::from_object(object));
+            }
             ("networking.istio.io", "Gateway") => {
                 self.istio_gateways.push(IstioGateway::from_object(object));
             }
@@ -167,6 +192,11 @@ impl Inventory {
             }
             (gateway_api::GROUP, "GatewayClass") => self.gateway_classes.push(object.id),
             _ => {}
+        }
+        self.serving.extend(Serving::from_object(object));
+        if object.group.ends_with("knative.dev") {
+            self.event_destinations
+                .extend(knative::event_destinations(object));
         }
         if core && object.kind == "Namespace" {
             self.namespaces.insert(object.name.clone());

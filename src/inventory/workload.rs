@@ -125,6 +125,24 @@ impl Workload {
                     .collect()
             })
             .unwrap_or_default();
+        let mut labels: BTreeMap<String, String> = labels;
+        if object.group == "serving.knative.dev" {
+            // Knative labels every revision pod with its owners' names.
+            let owner = match object.kind.as_str() {
+                "Service" => Some("service"),
+                "Configuration" => Some("configuration"),
+                _ => None,
+            };
+            if let Some(owner) = owner {
+                labels.insert(format!("serving.knative.dev/{owner}"), object.name.clone());
+            }
+            if object.kind == "Service" {
+                labels.insert(
+                    "serving.knative.dev/configuration".into(),
+                    object.name.clone(),
+                );
+            }
+        }
         let pod_spec = template.get("spec");
         let spec = object.spec();
         let mut workload = Workload {

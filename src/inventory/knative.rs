@@ -1,0 +1,383 @@
+//! Knative Serving and Eventing objects, with the Knative webhook's defaults applied so that
+//! checks see what the cluster sees (`shared/reference/knative.md` §a.0, §a.8).
+
+use std::collections::BTreeMap;
+
+use super::istio::Spanned;
+use crate::manifest::{group_of, Object, ObjectId};
+use crate::yaml::{Node, Span};
+
+pub const SERVING: &str = "serving.knative.dev";
+
+/// Namespace of Knative Serving's configuration ConfigMaps.
+pub const SERVING_NAMESPACE: &str = "knative-serving";
+
+/// Label that makes a Knative Service or Route cluster-local.
+pub const VISIBILITY_LABEL: &str = "networking.knative.dev/visibility";
+
+/// The Knative config ConfigMaps found in the input (`config-domain`, `config-network`,
+/// `config-autoscaler`, `config-features`, `config-defaults`, `config-istio`), by name, with
+/// their string data. Absent maps mean Knative's shipped defaults.
+#[derive(Clone, Debug, Default)]
+pub struct KnativeConfig {
+    maps: BTreeMap<String, (ObjectId, BTreeMap<String, String>)>,
+}
+
+impl KnativeConfig {
+    pub(super) fn add(&mut self, object: &Object) {
+        let data = object
+            .root
+            .get("data")
+            .map(|d| {
+                d.string_pairs()
+                    .map(|(k, v, _)| (k.to_string(), v.to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        self.maps.insert(object.name.clone(), (object.id, data));
+    }
+
+    /// `data[key]` of ConfigMap `map` (e.g. `config-network`, `domain-template`).
+    pub fn get(&self, map: &str, key: &str) -> Option<&str> {
+        self.maps.get(map)?.1.get(key).map(String::as_str)
+    }
+
+    /// The ConfigMap object, for related locations.
+    pub fn object(&self, map: &str) -> Option<ObjectId> {
+        self.maps.get(map).map(|(id, _)| *id)
+    }
+
+    /// The default domain: the `config-domain` key without a selector. Knative ships none since
+    /// 1.8, so without one every Route is only reachable as `svc.cluster.local`.
+    pub fn default_domain(&self) -> Option<&str> {
+        let (_, data) = self.maps.get("config-domain")?;
+        data.iter()
+            .filter(|(k, _)| !k.starts_with('_'))
+            .find(|(_, v)| v.trim().is_empty())
+            .map(|(k, _)| k.as_str())
+    }
+
+    /// `config-network` `domain-template`, default `{{.Name}}.{{.Namespace}}.{{.Domain}}`.
+    pub fn domain_template(&self) -> &str {
+        self.get("config-network", "domain-template")
+            .unwrap_or("{{.Name}}.{{.Namespace}}.{{.Domain}}")
+    }
+
+    /// `config-network` `tag-template`, default `{{.Tag}}-{{.Name}}`.
+    pub fn tag_template(&self) -> &str {
+        self.get("config-network", "tag-template")
+            .unwrap_or("{{.Tag}}-{{.Name}}")
+    }
+
+    /// Whether a `config-features` flag is `enabled` or `allowed`.
+    pub fn feature_on(&self, flag: &str) -> bool {
+        self.get("config-features", flag)
+            .is_some_and(|v| v.eq_ignore_ascii_case("enabled") || v.eq_ignore_ascii_case("allowed"))
+    }
+}
+
+/// One `spec.traffic` entry, after Knative's defaults.
+#[derive(Clone, Debug)]
+pub struct TrafficTarget {
+    pub tag: Option<Spanned>,
+    pub revision_name: Option<Spanned>,
+    pub configuration_name: Option<Spanned>,
+    /// Defaults to `revisionName` being absent.
+    pub latest_revision: bool,
+    /// Whether `latestRevision` was written (its span) or defaulted.
+    pub latest_revision_span: Option<Span>,
+    /// Defaults to 0.
+    pub percent: i64,
+    pub percent_span: Option<Span>,
+    pub span: Span,
+}
+
+/// A `serving.knative.dev` Service, Configuration or Route.
+#[derive(Clone, Debug)]
+pub struct Serving {
+    pub object: ObjectId,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    /// `spec.traffic` after defaults: a Service with none gets 100% to the latest revision.
+    pub traffic: Vec<TrafficTarget>,
+    /// True when `traffic` is Knative's default rather than written.
+    pub traffic_defaulted: bool,
+    /// Span of `spec.traffic` (of the object when defaulted).
+    pub traffic_span: Span,
+    /// `spec.template.metadata.name` (bring-your-own revision name).
+    pub revision_name: Option<Spanned>,
+    /// Labelled `networking.knative.dev/visibility: cluster-local`.
+    pub cluster_local: bool,
+}
+
+impl Serving {
+    pub fn from_object(object: &Object) -> Option<Serving> {
+        if object.group != SERVING
+            || !matches!(object.kind.as_str(), "Service" | "Configuration" | "Route")
+        {
+            return None;
+        }
+        let spec = object.spec();
+        let written = spec.and_then(|s| s.get("traffic")).and_then(Node::as_seq);
+        let mut traffic: Vec<TrafficTarget> = written
+            .unwrap_or(&[])
+            .iter()
+            .map(|t| {
+                let revision_name = t.get("revisionName").and_then(Spanned::of);
+                let latest = t.get("latestRevision");
+                let percent = t.get("percent");
+                TrafficTarget {
+                    tag: t.get("tag").and_then(Spanned::of),
+                    configuration_name: t.get("configurationName").and_then(Spanned::of),
+                    latest_revision: latest
+                        .and_then(Node::as_bool)
+                        .unwrap_or(revision_name.is_none()),
+                    latest_revision_span: latest.map(|n| n.span),
+                    revision_name,
+                    percent: percent.and_then(Node::as_i64).unwrap_or(0),
+                    percent_span: percent.map(|n| n.span),
+                    span: t.span,
+                }
+            })
+            .collect();
+        let traffic_defaulted = object.kind == "Service" && traffic.is_empty();
+        if traffic_defaulted {
+            traffic.push(TrafficTarget {
+                tag: None,
+                revision_name: None,
+                configuration_name: None,
+                latest_revision: true,
+                latest_revision_span: None,
+                percent: 100,
+                percent_span: None,
+                span: object.span(),
+            });
+        }
+        Some(Serving {
+            object: object.id,
+            kind: object.kind.clone(),
+            namespace: object.namespace.clone(),
+            name: object.name.clone(),
+            traffic,
+            traffic_defaulted,
+            traffic_span: spec
+                .and_then(|s| s.get("traffic"))
+                .map_or(object.span(), |n| n.span),
+            revision_name: spec
+                .and_then(|s| s.at(&["template", "metadata", "name"]))
+                .and_then(Spanned::of),
+            cluster_local: object.labels.get(VISIBILITY_LABEL).map(String::as_str)
+                == Some("cluster-local"),
+        })
+    }
+
+    /// The tags of the traffic targets.
+    pub fn tags(&self) -> impl Iterator<Item = &Spanned> {
+        self.traffic.iter().filter_map(|t| t.tag.as_ref())
+    }
+}
+
+/// A Knative `KReference` / Destination `ref`, with the referrer's namespace defaulted.
+#[derive(Clone, Debug)]
+pub struct KRef {
+    pub api_version: String,
+    pub group: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub span: Span,
+    pub name_span: Span,
+}
+
+impl KRef {
+    pub fn read(node: &Node, default_namespace: &str) -> Option<KRef> {
+        let name = node.get("name")?;
+        let api_version = node.str_at("apiVersion").unwrap_or("").to_string();
+        Some(KRef {
+            group: node
+                .str_at("group")
+                .map_or_else(|| group_of(&api_version).to_string(), str::to_string),
+            api_version,
+            kind: node.str_at("kind").unwrap_or("").to_string(),
+            namespace: node
+                .str_at("namespace")
+                .unwrap_or(default_namespace)
+                .to_string(),
+            name: name.as_str()?.to_string(),
+            span: node.span,
+            name_span: name.span,
+        })
+    }
+}
+
+/// A Knative Destination (`ref` and/or `uri`).
+#[derive(Clone, Debug)]
+pub struct Destination {
+    pub reference: Option<KRef>,
+    pub uri: Option<Spanned>,
+    pub span: Span,
+}
+
+impl Destination {
+    fn read(node: &Node, namespace: &str) -> Destination {
+        Destination {
+            reference: node.get("ref").and_then(|r| KRef::read(r, namespace)),
+            uri: node.get("uri").and_then(Spanned::of),
+            span: node.span,
+        }
+    }
+}
+
+/// Which field of an eventing object a destination sits in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DestinationRole {
+    /// Trigger / Subscription / Sequence step / Parallel branch `subscriber`.
+    Subscriber,
+    /// Source or SinkBinding `sink`.
+    Sink,
+    /// Subscription / Sequence / Parallel `reply`.
+    Reply,
+    /// `delivery.deadLetterSink`.
+    DeadLetterSink,
+    /// Subscription `channel`.
+    Channel,
+    /// SinkBinding `subject` (only `name` subjects).
+    Subject,
+}
+
+impl DestinationRole {
+    pub fn field(self) -> &'static str {
+        match self {
+            DestinationRole::Subscriber => "subscriber",
+            DestinationRole::Sink => "sink",
+            DestinationRole::Reply => "reply",
+            DestinationRole::DeadLetterSink => "deadLetterSink",
+            DestinationRole::Channel => "channel",
+            DestinationRole::Subject => "subject",
+        }
+    }
+}
+
+/// A destination of an eventing object (Trigger, Source, SinkBinding, Subscription, Broker,
+/// Sequence, Parallel).
+#[derive(Clone, Debug)]
+pub struct EventDestination {
+    pub object: ObjectId,
+    pub role: DestinationRole,
+    pub destination: Destination,
+}
+
+/// A Trigger's `spec.broker`.
+#[derive(Clone, Debug)]
+pub struct TriggerBroker {
+    pub object: ObjectId,
+    pub namespace: String,
+    pub broker: Spanned,
+}
+
+/// Whether an object of this group/kind has a `spec.sink` Destination (every source does).
+fn has_sink(group: &str, kind: &str) -> bool {
+    group == "sources.knative.dev" || kind.ends_with("Source") || kind == "SinkBinding"
+}
+
+/// The destinations an eventing object points at, with defaults applied.
+pub fn event_destinations(object: &Object) -> Vec<EventDestination> {
+    let Some(spec) = object.spec() else {
+        return Vec::new();
+    };
+    let ns = &object.namespace;
+    let at = |role: DestinationRole, node: Option<&Node>| {
+        node.filter(|n| n.as_map().is_some())
+            .map(|node| EventDestination {
+                object: object.id,
+                role,
+                destination: Destination::read(node, ns),
+            })
+    };
+    // Channel and subject are plain references, not Destinations.
+    let reference = |role: DestinationRole, node: Option<&Node>| {
+        node.map(|node| EventDestination {
+            object: object.id,
+            role,
+            destination: Destination {
+                reference: KRef::read(node, ns),
+                uri: None,
+                span: node.span,
+            },
+        })
+    };
+    let mut out = Vec::new();
+    let group = object.group.as_str();
+    let kind = object.kind.as_str();
+    match (group, kind) {
+        ("eventing.knative.dev", "Trigger") => {
+            out.extend(at(DestinationRole::Subscriber, spec.get("subscriber")));
+        }
+        ("messaging.knative.dev", "Subscription") => {
+            out.extend(reference(DestinationRole::Channel, spec.get("channel")));
+            out.extend(at(DestinationRole::Subscriber, spec.get("subscriber")));
+            out.extend(at(DestinationRole::Reply, spec.get("reply")));
+        }
+        ("flows.knative.dev", "Sequence") => {
+            for step in spec.seq_at("steps") {
+                out.extend(at(DestinationRole::Subscriber, Some(step)));
+            }
+            out.extend(at(DestinationRole::Reply, spec.get("reply")));
+        }
+        ("flows.knative.dev", "Parallel") => {
+            for branch in spec.seq_at("branches") {
+                out.extend(at(DestinationRole::Subscriber, branch.get("subscriber")));
+                out.extend(at(DestinationRole::Subscriber, branch.get("filter")));
+                out.extend(at(DestinationRole::Reply, branch.get("reply")));
+            }
+            out.extend(at(DestinationRole::Reply, spec.get("reply")));
+        }
+        _ if has_sink(group, kind) => {
+            out.extend(at(DestinationRole::Sink, spec.get("sink")));
+            if kind == "SinkBinding" {
+                let subject = spec.get("subject").filter(|s| s.get("name").is_some());
+                out.extend(reference(DestinationRole::Subject, subject));
+            }
+        }
+        _ => {}
+    }
+    out.extend(at(
+        DestinationRole::DeadLetterSink,
+        spec.at(&["delivery", "deadLetterSink"]),
+    ));
+    out
+}
+
+impl TriggerBroker {
+    pub fn from_object(object: &Object) -> Option<TriggerBroker> {
+        Some(TriggerBroker {
+            object: object.id,
+            namespace: object.namespace.clone(),
+            broker: Spanned::of(object.spec()?.get("broker")?)?,
+        })
+    }
+}
+
+/// A DomainMapping (`serving.knative.dev/v1beta1`): `metadata.name` is the domain.
+#[derive(Clone, Debug)]
+pub struct DomainMapping {
+    pub object: ObjectId,
+    pub namespace: String,
+    pub domain: String,
+    pub reference: Option<KRef>,
+}
+
+impl DomainMapping {
+    pub fn from_object(object: &Object) -> DomainMapping {
+        DomainMapping {
+            object: object.id,
+            namespace: object.namespace.clone(),
+            domain: object.name.clone(),
+            reference: object
+                .spec()
+                .and_then(|s| s.get("ref"))
+                .and_then(|r| KRef::read(r, &object.namespace)),
+        }
+    }
+}
