@@ -85,3 +85,37 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
         graph,
     }
 }
+
+/// What `graph` and `trace` read: the inputs, inventory and routing graph, without the rules.
+#[derive(Debug)]
+pub struct Model {
+    pub sources: SourceMap,
+    pub inventory: Inventory,
+    pub graph: RoutingGraph,
+    /// Documents that could not be read as objects (syntax errors, templates, limits, broken
+    /// objects): what they define is missing from the graph. `kroute check` reports them.
+    pub unreadable: usize,
+}
+
+/// Loads `inputs` and builds the inventory and the routing graph.
+pub fn model(inputs: &[Input], load: &LoadOptions) -> Model {
+    let loaded = manifest::load(inputs, load);
+    let inventory = Inventory::build(loaded.objects);
+    let graph = RoutingGraph::build(&inventory);
+    Model {
+        sources: loaded.sources,
+        inventory,
+        graph,
+        unreadable: loaded
+            .issues
+            .iter()
+            .filter(|i| {
+                !matches!(
+                    i.kind,
+                    manifest::LoadIssueKind::NotAnObject { obvious: true }
+                        | manifest::LoadIssueKind::DuplicateObject { .. }
+                )
+            })
+            .count(),
+    }
+}

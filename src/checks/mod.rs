@@ -28,6 +28,9 @@ rules!(
     kr201, kr202, kr203, kr204, kr205, kr206, kr207, kr208, kr210, kr211,
     kr301, kr302, kr303, kr304, kr305, kr306, kr307, kr308,
     kr309, kr310, kr311, kr312, kr313, kr314, kr315, kr316,
+    kr401, kr402, kr403, kr404,
+    kr405, kr406, kr407, kr412,
+    kr408, kr409, kr410, kr411,
     kr501, kr502, kr503, kr504, kr505, kr506,
 );
 

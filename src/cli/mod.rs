@@ -24,7 +24,7 @@ pub const EXIT_USAGE: u8 = 2;
     about = "Statically check the routing chain of Kubernetes, Istio and Knative manifests",
     long_about = "kroute loads Kubernetes manifests, builds the routing graph of gateways, hosts, routes, \
 services and workloads, and reports every broken discovery path with the file, line and column of the node at fault.",
-    after_help = "Examples:\n  kroute check k8s/\n  kroute check --format json deploy/*.yaml\n  helm template my-app ./chart | kroute check -\n  kroute rules\n  kroute explain KR201\n\nExit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage or I/O error."
+    after_help = "Examples:\n  kroute check k8s/\n  kroute check --format json deploy/*.yaml\n  helm template my-app ./chart | kroute check -\n  kroute graph testdata/demo | dot -Tsvg > shop.svg\n  kroute trace shop.example.com/cart testdata/demo\n  kroute rules\n  kroute explain KR201\n\nExit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage or I/O error."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -47,6 +47,16 @@ pub enum Command {
         /// Rule code, e.g. KR201
         code: String,
     },
+    /// Draw the routing graph: entry points, routes, Services and workloads, broken edges in red
+    #[command(
+        after_help = "Examples:\n  kroute graph testdata/demo | dot -Tsvg > shop.svg\n  kroute graph --format mermaid k8s/ istio/\n  kroute graph --focus Service/shop/cart testdata/demo\n  kroute graph --focus shop.example.com --format json testdata/demo\n\nExit codes: 0 graph printed, 2 usage or I/O error (also: --focus matches nothing)."
+    )]
+    Graph(GraphArgs),
+    /// Follow a request for HOST[:PORT][/PATH] hop by hop to the pods, or to where it breaks
+    #[command(
+        after_help = "Examples:\n  kroute trace shop.example.com/cart testdata/demo\n  kroute trace shop.example.com:80/checkout testdata/demo\n  kroute trace cart.shop.svc.cluster.local:7070 testdata/demo\n  kroute trace --format json bookinfo.example.com/productpage samples/bookinfo/\n\nWithout a port every port is traced; without a path every rule that may match is.\n\nExit codes: 0 at least one complete path, 1 every path breaks or none exists, 2 usage or I/O error."
+    )]
+    Trace(TraceArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -90,6 +100,72 @@ pub struct CheckArgs {
     pub jobs: Option<usize>,
 }
 
+/// How manifests are read, for `graph` and `trace`.
+#[derive(Args, Debug)]
+pub struct LoadArgs {
+    /// Namespace of objects that name none (also resolves a short host name for `trace`)
+    #[arg(long, short = 'n', default_value = "default", value_name = "NS")]
+    pub default_namespace: String,
+    /// Largest file accepted, in bytes
+    #[arg(long, default_value_t = Limits::default().max_file_bytes, value_name = "BYTES")]
+    pub max_file_size: u64,
+}
+
+impl LoadArgs {
+    fn options(&self) -> crate::manifest::LoadOptions {
+        crate::manifest::LoadOptions {
+            default_namespace: self.default_namespace.clone(),
+            limits: Limits {
+                max_file_bytes: self.max_file_size,
+                ..Limits::default()
+            },
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct GraphArgs {
+    /// Files, directories or `-` for stdin, as for `check`
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format: Graphviz DOT, a Mermaid flowchart, or JSON
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+    /// Keep only what is reachable from or to a host or an object (KIND/NAMESPACE/NAME, e.g. Service/shop/cart)
+    #[arg(long, value_name = "HOST|KIND/NS/NAME")]
+    pub focus: Option<String>,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum TraceFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct TraceArgs {
+    /// The request: HOST[:PORT][/PATH], e.g. shop.example.com:80/cart or cart.shop.svc.cluster.local:7070
+    #[arg(value_name = "HOST[:PORT][/PATH]")]
+    pub request: String,
+    /// Files, directories or `-` for stdin, as for `check`
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = TraceFormat::Text)]
+    pub format: TraceFormat,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
 #[derive(Args, Debug)]
 pub struct RulesArgs {
     /// Output format
@@ -103,6 +179,8 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Command::Check(args) => run_check(args, out, err),
         Command::Rules(args) => run_rules(&args, out),
         Command::Explain { code } => run_explain(&code, out, err),
+        Command::Graph(args) => run_graph(&args, out, err),
+        Command::Trace(args) => run_trace(&args, out, err),
     };
     result.unwrap_or_else(|e| {
         let _ = writeln!(err, "kroute: {e}");
@@ -118,22 +196,9 @@ fn run_check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::
             .num_threads(jobs.max(1))
             .build_global();
     }
-    let inputs = match collect_inputs(&args.paths) {
-        Ok(inputs) => inputs,
-        Err(e) => {
-            writeln!(err, "kroute: {e}")?;
-            return Ok(EXIT_USAGE);
-        }
-    };
-    if inputs
-        .iter()
-        .filter(|i| **i == crate::source::Input::Stdin)
-        .count()
-        > 1
-    {
-        writeln!(err, "kroute: `-` (stdin) can be given only once")?;
+    let Some(inputs) = inputs(&args.paths, err)? else {
         return Ok(EXIT_USAGE);
-    }
+    };
     let opts = CheckOptions {
         load: crate::manifest::LoadOptions {
             default_namespace: args.default_namespace,
@@ -164,6 +229,115 @@ fn run_check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::
     // delay the exit.
     std::mem::forget(outcome);
     Ok(if fails { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// The inputs `paths` name; `None` (after saying why) on a usage or I/O error.
+fn inputs(
+    paths: &[PathBuf],
+    err: &mut dyn Write,
+) -> std::io::Result<Option<Vec<crate::source::Input>>> {
+    let inputs = match collect_inputs(paths) {
+        Ok(inputs) => inputs,
+        Err(e) => {
+            writeln!(err, "kroute: {e}")?;
+            return Ok(None);
+        }
+    };
+    if inputs
+        .iter()
+        .filter(|i| **i == crate::source::Input::Stdin)
+        .count()
+        > 1
+    {
+        writeln!(err, "kroute: `-` (stdin) can be given only once")?;
+        return Ok(None);
+    }
+    Ok(Some(inputs))
+}
+
+/// Loads the inputs for `graph` and `trace`, warning about documents left out.
+fn load_model(
+    paths: &[PathBuf],
+    load: &LoadArgs,
+    err: &mut dyn Write,
+) -> std::io::Result<Option<crate::pipeline::Model>> {
+    let Some(inputs) = inputs(paths, err)? else {
+        return Ok(None);
+    };
+    let model = crate::pipeline::model(&inputs, &load.options());
+    if model.unreadable > 0 {
+        writeln!(
+            err,
+            "kroute: warning: {} could not be read and {} left out; `kroute check` says why",
+            if model.unreadable == 1 {
+                "1 document".to_string()
+            } else {
+                format!("{} documents", model.unreadable)
+            },
+            if model.unreadable == 1 { "is" } else { "are" }
+        )?;
+    }
+    Ok(Some(model))
+}
+
+fn run_graph(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<u8> {
+    use crate::graph::view::{Focus, GraphView};
+    use crate::report::graph;
+    let focus = match args.focus.as_deref().map(Focus::parse).transpose() {
+        Ok(focus) => focus,
+        Err(e) => {
+            writeln!(err, "kroute: --focus: {e}")?;
+            return Ok(EXIT_USAGE);
+        }
+    };
+    let Some(model) = load_model(&args.paths, &args.load, err)? else {
+        return Ok(EXIT_USAGE);
+    };
+    let mut view = GraphView::build(&model.inventory, &model.graph);
+    if let Some(focus) = &focus {
+        view = match view.focus(focus) {
+            Ok(view) => view,
+            Err(e) => {
+                writeln!(err, "kroute: --focus: {e}")?;
+                return Ok(EXIT_USAGE);
+            }
+        };
+    }
+    let text = match args.format {
+        GraphFormat::Dot => graph::dot(&view, &model.sources),
+        GraphFormat::Mermaid => graph::mermaid(&view),
+        GraphFormat::Json => graph::json(&view, &model.sources),
+    };
+    out.write_all(text.as_bytes())?;
+    std::mem::forget(model);
+    Ok(EXIT_OK)
+}
+
+fn run_trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<u8> {
+    let request = match crate::graph::trace::Request::parse(&args.request) {
+        Ok(request) => request,
+        Err(e) => {
+            writeln!(err, "kroute: {e}")?;
+            return Ok(EXIT_USAGE);
+        }
+    };
+    let Some(model) = load_model(&args.paths, &args.load, err)? else {
+        return Ok(EXIT_USAGE);
+    };
+    let trace = crate::graph::trace::trace(
+        &model.inventory,
+        &model.graph,
+        &request,
+        &args.load.default_namespace,
+    );
+    let text = match args.format {
+        TraceFormat::Text => crate::report::trace::text(&trace, &model.sources),
+        TraceFormat::Json => crate::report::trace::json(&trace, &model.sources),
+    };
+    out.write_all(text.as_bytes())?;
+    let complete = trace.complete() > 0;
+    std::mem::forget(model);
+    Ok(if complete { EXIT_OK } else { EXIT_FINDINGS })
 }
 
 fn run_rules(args: &RulesArgs, out: &mut dyn Write) -> std::io::Result<u8> {

@@ -256,11 +256,25 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
         }
         for rule in &route.rules {
             for backend in rule.backends.iter().filter(|b| b.is_service()) {
+                let cross_denied = backend.namespace != route.namespace
+                    && !granted_by(
+                        grants
+                            .get(backend.namespace.as_str())
+                            .map_or(&[], Vec::as_slice),
+                        route,
+                        &backend.name,
+                    );
                 let to = match inv.service_named(&backend.namespace, &backend.name) {
-                    None => Err(Broken::NoService {
-                        namespace: backend.namespace.clone(),
-                        name: backend.name.clone(),
-                    }),
+                    None => match super::knative::route_service(inv, &backend.namespace, &backend.name) {
+                        Some(_) if cross_denied => Err(Broken::NotPermitted {
+                            namespace: backend.namespace.clone(),
+                        }),
+                        Some(id) => Ok(Vertex::Object(id)),
+                        None => Err(Broken::NoService {
+                            namespace: backend.namespace.clone(),
+                            name: backend.name.clone(),
+                        }),
+                    },
                     Some(sid) => {
                         let svc = inv.service(sid);
                         match backend.port {
@@ -271,16 +285,7 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
                                     port: PortRef::Number(port),
                                 })
                             }
-                            Some(_)
-                                if backend.namespace != route.namespace
-                                    && !granted_by(
-                                        grants
-                                            .get(backend.namespace.as_str())
-                                            .map_or(&[], Vec::as_slice),
-                                        route,
-                                        &backend.name,
-                                    ) =>
-                            {
+                            Some(_) if cross_denied => {
                                 Err(Broken::NotPermitted {
                                     namespace: backend.namespace.clone(),
                                 })

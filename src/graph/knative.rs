@@ -126,6 +126,15 @@ pub fn resolve_ref(inv: &Inventory, r: &KRef) -> Option<Vertex> {
         .map(|o| Vertex::Object(o.id))
 }
 
+/// The Knative Service or Route named `name` in `namespace`: Knative creates a Kubernetes
+/// Service of that name (port 80) for it, so Ingress and Gateway API backends may name it.
+pub fn route_service(inv: &Inventory, namespace: &str, name: &str) -> Option<ObjectId> {
+    inv.find("Service", namespace, name)
+        .chain(inv.find("Route", namespace, name))
+        .find(|o| o.group == SERVING)
+        .map(|o| o.id)
+}
+
 fn ref_edge(inv: &Inventory, from: ObjectId, kind: EdgeKind, r: &KRef, via: &str) -> Edge {
     let object = inv.object(from);
     Edge {

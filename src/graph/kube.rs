@@ -40,10 +40,12 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
         let obj = inv.object(ingress.object);
         for backend in &ingress.backends {
             let to = match inv.service_named(&ingress.namespace, &backend.service) {
-                None => Err(Broken::NoService {
-                    namespace: ingress.namespace.clone(),
-                    name: backend.service.clone(),
-                }),
+                None => super::knative::route_service(inv, &ingress.namespace, &backend.service)
+                    .map(Vertex::Object)
+                    .ok_or_else(|| Broken::NoService {
+                        namespace: ingress.namespace.clone(),
+                        name: backend.service.clone(),
+                    }),
                 Some(sid) => match &backend.port {
                     Some(port) if inv.service(sid).port(port).is_none() => Err(Broken::NoPort {
                         service: sid,

@@ -4,12 +4,15 @@
 //! whose target does not exist is kept as a broken edge with its reason, so rules, `graph`
 //! and `trace` all read one structure instead of re-resolving names themselves.
 
+mod broken;
 mod gateway_api;
 mod host;
 mod hosts;
 mod istio;
 mod knative;
 mod kube;
+pub mod trace;
+pub mod view;
 pub mod wildcard;
 
 use std::collections::HashMap;
@@ -21,7 +24,7 @@ pub use gateway_api::{
 pub use host::{is_dns_label, HostForm, ServiceHost, CLUSTER_DOMAIN};
 pub use hosts::{istio_fqdn, HostTable, HostTarget};
 pub use istio::Binding;
-pub use knative::{expand_template, hosts_of, resolve_ref, KnativeHost};
+pub use knative::{expand_template, hosts_of, resolve_ref, route_service, KnativeHost};
 
 use crate::inventory::{Inventory, PortRef, ServiceId, WorkloadId};
 use crate::manifest::ObjectId;

@@ -11,6 +11,19 @@ pub struct IngressBackend {
     pub port_span: Span,
     /// `host` of the rule, for messages.
     pub host: Option<String>,
+    /// The rule path (`None` for the default backend) and its `pathType`.
+    pub path: Option<IngressPath>,
+    /// The default backend, or a rule path entry.
+    pub span: Span,
+}
+
+/// A rule `paths[]` entry of an Ingress.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IngressPath {
+    /// `path`; absent means `/`.
+    pub value: String,
+    /// `Exact`, `Prefix` or `ImplementationSpecific` (also the default).
+    pub path_type: String,
 }
 
 #[derive(Clone, Debug)]
@@ -28,7 +41,7 @@ impl Ingress {
         let mut backends = Vec::new();
         if let Some(spec) = object.spec() {
             let default = spec.get("defaultBackend").or_else(|| spec.get("backend"));
-            backends.extend(default.and_then(|b| backend(b, None)));
+            backends.extend(default.and_then(|b| backend(b, None, None, b.span)));
             for rule in spec.seq_at("rules") {
                 let host = rule.str_at("host").map(str::to_string);
                 let paths = rule
@@ -37,7 +50,14 @@ impl Ingress {
                     .unwrap_or(&[]);
                 for path in paths {
                     if let Some(b) = path.get("backend") {
-                        backends.extend(backend(b, host.clone()));
+                        let rule_path = IngressPath {
+                            value: path.str_at("path").unwrap_or("/").to_string(),
+                            path_type: path
+                                .str_at("pathType")
+                                .unwrap_or("ImplementationSpecific")
+                                .to_string(),
+                        };
+                        backends.extend(backend(b, host.clone(), Some(rule_path), path.span));
                     }
                 }
             }
@@ -51,7 +71,12 @@ impl Ingress {
     }
 }
 
-fn backend(node: &Node, host: Option<String>) -> Option<IngressBackend> {
+fn backend(
+    node: &Node,
+    host: Option<String>,
+    path: Option<IngressPath>,
+    span: Span,
+) -> Option<IngressBackend> {
     let (name, port) = match node.get("service") {
         Some(svc) => {
             let port = svc.get("port");
@@ -66,5 +91,7 @@ fn backend(node: &Node, host: Option<String>) -> Option<IngressBackend> {
         port: port.and_then(PortRef::from_node),
         port_span: port.map_or(name.span, |p| p.span),
         host,
+        path,
+        span,
     })
 }

@@ -42,6 +42,14 @@ impl KnativeConfig {
         self.maps.get(map)?.1.get(key).map(String::as_str)
     }
 
+    /// Every `data` entry of ConfigMap `map`.
+    pub fn entries(&self, map: &str) -> impl Iterator<Item = (&str, &str)> {
+        self.maps
+            .get(map)
+            .into_iter()
+            .flat_map(|(_, data)| data.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    }
+
     /// The ConfigMap object, for related locations.
     pub fn object(&self, map: &str) -> Option<ObjectId> {
         self.maps.get(map).map(|(id, _)| *id)

@@ -1,0 +1,273 @@
+//! # KR407: cluster-local Knative Service exposed, or visibility label without effect
+//!
+//! ## What it checks
+//! Knative Services and Routes labelled `networking.knative.dev/visibility: cluster-local`
+//! get no external host. This rule reports what defeats or misses that label:
+//!
+//! - an Istio VirtualService bound to a gateway other than `mesh` and Knative's local
+//!   gateway (`knative-serving/knative-local-gateway`, or a `config-istio`
+//!   `local-gateways` entry) whose HTTP route reaches a cluster-local Knative Service: as
+//!   destination (`N`, `N.S.svc.cluster.local`, a tag Service) or through the local
+//!   gateway Service with `rewrite.authority` set to its cluster-local host;
+//! - a Gateway API route attached to a Gateway whose `backendRef` is the Service of a
+//!   cluster-local Knative Service;
+//! - an Ingress backend that is the Service of a cluster-local Knative Service;
+//! - a DomainMapping whose `ref` is a cluster-local Knative Service (info: it is the
+//!   documented way to publish a private Knative Service under a custom domain);
+//! - the label `serving.knative.dev/visibility` (ignored since Knative 0.20) or an
+//!   unprefixed `visibility` label on a Knative Service or Route, and a
+//!   `networking.knative.dev/visibility` label whose value is not `cluster-local`: none of
+//!   them has any effect.
+//!
+//! ## Why it matters
+//! Whoever labelled the Service cluster-local meant it to be private; a gateway route
+//! around the label publishes it anyway, without Knative's knowledge. Conversely a
+//! misspelt label leaves a Service meant to be private on the public ingress gateway.
+//!
+//! ## Example
+//! ```yaml
+//! apiVersion: serving.knative.dev/v1
+//! kind: Service
+//! metadata:
+//!   name: billing
+//!   labels:
+//!     serving.knative.dev/visibility: cluster-local   # KR407: no effect
+//! ```
+//!
+//! ## How to fix
+//! Use the label `networking.knative.dev/visibility: cluster-local`. To expose a private
+//! Knative Service deliberately, use a DomainMapping (and suppress the info finding with
+//! `kroute.dev/ignore: KR407`), or remove the label if the Service should be public.
+
+use std::collections::HashMap;
+
+use crate::checks::rules::kr406::{knative_generated, KnativeReach, Reach};
+use crate::checks::{Context, Rule};
+use crate::graph::istio_fqdn;
+use crate::inventory::istio::{GatewayTarget, RouteProtocol};
+use crate::inventory::knative::{SERVING, VISIBILITY_LABEL};
+use crate::inventory::Serving;
+use crate::manifest::{Object, ObjectId};
+use crate::report::{Diagnostic, Severity};
+
+pub const RULE: Rule = Rule {
+    code: "KR407",
+    severity: Severity::Warning,
+    summary: "cluster-local Knative Service routed from an external gateway or Ingress, or visibility label without effect",
+    run,
+};
+
+const LEGACY_LABELS: [&str; 2] = ["serving.knative.dev/visibility", "visibility"];
+
+fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    check_labels(ctx, out);
+    let private: HashMap<(&str, &str), &Serving> = ctx
+        .inv
+        .serving
+        .iter()
+        .filter(|s| s.kind != "Configuration" && s.cluster_local)
+        .map(|s| ((s.namespace.as_str(), s.name.as_str()), s))
+        .collect();
+    if private.is_empty() {
+        return;
+    }
+    let by_id: HashMap<ObjectId, &Serving> = private.values().map(|s| (s.object, *s)).collect();
+    let exposed = |from: &Object, span, serving: &Serving, how: String| {
+        let target = ctx.inv.object(serving.object);
+        RULE.on(
+            from,
+            span,
+            format!(
+                "{} exposes {}, which is labelled `{VISIBILITY_LABEL}: cluster-local`, {how}",
+                from.display(),
+                target.display()
+            ),
+        )
+        .with_related(
+            target.file,
+            label_span(target, VISIBILITY_LABEL),
+            "labelled cluster-local here",
+        )
+    };
+
+    // Istio: VirtualServices bound to an external gateway.
+    let reach = KnativeReach::build(ctx.inv);
+    for vs in &ctx.inv.virtual_services {
+        let object = ctx.inv.object(vs.object);
+        if knative_generated(object) {
+            continue;
+        }
+        let Some(gateway) = vs.gateways.iter().find_map(|g| match &g.target {
+            GatewayTarget::Named { namespace, name }
+                if !reach
+                    .local_gateways
+                    .contains(&format!("{namespace}/{name}")) =>
+            {
+                Some(format!("{namespace}/{name}"))
+            }
+            _ => None,
+        }) else {
+            continue;
+        };
+        for route in vs
+            .routes
+            .iter()
+            .filter(|r| r.protocol == RouteProtocol::Http)
+        {
+            for dest in &route.destinations {
+                let fqdn = istio_fqdn(&dest.host.value, &vs.namespace);
+                let targets = ctx.graph.hosts.resolve(&fqdn);
+                let authority_target = route.rewrite_authority.as_ref().and_then(|a| {
+                    reach
+                        .served(&ctx.graph.knative_hosts, &a.value, true)
+                        .and_then(|h| by_id.get(&h.object).copied())
+                        .map(|s| (s, a.span))
+                });
+                let hit = match reach.classify(&targets, &fqdn) {
+                    Some(Reach::Knative(id)) => match route.rewrite_authority {
+                        Some(_) => authority_target,
+                        None => by_id.get(&id).map(|s| (*s, dest.host.span)),
+                    },
+                    Some(Reach::LocalGateway) => authority_target,
+                    _ => None,
+                };
+                if let Some((serving, span)) = hit {
+                    out.push(
+                        exposed(
+                            object,
+                            span,
+                            serving,
+                            format!("through gateway `{gateway}`"),
+                        )
+                        .with_help("remove the route, or, if the Service is meant to be public, remove the cluster-local label; a DomainMapping is the documented way to publish a private Knative Service under a custom domain"),
+                    );
+                }
+            }
+        }
+    }
+
+    // Gateway API routes attached to a Gateway.
+    for route in &ctx.inv.api_routes {
+        let Some(parent) = route
+            .parents
+            .iter()
+            .find(|p| p.kind == "Gateway" && p.group == "gateway.networking.k8s.io")
+        else {
+            continue;
+        };
+        let object = ctx.inv.object(route.object);
+        for backend in route.rules.iter().flat_map(|r| &r.backends) {
+            if !backend.group.is_empty() || backend.kind != "Service" {
+                continue;
+            }
+            if let Some(serving) = private.get(&(backend.namespace.as_str(), backend.name.as_str()))
+            {
+                out.push(
+                    exposed(
+                        object,
+                        backend.name_span,
+                        serving,
+                        format!("through Gateway {}/{}", parent.namespace, parent.name),
+                    )
+                    .with_help("remove the backendRef, or remove the cluster-local label if the Service is meant to be public (use a DomainMapping for a custom domain)"),
+                );
+            }
+        }
+    }
+
+    // Ingresses.
+    for ingress in &ctx.inv.ingresses {
+        let object = ctx.inv.object(ingress.object);
+        for backend in &ingress.backends {
+            if let Some(serving) =
+                private.get(&(ingress.namespace.as_str(), backend.service.as_str()))
+            {
+                out.push(
+                    exposed(object, backend.service_span, serving, "through an Ingress".to_string())
+                        .with_help("remove the backend, or remove the cluster-local label if the Service is meant to be public (use a DomainMapping for a custom domain)"),
+                );
+            }
+        }
+    }
+
+    // DomainMappings: the documented way, reported as info.
+    for mapping in &ctx.inv.domain_mappings {
+        let Some(r) = &mapping.reference else {
+            continue;
+        };
+        let is_knative = r.group == SERVING || (r.group.is_empty() && r.kind == "Service");
+        if !is_knative {
+            continue;
+        }
+        if let Some(serving) = private.get(&(r.namespace.as_str(), r.name.as_str())) {
+            let object = ctx.inv.object(mapping.object);
+            out.push(
+                exposed(
+                    object,
+                    r.name_span,
+                    serving,
+                    format!("under the domain `{}`", mapping.domain),
+                )
+                .with_severity(Severity::Info)
+                .with_help("this is the documented way to publish a private Knative Service; suppress with `kroute.dev/ignore: KR407` if intended"),
+            );
+        }
+    }
+}
+
+/// The span of label `key` (its key) on `object`, or the name.
+fn label_span(object: &Object, key: &str) -> crate::yaml::Span {
+    object
+        .root
+        .at(&["metadata", "labels"])
+        .and_then(|labels| labels.string_pairs().find(|(k, _, _)| *k == key))
+        .map_or(object.name_span(), |(_, _, span)| span)
+}
+
+/// Visibility labels that do nothing.
+fn check_labels(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    for object in &ctx.inv.objects {
+        if object.group != SERVING || !matches!(object.kind.as_str(), "Service" | "Route") {
+            continue;
+        }
+        let proper = object.labels.get(VISIBILITY_LABEL);
+        for legacy in LEGACY_LABELS {
+            let Some(value) = object.labels.get(legacy) else {
+                continue;
+            };
+            let note = if proper.is_some_and(|v| v == "cluster-local") {
+                format!(" (`{VISIBILITY_LABEL}` is set too and decides)")
+            } else if value == "cluster-local" {
+                ", so the Service is public".to_string()
+            } else {
+                String::new()
+            };
+            out.push(
+                RULE.on(
+                    object,
+                    label_span(object, legacy),
+                    format!(
+                        "label `{legacy}: {value}` on {} has no effect: Knative only reads `{VISIBILITY_LABEL}`{note}",
+                        object.display()
+                    ),
+                )
+                .with_help(format!(
+                    "replace it with `{VISIBILITY_LABEL}: cluster-local` (or remove it)"
+                )),
+            );
+        }
+        if let Some(value) = proper.filter(|v| v.as_str() != "cluster-local") {
+            out.push(
+                RULE.on(
+                    object,
+                    label_span(object, VISIBILITY_LABEL),
+                    format!(
+                        "label `{VISIBILITY_LABEL}: {value}` on {} has no effect: the only value Knative recognises is `cluster-local`",
+                        object.display()
+                    ),
+                )
+                .with_help("remove the label for a public Service, or set it to `cluster-local`"),
+            );
+        }
+    }
+}

@@ -1,0 +1,400 @@
+//! # KR408: Trigger subscriber does not exist
+//!
+//! ## What it checks
+//! That the `spec.subscriber.ref` of every Trigger names an object of the input: same
+//! `apiVersion` group, `kind` and `name`, in `ref.namespace` (default: the Trigger's own).
+//! A `v1` `Service` ref is also satisfied by a Knative Service of that name, whose Route
+//! Service carries the same name.
+//!
+//! It also warns when:
+//!
+//! - the ref names a core `v1` Service that has ports but no port 80: Knative resolves such
+//!   a ref to `http://<name>.<namespace>.svc.cluster.local`, on port 80 whatever ports the
+//!   Service declares;
+//! - the subscriber is an absolute `uri` whose host is an in-cluster name
+//!   (`name.ns.svc.cluster.local` or `name.ns.svc`) that no Service or Knative Service of
+//!   the input provides, or names a port that Service lacks (only for namespaces the input
+//!   knows about).
+//!
+//! Other subscribers (Subscription, Sequence steps, Parallel branches), replies, sinks and
+//! dead-letter sinks are checked by KR410; the Trigger's Broker by KR409.
+//!
+//! ## Why it matters
+//! The Trigger is accepted, but never becomes ready: its status says `SubscriberResolved`
+//! false, "Unable to get the Subscriber's URI … not found", and every event the Broker
+//! routes to it is dropped. A ref to a Service without port 80 resolves, yet delivery
+//! fails with connection refused.
+//!
+//! ## Example
+//! ```yaml
+//! apiVersion: eventing.knative.dev/v1
+//! kind: Trigger
+//! metadata: {name: orders}
+//! spec:
+//!   broker: default
+//!   subscriber:
+//!     ref:
+//!       apiVersion: serving.knative.dev/v1
+//!       kind: Service
+//!       name: order-handler   # KR408: no Knative Service `order-handler`
+//! ```
+//!
+//! ## How to fix
+//! Point `subscriber.ref` at an existing object, checking `apiVersion`, `kind` and `name`
+//! (the diagnostic suggests the closest name and says when an object of that name exists
+//! with another kind, apiVersion or namespace), or add the missing subscriber. For a plain
+//! Service, expose port 80 (mapping it to the container's port with `targetPort`).
+
+use std::cell::OnceCell;
+use std::collections::HashMap;
+
+use crate::checks::{Context, Rule};
+use crate::graph::{resolve_ref, HostTarget, Vertex};
+use crate::inventory::knative::{DestinationRole, EventDestination, KRef, SERVING};
+use crate::inventory::{did_you_mean, Spanned};
+use crate::manifest::{Object, ObjectId};
+use crate::report::{Diagnostic, Severity};
+
+pub const RULE: Rule = Rule {
+    code: "KR408",
+    severity: Severity::Error,
+    summary: "Trigger subscriber (`ref`) does not exist",
+    run,
+};
+
+fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let refs = RefChecker::new(ctx);
+    for dest in &ctx.inv.event_destinations {
+        let object = ctx.inv.object(dest.object);
+        if is_trigger(object) && dest.role == DestinationRole::Subscriber {
+            refs.check_destination(
+                &RULE,
+                dest,
+                "create the subscriber, or point `subscriber.ref` at an existing object (apiVersion, kind and name must all match)",
+                out,
+            );
+        }
+    }
+}
+
+/// Whether `object` is an eventing Trigger.
+pub fn is_trigger(object: &Object) -> bool {
+    object.group == "eventing.knative.dev" && object.kind == "Trigger"
+}
+
+/// Whether an object of `kind` could be the target of an eventing or DomainMapping ref (an
+/// addressable or a SinkBinding subject), so that naming it with another kind is a likely
+/// mix-up worth mentioning.
+fn plausible_target(kind: &str) -> bool {
+    matches!(
+        kind,
+        "Service"
+            | "Route"
+            | "Broker"
+            | "Sequence"
+            | "Parallel"
+            | "JobSink"
+            | "IntegrationSink"
+            | "Deployment"
+            | "StatefulSet"
+            | "DaemonSet"
+            | "Job"
+            | "CronJob"
+    ) || kind.ends_with("Channel")
+}
+
+/// Checks Knative references for KR408, KR410 and KR411: existence with a helpful
+/// explanation, the port-80 rule of core Services, and in-cluster `uri` hosts.
+pub struct RefChecker<'a> {
+    ctx: &'a Context<'a>,
+    /// Objects by name, built on the first broken reference.
+    by_name: OnceCell<HashMap<&'a str, Vec<ObjectId>>>,
+}
+
+impl<'a> RefChecker<'a> {
+    pub fn new(ctx: &'a Context<'a>) -> RefChecker<'a> {
+        RefChecker {
+            ctx,
+            by_name: OnceCell::new(),
+        }
+    }
+
+    fn named(&self, name: &str) -> impl Iterator<Item = &'a Object> + '_ {
+        let inv = self.ctx.inv;
+        let index = self.by_name.get_or_init(|| {
+            let mut index: HashMap<&'a str, Vec<ObjectId>> = HashMap::new();
+            for object in &inv.objects {
+                index.entry(object.name.as_str()).or_default().push(object.id);
+            }
+            index
+        });
+        index
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(move |id| inv.object(*id))
+    }
+
+    /// Whether `object` is what `r` asks for, by group and kind (a core `v1` Service ref also
+    /// accepts a Knative Service).
+    fn fits(r: &KRef, object: &Object) -> bool {
+        object.kind == r.kind
+            && ((r.group.is_empty() && object.kind == "Service" && object.group == SERVING)
+                || object.group == r.group)
+    }
+
+    /// The diagnostic for `r` (in `field` of `object`) naming nothing: the closest name of
+    /// that kind in the namespace, and objects of that name with another apiVersion, kind
+    /// or namespace as related locations.
+    pub fn missing(&self, rule: &Rule, object: &Object, field: &str, r: &KRef) -> Diagnostic {
+        let inv = self.ctx.inv;
+        let api = if r.api_version.is_empty() {
+            r.group.clone()
+        } else {
+            r.api_version.clone()
+        };
+        let candidates = inv.names(&r.kind, &r.namespace).filter(|name| {
+            inv.find(&r.kind, &r.namespace, name)
+                .any(|o| Self::fits(r, o))
+        });
+        // Objects of that name that may be the one meant, most likely first.
+        let mut near: Vec<(u8, &Object, String)> = Vec::new();
+        for other in self.named(&r.name) {
+            if other.id == object.id {
+                continue;
+            }
+            let (rank, note) = if other.kind == r.kind && other.namespace == r.namespace {
+                let note = format!(
+                    "a {} `{}` exists with apiVersion `{}`, not `{api}`",
+                    other.kind, other.name, other.api_version
+                );
+                (0, note)
+            } else if Self::fits(r, other) {
+                let note = format!(
+                    "a {} `{}` exists in namespace `{}`, not `{}`",
+                    other.kind, other.name, other.namespace, r.namespace
+                );
+                (1, note)
+            } else if other.namespace == r.namespace && plausible_target(&other.kind) {
+                let note = format!(
+                    "`{}` in namespace `{}` is of kind {} (`{}`), not {}",
+                    other.name, other.namespace, other.kind, other.api_version, r.kind
+                );
+                (2, note)
+            } else {
+                continue;
+            };
+            near.push((rank, other, note));
+        }
+        near.sort_by_key(|(rank, _, _)| *rank);
+        let mut message = format!(
+            "{} names {} `{}` (`{api}`) as its `{field}`, but there is none in namespace `{}`",
+            object.display(),
+            r.kind,
+            r.name,
+            r.namespace
+        );
+        match near.first() {
+            Some((_, _, note)) => message.push_str(&format!("; {note}")),
+            None => message.push_str(&did_you_mean(&r.name, candidates)),
+        }
+        let mut diagnostic = rule.on(object, r.name_span, message);
+        for (_, other, note) in near.into_iter().take(3) {
+            diagnostic = diagnostic.with_related_object(other, note);
+        }
+        diagnostic
+    }
+
+    /// Checks one eventing destination with `rule`: a missing `ref` target (error), a core
+    /// Service without port 80 and an in-cluster `uri` host nothing provides (warnings).
+    pub fn check_destination(
+        &self,
+        rule: &Rule,
+        dest: &EventDestination,
+        help: &str,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        let object = self.ctx.inv.object(dest.object);
+        let field = dest.role.field();
+        if let Some(r) = &dest.destination.reference {
+            if r.kind.is_empty() || r.name.is_empty() {
+                return; // incomplete ref: a schema problem, not a dangling one
+            }
+            match resolve_ref(self.ctx.inv, r) {
+                None => out.push(self.missing(rule, object, field, r).with_help(help)),
+                Some(Vertex::Service(id))
+                    if !matches!(dest.role, DestinationRole::Subject | DestinationRole::Channel) =>
+                {
+                    out.extend(self.no_port_80(rule, object, field, id, r));
+                }
+                Some(_) => {}
+            }
+            // A relative `uri` next to a `ref` only adds a path.
+            return;
+        }
+        if let Some(uri) = &dest.destination.uri {
+            out.extend(self.uri_host(rule, object, field, uri));
+        }
+    }
+
+    /// The warning for a `v1` Service ref whose Service has ports but not port 80.
+    fn no_port_80(
+        &self,
+        rule: &Rule,
+        object: &Object,
+        field: &str,
+        id: crate::inventory::ServiceId,
+        r: &KRef,
+    ) -> Option<Diagnostic> {
+        let svc = self.ctx.inv.service(id);
+        if svc.ports.is_empty() || svc.ports.iter().any(|p| p.port == 80) {
+            return None;
+        }
+        Some(
+            rule.on(
+                object,
+                r.name_span,
+                format!(
+                    "{} names Service {}/{} as its `{field}`, but it has no port 80 (it has {}): Knative sends events to `http://{}.{}.svc.cluster.local`, port 80",
+                    object.display(),
+                    svc.namespace,
+                    svc.name,
+                    svc.describe_ports(),
+                    svc.name,
+                    svc.namespace
+                ),
+            )
+            .with_severity(Severity::Warning)
+            .with_related_object(self.ctx.inv.object(svc.object), "the Service")
+            .with_help("add a port 80 to the Service (with `targetPort` set to the container's port), or use a `uri` with the port"),
+        )
+    }
+
+    /// The warning for an absolute `uri` naming an in-cluster host (`name.ns.svc[.cluster.local]`)
+    /// that no Service provides, or a port it lacks.
+    fn uri_host(
+        &self,
+        rule: &Rule,
+        object: &Object,
+        field: &str,
+        uri: &Spanned,
+    ) -> Option<Diagnostic> {
+        let inv = self.ctx.inv;
+        let target = InClusterUri::parse(&uri.value)?;
+        if !inv.knows_namespace(&target.namespace) {
+            return None;
+        }
+        let fqdn = format!("{}.{}.svc.cluster.local", target.name, target.namespace);
+        let found = self.ctx.graph.hosts.resolve(&fqdn);
+        let lead = format!("{} has `{field}` URI `{}`, which", object.display(), uri.value);
+        if found.is_empty() {
+            if inv.find("Service", &target.namespace, &target.name).next().is_some() {
+                return None;
+            }
+            return Some(
+                rule.on(
+                    object,
+                    uri.span,
+                    format!(
+                        "{lead} names host `{fqdn}`, but there is no Service `{}` in namespace `{}`{}",
+                        target.name,
+                        target.namespace,
+                        did_you_mean(&target.name, inv.names("Service", &target.namespace))
+                    ),
+                )
+                .with_severity(Severity::Warning)
+                .with_help("fix the host name, or add the Service (a `ref` instead of a `uri` lets kroute and Knative check it)"),
+            );
+        }
+        let svc = found.iter().find_map(|t| match t {
+            HostTarget::Service(id) => Some(inv.service(*id)),
+            _ => None,
+        })?;
+        if svc.ports.is_empty() || svc.headless || svc.ports.iter().any(|p| p.port == target.port)
+        {
+            return None;
+        }
+        Some(
+            rule.on(
+                object,
+                uri.span,
+                format!(
+                    "{lead} connects to port {}, but Service {}/{} has {}",
+                    target.port,
+                    svc.namespace,
+                    svc.name,
+                    svc.describe_ports()
+                ),
+            )
+            .with_severity(Severity::Warning)
+            .with_related_object(inv.object(svc.object), "the Service")
+            .with_help("use one of the Service's ports in the URI (without one, `http` means port 80)"),
+        )
+    }
+}
+
+/// An absolute URI naming an in-cluster Service host.
+#[derive(Debug, PartialEq, Eq)]
+pub struct InClusterUri {
+    pub name: String,
+    pub namespace: String,
+    /// The explicit port, else the scheme's (80 for `http`, 443 for `https`).
+    pub port: i64,
+}
+
+impl InClusterUri {
+    /// `http://name.ns.svc.cluster.local[:port][/path]` or `…//name.ns.svc…`; `None` for
+    /// relative URIs and other hosts.
+    pub fn parse(uri: &str) -> Option<InClusterUri> {
+        let (scheme, rest) = uri.trim().split_once("://")?;
+        let default_port = match scheme.to_ascii_lowercase().as_str() {
+            "http" => 80,
+            "https" => 443,
+            _ => return None,
+        };
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((host, port)) => (host, port.parse::<i64>().ok()?),
+            None => (authority, default_port),
+        };
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        let stem = host
+            .strip_suffix(".svc.cluster.local")
+            .or_else(|| host.strip_suffix(".svc"))?;
+        let (name, namespace) = stem.split_once('.')?;
+        if name.is_empty() || namespace.is_empty() || namespace.contains('.') {
+            return None;
+        }
+        Some(InClusterUri {
+            name: name.to_string(),
+            namespace: namespace.to_string(),
+            port,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_cluster_uris_parse() {
+        let parsed = InClusterUri::parse("http://event-display.demo.svc.cluster.local/path");
+        assert_eq!(
+            parsed,
+            Some(InClusterUri {
+                name: "event-display".into(),
+                namespace: "demo".into(),
+                port: 80
+            })
+        );
+        assert_eq!(
+            InClusterUri::parse("https://a.b.svc:8443").map(|u| u.port),
+            Some(8443)
+        );
+        assert_eq!(InClusterUri::parse("/relative"), None);
+        assert_eq!(InClusterUri::parse("http://example.com/x"), None);
+        assert_eq!(InClusterUri::parse("http://a.b.c.svc.cluster.local"), None);
+    }
+}
