@@ -265,16 +265,19 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
                         &backend.name,
                     );
                 let to = match inv.service_named(&backend.namespace, &backend.name) {
-                    None => match super::knative::route_service(inv, &backend.namespace, &backend.name) {
-                        Some(_) if cross_denied => Err(Broken::NotPermitted {
-                            namespace: backend.namespace.clone(),
-                        }),
-                        Some(id) => Ok(Vertex::Object(id)),
-                        None => Err(Broken::NoService {
-                            namespace: backend.namespace.clone(),
-                            name: backend.name.clone(),
-                        }),
-                    },
+                    None => {
+                        match super::knative::route_service(inv, &backend.namespace, &backend.name)
+                        {
+                            Some(_) if cross_denied => Err(Broken::NotPermitted {
+                                namespace: backend.namespace.clone(),
+                            }),
+                            Some(id) => Ok(Vertex::Object(id)),
+                            None => Err(Broken::NoService {
+                                namespace: backend.namespace.clone(),
+                                name: backend.name.clone(),
+                            }),
+                        }
+                    }
                     Some(sid) => {
                         let svc = inv.service(sid);
                         match backend.port {
@@ -285,11 +288,9 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
                                     port: PortRef::Number(port),
                                 })
                             }
-                            Some(_) if cross_denied => {
-                                Err(Broken::NotPermitted {
-                                    namespace: backend.namespace.clone(),
-                                })
-                            }
+                            Some(_) if cross_denied => Err(Broken::NotPermitted {
+                                namespace: backend.namespace.clone(),
+                            }),
                             Some(_) => Ok(Vertex::Service(sid)),
                         }
                     }
