@@ -54,10 +54,19 @@ impl Broken {
                 "Gateway {namespace}/{name} does not exist{}",
                 did_you_mean(name, inv.names("Gateway", namespace))
             ),
-            Broken::NoHost { host } => format!(
-                "host `{host}` resolves to no Service, ServiceEntry or Knative Service{}",
-                did_you_mean(host, graph.hosts.names())
-            ),
+            Broken::NoHost { host } => {
+                // A typo is looked for among the hosts of the same domain (namespace) only:
+                // comparing with every host would be quadratic on large inputs.
+                let domain = host.split_once('.').map_or("", |(_, d)| d);
+                let candidates = graph
+                    .hosts
+                    .names()
+                    .filter(|n| n.split_once('.').is_some_and(|(_, d)| d == domain));
+                format!(
+                    "host `{host}` resolves to no Service, ServiceEntry or Knative Service{}",
+                    did_you_mean(host, candidates)
+                )
+            }
             Broken::NoListener { gateway, section } => format!(
                 "{} has no listener `{section}`",
                 inv.object(*gateway).display()

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use crate::graph::view::{GraphView, NodeKind, ViewNode};
 use crate::source::SourceMap;
@@ -243,54 +243,114 @@ pub fn mermaid(view: &GraphView) -> String {
 // ---------------------------------------------------------------------------------------
 // JSON
 
+#[derive(Serialize)]
+struct LocationOut<'a> {
+    file: &'a str,
+    line: u32,
+    column: u32,
+}
+
 fn json_location(
     sources: &SourceMap,
     at: Option<(crate::source::FileId, crate::yaml::Span)>,
-) -> Value {
-    at.map_or(Value::Null, |(file, span)| {
-        json!({"file": sources.path(file), "line": span.start.line, "column": span.start.col})
+) -> Option<LocationOut<'_>> {
+    at.map(|(file, span)| LocationOut {
+        file: sources.path(file),
+        line: span.start.line,
+        column: span.start.col,
     })
 }
 
+#[derive(Serialize)]
+struct ResourceOut<'a> {
+    kind: &'a str,
+    namespace: &'a str,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct NodeOut<'a> {
+    id: String,
+    key: &'a str,
+    kind: &'a str,
+    title: &'a str,
+    lines: &'a [String],
+    namespace: Option<&'a str>,
+    resource: Option<ResourceOut<'a>>,
+    hosts: &'a [String],
+    location: Option<LocationOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct BreakOut<'a> {
+    code: &'a str,
+    reason: &'a str,
+}
+
+#[derive(Serialize)]
+struct EdgeOut<'a> {
+    from: String,
+    to: String,
+    label: &'a str,
+    broken: Option<BreakOut<'a>>,
+    location: Option<LocationOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct GraphSummary {
+    nodes: usize,
+    edges: usize,
+    broken: usize,
+}
+
+#[derive(Serialize)]
+struct GraphOut<'a> {
+    nodes: Vec<NodeOut<'a>>,
+    edges: Vec<EdgeOut<'a>>,
+    summary: GraphSummary,
+}
+
 pub fn json(view: &GraphView, sources: &SourceMap) -> String {
-    let nodes: Vec<Value> = view
-        .nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| {
-            json!({
-                "id": format!("n{i}"),
-                "key": n.key,
-                "kind": n.kind.key(),
-                "title": n.title,
-                "lines": n.lines,
-                "namespace": n.namespace,
-                "resource": n.resource.as_ref().map(|r| json!({
-                    "kind": r.kind, "namespace": r.namespace, "name": r.name,
-                })),
-                "hosts": n.hosts,
-                "location": json_location(sources, n.location),
+    let doc = GraphOut {
+        nodes: view
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| NodeOut {
+                id: format!("n{i}"),
+                key: &n.key,
+                kind: n.kind.key(),
+                title: &n.title,
+                lines: &n.lines,
+                namespace: n.namespace.as_deref(),
+                resource: n.resource.as_ref().map(|r| ResourceOut {
+                    kind: &r.kind,
+                    namespace: &r.namespace,
+                    name: &r.name,
+                }),
+                hosts: &n.hosts,
+                location: json_location(sources, n.location),
             })
-        })
-        .collect();
-    let edges: Vec<Value> = view
-        .edges
-        .iter()
-        .map(|e| {
-            json!({
-                "from": format!("n{}", e.from),
-                "to": format!("n{}", e.to),
-                "label": e.label,
-                "broken": e.broken.as_ref().map(|b| json!({"code": b.code, "reason": b.reason})),
-                "location": json_location(sources, e.location),
+            .collect(),
+        edges: view
+            .edges
+            .iter()
+            .map(|e| EdgeOut {
+                from: format!("n{}", e.from),
+                to: format!("n{}", e.to),
+                label: &e.label,
+                broken: e.broken.as_ref().map(|b| BreakOut {
+                    code: b.code,
+                    reason: &b.reason,
+                }),
+                location: json_location(sources, e.location),
             })
-        })
-        .collect();
-    let broken = view.edges.iter().filter(|e| e.broken.is_some()).count();
-    let doc = json!({
-        "nodes": nodes,
-        "edges": edges,
-        "summary": {"nodes": view.nodes.len(), "edges": view.edges.len(), "broken": broken},
-    });
+            .collect(),
+        summary: GraphSummary {
+            nodes: view.nodes.len(),
+            edges: view.edges.len(),
+            broken: view.edges.iter().filter(|e| e.broken.is_some()).count(),
+        },
+    };
     serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")) + "\n"
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use crate::graph::trace::{Hop, Trace, TracePath};
 use crate::source::{FileId, SourceMap};
@@ -14,10 +14,16 @@ fn at(sources: &SourceMap, file: FileId, span: Span) -> String {
 
 /// `Service shop/cart:7070`.
 fn object(hop: &Hop) -> String {
-    let mut s = if hop.namespace.is_empty() {
-        format!("{} {}", hop.kind, hop.name)
+    // A Knative Service is not a Kubernetes Service: say so.
+    let kind = if hop.group == "serving.knative.dev" {
+        format!("Knative {}", hop.kind)
     } else {
-        format!("{} {}/{}", hop.kind, hop.namespace, hop.name)
+        hop.kind.clone()
+    };
+    let mut s = if hop.namespace.is_empty() {
+        format!("{kind} {}", hop.name)
+    } else {
+        format!("{kind} {}/{}", hop.namespace, hop.name)
     };
     if let Some(port) = hop.port {
         let _ = write!(s, ":{port}");
@@ -129,50 +135,142 @@ fn write_path(out: &mut String, n: usize, path: &TracePath, width: usize, source
     }
 }
 
-fn location(sources: &SourceMap, file: FileId, span: Span) -> Value {
-    json!({"file": sources.path(file), "line": span.start.line, "column": span.start.col})
+#[derive(Serialize)]
+struct LocationOut<'a> {
+    file: &'a str,
+    line: u32,
+    column: u32,
+}
+
+fn location(sources: &SourceMap, file: FileId, span: Span) -> LocationOut<'_> {
+    LocationOut {
+        file: sources.path(file),
+        line: span.start.line,
+        column: span.start.col,
+    }
+}
+
+#[derive(Serialize)]
+struct RequestOut<'a> {
+    host: &'a str,
+    port: Option<i64>,
+    path: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct NoteOut<'a> {
+    code: &'a str,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct HopOut<'a> {
+    group: &'a str,
+    kind: &'a str,
+    namespace: &'a str,
+    name: &'a str,
+    port: Option<i64>,
+    detail: &'a str,
+    location: LocationOut<'a>,
+    notes: Vec<NoteOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct BreakOut<'a> {
+    code: Option<&'a str>,
+    reason: &'a str,
+    location: LocationOut<'a>,
+}
+
+#[derive(Serialize)]
+struct PathOut<'a> {
+    entry: &'a str,
+    complete: bool,
+    conditions: &'a [String],
+    hops: Vec<HopOut<'a>>,
+    #[serde(rename = "break")]
+    broken: Option<BreakOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct AcceptedOut<'a> {
+    host: &'a str,
+    port: Option<i64>,
+    by: &'a str,
+}
+
+#[derive(Serialize)]
+struct TraceSummary {
+    paths: usize,
+    complete: usize,
+    broken: usize,
+}
+
+#[derive(Serialize)]
+struct TraceOut<'a> {
+    request: RequestOut<'a>,
+    paths: Vec<PathOut<'a>>,
+    accepted: Vec<AcceptedOut<'a>>,
+    summary: TraceSummary,
 }
 
 pub fn json(trace: &Trace, sources: &SourceMap) -> String {
-    let paths: Vec<Value> = trace
-        .paths
-        .iter()
-        .map(|p| {
-            json!({
-                "entry": p.entry.key(),
-                "complete": p.complete(),
-                "conditions": p.conditions,
-                "hops": p.hops.iter().map(|h| json!({
-                    "kind": h.kind,
-                    "namespace": h.namespace,
-                    "name": h.name,
-                    "port": h.port,
-                    "detail": h.detail,
-                    "location": location(sources, h.file, h.span),
-                    "notes": h.notes.iter().map(|n| json!({"code": n.code, "message": n.message})).collect::<Vec<_>>(),
-                })).collect::<Vec<_>>(),
-                "break": p.broken.as_ref().map(|b| json!({
-                    "code": b.code,
-                    "reason": b.reason,
-                    "location": location(sources, b.file, b.span),
-                })),
-            })
-        })
-        .collect();
     let complete = trace.complete();
-    let doc = json!({
-        "request": {
-            "host": trace.request.host,
-            "port": trace.request.port,
-            "path": trace.request.path,
+    let doc = TraceOut {
+        request: RequestOut {
+            host: &trace.request.host,
+            port: trace.request.port,
+            path: trace.request.path.as_deref(),
         },
-        "paths": paths,
-        "accepted": trace.accepted.iter().map(|a| json!({"host": a.host, "port": a.port, "by": a.by})).collect::<Vec<_>>(),
-        "summary": {
-            "paths": trace.paths.len(),
-            "complete": complete,
-            "broken": trace.paths.len() - complete,
+        paths: trace
+            .paths
+            .iter()
+            .map(|p| PathOut {
+                entry: p.entry.key(),
+                complete: p.complete(),
+                conditions: &p.conditions,
+                hops: p
+                    .hops
+                    .iter()
+                    .map(|h| HopOut {
+                        group: &h.group,
+                        kind: &h.kind,
+                        namespace: &h.namespace,
+                        name: &h.name,
+                        port: h.port,
+                        detail: &h.detail,
+                        location: location(sources, h.file, h.span),
+                        notes: h
+                            .notes
+                            .iter()
+                            .map(|n| NoteOut {
+                                code: n.code,
+                                message: &n.message,
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+                broken: p.broken.as_ref().map(|b| BreakOut {
+                    code: b.code,
+                    reason: &b.reason,
+                    location: location(sources, b.file, b.span),
+                }),
+            })
+            .collect(),
+        accepted: trace
+            .accepted
+            .iter()
+            .map(|a| AcceptedOut {
+                host: &a.host,
+                port: a.port,
+                by: &a.by,
+            })
+            .collect(),
+        summary: TraceSummary {
+            paths: trace.paths.len(),
+            complete,
+            broken: trace.paths.len() - complete,
         },
-    });
+    };
     serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")) + "\n"
 }

@@ -10,6 +10,7 @@ use super::{Cx, Entry, TracePath, Walk};
 use crate::graph::{wildcard, EdgeKind, Vertex};
 use crate::inventory::gateway_api::{PathMatch, RouteRule};
 use crate::inventory::ApiRoute;
+use crate::yaml::Node;
 
 fn accepts(pattern: &str, host: &str) -> bool {
     wildcard::covers(&pattern.to_ascii_lowercase(), host)
@@ -19,31 +20,138 @@ fn route_accepts(route: &ApiRoute, host: &str) -> bool {
     route.hostnames.is_empty() || route.hostnames.iter().any(|h| accepts(&h.value, host))
 }
 
-/// How specifically a path match fits: exact, then longest prefix, then regex (Gateway API
-/// precedence; ties go to the route and rule listed first).
-fn score(m: Option<&PathMatch>, path: &str) -> Option<(u8, usize)> {
-    match m {
-        None => Some((2, 1)),
-        Some(PathMatch::Exact(v)) => (v == path).then_some((3, v.len())),
-        Some(PathMatch::Prefix(v)) => segment_prefix(v, path).then_some((2, v.len())),
-        Some(PathMatch::Regex(v)) => regex_matches(v, path).then_some((1, v.len())),
+/// One `matches[]` entry of a rule, as written: its path (default `PathPrefix /`) and what
+/// else it tests (headers, query parameters, method), which kroute cannot know.
+struct ApiMatch {
+    path: PathMatch,
+    others: Vec<String>,
+    /// Gateway API precedence after the path: a method, then more headers, then more
+    /// query parameters.
+    rank: (bool, usize, usize),
+}
+
+impl ApiMatch {
+    fn describe(&self) -> String {
+        let path = match &self.path {
+            PathMatch::Exact(v) => format!("Exact {v}"),
+            PathMatch::Prefix(v) if v.trim_end_matches('/').is_empty() => "any path".to_string(),
+            PathMatch::Prefix(v) => format!("PathPrefix {v}"),
+            PathMatch::Regex(v) => format!("RegularExpression {v}"),
+        };
+        std::iter::once(path)
+            .chain(self.others.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// What the request must also match when its path is not known, if anything.
+    fn condition(&self, path_known: bool) -> Option<String> {
+        let mut parts = Vec::new();
+        if !path_known
+            && !matches!(&self.path, PathMatch::Prefix(v) if v.trim_end_matches('/').is_empty())
+        {
+            parts.push(format!("path {}", self.describe_path()));
+        }
+        parts.extend(self.others.iter().cloned());
+        (!parts.is_empty()).then(|| parts.join(" and "))
+    }
+
+    fn describe_path(&self) -> String {
+        match &self.path {
+            PathMatch::Exact(v) => format!("Exact {v}"),
+            PathMatch::Prefix(v) => format!("PathPrefix {v}"),
+            PathMatch::Regex(v) => format!("RegularExpression {v}"),
+        }
+    }
+
+    /// How specifically the path fits: exact, then the longest prefix, then a regex.
+    fn score(&self, path: &str) -> Option<(u8, usize)> {
+        match &self.path {
+            PathMatch::Exact(v) => (v == path).then_some((3, v.len())),
+            PathMatch::Prefix(v) => segment_prefix(v, path).then_some((2, v.len())),
+            PathMatch::Regex(v) => regex_matches(v, path).then_some((1, v.len())),
+        }
     }
 }
 
-fn describe(m: Option<&PathMatch>) -> String {
-    match m {
-        None => "any path".to_string(),
-        Some(PathMatch::Exact(v)) => format!("Exact {v}"),
-        Some(PathMatch::Prefix(v)) => format!("PathPrefix {v}"),
-        Some(PathMatch::Regex(v)) => format!("RegularExpression {v}"),
-    }
+/// `PathPrefix /`, the Gateway API default match.
+fn path_root() -> PathMatch {
+    PathMatch::Prefix("/".to_string())
 }
 
-/// The rules of the routes attached to one listener that the request may take.
-fn candidates<'a>(
-    cx: &Cx<'a>,
-    routes: &[usize],
-) -> Vec<(&'a ApiRoute, &'a RouteRule, String, Option<String>)> {
+/// `header env Exact canary`.
+fn describe_match(what: &str, node: &Node) -> String {
+    format!(
+        "{what} {} {} {}",
+        node.str_at("name").unwrap_or_default(),
+        node.str_at("type").unwrap_or("Exact"),
+        node.str_at("value").unwrap_or_default()
+    )
+}
+
+/// The matches of `rule`, read from the manifest (the inventory keeps only paths).
+fn rule_matches(cx: &Cx<'_>, route: &ApiRoute, rule: &RouteRule) -> Vec<ApiMatch> {
+    let written = cx
+        .inv
+        .object(route.object)
+        .spec()
+        .and_then(|s| s.seq_at("rules").get(rule.index))
+        .map_or(&[][..], |r| r.seq_at("matches"));
+    if written.is_empty() {
+        return vec![ApiMatch {
+            path: path_root(),
+            others: Vec::new(),
+            rank: (false, 0, 0),
+        }];
+    }
+    written
+        .iter()
+        .map(|m| {
+            let path = m.get("path").map_or_else(path_root, |p| {
+                let value = p.str_at("value").unwrap_or("/").to_string();
+                match p.str_at("type").unwrap_or("PathPrefix") {
+                    "Exact" => PathMatch::Exact(value),
+                    "RegularExpression" => PathMatch::Regex(value),
+                    _ => PathMatch::Prefix(value),
+                }
+            });
+            let headers = m.seq_at("headers");
+            let query = m.seq_at("queryParams");
+            let mut others: Vec<String> = headers
+                .iter()
+                .map(|h| describe_match("header", h))
+                .collect();
+            others.extend(query.iter().map(|q| describe_match("query parameter", q)));
+            let method = m.get("method");
+            match method {
+                Some(n) if n.as_str().is_some() => {
+                    others.push(format!("method {}", n.as_str().unwrap_or_default()));
+                }
+                // GRPCRoute: `method: {service, method}`.
+                Some(n) => others.push(format!(
+                    "gRPC method {}/{}",
+                    n.str_at("service").unwrap_or("*"),
+                    n.str_at("method").unwrap_or("*")
+                )),
+                None => {}
+            }
+            ApiMatch {
+                path,
+                others,
+                rank: (method.is_some(), headers.len(), query.len()),
+            }
+        })
+        .collect()
+}
+
+/// A rule the request may take: the route, the rule, what it matched, and the condition
+/// under which it is taken.
+type Candidate<'a> = (&'a ApiRoute, &'a RouteRule, String, Option<String>);
+
+/// The rules of the routes attached to one listener that the request may take: with a
+/// path, the most specific match first (Gateway API precedence), down to the first one that
+/// needs nothing more; without one, every rule.
+fn candidates<'a>(cx: &Cx<'a>, routes: &[usize]) -> Vec<Candidate<'a>> {
     let host = &cx.req.host;
     let rules = routes
         .iter()
@@ -52,40 +160,36 @@ fn candidates<'a>(
         .flat_map(|route| route.rules.iter().map(move |rule| (route, rule)));
     match cx.req.match_path() {
         Some(path) => {
-            let mut best: Option<((u8, usize), _)> = None;
+            let mut fitting = Vec::new();
             for (route, rule) in rules {
-                let matches: Vec<Option<&PathMatch>> = if rule.paths.is_empty() {
-                    vec![None]
-                } else {
-                    rule.paths.iter().map(Some).collect()
-                };
-                for m in matches {
-                    if let Some(s) = score(m, path) {
-                        if best.as_ref().is_none_or(|(b, _)| s > *b) {
-                            best = Some((s, (route, rule, describe(m), None)));
-                        }
+                for m in rule_matches(cx, route, rule) {
+                    if let Some(score) = m.score(path) {
+                        fitting.push((score, m.rank, route, rule, m));
                     }
                 }
             }
-            best.map(|(_, c)| c).into_iter().collect()
+            // Stable: ties keep input order.
+            fitting.sort_by_key(|c| std::cmp::Reverse((c.0, c.1)));
+            let mut out: Vec<Candidate<'a>> = Vec::new();
+            for (_, _, route, rule, m) in fitting {
+                let condition = m.condition(true);
+                let last = condition.is_none();
+                out.push((route, rule, m.describe(), condition));
+                if last {
+                    break;
+                }
+            }
+            out
         }
         None => rules
             .map(|(route, rule)| {
-                let what = if rule.paths.is_empty() {
-                    describe(None)
-                } else {
-                    rule.paths
-                        .iter()
-                        .map(|m| describe(Some(m)))
-                        .collect::<Vec<_>>()
-                        .join(" or ")
-                };
-                let everything = rule.paths.is_empty()
-                    || rule.paths.iter().any(
-                        |m| matches!(m, PathMatch::Prefix(v) if v.trim_end_matches('/').is_empty()),
-                    );
-                let condition = (!everything).then(|| format!("path {what}"));
-                (route, rule, what, condition)
+                let matches = rule_matches(cx, route, rule);
+                let what: Vec<String> = matches.iter().map(ApiMatch::describe).collect();
+                let conditions: Option<Vec<String>> =
+                    matches.iter().map(|m| m.condition(false)).collect();
+                // Taken unconditionally when one of its matches needs nothing more.
+                let condition = conditions.map(|c| c.join(", or "));
+                (route, rule, what.join(" | "), condition)
             })
             .collect(),
     }
@@ -217,11 +321,7 @@ fn rule_paths(
             Vec::new()
         };
         if !backend.is_service() {
-            let kind = if backend.group.is_empty() {
-                backend.kind.clone()
-            } else {
-                format!("{}.{}", backend.kind, backend.group)
-            };
+            let kind = backend.kind.clone();
             let mut detail = "not followed: kroute follows Service backends".to_string();
             for e in extra {
                 detail.push_str(&format!(", {e}"));
@@ -229,6 +329,7 @@ fn rule_paths(
             paths.push(
                 walk.with(super::Hop {
                     vertex: None,
+                    group: backend.group.clone(),
                     kind,
                     namespace: backend.namespace.clone(),
                     name: backend.name.clone(),

@@ -95,9 +95,19 @@ pub(super) fn rules(cx: &Cx<'_>) -> Vec<TracePath> {
                 })
                 .collect(),
         };
-        // No rule path takes the request: the default backend does, if there is one.
+        // No rule path takes the request: the default backend does, if there is one. Without
+        // a path, it takes whatever no rule path matches.
+        let unknown_path = cx.req.match_path().is_none();
         let chosen = if chosen.is_empty() {
             defaults.iter().map(|c| (*c, None)).collect()
+        } else if unknown_path && chosen.iter().all(|(_, condition)| condition.is_some()) {
+            let mut chosen = chosen;
+            chosen.extend(
+                defaults
+                    .iter()
+                    .map(|c| (*c, Some("no rule path matches".to_string()))),
+            );
+            chosen
         } else {
             chosen
         };
@@ -129,7 +139,7 @@ fn backend_paths(
     };
     let walk = Walk::new(Entry::Ingress)
         .with(cx.object_hop(ingress.object, detail, obj.file, backend.span))
-        .when(condition.map(|c| format!("{} {c}", obj.display())));
+        .when(condition.map(|c| format!("{}: {c}", obj.display())));
     // The graph made one IngressBackend edge per backend, in order.
     let Some(edge) = cx
         .graph

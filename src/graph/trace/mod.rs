@@ -76,6 +76,8 @@ pub struct Note {
 pub struct Hop {
     /// The graph vertex, when the hop is one (a non-Service backend is not).
     pub vertex: Option<Vertex>,
+    /// API group of the object (`""` for the core group).
+    pub group: String,
     pub kind: String,
     pub namespace: String,
     pub name: String,
@@ -207,6 +209,7 @@ impl Cx<'_> {
         let obj = self.inv.object(id);
         Hop {
             vertex: Some(Vertex::Object(id)),
+            group: obj.group.clone(),
             kind: obj.kind.clone(),
             namespace: obj.namespace.clone(),
             name: obj.name.clone(),
@@ -223,6 +226,7 @@ impl Cx<'_> {
         let obj = self.inv.object(svc.object);
         Hop {
             vertex: Some(Vertex::Service(id)),
+            group: String::new(),
             kind: "Service".to_string(),
             namespace: svc.namespace.clone(),
             name: svc.name.clone(),
@@ -239,6 +243,7 @@ impl Cx<'_> {
         let obj = self.inv.object(w.object);
         Hop {
             vertex: Some(Vertex::Workload(id)),
+            group: obj.group.clone(),
             kind: w.kind.clone(),
             namespace: w.namespace.clone(),
             name: w.name.clone(),

@@ -51,7 +51,10 @@ pub(super) fn accepted(cx: &Cx<'_>) -> Vec<AcceptedHost> {
                 add(
                     h.to_ascii_lowercase(),
                     None,
-                    format!("Ingress {}/{}", ingress.namespace, ingress.name),
+                    format!(
+                        "Ingress {}/{} (ports 80, 443)",
+                        ingress.namespace, ingress.name
+                    ),
                 );
             }
         }

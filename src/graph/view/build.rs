@@ -1,7 +1,10 @@
 //! Builds the [`GraphView`] from the inventory and the routing graph.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
+use super::labels::{
+    backend_label, destination_label, destination_port_missing, ingress_label, ByObject,
+};
 use super::{EdgeBreak, GraphView, NodeKind, Resource, ViewEdge, ViewNode};
 use crate::graph::{istio_fqdn, Broken, Edge, EdgeKind, RoutingGraph, Vertex, CLUSTER_DOMAIN};
 use crate::inventory::{Inventory, PortRef, ServiceId, WorkloadId};
@@ -12,6 +15,9 @@ use crate::yaml::Span;
 struct Builder<'a> {
     inv: &'a Inventory,
     graph: &'a RoutingGraph,
+    by: ByObject<'a>,
+    /// `(VirtualService, Istio Gateway index)` pairs with at least one binding.
+    bound: HashSet<(ObjectId, usize)>,
     view: GraphView,
     by_key: HashMap<String, usize>,
     /// `(from, to, broken)` → edge index, to merge parallel edges' labels.
@@ -22,6 +28,12 @@ pub(super) fn build(inv: &Inventory, graph: &RoutingGraph) -> GraphView {
     let mut b = Builder {
         inv,
         graph,
+        by: ByObject::new(inv),
+        bound: graph
+            .bindings
+            .iter()
+            .map(|b| (inv.virtual_services[b.virtual_service].object, b.gateway))
+            .collect(),
         view: GraphView::default(),
         by_key: HashMap::new(),
         by_pair: HashMap::new(),
@@ -212,7 +224,7 @@ impl Builder<'_> {
                     Vec::new(),
                     hosts,
                 )
-            } else if let Some(vs) = inv.virtual_services.iter().find(|v| v.object == id) {
+            } else if let Some(vs) = self.by.virtual_services.get(&id).copied() {
                 let names: Vec<&str> = vs.hosts.iter().map(|h| h.value.as_str()).collect();
                 let mut lines = vec![names.join(", ")];
                 if vs.binds_mesh() {
@@ -224,7 +236,7 @@ impl Builder<'_> {
                     .map(|h| istio_fqdn(&h.value, &vs.namespace))
                     .collect();
                 (NodeKind::Route, obj.display(), lines, hosts)
-            } else if let Some(route) = inv.api_routes.iter().find(|r| r.object == id) {
+            } else if let Some(route) = self.by.api_routes.get(&id).copied() {
                 let names: Vec<&str> = route.hostnames.iter().map(|h| h.value.as_str()).collect();
                 let lines = if names.is_empty() {
                     Vec::new()
@@ -237,7 +249,7 @@ impl Builder<'_> {
                     .map(|h| h.value.to_ascii_lowercase())
                     .collect();
                 (NodeKind::Route, obj.display(), lines, hosts)
-            } else if let Some(ingress) = inv.ingresses.iter().find(|i| i.object == id) {
+            } else if let Some(ingress) = self.by.ingresses.get(&id).copied() {
                 let mut hosts: Vec<String> = ingress
                     .backends
                     .iter()
@@ -250,7 +262,12 @@ impl Builder<'_> {
                     vec![hosts.join(", ")]
                 };
                 (NodeKind::Route, obj.display(), lines, hosts)
-            } else if let Some(entry) = inv.service_entries.iter().find(|e| e.object == id) {
+            } else if let Some(entry) = self
+                .by
+                .service_entries
+                .get(&id)
+                .map(|i| &inv.service_entries[*i])
+            {
                 let names: Vec<&str> = entry.hosts.iter().map(|h| h.value.as_str()).collect();
                 let hosts = entry
                     .hosts
@@ -441,12 +458,12 @@ impl Builder<'_> {
                 EdgeKind::IngressBackend => {
                     let n = ingress_backends.entry(edge.from).or_default();
                     let label =
-                        ingress_label(inv, edge.from, *n).unwrap_or_else(|| edge.via.clone());
+                        ingress_label(&self.by, edge.from, *n).unwrap_or_else(|| edge.via.clone());
                     *n += 1;
                     label
                 }
-                EdgeKind::RouteDestination => destination_label(inv, edge),
-                EdgeKind::BackendRef => backend_label(inv, edge),
+                EdgeKind::RouteDestination => destination_label(&self.by, edge),
+                EdgeKind::BackendRef => backend_label(&self.by, edge),
                 _ => edge.via.clone(),
             };
             match &edge.to {
@@ -484,7 +501,7 @@ impl Builder<'_> {
                 }
                 Ok(Vertex::Service(sid)) if edge.kind == EdgeKind::RouteDestination => {
                     let from = self.vertex(edge.from);
-                    match destination_port_missing(inv, edge, *sid) {
+                    match destination_port_missing(inv, &self.by, edge, *sid) {
                         Some(port) => {
                             let broken = Broken::NoPort {
                                 service: *sid,
@@ -517,32 +534,19 @@ impl Builder<'_> {
     /// A VirtualService bound to an existing Gateway none of whose servers accepts any of its
     /// hosts (KR302).
     fn unbound(&mut self, edge: &Edge) {
-        let (inv, graph) = (self.inv, self.graph);
+        let inv = self.inv;
         let (Vertex::Object(vs_obj), Ok(Vertex::Object(gw_obj))) = (edge.from, &edge.to) else {
             return;
         };
-        let Some(v) = inv
-            .virtual_services
-            .iter()
-            .position(|vs| vs.object == vs_obj)
-        else {
+        let (Some(vs), Some(&g)) = (
+            self.by.virtual_services.get(&vs_obj).copied(),
+            self.by.istio_gateways.get(gw_obj),
+        ) else {
             return;
         };
-        let Some(g) = inv
-            .istio_gateways
-            .iter()
-            .position(|gw| gw.object == *gw_obj)
-        else {
-            return;
-        };
-        if graph
-            .bindings
-            .iter()
-            .any(|b| b.virtual_service == v && b.gateway == g)
-        {
+        if self.bound.contains(&(vs_obj, g)) {
             return;
         }
-        let vs = &inv.virtual_services[v];
         let hosts: Vec<&str> = vs.hosts.iter().map(|h| h.value.as_str()).collect();
         let gw = inv.object(*gw_obj);
         let from = self.object_node(vs_obj);
@@ -559,105 +563,4 @@ impl Builder<'_> {
             Some((edge.file, edge.span)),
         );
     }
-}
-
-/// `shop.example.com/ (Prefix) · :80` for the `n`th backend of an Ingress.
-fn ingress_label(inv: &Inventory, from: Vertex, n: usize) -> Option<String> {
-    let Vertex::Object(id) = from else {
-        return None;
-    };
-    let backend = inv
-        .ingresses
-        .iter()
-        .find(|i| i.object == id)?
-        .backends
-        .get(n)?;
-    let mut parts = vec![match (&backend.host, &backend.path) {
-        (_, None) => "default backend".to_string(),
-        (Some(h), Some(p)) => format!("{h}{}", p.value),
-        (None, Some(p)) => format!("*{}", p.value),
-    }];
-    if let Some(port) = &backend.port {
-        parts.push(format!(":{}", port.to_string().trim_matches('`')));
-    }
-    Some(parts.join(" · "))
-}
-
-/// `http[0] · :7070 · subset v1 · 80%` for a VirtualService destination edge.
-fn destination_label(inv: &Inventory, edge: &Edge) -> String {
-    let Vertex::Object(id) = edge.from else {
-        return edge.via.clone();
-    };
-    let dest = inv
-        .virtual_services
-        .iter()
-        .filter(|vs| vs.object == id)
-        .flat_map(|vs| vs.routes.iter())
-        .flat_map(|r| r.destinations.iter())
-        .find(|d| d.host.span == edge.span);
-    let mut parts = vec![edge.via.clone()];
-    if let Some(d) = dest {
-        parts.extend(d.port.map(|p| format!(":{p}")));
-        parts.extend(d.subset.as_ref().map(|s| format!("subset {}", s.value)));
-        parts.extend(d.weight.map(|w| format!("{w}%")));
-    }
-    parts.join(" · ")
-}
-
-/// The port a destination names when its Service lacks it (KR304).
-fn destination_port_missing(inv: &Inventory, edge: &Edge, sid: ServiceId) -> Option<i64> {
-    let Vertex::Object(id) = edge.from else {
-        return None;
-    };
-    let port = inv
-        .virtual_services
-        .iter()
-        .filter(|vs| vs.object == id)
-        .flat_map(|vs| vs.routes.iter())
-        .flat_map(|r| r.destinations.iter())
-        .find(|d| d.host.span == edge.span)?
-        .port?;
-    inv.service(sid)
-        .port(&PortRef::Number(port))
-        .is_none()
-        .then_some(port)
-}
-
-/// `rule 0 · :8080 · weight 90` for a Gateway API backendRef edge.
-fn backend_label(inv: &Inventory, edge: &Edge) -> String {
-    let Vertex::Object(id) = edge.from else {
-        return edge.via.clone();
-    };
-    let rules = inv
-        .api_routes
-        .iter()
-        .filter(|r| r.object == id)
-        .flat_map(|r| r.rules.iter());
-    let mut several = false;
-    let backend = rules
-        .flat_map(|rule| {
-            let n = rule.backends.len();
-            rule.backends.iter().map(move |b| (b, n))
-        })
-        .find(|(b, _)| {
-            [
-                Some(b.name_span),
-                b.port_span,
-                b.namespace_span,
-                Some(b.span),
-            ]
-            .contains(&Some(edge.span))
-        })
-        .map(|(b, n)| {
-            several = n > 1;
-            b
-        });
-    let mut parts = vec![edge.via.clone()];
-    if let Some(b) = backend {
-        parts.extend(b.port.map(|p| format!(":{p}")));
-        if several {
-            parts.push(format!("weight {}", b.weight));
-        }
-    }
-    parts.join(" · ")
 }

@@ -193,3 +193,27 @@ impl GraphView {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_hosts_and_objects() {
+        assert_eq!(
+            Focus::parse("Shop.Example.com."),
+            Ok(Focus::Host("shop.example.com".to_string()))
+        );
+        assert_eq!(
+            Focus::parse("SVC/shop/cart"),
+            Ok(Focus::Object {
+                kind: "service".to_string(),
+                namespace: "shop".to_string(),
+                name: "cart".to_string()
+            })
+        );
+        assert!(Focus::parse("Service/cart").is_err());
+        assert!(Focus::parse("").is_err());
+        assert!(Focus::parse("a/b/c/d").is_err());
+    }
+}

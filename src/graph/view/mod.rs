@@ -9,6 +9,7 @@
 
 mod build;
 mod focus;
+mod labels;
 
 pub use focus::Focus;
 

@@ -1,0 +1,167 @@
+//! The destinations of a VirtualService rule: Service (with subset and port), ServiceEntry
+//! or Knative Service, or why the host resolves to none.
+
+use crate::graph::trace::backend::{self, PortChoice, Referrer, Subset};
+use crate::graph::trace::{Cx, TracePath, Walk};
+use crate::graph::{istio_fqdn, wildcard, Broken, HostTarget};
+use crate::inventory::istio::VsRoute;
+use crate::inventory::VirtualService;
+
+pub(super) fn destinations(
+    cx: &Cx<'_>,
+    walk: Walk,
+    vs: &VirtualService,
+    route: &VsRoute,
+) -> Vec<TracePath> {
+    let obj = cx.inv.object(vs.object);
+    if route.destinations.is_empty() {
+        if route.answers_itself {
+            return vec![walk.done()];
+        }
+        return vec![walk.broken(
+            None,
+            format!(
+                "rule {}[{}] has no route destination (delegation is not followed)",
+                route.protocol.key(),
+                route.index
+            ),
+            obj.file,
+            route.span,
+        )];
+    }
+    let several = route.destinations.len() > 1;
+    let mut paths = Vec::new();
+    for dest in &route.destinations {
+        let fqdn = istio_fqdn(&dest.host.value, &vs.namespace);
+        let mut extra = Vec::new();
+        if several || dest.weight.is_some() {
+            extra.push(format!("weight {}", dest.weight.unwrap_or(0)));
+        }
+        match cx.graph.hosts.resolve(&fqdn).first() {
+            None => paths.push(walk.clone().broken(
+                Some("KR303"),
+                format!(
+                    "{}{}",
+                    Broken::NoHost { host: fqdn }.reason(cx.inv, cx.graph),
+                    weighted(dest.weight)
+                ),
+                obj.file,
+                dest.host.span,
+            )),
+            Some(HostTarget::Service(sid)) => {
+                let subset = match &dest.subset {
+                    None => None,
+                    Some(name) => match subset(cx, &fqdn, &vs.namespace, &name.value) {
+                        Some(s) => Some(s),
+                        None => {
+                            paths.push(walk.clone().broken(
+                                Some("KR305"),
+                                format!(
+                                    "subset `{}` is not defined by any DestinationRule for host {fqdn}{}",
+                                    name.value,
+                                    weighted(dest.weight)
+                                ),
+                                obj.file,
+                                name.span,
+                            ));
+                            continue;
+                        }
+                    },
+                };
+                let port = dest
+                    .port
+                    .map_or(PortChoice::Unspecified, PortChoice::Number);
+                paths.extend(backend::service(
+                    cx,
+                    &walk,
+                    *sid,
+                    port,
+                    extra,
+                    subset.as_ref(),
+                    Referrer {
+                        port_code: Some("KR304"),
+                        file: obj.file,
+                        span: dest.port_span.unwrap_or(dest.host.span),
+                    },
+                ));
+            }
+            Some(HostTarget::ServiceEntry(i)) => {
+                let entry = &cx.inv.service_entries[*i];
+                let entry_obj = cx.inv.object(entry.object);
+                let hosts: Vec<&str> = entry.hosts.iter().map(|h| h.value.as_str()).collect();
+                let ports: Vec<String> = entry
+                    .ports
+                    .iter()
+                    .map(|(n, name)| match name {
+                        Some(name) => format!("{n} ({name})"),
+                        None => n.to_string(),
+                    })
+                    .collect();
+                let mut detail = format!("hosts {}", hosts.join(", "));
+                if !ports.is_empty() {
+                    detail.push_str(&format!(", ports {}", ports.join(", ")));
+                }
+                for e in extra {
+                    detail.push_str(&format!(", {e}"));
+                }
+                let span = entry
+                    .hosts
+                    .iter()
+                    .find(|h| wildcard::covers(&istio_fqdn(&h.value, &entry.namespace), &fqdn))
+                    .map_or_else(|| entry_obj.name_span(), |h| h.span);
+                let hop = cx.object_hop(entry.object, detail, entry_obj.file, span);
+                paths.push(walk.with(hop).done());
+            }
+            Some(HostTarget::KnativeService(id)) => {
+                let k = cx.inv.object(*id);
+                let mut detail = "Knative routes it to its revisions".to_string();
+                for e in extra {
+                    detail.push_str(&format!(", {e}"));
+                }
+                let hop = cx.object_hop(*id, detail, k.file, k.name_span());
+                paths.push(walk.with(hop).done());
+            }
+        }
+    }
+    paths
+}
+
+/// ` (this destination's weight: 10)`, or nothing for an unweighted destination.
+fn weighted(weight: Option<i64>) -> String {
+    weight.map_or(String::new(), |w| {
+        format!(" (this destination's weight: {w})")
+    })
+}
+
+/// The subset `name` of the DestinationRule for `fqdn`, looked up as Istio does: the
+/// routing namespace first, then the Service's, then any other.
+fn subset(cx: &Cx<'_>, fqdn: &str, vs_namespace: &str, name: &str) -> Option<Subset> {
+    let service_namespace = fqdn.split('.').nth(1).unwrap_or_default();
+    let mut rules: Vec<_> = cx
+        .inv
+        .destination_rules
+        .iter()
+        .filter(|dr| wildcard::covers(&istio_fqdn(&dr.host.value, &dr.namespace), fqdn))
+        .filter(|dr| dr.export_to.visible_from(&dr.namespace, vs_namespace))
+        .collect();
+    rules.sort_by_key(|dr| {
+        if dr.namespace == vs_namespace {
+            0
+        } else if dr.namespace == service_namespace {
+            1
+        } else {
+            2
+        }
+    });
+    rules.into_iter().find_map(|dr| {
+        let s = dr.subsets.iter().find(|s| s.name == name)?;
+        let obj = cx.inv.object(dr.object);
+        Some(Subset {
+            name: s.name.clone(),
+            labels: s.labels.clone(),
+            defined_by: obj.display(),
+            file: obj.file,
+            span: s.labels_span,
+        })
+    })
+}
