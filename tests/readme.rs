@@ -17,5 +17,8 @@ fn readme_rule_table_matches_the_registry() {
             missing.push(row);
         }
     }
-    assert!(missing.is_empty(), "README.md rule table is out of date: {missing:#?}");
+    assert!(
+        missing.is_empty(),
+        "README.md rule table is out of date: {missing:#?}"
+    );
 }

@@ -435,13 +435,7 @@ impl DestinationRule {
                     let labels = s.get("labels");
                     Some(Subset {
                         name: s.str_at("name")?.to_string(),
-                        labels: labels
-                            .map(|l| {
-                                l.string_pairs()
-                                    .map(|(k, v, _)| (k.to_string(), v.to_string()))
-                                    .collect()
-                            })
-                            .unwrap_or_default(),
+                        labels: labels.map(Node::string_map).unwrap_or_default(),
                         span: s.span,
                         labels_span: labels.map_or(s.span, |l| l.span),
                     })

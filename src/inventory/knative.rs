@@ -28,11 +28,7 @@ impl KnativeConfig {
         let data = object
             .root
             .get("data")
-            .map(|d| {
-                d.string_pairs()
-                    .map(|(k, v, _)| (k.to_string(), v.to_string()))
-                    .collect()
-            })
+            .map(Node::string_map)
             .unwrap_or_default();
         self.maps.insert(object.name.clone(), (object.id, data));
     }

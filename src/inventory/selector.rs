@@ -33,10 +33,7 @@ impl Selector {
     /// A plain `key: value` map, as in a Service's `spec.selector`.
     pub fn from_map(node: &Node) -> Selector {
         Selector {
-            labels: node
-                .string_pairs()
-                .map(|(k, v, _)| (k.to_string(), v.to_string()))
-                .collect(),
+            labels: node.string_map(),
             exprs: Vec::new(),
             span: node.span,
         }

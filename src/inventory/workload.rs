@@ -118,13 +118,7 @@ impl Workload {
         let path = template_path(&object.group, &object.kind)?;
         let template = object.root.at(path)?;
         let labels_node = template.at(&["metadata", "labels"]);
-        let labels = labels_node
-            .map(|n| {
-                n.string_pairs()
-                    .map(|(k, v, _)| (k.to_string(), v.to_string()))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let labels = labels_node.map(Node::string_map).unwrap_or_default();
         let mut labels: BTreeMap<String, String> = labels;
         if object.group == "serving.knative.dev" {
             // Knative labels every revision pod with its owners' names.

@@ -359,11 +359,7 @@ fn objects_of(file: FileId, doc: u32, root: Node, opts: &LoadOptions, out: &mut 
     let pairs = |key: &str| -> BTreeMap<String, String> {
         metadata
             .and_then(|m| m.get(key))
-            .map(|n| {
-                n.string_pairs()
-                    .map(|(k, v, _)| (k.to_string(), v.to_string()))
-                    .collect()
-            })
+            .map(Node::string_map)
             .unwrap_or_default()
     };
     out.objects.push(Object {

@@ -144,6 +144,13 @@ impl Node {
             .filter_map(|e| Some((e.key.as_str()?, e.value.as_str().unwrap_or(""), e.key.span)))
     }
 
+    /// The string-valued pairs of a mapping as an owned map (labels, selectors, data).
+    pub fn string_map(&self) -> std::collections::BTreeMap<String, String> {
+        self.string_pairs()
+            .map(|(k, v, _)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
     /// Number of nodes in this subtree, this one included.
     pub fn size(&self) -> usize {
         1 + match &self.value {

@@ -251,11 +251,7 @@ fn backend(ctx: &Context<'_>, target: HostTarget) -> Option<Backend> {
                             e.str_at("address").map_or_else(|| n.to_string(), str::to_string)
                         ),
                         labels: labels
-                            .map(|l| {
-                                l.string_pairs()
-                                    .map(|(k, v, _)| (k.to_string(), v.to_string()))
-                                    .collect()
-                            })
+                            .map(crate::yaml::Node::string_map)
                             .unwrap_or_default(),
                         file: object.file,
                         span: labels.map_or(e.span, |l| l.span),

@@ -2,7 +2,8 @@
 //! through the routing graph, hop by hop, or where and why it breaks.
 //!
 //! Entry points, in the order paths are listed: Istio Gateway servers ([`istio`]), Gateway
-//! API listeners ([`gateway_api`]), Kubernetes Ingress rules ([`ingress`]), then the mesh
+//! API listeners ([`gateway_api`]), Kubernetes Ingress rules ([`ingress`]), Knative hosts
+//! through Knative's gateways ([`knative`]), then the mesh
 //! (VirtualServices bound to `mesh`) and in-cluster Services. Every path ends in
 //! [`backend`], which follows a Service to the workloads whose pods serve it. Routes that
 //! claim the host but never attach to an entry point are listed last, with why.
@@ -11,6 +12,7 @@ mod backend;
 mod gateway_api;
 mod ingress;
 mod istio;
+mod knative;
 mod request;
 mod suggest;
 
@@ -31,6 +33,8 @@ pub enum Entry {
     GatewayApi,
     /// A Kubernetes Ingress rule.
     Ingress,
+    /// Knative's Istio gateway, routed by the VirtualServices net-istio writes.
+    Knative,
     /// A VirtualService applied by the sidecars (`mesh`).
     Mesh,
     /// An in-cluster host resolved directly to a Service, ServiceEntry or Knative Service.
@@ -45,6 +49,7 @@ impl Entry {
             Entry::IstioGateway => "istio-gateway",
             Entry::GatewayApi => "gateway-api",
             Entry::Ingress => "ingress",
+            Entry::Knative => "knative",
             Entry::Mesh => "mesh",
             Entry::Cluster => "cluster",
             Entry::Unattached => "unattached",
@@ -56,6 +61,7 @@ impl Entry {
             Entry::IstioGateway => "Istio Gateway",
             Entry::GatewayApi => "Gateway API",
             Entry::Ingress => "Ingress",
+            Entry::Knative => "Knative (net-istio)",
             Entry::Mesh => "mesh (sidecars)",
             Entry::Cluster => "in-cluster host",
             Entry::Unattached => "route not attached to any entry point",
@@ -160,6 +166,7 @@ pub fn trace(
     let mut paths = istio::gateways(&cx);
     paths.extend(gateway_api::listeners(&cx));
     paths.extend(ingress::rules(&cx));
+    paths.extend(knative::paths(&cx));
     paths.extend(istio::mesh(&cx));
     paths.extend(istio::unattached(&cx, &paths));
     paths.extend(gateway_api::unattached(&cx));

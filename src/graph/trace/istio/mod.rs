@@ -16,6 +16,8 @@ use crate::inventory::istio::{GatewayServer, RouteProtocol};
 /// Paths entering through Istio Gateway servers that accept the host.
 pub(super) fn gateways(cx: &Cx<'_>) -> Vec<TracePath> {
     let mut paths = Vec::new();
+    let (local, external) = super::knative::gateway_names(cx);
+    let knative_gateways: Vec<String> = local.into_iter().chain(external).collect();
     for (g, gw) in cx.inv.istio_gateways.iter().enumerate() {
         for (s, server) in gw.servers.iter().enumerate() {
             if cx.req.port.is_some_and(|p| p != server.port) {
@@ -52,6 +54,11 @@ pub(super) fn gateways(cx: &Cx<'_>) -> Vec<TracePath> {
             }
             let walk = Walk::new(Entry::IstioGateway).with(hop);
             let bound = bound_virtual_services(cx, g, s);
+            if bound.is_empty() && knative_gateways.contains(&format!("{}/{}", gw.namespace, gw.name)) {
+                // net-istio writes the VirtualServices of Knative's gateways: the Knative
+                // tracer follows the hosts it serves, other hosts are not Knative's.
+                continue;
+            }
             if bound.is_empty() {
                 paths.push(walk.broken(
                     None,
@@ -82,7 +89,7 @@ pub(super) fn gateways(cx: &Cx<'_>) -> Vec<TracePath> {
 }
 
 /// `, on Deployment istio-system/istio-ingressgateway` (and how many more).
-fn on_pods(cx: &Cx<'_>, gateway: usize) -> String {
+pub(in crate::graph::trace) fn on_pods(cx: &Cx<'_>, gateway: usize) -> String {
     let pods = cx.graph.gateway_pods(gateway);
     let Some(first) = pods.first() else {
         return String::new();
@@ -194,6 +201,8 @@ pub(super) fn mesh(cx: &Cx<'_>) -> Vec<TracePath> {
             );
             paths.push(walk.with(hop).done());
         }
+        // Traced through Knative's gateway by `knative::paths`.
+        Some(HostTarget::KnativeService(_)) if super::knative::serves(cx) => {}
         Some(HostTarget::KnativeService(id)) => {
             let obj = cx.inv.object(*id);
             let hop = cx.object_hop(
