@@ -642,6 +642,8 @@ fn demo_reports_its_deliberate_mistakes() {
         ("KR205", "policies.yaml"),
         ("KR211", "checkout.yaml"),
         ("KR303", "istio.yaml"),
+        ("KR401", "knative.yaml"),
+        ("KR404", "knative.yaml"),
     ]
     .into_iter()
     .map(|(c, f)| (c.to_string(), f.to_string()))
@@ -650,7 +652,7 @@ fn demo_reports_its_deliberate_mistakes() {
     let summary = &report["summary"];
     assert_eq!(
         (summary["errors"].as_u64(), summary["warnings"].as_u64()),
-        (Some(4), Some(1))
+        (Some(6), Some(1))
     );
     assert_eq!(summary["infos"], 0);
     assert_eq!(summary["suppressed"], 0);
@@ -669,5 +671,5 @@ fn demo_reports_its_deliberate_mistakes() {
         .args(["check", "--color", "never", "testdata/demo"])
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("4 errors, 1 warning, 0 infos"));
+        .stdout(predicate::str::contains("6 errors, 1 warning, 0 infos"));
 }

@@ -685,3 +685,128 @@ spec:
         .unwrap()
         .contains("answered by a RequestRedirect filter"));
 }
+
+// ---------------------------------------------------------------------------------------
+// trace through Knative (net-istio)
+
+#[test]
+fn trace_knative_external_host_splits_over_revisions() {
+    let text = run(
+        &[
+            "trace",
+            "hello.default.example.com",
+            "testdata/knative/trace.yaml",
+        ],
+        0,
+    );
+    insta::assert_snapshot!("trace_knative_external", text);
+    assert!(text.contains("✓ path 1: Knative (net-istio), complete"));
+    assert!(text.contains("→ Knative Route default/hello"));
+    assert!(text.contains("Knative Revision default/hello-v1"));
+    assert!(text.contains("80%, pinned revisionName"));
+    assert!(text.contains("20%, tag canary, latest revision"));
+}
+
+#[test]
+fn trace_knative_tag_host_goes_to_its_target_only() {
+    let text = run(
+        &[
+            "trace",
+            "canary-hello.default.example.com",
+            "testdata/knative/trace.yaml",
+        ],
+        0,
+    );
+    insta::assert_snapshot!("trace_knative_tag", text);
+    assert!(text.contains("1 path, 1 complete"));
+    assert!(!text.contains("hello-v1"));
+}
+
+#[test]
+fn trace_knative_cluster_local_hosts() {
+    let text = run(
+        &[
+            "trace",
+            "hello.default.svc.cluster.local",
+            "testdata/knative/trace.yaml",
+        ],
+        0,
+    );
+    insta::assert_snapshot!("trace_knative_cluster_local", text);
+    assert!(text.contains("(provided by the platform, not in the input)"));
+    // `N.ns.svc` expands like Knative's hosts do; no port declared means 8080.
+    let text = run(
+        &["trace", "ledger.default.svc", "testdata/knative/trace.yaml"],
+        0,
+    );
+    assert!(
+        text.contains("Knative Revision default/ledger-00001"),
+        "{text}"
+    );
+    assert!(
+        text.contains("latest revision, named by the cluster"),
+        "{text}"
+    );
+    assert!(text.contains("port 8080 (Knative's default"), "{text}");
+}
+
+#[test]
+fn trace_knative_cluster_local_service_is_not_external() {
+    let text = run(
+        &[
+            "trace",
+            "ledger.default.example.com",
+            "testdata/knative/trace.yaml",
+        ],
+        1,
+    );
+    insta::assert_snapshot!("trace_knative_private", text);
+    assert!(text.contains("broken (KR407)"));
+    assert!(text.contains("networking.knative.dev/visibility: cluster-local"));
+}
+
+#[test]
+fn trace_knative_getting_started_assumes_the_domain() {
+    let text = run(
+        &[
+            "trace",
+            "hello-world.default.example.com",
+            "testdata/knative/guide-example.yaml",
+        ],
+        0,
+    );
+    insta::assert_snapshot!("trace_knative_guide", text);
+    assert!(text.contains("domain `example.com` assumed"));
+    assert!(text.contains("Knative Revision default/hello-world-00001"));
+    // The unknown domain is never the cluster's own.
+    let text = run(
+        &[
+            "trace",
+            "hello-world.default.svc.cluster.local",
+            "testdata/knative/guide-example.yaml",
+        ],
+        0,
+    );
+    assert!(text.contains("1 path, 1 complete"), "{text}");
+    assert!(text.contains("knative-local-gateway"), "{text}");
+}
+
+#[test]
+fn trace_knative_in_the_demo() {
+    let text = run(&["trace", "recommend.shop.example.com", "testdata/demo"], 1);
+    insta::assert_snapshot!("trace_knative_demo", text);
+    assert!(text.contains("testdata/demo/knative.yaml"));
+    assert!(text.contains("KR401"));
+    let json = json(
+        &[
+            "trace",
+            "--format",
+            "json",
+            "next-recommend.shop.example.com",
+            "testdata/demo",
+        ],
+        1,
+    );
+    assert_eq!(json["paths"][0]["entry"], "knative");
+    assert_eq!(json["paths"][0]["hops"][1]["kind"], "Route");
+}

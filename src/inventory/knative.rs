@@ -80,6 +80,82 @@ impl KnativeConfig {
     }
 }
 
+/// Knative gateways as `("ns/name", Service FQDN)`.
+pub type GatewayList = Vec<(String, String)>;
+
+/// The Service of net-istio's default cluster-local gateway.
+pub const DEFAULT_LOCAL_GATEWAY_SERVICE: &str =
+    "knative-local-gateway.istio-system.svc.cluster.local";
+
+const DEFAULT_LOCAL_GATEWAY: (&str, &str) = (
+    "knative-serving/knative-local-gateway",
+    DEFAULT_LOCAL_GATEWAY_SERVICE,
+);
+const DEFAULT_INGRESS_GATEWAY: (&str, &str) = (
+    "knative-serving/knative-ingress-gateway",
+    "istio-ingressgateway.istio-system.svc.cluster.local",
+);
+
+impl KnativeConfig {
+    /// The gateways of `config-istio`: (local, external) lists, in the current format (YAML
+    /// lists of `{name, namespace, service}` under `local-gateways` / `external-gateways`) and
+    /// the old one (`gateway.<ns>.<name>: <service>`, namespace optional); net-istio's
+    /// defaults when the ConfigMap lists none.
+    pub fn gateways(&self) -> (GatewayList, GatewayList) {
+        let mut local = Vec::new();
+        let mut external = Vec::new();
+        for (key, list, old_prefix, default) in [
+            (
+                "local-gateways",
+                &mut local,
+                "local-gateway.",
+                DEFAULT_LOCAL_GATEWAY,
+            ),
+            (
+                "external-gateways",
+                &mut external,
+                "gateway.",
+                DEFAULT_INGRESS_GATEWAY,
+            ),
+        ] {
+            if let Some(text) = self.get("config-istio", key) {
+                list.extend(parse_gateway_list(text));
+            }
+            for (k, v) in self.entries("config-istio") {
+                if let Some(rest) = k.strip_prefix(old_prefix) {
+                    let gateway = match rest.split_once('.') {
+                        Some((ns, name)) => format!("{ns}/{name}"),
+                        None => format!("{SERVING_NAMESPACE}/{rest}"),
+                    };
+                    list.push((gateway, v.trim().to_string()));
+                }
+            }
+            if list.is_empty() {
+                list.push((default.0.to_string(), default.1.to_string()));
+            }
+        }
+        (local, external)
+    }
+}
+
+/// Reads a `config-istio` gateway list: a YAML sequence of `{name, namespace, service}`.
+fn parse_gateway_list(text: &str) -> GatewayList {
+    let parsed = crate::yaml::parse_stream(text, &crate::yaml::Limits::default());
+    parsed
+        .documents
+        .first()
+        .and_then(|d| d.root.as_seq())
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|entry| {
+            let service = entry.str_at("service")?;
+            let namespace = entry.str_at("namespace").unwrap_or(SERVING_NAMESPACE);
+            let name = entry.str_at("name").unwrap_or("");
+            Some((format!("{namespace}/{name}"), service.to_string()))
+        })
+        .collect()
+}
+
 /// One `spec.traffic` entry, after Knative's defaults.
 #[derive(Clone, Debug)]
 pub struct TrafficTarget {
@@ -383,5 +459,45 @@ impl DomainMapping {
                 .and_then(|s| s.get("ref"))
                 .and_then(|r| KRef::read(r, &object.namespace)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::{read_text, LoadOptions};
+    use crate::source::FileId;
+
+    fn config(yaml: &str) -> KnativeConfig {
+        let mut config = KnativeConfig::default();
+        for object in read_text(FileId(0), yaml, &LoadOptions::default()).objects {
+            config.add(&object);
+        }
+        config
+    }
+
+    #[test]
+    fn gateways_from_config_istio_in_both_formats_or_defaults() {
+        let (local, external) = KnativeConfig::default().gateways();
+        assert_eq!(local[0].0, "knative-serving/knative-local-gateway");
+        assert_eq!(external[0].0, "knative-serving/knative-ingress-gateway");
+
+        let current = config(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: config-istio, namespace: knative-serving}\ndata:\n  external-gateways: |\n    - name: public\n      namespace: edge\n      service: public-gw.edge.svc.cluster.local\n",
+        );
+        let (local, external) = current.gateways();
+        assert_eq!(
+            external,
+            [(
+                "edge/public".to_string(),
+                "public-gw.edge.svc.cluster.local".to_string()
+            )]
+        );
+        assert_eq!(local[0].0, "knative-serving/knative-local-gateway");
+
+        let old = config(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: config-istio, namespace: knative-serving}\ndata:\n  local-gateway.mesh-gw: local.istio-system.svc.cluster.local\n",
+        );
+        assert_eq!(old.gateways().0[0].0, "knative-serving/mesh-gw");
     }
 }

@@ -60,7 +60,7 @@ use std::collections::{HashMap, HashSet};
 use crate::checks::{Context, Rule};
 use crate::graph::{istio_fqdn, HostForm, HostTarget, KnativeHost, ServiceHost};
 use crate::inventory::istio::{RouteProtocol, Spanned};
-use crate::inventory::knative::{KnativeConfig, SERVING};
+use crate::inventory::knative::{DEFAULT_LOCAL_GATEWAY_SERVICE, SERVING};
 use crate::inventory::{Inventory, VirtualService};
 use crate::manifest::{Object, ObjectId};
 use crate::report::{Diagnostic, Severity};
@@ -75,87 +75,10 @@ pub const RULE: Rule = Rule {
 /// Label Knative puts on the VirtualServices net-istio generates.
 const KNATIVE_INGRESS_LABEL: &str = "networking.internal.knative.dev/ingress";
 
-const DEFAULT_LOCAL_GATEWAY_SERVICE: &str = "knative-local-gateway.istio-system.svc.cluster.local";
-const DEFAULT_INGRESS_GATEWAY_SERVICE: &str = "istio-ingressgateway.istio-system.svc.cluster.local";
-
 /// Whether a VirtualService was written by Knative itself.
 pub fn knative_generated(object: &Object) -> bool {
     object.labels.contains_key(KNATIVE_INGRESS_LABEL)
         || object.labels.contains_key("serving.knative.dev/route")
-}
-
-/// Gateways as `("ns/name", Service FQDN)`.
-pub type GatewayList = Vec<(String, String)>;
-
-/// The Knative gateways of `config-istio`: (local, external) lists of `(gateway
-/// "ns/name", Service FQDN)`; net-istio's defaults when the ConfigMap does not list any.
-pub fn knative_gateways(config: &KnativeConfig) -> (GatewayList, GatewayList) {
-    let mut local = Vec::new();
-    let mut external = Vec::new();
-    for (key, list, old_prefix) in [
-        ("local-gateways", &mut local, "local-gateway."),
-        ("external-gateways", &mut external, "gateway."),
-    ] {
-        if let Some(text) = config.get("config-istio", key) {
-            list.extend(parse_gateway_list(text));
-        }
-        // Old format: `gateway.<ns>.<name>: <service>`, namespace optional.
-        for (k, v) in config.entries("config-istio") {
-            if let Some(rest) = k.strip_prefix(old_prefix) {
-                let gateway = match rest.split_once('.') {
-                    Some((ns, name)) => format!("{ns}/{name}"),
-                    None => format!("knative-serving/{rest}"),
-                };
-                list.push((gateway, v.trim().to_string()));
-            }
-        }
-    }
-    if local.is_empty() {
-        local.push((
-            "knative-serving/knative-local-gateway".to_string(),
-            DEFAULT_LOCAL_GATEWAY_SERVICE.to_string(),
-        ));
-    }
-    if external.is_empty() {
-        external.push((
-            "knative-serving/knative-ingress-gateway".to_string(),
-            DEFAULT_INGRESS_GATEWAY_SERVICE.to_string(),
-        ));
-    }
-    (local, external)
-}
-
-/// Reads the `name`, `namespace`, `service` keys of a `config-istio` gateway list (a YAML
-/// list of flat mappings) without a YAML parser: one key per line.
-fn parse_gateway_list(text: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut current: HashMap<&str, &str> = HashMap::new();
-    let flush = |current: &mut HashMap<&str, &str>, out: &mut Vec<(String, String)>| {
-        if let Some(service) = current.get("service") {
-            let ns = current
-                .get("namespace")
-                .copied()
-                .unwrap_or("knative-serving");
-            let name = current.get("name").copied().unwrap_or("");
-            out.push((format!("{ns}/{name}"), (*service).to_string()));
-        }
-        current.clear();
-    };
-    for line in text.lines() {
-        let trimmed = line.trim();
-        let (item, body) = match trimmed.strip_prefix('-') {
-            Some(rest) => (true, rest.trim()),
-            None => (false, trimmed),
-        };
-        if item {
-            flush(&mut current, &mut out);
-        }
-        if let Some((k, v)) = body.split_once(':') {
-            current.insert(k.trim(), v.trim().trim_matches(|c| c == '"' || c == '\''));
-        }
-    }
-    flush(&mut current, &mut out);
-    out
 }
 
 /// The cluster-local name an authority stands for (`N.S`, `N.S.svc`, `N.S.svc.cluster.local`
@@ -194,7 +117,7 @@ pub struct KnativeReach {
 
 impl KnativeReach {
     pub fn build(inv: &Inventory) -> KnativeReach {
-        let (local, external) = knative_gateways(&inv.knative_config);
+        let (local, external) = inv.knative_config.gateways();
         let mut revisions = HashMap::new();
         let mut configurations = HashMap::new();
         for serving in &inv.serving {

@@ -9,7 +9,6 @@
 
 use super::istio::on_pods;
 use super::{Cx, Entry, Hop, TracePath, Walk};
-use crate::checks::rules::kr406::knative_gateways;
 use crate::graph::knative::{hosts_of, KnativeHost};
 use crate::graph::{wildcard, Vertex};
 use crate::inventory::knative::{Serving, TrafficTarget, VISIBILITY_LABEL};
@@ -24,7 +23,10 @@ const DEFAULT_PORT: i64 = 8080;
 /// their expansions `N.ns.svc` and `N.ns`.
 fn names(cx: &Cx<'_>, kh: &KnativeHost) -> bool {
     if kh.external {
-        return kh.serves(&cx.req.host);
+        // An unknown domain is never the cluster's own (`N.ns.svc[.cluster.local]`).
+        let domain = cx.req.host.get(kh.host.len()..).unwrap_or("");
+        return kh.serves(&cx.req.host)
+            && !(kh.domain_unknown && (domain == "svc" || domain.starts_with("svc.")));
     }
     let host = &cx.req.host;
     kh.host == *host
@@ -40,7 +42,7 @@ pub(super) fn serves(cx: &Cx<'_>) -> bool {
 
 /// The gateways net-istio binds Knative hosts to, as `ns/name`: (local, external).
 pub(super) fn gateway_names(cx: &Cx<'_>) -> (Vec<String>, Vec<String>) {
-    let (local, external) = knative_gateways(&cx.inv.knative_config);
+    let (local, external) = cx.inv.knative_config.gateways();
     (
         local.into_iter().map(|(g, _)| g).collect(),
         external.into_iter().map(|(g, _)| g).collect(),
@@ -62,11 +64,7 @@ pub(super) fn paths(cx: &Cx<'_>) -> Vec<TracePath> {
 }
 
 /// The gateway hop for `serving`'s host, or the path broken at the gateway.
-fn gateway_hop(
-    cx: &Cx<'_>,
-    serving: &Serving,
-    external: bool,
-) -> Result<Hop, Box<TracePath>> {
+fn gateway_hop(cx: &Cx<'_>, serving: &Serving, external: bool) -> Result<Hop, Box<TracePath>> {
     let (local, ext) = gateway_names(cx);
     let name = if external { &ext[0] } else { &local[0] };
     let which = if external { "external" } else { "local" };
@@ -121,7 +119,11 @@ fn gateway_hop(
             let accepts: Vec<String> = gw
                 .servers
                 .iter()
-                .flat_map(|s| s.hosts.iter().map(move |h| format!("{}:{}", h.host, s.port)))
+                .flat_map(|s| {
+                    s.hosts
+                        .iter()
+                        .map(move |h| format!("{}:{}", h.host, s.port))
+                })
                 .collect();
             let hop = cx.object_hop(
                 gw.object,
@@ -193,19 +195,18 @@ fn through(cx: &Cx<'_>, serving: &Serving, kh: &KnativeHost) -> Vec<TracePath> {
         Err(path) => return vec![*path],
     };
     let walk = walk.with(route_hop(cx, serving, obj, kh));
-    if kh.tag.is_none() {
-        let sum: i64 = serving.traffic.iter().map(|t| t.percent).sum();
-        if sum != 100 {
-            return vec![walk.broken(
-                Some("KR401"),
-                format!(
-                    "traffic percents of {} add up to {sum}, not 100: Knative's webhook rejects it, so no Route serves the host",
-                    obj.display()
-                ),
-                obj.file,
-                serving.traffic_span,
-            )];
-        }
+    // The webhook rejects the whole object, tag hosts included.
+    let sum: i64 = serving.traffic.iter().map(|t| t.percent).sum();
+    if sum != 100 {
+        return vec![walk.broken(
+            Some("KR401"),
+            format!(
+                "traffic percents of Knative {} add up to {sum}, not 100: Knative's webhook rejects it, so no Route serves the host",
+                obj.display()
+            ),
+            obj.file,
+            serving.traffic_span,
+        )];
     }
     let targets: Vec<&TrafficTarget> = serving
         .traffic
@@ -250,7 +251,11 @@ fn target(
             None => (
                 format!("{}-00001", serving.name),
                 "latest revision, named by the cluster (`-00001` on the first deploy)".to_string(),
-                t.span,
+                if serving.traffic_defaulted {
+                    obj.name_span()
+                } else {
+                    t.span
+                },
             ),
         },
     };
@@ -333,7 +338,9 @@ fn pod_template(cx: &Cx<'_>, id: WorkloadId, pinned: bool) -> Hop {
         }
     };
     if pinned {
-        detail.push_str("; this is the current template, the pinned revision runs the one it was created from");
+        detail.push_str(
+            "; this is the current template, the pinned revision runs the one it was created from",
+        );
     }
     cx.workload_hop(id, detail, span)
 }
@@ -367,14 +374,11 @@ fn cluster_local_from_outside(cx: &Cx<'_>) -> Vec<TracePath> {
             }
         };
         let mut route = route_hop(cx, serving, obj, &kh);
-        route.detail = format!(
-            "would serve host {} if it were public",
-            cx.req.host
-        );
+        route.detail = format!("would serve host {} if it were public", cx.req.host);
         paths.push(walk.with(route).broken(
             Some("KR407"),
             format!(
-                "{} is labelled `{VISIBILITY_LABEL}: cluster-local`: Knative gives it only cluster-local hosts ({}.{}.svc.cluster.local), so the external gateway answers 404",
+                "Knative {} is labelled `{VISIBILITY_LABEL}: cluster-local`: Knative gives it only cluster-local hosts ({}.{}.svc.cluster.local), so the external gateway answers 404",
                 obj.display(),
                 serving.name,
                 serving.namespace
@@ -391,6 +395,10 @@ fn label_span(object: &Object) -> Span {
     object
         .root
         .at(&["metadata", "labels"])
-        .and_then(|labels| labels.string_pairs().find(|(k, _, _)| *k == VISIBILITY_LABEL))
+        .and_then(|labels| {
+            labels
+                .string_pairs()
+                .find(|(k, _, _)| *k == VISIBILITY_LABEL)
+        })
         .map_or(object.name_span(), |(_, _, span)| span)
 }

@@ -54,7 +54,9 @@ pub(super) fn gateways(cx: &Cx<'_>) -> Vec<TracePath> {
             }
             let walk = Walk::new(Entry::IstioGateway).with(hop);
             let bound = bound_virtual_services(cx, g, s);
-            if bound.is_empty() && knative_gateways.contains(&format!("{}/{}", gw.namespace, gw.name)) {
+            if bound.is_empty()
+                && knative_gateways.contains(&format!("{}/{}", gw.namespace, gw.name))
+            {
                 // net-istio writes the VirtualServices of Knative's gateways: the Knative
                 // tracer follows the hosts it serves, other hosts are not Knative's.
                 continue;
