@@ -183,6 +183,10 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Command::Trace(args) => run_trace(&args, out, err),
     };
     result.unwrap_or_else(|e| {
+        // A reader that stops early (`kroute explain KR302 | head`) is not an error.
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return EXIT_OK;
+        }
         let _ = writeln!(err, "kroute: {e}");
         EXIT_USAGE
     })
