@@ -14,6 +14,9 @@ pub struct CheckOptions {
     pub load: LoadOptions,
     /// Stop after loading: report only the KR0xx input rules.
     pub parse_only: bool,
+    /// More inputs loaded only so that references resolve (the rest of the repository, stub
+    /// manifests of what the platform provides): nothing is reported about them.
+    pub context: Vec<Input>,
 }
 
 /// The result of one `check` run.
@@ -22,6 +25,8 @@ pub struct Outcome {
     pub sources: SourceMap,
     /// Sorted by file, position and code; suppressed ones included (see `suppressed`).
     pub diagnostics: Vec<Diagnostic>,
+    /// Files and documents checked (context inputs excluded).
+    pub files: usize,
     pub documents: usize,
     pub elapsed: Duration,
     pub inventory: Inventory,
@@ -39,10 +44,24 @@ impl Outcome {
     }
 }
 
-/// Loads `inputs`, builds the inventory and the routing graph, and runs every rule.
+/// Loads `inputs` (and the context inputs), builds the inventory and the routing graph, and
+/// runs every rule; reports only on `inputs`.
 pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
     let start = Instant::now();
-    let loaded = manifest::load(inputs, &opts.load);
+    let checked = inputs.len();
+    let canonical = |input: &Input| match input {
+        Input::File(path) => std::fs::canonicalize(path).ok(),
+        _ => None,
+    };
+    let given: std::collections::HashSet<_> = inputs.iter().filter_map(canonical).collect();
+    let mut all = inputs.to_vec();
+    all.extend(
+        opts.context
+            .iter()
+            .filter(|c| canonical(c).is_none_or(|p| !given.contains(&p)))
+            .cloned(),
+    );
+    let loaded = manifest::load(&all, &opts.load);
     let inventory = Inventory::build(loaded.objects);
     let graph = if opts.parse_only {
         RoutingGraph::default()
@@ -67,6 +86,8 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
     } else {
         checks::run(&ctx)
     };
+    // Context files come after the checked ones, so their ids are the high ones.
+    diagnostics.retain(|d| (d.file.0 as usize) < checked);
     let sources = loaded.sources;
     diagnostics.sort_by(|a, b| {
         (sources.path(a.file), a.span, a.code, &a.message).cmp(&(
@@ -79,7 +100,8 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
     Outcome {
         sources,
         diagnostics,
-        documents: loaded.documents,
+        files: checked,
+        documents: loaded.file_documents.iter().take(checked).sum(),
         elapsed: start.elapsed(),
         inventory,
         graph,

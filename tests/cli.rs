@@ -673,3 +673,31 @@ fn demo_reports_its_deliberate_mistakes() {
         .code(1)
         .stdout(predicate::str::contains("6 errors, 1 warning, 0 infos"));
 }
+
+#[test]
+fn context_resolves_references_without_reporting_on_it() {
+    let dir = TempDir::new().unwrap();
+    let (deployment, service) = WEB.split_once("---\n").unwrap();
+    let changed = write(dir.path(), "repo/service.yaml", service);
+    write(dir.path(), "repo/deployment.yaml", deployment);
+    // A broken file and a typo elsewhere in the repository: not what is being checked.
+    write(dir.path(), "repo/broken.yaml", "a: [unclosed\n");
+    write(dir.path(), "repo/typo.yaml", TYPO_SERVICE);
+    let repo = dir.path().join("repo");
+
+    let alone = check_json(&[arg(&changed)], 1);
+    assert_eq!(codes(&alone), ["KR201"]);
+
+    // The changed file is also under the context directory: it is read once (no KR006).
+    let report = check_json(&["--context", arg(&repo), arg(&changed)], 0);
+    assert!(codes(&report).is_empty(), "{report}");
+    assert_eq!(report["summary"]["files"], 1);
+    assert_eq!(report["summary"]["documents"], 1);
+
+    // Without --context the whole repository is checked and its problems reported.
+    let whole = check_json(&[arg(&repo)], 1);
+    assert_eq!(
+        codes(&whole).into_iter().collect::<BTreeSet<_>>(),
+        BTreeSet::from(["KR001".to_string(), "KR201".to_string()])
+    );
+}

@@ -35,7 +35,7 @@ pub struct Cli {
 pub enum Command {
     /// Check manifests and report broken discovery paths
     #[command(
-        after_help = "Examples:\n  kroute check testdata/demo\n  kroute check --format json --fail-on warning k8s/ istio/\n  kubectl kustomize overlays/prod | kroute check -\n  kroute check --default-namespace shop shop/*.yaml"
+        after_help = "Examples:\n  kroute check testdata/demo\n  kroute check --format json --fail-on warning k8s/ istio/\n  kubectl kustomize overlays/prod | kroute check -\n  kroute check --default-namespace shop shop/*.yaml\n  kroute check --context k8s/ k8s/shop/cart.yaml   # a changed file against the repository\n  kroute check --context platform-stubs/ k8s/"
     )]
     Check(CheckArgs),
     /// List every rule with its code, default severity and summary
@@ -98,6 +98,11 @@ pub struct CheckArgs {
     /// Worker threads (default: one per CPU)
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
+    /// Also load PATH so that references resolve, without reporting on it: the rest of the
+    /// repository (when checking changed files), or stub manifests of what the platform
+    /// provides (the Istio ingress gateway, Knative's gateways, GatewayClasses). Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub context: Vec<PathBuf>,
 }
 
 /// How manifests are read, for `graph` and `trace`.
@@ -203,6 +208,14 @@ fn run_check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::
     let Some(inputs) = inputs(&args.paths, err)? else {
         return Ok(EXIT_USAGE);
     };
+    let context = if args.context.is_empty() {
+        Vec::new()
+    } else {
+        let Some(context) = self::inputs(&args.context, err)? else {
+            return Ok(EXIT_USAGE);
+        };
+        context
+    };
     let opts = CheckOptions {
         load: crate::manifest::LoadOptions {
             default_namespace: args.default_namespace,
@@ -212,6 +225,7 @@ fn run_check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::
             },
         },
         parse_only: args.parse_only,
+        context,
     };
     let outcome = check(&inputs, &opts);
     let text = match args.format {

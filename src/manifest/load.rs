@@ -64,6 +64,8 @@ pub struct Loaded {
     pub issues: Vec<LoadIssue>,
     /// YAML documents read (empty ones excluded).
     pub documents: usize,
+    /// Documents read per file, by `FileId`.
+    pub file_documents: Vec<usize>,
 }
 
 /// What one text holds: its documents, objects and the problems met reading them.
@@ -96,6 +98,7 @@ pub fn load(inputs: &[Input], opts: &LoadOptions) -> Loaded {
     for result in results {
         loaded.sources.add(result.path, result.text);
         loaded.documents += result.found.documents;
+        loaded.file_documents.push(result.found.documents);
         loaded.issues.extend(result.found.issues);
         for mut object in result.found.objects {
             let id = ObjectId(u32::try_from(loaded.objects.len()).unwrap_or(u32::MAX));

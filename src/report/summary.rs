@@ -19,7 +19,7 @@ impl Summary {
     pub fn of(outcome: &Outcome) -> Summary {
         let count = |s: Severity| outcome.reported().filter(|d| d.severity == s).count();
         Summary {
-            files: outcome.sources.len(),
+            files: outcome.files,
             documents: outcome.documents,
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
