@@ -80,6 +80,8 @@ pub struct Inventory {
     /// `(key, value)` → workloads in any namespace, for selectors that cross namespaces
     /// (an Istio Gateway selects its gateway pods wherever they run).
     global_label_index: HashMap<(String, String), Vec<WorkloadId>>,
+    /// `(namespace, key)` → the distinct values workloads give that label, for hints.
+    label_values: HashMap<(String, String), Vec<String>>,
     endpoints: HashSet<(String, String)>,
     namespaces: HashSet<String>,
     /// True when any Istio object or sidecar-injection marker is in the input.
@@ -91,6 +93,12 @@ impl Inventory {
         let mut inv = Inventory::default();
         for object in &objects {
             inv.index(object);
+        }
+        for (ns, key, value) in inv.label_index.keys() {
+            inv.label_values
+                .entry((ns.clone(), key.clone()))
+                .or_default()
+                .push(value.clone());
         }
         inv.objects = objects;
         inv
@@ -340,34 +348,55 @@ impl Inventory {
 
     /// The workload in `namespace` whose labels come closest to `selector`'s `matchLabels`,
     /// for "nearest workload" hints: one that shares a selected label, or has a value a
-    /// typo away. `None` when no workload is plausibly the one meant.
+    /// typo away. `None` when no workload is plausibly the one meant. Works from the distinct
+    /// label values of the namespace, so a failing selector costs what its labels do, not
+    /// what the namespace holds.
     pub fn nearest_workload(&self, namespace: &str, selector: &Selector) -> Option<&Workload> {
-        self.workloads_in(namespace)
-            .iter()
-            .map(|id| self.workload(*id))
+        let mut candidates: HashSet<WorkloadId> = HashSet::new();
+        let mut close: HashSet<(&str, &str)> = HashSet::new();
+        for (k, v) in &selector.labels {
+            let values = self
+                .label_values
+                .get(&(namespace.to_string(), k.clone()))
+                .map_or(&[][..], Vec::as_slice);
+            for value in values {
+                if value == v || nearest(v, [value.as_str()]).is_some() {
+                    close.insert((k.as_str(), value.as_str()));
+                    let key = (namespace.to_string(), k.clone(), value.clone());
+                    candidates.extend(self.label_index.get(&key).into_iter().flatten());
+                }
+            }
+        }
+        candidates
+            .into_iter()
+            .map(|id| self.workload(id))
             .map(|w| {
-                let score: usize = selector
+                let score = selector
                     .labels
-                    .iter()
-                    .map(|(k, v)| match w.labels.get(k) {
-                        Some(x) if x == v => 2,
-                        Some(x) if nearest(v, [x.as_str()]).is_some() => 2,
-                        _ => 0,
+                    .keys()
+                    .filter(|k| {
+                        w.labels
+                            .get(*k)
+                            .is_some_and(|x| close.contains(&(k.as_str(), x.as_str())))
                     })
-                    .sum();
+                    .count();
                 (w, score)
             })
-            .filter(|(_, score)| *score > 0)
-            .max_by_key(|(w, score)| (*score, std::cmp::Reverse(w.labels.len())))
+            .max_by(|(a, sa), (b, sb)| {
+                sa.cmp(sb)
+                    .then_with(|| b.labels.len().cmp(&a.labels.len()))
+                    .then_with(|| b.name.cmp(&a.name))
+            })
             .map(|(w, _)| w)
     }
 
     /// Workloads outside `namespace` that `selector` matches: the usual cause of a selector
-    /// that matches nothing at home. Scans every workload, so only used on failures.
+    /// that matches nothing at home.
     pub fn matches_elsewhere(&self, namespace: &str, selector: &Selector) -> Vec<&Workload> {
-        self.workloads
-            .iter()
-            .filter(|w| w.namespace != namespace && selector.matches(&w.labels))
+        self.select_anywhere(selector)
+            .into_iter()
+            .map(|id| self.workload(id))
+            .filter(|w| w.namespace != namespace)
             .collect()
     }
 }

@@ -10,12 +10,22 @@ pub enum PortRef {
 }
 
 impl PortRef {
-    /// Reads an int-or-string node; a quoted number is still a number for Kubernetes'
-    /// IntOrString only when unquoted, so `"8080"` is a (bad) name.
+    /// Reads an int-or-string node: an unquoted number is a port number; a quoted `"8080"`
+    /// is a port name (and an invalid one), as Kubernetes' IntOrString reads it.
     pub fn from_node(node: &Node) -> Option<PortRef> {
         node.as_i64()
             .map(PortRef::Number)
             .or_else(|| node.as_str().map(|s| PortRef::Name(s.to_string())))
+    }
+}
+
+impl PortRef {
+    /// Whether this reference names the port `number` called `name`.
+    pub fn matches(&self, name: Option<&str>, number: i64) -> bool {
+        match self {
+            PortRef::Number(n) => *n == number,
+            PortRef::Name(wanted) => name == Some(wanted.as_str()),
+        }
     }
 }
 
@@ -97,10 +107,9 @@ impl Service {
 
     /// The port a reference names: a number matches `port`, a name matches `name`.
     pub fn port(&self, port: &PortRef) -> Option<&ServicePort> {
-        self.ports.iter().find(|p| match port {
-            PortRef::Number(n) => p.port == *n,
-            PortRef::Name(name) => p.name.as_deref() == Some(name.as_str()),
-        })
+        self.ports
+            .iter()
+            .find(|p| port.matches(p.name.as_deref(), p.port))
     }
 
     /// `80 (http), 443 (https)`, as messages list a Service's ports.

@@ -96,3 +96,13 @@ fn nearest_catches_short_transpositions_but_not_unrelated_short_names() {
     assert_eq!(nearest("db", ["api"]), None);
     assert_eq!(nearest("a", ["b"]), None);
 }
+
+#[test]
+fn init_container_ports_serve_only_for_native_sidecars() {
+    let inv = inventory(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  initContainers:\n  - {name: migrate, image: x, ports: [{name: http, containerPort: 8080}]}\n  - {name: proxy, image: y, restartPolicy: Always, ports: [{name: proxy, containerPort: 15001}]}\n  containers:\n  - {name: app, image: z}\n",
+    );
+    let pod = &inv.workloads[0];
+    assert!(!pod.exposes(&PortRef::Name("http".into())));
+    assert!(pod.exposes(&PortRef::Name("proxy".into())));
+}

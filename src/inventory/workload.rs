@@ -175,9 +175,13 @@ impl Workload {
             .flat_map(|k| pod.seq_at(k).iter().map(move |c| (*k, c)));
         for (section, c) in all_containers {
             let name = c.str_at("name").unwrap_or_default().to_string();
+            // Pods serve on the ports of their containers and of native sidecars (init
+            // containers with `restartPolicy: Always`), not on those of other init containers.
+            let serves = section != "initContainers" || c.str_at("restartPolicy") == Some("Always");
             let ports = c
                 .seq_at("ports")
                 .iter()
+                .filter(|_| serves)
                 .filter_map(|p| {
                     Some(ContainerPort {
                         name: p.str_at("name").map(str::to_string),
@@ -290,10 +294,8 @@ impl Workload {
 
     /// The container port a Service `targetPort` names, if any container exposes it.
     pub fn exposes(&self, target: &super::PortRef) -> bool {
-        self.ports().any(|p| match target {
-            super::PortRef::Number(n) => p.port == *n,
-            super::PortRef::Name(name) => p.name.as_deref() == Some(name.as_str()),
-        })
+        self.ports()
+            .any(|p| target.matches(p.name.as_deref(), p.port))
     }
 
     pub fn ports(&self) -> impl Iterator<Item = &ContainerPort> {

@@ -324,11 +324,19 @@ fn objects_of(file: FileId, doc: u32, root: Node, opts: &LoadOptions, out: &mut 
             return;
         }
     };
-    if kind.ends_with("List") && root.get("items").is_some() {
-        if let Some(items) = root.get("items").and_then(Node::as_seq) {
-            for item in items {
-                objects_of(file, doc, item.clone(), opts, out);
+    if let Some(items) = root.get("items").filter(|_| kind.ends_with("List")) {
+        match items.as_seq() {
+            Some(items) => {
+                for item in items {
+                    objects_of(file, doc, item.clone(), opts, out);
+                }
             }
+            None if items.is_null() => {}
+            None => out.issues.push(not_object(
+                false,
+                items.span,
+                format!("`items` of this {kind} must be a list of objects"),
+            )),
         }
         return;
     }

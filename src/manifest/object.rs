@@ -44,10 +44,21 @@ pub fn group_of(api_version: &str) -> &str {
     api_version.rsplit_once('/').map_or("", |(g, _)| g)
 }
 
+/// The group an object of `kind` is served under today, for kinds that moved out of the
+/// legacy `extensions` group: `extensions/v1beta1` Ingress and `networking.k8s.io/v1`
+/// Ingress of one name are one object.
+fn current_group<'a>(group: &'a str, kind: &str) -> &'a str {
+    match (group, kind) {
+        ("extensions", "Ingress" | "NetworkPolicy") => "networking.k8s.io",
+        ("extensions", "Deployment" | "DaemonSet" | "ReplicaSet") => "apps",
+        _ => group,
+    }
+}
+
 impl Object {
     pub fn key(&self) -> ObjectKey {
         ObjectKey {
-            group: self.group.clone(),
+            group: current_group(&self.group, &self.kind).to_string(),
             kind: self.kind.clone(),
             namespace: self.namespace.clone(),
             name: self.name.clone(),

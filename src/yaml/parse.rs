@@ -474,6 +474,10 @@ fn apply_merge_keys(entries: Vec<Entry>) -> Vec<Entry> {
         return entries;
     }
     let (merges, mut own): (Vec<Entry>, Vec<Entry>) = entries.into_iter().partition(is_merge);
+    let mut present: std::collections::HashSet<String> = own
+        .iter()
+        .filter_map(|e| e.key.as_str().map(str::to_string))
+        .collect();
     for merge in merges {
         let sources: Vec<Node> = match merge.value.value {
             Value::Seq(items) => items,
@@ -482,8 +486,11 @@ fn apply_merge_keys(entries: Vec<Entry>) -> Vec<Entry> {
         for source in sources {
             if let Value::Map(merged) = source.value {
                 for entry in merged {
-                    let exists = own.iter().any(|e| e.key.as_str() == entry.key.as_str());
-                    if !exists {
+                    let new = entry
+                        .key
+                        .as_str()
+                        .is_none_or(|k| present.insert(k.to_string()));
+                    if new {
                         own.push(entry);
                     }
                 }

@@ -3,7 +3,9 @@
 //! ## What it checks
 //! That no two documents define the same object: the same API group, kind, namespace (after
 //! `--default-namespace` is applied) and name. The API version does not matter:
-//! `networking.istio.io/v1` and `v1beta1` of one VirtualService are the same object.
+//! `networking.istio.io/v1` and `v1beta1` of one VirtualService are the same object, and so
+//! are an `extensions/v1beta1` Ingress (or Deployment, DaemonSet, ReplicaSet,
+//! NetworkPolicy) and the same kind under its current group.
 //!
 //! ## Why it matters
 //! Applying both makes the last one win, silently: a route or a Service port quietly

@@ -215,10 +215,7 @@ fn workload(
     let found = w.containers.iter().find_map(|c| {
         c.ports
             .iter()
-            .find(|p| match target {
-                PortRef::Number(n) => p.port == *n,
-                PortRef::Name(name) => p.name.as_deref() == Some(name.as_str()),
-            })
+            .find(|p| target.matches(p.name.as_deref(), p.port))
             .map(|p| (c, p))
     });
     match (found, target) {
