@@ -197,6 +197,11 @@ fn load_file(file: FileId, input: &Input, opts: &LoadOptions) -> FileResult {
                     Span::point(1, 1),
                     format!("file is larger than the {limit}-byte limit; it was not read"),
                 ),
+                Refusal::Utf16 => (
+                    LoadIssueKind::Syntax,
+                    Span::point(1, 1),
+                    "UTF-16 text; manifests must be UTF-8: re-save the file as UTF-8".to_string(),
+                ),
                 Refusal::Binary => (
                     LoadIssueKind::Syntax,
                     Span::point(1, 1),

@@ -30,6 +30,25 @@ impl Style {
     }
 }
 
+/// Longest source line shown whole; longer ones (minified JSON, generated YAML) are cut to
+/// a window around the node.
+const MAX_LINE: usize = 160;
+
+/// The part of `text` to show around column `start` (0-based, in characters), and how many
+/// characters were cut in front, `…` included, so carets can be shifted.
+fn window(text: &str, start: usize, width: usize) -> (String, usize) {
+    if width <= MAX_LINE {
+        return (text.to_string(), 0);
+    }
+    let from = start.saturating_sub(MAX_LINE / 4).min(width - MAX_LINE);
+    let body: String = text.chars().skip(from).take(MAX_LINE).collect();
+    let head = if from > 0 { "…" } else { "" };
+    let tail = if from + MAX_LINE < width { "…" } else { "" };
+    // The `…` in front takes one column, which the carets must skip too.
+    let offset = from.saturating_sub(head.chars().count());
+    (format!("{head}{body}{tail}"), offset)
+}
+
 fn render_one(d: &Diagnostic, sources: &SourceMap, style: Style, out: &mut String) {
     let sev = style.paint(
         style.severity(d.severity),
@@ -60,17 +79,21 @@ fn render_one(d: &Diagnostic, sources: &SourceMap, style: Style, out: &mut Strin
         } else {
             width
         };
-        let marks = "^".repeat(end.min(width).saturating_sub(start).max(1));
+        let (shown, offset) = window(&text, start, width);
+        let shown_width = shown.chars().count();
+        let caret_start = start.saturating_sub(offset);
+        let caret_end = end.saturating_sub(offset).min(shown_width);
+        let marks = "^".repeat(caret_end.saturating_sub(caret_start).max(1));
         let _ = writeln!(out, "{gutter} {bar}");
         let _ = writeln!(
             out,
-            "{} {bar} {text}",
+            "{} {bar} {shown}",
             style.paint("1;34", &line_no.to_string())
         );
         let _ = writeln!(
             out,
             "{gutter} {bar} {}{}",
-            " ".repeat(start),
+            " ".repeat(caret_start),
             style.paint(style.severity(d.severity), &marks)
         );
     }
@@ -118,4 +141,21 @@ pub fn render(outcome: &Outcome, style: Style) -> String {
     };
     let _ = writeln!(out, "{line}");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::window;
+
+    #[test]
+    fn long_lines_are_cut_around_the_node() {
+        let line = format!("{}TARGET{}", "a".repeat(500), "b".repeat(500));
+        let width = line.chars().count();
+        let (shown, offset) = window(&line, 500, width);
+        assert!(shown.starts_with('…') && shown.ends_with('…'));
+        assert!(shown.chars().count() <= super::MAX_LINE + 2);
+        let at: String = shown.chars().skip(500 - offset).take(6).collect();
+        assert_eq!(at, "TARGET");
+        assert_eq!(window("short", 1, 5), ("short".to_string(), 0));
+    }
 }

@@ -86,12 +86,17 @@ pub enum Refusal {
     TooLarge { size: u64, limit: u64 },
     /// A NUL byte: almost certainly not a text file.
     Binary,
+    /// A UTF-16 byte-order mark: text, but not in the encoding manifests use.
+    Utf16,
     /// Not UTF-8; `line`/`column` locate the first bad byte.
     InvalidUtf8 { line: u32, column: u32 },
 }
 
 /// Decodes raw bytes into text: strips a UTF-8 BOM, refuses binary and invalid UTF-8.
 pub fn decode(bytes: Vec<u8>) -> Result<String, Refusal> {
+    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+        return Err(Refusal::Utf16);
+    }
     let sniff = &bytes[..bytes.len().min(8192)];
     if sniff.contains(&0) {
         return Err(Refusal::Binary);
@@ -144,6 +149,7 @@ mod tests {
     fn strips_bom_and_refuses_binary_and_bad_utf8() {
         assert_eq!(decode(b"\xef\xbb\xbfa: 1".to_vec()).unwrap(), "a: 1");
         assert_eq!(decode(b"a\0b".to_vec()), Err(Refusal::Binary));
+        assert_eq!(decode(b"\xff\xfea\0:\0".to_vec()), Err(Refusal::Utf16));
         assert_eq!(
             decode(b"a: 1\nb: \xff".to_vec()),
             Err(Refusal::InvalidUtf8 { line: 2, column: 4 })
