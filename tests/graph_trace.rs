@@ -810,3 +810,37 @@ fn trace_knative_in_the_demo() {
     assert_eq!(json["paths"][0]["entry"], "knative");
     assert_eq!(json["paths"][0]["hops"][1]["kind"], "Route");
 }
+
+#[test]
+fn trace_knative_uses_config_domain_selectors() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let base = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/knative/trace.yaml"),
+    )
+    .unwrap();
+    // `hello` carries no label; a labelled copy named `partner` gets the selector domain.
+    let extra = "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: config-domain\n  namespace: knative-serving\ndata:\n  example.com: \"\"\n  partners.example.org: |\n    selector:\n      audience: partners\n---\napiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: partner\n  namespace: default\n  labels:\n    audience: partners\nspec:\n  template:\n    spec:\n      containers:\n      - image: registry.example.com/partner:1.0.0\n";
+    let without_config_domain: String = base
+        .split("\n---\n")
+        .filter(|doc| !doc.contains("name: config-domain"))
+        .collect::<Vec<_>>()
+        .join("\n---\n");
+    let file = dir.path().join("input.yaml");
+    std::fs::write(&file, format!("{without_config_domain}\n{extra}")).unwrap();
+    let file = file.to_str().unwrap();
+    // The selector domain is Knative's host for `partner`: the trace takes the Knative path
+    // (and finds that the fixture's gateway only accepts `*.example.com`).
+    let text = run(&["trace", "partner.default.partners.example.org", file], 1);
+    assert!(text.contains("Knative (net-istio)"), "{text}");
+    assert!(
+        text.contains(
+            "accepts host partner.default.partners.example.org (it accepts *.example.com:80)"
+        ),
+        "{text}"
+    );
+    // …and the default domain is not.
+    let text = run(&["trace", "partner.default.example.com", file], 1);
+    assert!(!text.contains("Knative Route default/partner"), "{text}");
+    let text = run(&["trace", "hello.default.example.com", file], 0);
+    assert!(text.contains("→ Knative Route default/hello"), "{text}");
+}

@@ -3,7 +3,7 @@
 
 use super::host::CLUSTER_DOMAIN;
 use super::{Broken, Edge, EdgeKind, RoutingGraph, Vertex};
-use crate::inventory::knative::{KRef, SERVING};
+use crate::inventory::knative::{Domain, KRef, SERVING};
 use crate::inventory::{Inventory, Serving};
 use crate::manifest::ObjectId;
 
@@ -83,12 +83,17 @@ pub fn hosts_of(inv: &Inventory, serving: &Serving) -> Vec<KnativeHost> {
         if serving.cluster_local {
             continue;
         }
-        let domain = config.default_domain();
+        let labels = &inv.object(serving.object).labels;
+        let domain = match config.domain_for(labels) {
+            Domain::Known(domain) => Some(domain),
+            Domain::ClusterLocal => continue,
+            Domain::Unknown => None,
+        };
         let rendered = expand_template(
             config.domain_template(),
             &name,
             &serving.namespace,
-            domain.unwrap_or("\u{0}"),
+            domain.as_deref().unwrap_or("\u{0}"),
             "",
         );
         let (host, domain_unknown) = match domain {

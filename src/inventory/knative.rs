@@ -21,6 +21,8 @@ pub const VISIBILITY_LABEL: &str = "networking.knative.dev/visibility";
 #[derive(Clone, Debug, Default)]
 pub struct KnativeConfig {
     maps: BTreeMap<String, (ObjectId, BTreeMap<String, String>)>,
+    /// `config-domain` entries: domain → the label selector it applies to (empty: default).
+    domains: Option<Vec<(String, BTreeMap<String, String>)>>,
 }
 
 impl KnativeConfig {
@@ -30,6 +32,24 @@ impl KnativeConfig {
             .get("data")
             .map(Node::string_map)
             .unwrap_or_default();
+        if object.name == "config-domain" {
+            self.domains = Some(
+                data.iter()
+                    .filter(|(k, _)| !k.starts_with('_'))
+                    .map(|(domain, value)| {
+                        let parsed =
+                            crate::yaml::parse_stream(value, &crate::yaml::Limits::default());
+                        let selector = parsed
+                            .documents
+                            .first()
+                            .and_then(|d| d.root.get("selector"))
+                            .map(Node::string_map)
+                            .unwrap_or_default();
+                        (domain.clone(), selector)
+                    })
+                    .collect(),
+            );
+        }
         self.maps.insert(object.name.clone(), (object.id, data));
     }
 
@@ -51,14 +71,32 @@ impl KnativeConfig {
         self.maps.get(map).map(|(id, _)| *id)
     }
 
-    /// The default domain: the `config-domain` key without a selector. Knative ships none since
-    /// 1.8, so without one every Route is only reachable as `svc.cluster.local`.
-    pub fn default_domain(&self) -> Option<&str> {
-        let (_, data) = self.maps.get("config-domain")?;
-        data.iter()
-            .filter(|(k, _)| !k.starts_with('_'))
-            .find(|(_, v)| v.trim().is_empty())
-            .map(|(k, _)| k.as_str())
+    /// The domain Knative gives a Route with `labels`, from `config-domain`: the most
+    /// specific entry whose `selector` the labels match (ties: the smallest key), else the
+    /// entry without selector. Knative ships no such default since 1.8, and without one a
+    /// Route is only reachable inside the cluster.
+    pub fn domain_for(&self, labels: &BTreeMap<String, String>) -> Domain {
+        let Some(domains) = &self.domains else {
+            return Domain::Unknown;
+        };
+        let mut best: Option<(usize, &str)> = None;
+        let mut default = None;
+        for (domain, selector) in domains {
+            if selector.is_empty() {
+                default.get_or_insert(domain.as_str());
+            } else if selector.iter().all(|(k, v)| labels.get(k) == Some(v)) {
+                let better = best.is_none_or(|(n, d)| {
+                    selector.len() > n || selector.len() == n && domain.as_str() < d
+                });
+                if better {
+                    best = Some((selector.len(), domain.as_str()));
+                }
+            }
+        }
+        match best.map(|(_, d)| d).or(default) {
+            Some(domain) => Domain::Known(domain.to_string()),
+            None => Domain::ClusterLocal,
+        }
     }
 
     /// `config-network` `domain-template`, default `{{.Name}}.{{.Namespace}}.{{.Domain}}`.
@@ -78,6 +116,17 @@ impl KnativeConfig {
         self.get("config-features", flag)
             .is_some_and(|v| v.eq_ignore_ascii_case("enabled") || v.eq_ignore_ascii_case("allowed"))
     }
+}
+
+/// The external domain of a Knative Route.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Domain {
+    Known(String),
+    /// `config-domain` is in the input but gives this Route no domain: `svc.cluster.local`,
+    /// so the Route is not exposed.
+    ClusterLocal,
+    /// `config-domain` is not in the input.
+    Unknown,
 }
 
 /// Knative gateways as `("ns/name", Service FQDN)`.
@@ -474,6 +523,39 @@ mod tests {
             config.add(&object);
         }
         config
+    }
+
+    #[test]
+    fn domains_follow_config_domain_selectors() {
+        let labels = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            KnativeConfig::default().domain_for(&labels(&[])),
+            Domain::Unknown
+        );
+        let c = config(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: config-domain, namespace: knative-serving}\ndata:\n  example.com: \"\"\n  internal.example.com: |\n    selector:\n      app: nonprofit\n  a.example.org: |\n    selector:\n      app: nonprofit\n      tier: web\n",
+        );
+        assert_eq!(
+            c.domain_for(&labels(&[])),
+            Domain::Known("example.com".into())
+        );
+        assert_eq!(
+            c.domain_for(&labels(&[("app", "nonprofit")])),
+            Domain::Known("internal.example.com".into())
+        );
+        assert_eq!(
+            c.domain_for(&labels(&[("app", "nonprofit"), ("tier", "web")])),
+            Domain::Known("a.example.org".into())
+        );
+        let no_default = config(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: config-domain, namespace: knative-serving}\ndata:\n  x.example.com: |\n    selector: {app: x}\n",
+        );
+        assert_eq!(no_default.domain_for(&labels(&[])), Domain::ClusterLocal);
     }
 
     #[test]
