@@ -182,6 +182,20 @@ impl IstioGateway {
     }
 }
 
+impl IstioGateway {
+    /// `host:port` of every server host, as messages list what a Gateway accepts.
+    pub fn accepted_hosts(&self) -> Vec<String> {
+        self.servers
+            .iter()
+            .flat_map(|s| {
+                s.hosts
+                    .iter()
+                    .map(move |h| format!("{}:{}", h.host, s.port))
+            })
+            .collect()
+    }
+}
+
 /// What a VirtualService `gateways` entry names.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum GatewayTarget {

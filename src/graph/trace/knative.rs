@@ -116,15 +116,7 @@ fn gateway_hop(cx: &Cx<'_>, serving: &Serving, external: bool) -> Result<Hop, Bo
             h.span,
         )),
         None => {
-            let accepts: Vec<String> = gw
-                .servers
-                .iter()
-                .flat_map(|s| {
-                    s.hosts
-                        .iter()
-                        .map(move |h| format!("{}:{}", h.host, s.port))
-                })
-                .collect();
+            let accepts = gw.accepted_hosts();
             let hop = cx.object_hop(
                 gw.object,
                 format!("Knative's {which} gateway"),

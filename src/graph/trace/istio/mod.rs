@@ -275,15 +275,7 @@ pub(super) fn unattached(cx: &Cx<'_>, found: &[TracePath]) -> Vec<TracePath> {
                     }) {
                         continue;
                     }
-                    let hosts: Vec<String> = gw
-                        .servers
-                        .iter()
-                        .flat_map(|s| {
-                            s.hosts
-                                .iter()
-                                .map(move |h| format!("{}:{}", h.host, s.port))
-                        })
-                        .collect();
+                    let hosts = gw.accepted_hosts();
                     paths.push(walk(format!("host {}", host.value)).broken(
                         Some("KR302"),
                         format!(
