@@ -22,7 +22,15 @@
 //!   `config-defaults` (default 1000), and 0 only when `allow-container-concurrency-zero`
 //!   is not `"false"`;
 //! - `timeoutSeconds` is 0 (the default) or between 1 and `max-revision-timeout-seconds`
-//!   of `config-defaults` (default 600).
+//!   of `config-defaults` (default 600);
+//! - pod-spec fields Knative only accepts behind a `config-features` flag (all disabled by
+//!   default) are not set unless the flag is `enabled` or `allowed` in the input's
+//!   `config-features`: `affinity`, `topologySpreadConstraints`, `hostAliases`,
+//!   `nodeSelector`, `runtimeClassName`, `tolerations`, `shareProcessNamespace`,
+//!   `priorityClassName`, `schedulerName`, `initContainers`, `dnsPolicy`, `dnsConfig`,
+//!   `hostIPC`, `hostPID`, `hostNetwork` ("must not set the field(s): …"); the flag is
+//!   `kubernetes.podspec-<field>` (`kubernetes.podspec-init-containers` for init
+//!   containers).
 //!
 //! Unnamed containers are fine: Knative names them `user-container`, `user-container-1`, ….
 //! The `config-defaults` ConfigMap of namespace `knative-serving` is read when it is in the
@@ -120,7 +128,55 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for object in &ctx.inv.objects {
         if let Some(spec) = revision_spec(object) {
             check_spec(ctx, object, spec, &limits, out);
+            check_features(ctx, object, spec, out);
         }
+    }
+}
+
+/// Pod-spec fields behind a `config-features` flag, disabled by default
+/// (`reference/knative.md` §a.3).
+const FEATURE_FIELDS: &[(&str, &str)] = &[
+    ("affinity", "kubernetes.podspec-affinity"),
+    ("topologySpreadConstraints", "kubernetes.podspec-topologyspreadconstraints"),
+    ("hostAliases", "kubernetes.podspec-hostaliases"),
+    ("nodeSelector", "kubernetes.podspec-nodeselector"),
+    ("runtimeClassName", "kubernetes.podspec-runtimeclassname"),
+    ("tolerations", "kubernetes.podspec-tolerations"),
+    ("shareProcessNamespace", "kubernetes.podspec-shareprocessnamespace"),
+    ("priorityClassName", "kubernetes.podspec-priorityclassname"),
+    ("schedulerName", "kubernetes.podspec-schedulername"),
+    ("initContainers", "kubernetes.podspec-init-containers"),
+    ("dnsPolicy", "kubernetes.podspec-dnspolicy"),
+    ("dnsConfig", "kubernetes.podspec-dnsconfig"),
+    ("hostIPC", "kubernetes.podspec-hostipc"),
+    ("hostPID", "kubernetes.podspec-hostpid"),
+    ("hostNetwork", "kubernetes.podspec-hostnetwork"),
+];
+
+/// Reports pod-spec fields whose `config-features` flag is off.
+fn check_features(ctx: &Context<'_>, object: &Object, spec: &Node, out: &mut Vec<Diagnostic>) {
+    let config = &ctx.inv.knative_config;
+    for (field, flag) in FEATURE_FIELDS {
+        let Some(entry) = spec.entry(field).filter(|e| !e.value.is_null()) else {
+            continue;
+        };
+        if config.feature_on(flag) {
+            continue;
+        }
+        let mut diagnostic = RULE.on(
+            object,
+            entry.key.span,
+            format!(
+                "`{field}` in the revision template of {} needs the `config-features` flag `{flag}`, which is off: the webhook rejects it (\"must not set the field(s): {field}\")",
+                object.display()
+            ),
+        );
+        if let Some(id) = config.object("config-features") {
+            diagnostic = diagnostic.with_related_object(ctx.inv.object(id), "`config-features`");
+        }
+        out.push(diagnostic.with_help(format!(
+            "remove `{field}`, or set `{flag}: enabled` in ConfigMap knative-serving/config-features"
+        )));
     }
 }
 
