@@ -7,18 +7,13 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 use tempfile::TempDir;
 
-fn kroute() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kroute"));
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("NO_COLOR")
-        .env("RUST_BACKTRACE", "0");
-    cmd
-}
+mod common;
+
+use common::kroute;
 
 /// Runs `kroute check --format json ARGS…`, asserts the exit code and parses stdout.
 fn check_json(args: &[&str], code: i32) -> Value {

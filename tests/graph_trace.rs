@@ -8,16 +8,11 @@
 use std::io::Write;
 use std::process::{Command as Process, Stdio};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn kroute() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kroute"));
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("NO_COLOR")
-        .env("RUST_BACKTRACE", "0");
-    cmd
-}
+mod common;
+
+use common::kroute;
 
 /// Runs `kroute ARGS…`, asserts the exit code and returns stdout.
 fn run(args: &[&str], code: i32) -> String {

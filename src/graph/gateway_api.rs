@@ -172,15 +172,8 @@ fn attach(
     Ok((g, matching))
 }
 
-/// Whether some ReferenceGrant in `namespace` lets `route` refer to Service `name` there.
-pub fn granted(inv: &Inventory, route: &ApiRoute, namespace: &str, name: &str) -> bool {
-    inv.reference_grants
-        .iter()
-        .filter(|g| g.namespace == namespace)
-        .any(|g| g.allows(GROUP, &route.kind, &route.namespace, "", "Service", name))
-}
-
-/// `granted`, over the grants of the target namespace only (indexed once per build).
+/// Whether one of `grants` (those of the target namespace, indexed once per build) lets
+/// `route` refer to Service `name`.
 fn granted_by(grants: &[&ReferenceGrant], route: &ApiRoute, name: &str) -> bool {
     grants
         .iter()

@@ -18,8 +18,8 @@ pub mod wildcard;
 use std::collections::HashMap;
 
 pub use gateway_api::{
-    admits, granted, hostname_matches, listener_accepts, namespace_selected, section_listeners,
-    Attachment, NAMESPACE_NAME_LABEL,
+    admits, hostname_matches, listener_accepts, namespace_selected, section_listeners, Attachment,
+    NAMESPACE_NAME_LABEL,
 };
 pub use host::{is_dns_label, HostForm, ServiceHost, CLUSTER_DOMAIN};
 pub use hosts::{istio_fqdn, HostTable, HostTarget};
@@ -194,17 +194,5 @@ impl RoutingGraph {
             .into_iter()
             .flatten()
             .map(|i| &self.edges[*i])
-    }
-
-    /// Resolves an in-cluster host name seen from `from_namespace` to a Service.
-    pub fn resolve_host(
-        &self,
-        inv: &Inventory,
-        host: &str,
-        from_namespace: &str,
-    ) -> Option<(ServiceHost, Option<ServiceId>)> {
-        let parsed = ServiceHost::parse(host, from_namespace)?;
-        let id = inv.service_named(&parsed.namespace, &parsed.name);
-        Some((parsed, id))
     }
 }

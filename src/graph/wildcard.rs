@@ -22,16 +22,6 @@ pub fn intersect(a: &str, b: &str) -> bool {
     covers(a, b) || covers(b, a)
 }
 
-/// The narrower of two intersecting names: what a route for `route` through a listener for
-/// `listener` actually serves.
-pub fn narrower<'a>(a: &'a str, b: &'a str) -> &'a str {
-    if covers(a, b) {
-        b
-    } else {
-        a
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,13 +52,5 @@ mod tests {
             assert_eq!(intersect(a, b), want, "{a} {b}");
             assert_eq!(intersect(b, a), want, "{b} {a}");
         }
-        assert_eq!(
-            narrower("*.example.com", "foo.example.com"),
-            "foo.example.com"
-        );
-        assert_eq!(
-            narrower("foo.example.com", "*.example.com"),
-            "foo.example.com"
-        );
     }
 }
