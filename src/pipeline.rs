@@ -3,10 +3,11 @@
 use std::time::{Duration, Instant};
 
 use crate::checks::{self, Context};
+use crate::diagnostic::Diagnostic;
 use crate::graph::RoutingGraph;
 use crate::inventory::Inventory;
 use crate::manifest::{self, LoadOptions};
-use crate::report::Diagnostic;
+use crate::report::Summary;
 use crate::source::{Input, SourceMap};
 
 #[derive(Clone, Debug, Default)]
@@ -41,6 +42,11 @@ impl Outcome {
 
     pub fn suppressed(&self) -> usize {
         self.diagnostics.iter().filter(|d| d.suppressed).count()
+    }
+
+    /// The counts a report ends with.
+    pub fn summary(&self) -> Summary {
+        Summary::new(&self.diagnostics, self.files, self.documents, self.elapsed)
     }
 }
 

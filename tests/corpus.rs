@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use kroute::report::Severity;
+use kroute::diagnostic::Severity;
 use kroute::source::Input;
 use kroute::{check, CheckOptions};
 

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use kroute::report::Severity;
+use kroute::diagnostic::Severity;
 use kroute::source::Input;
 use kroute::{check, CheckOptions};
 

@@ -33,7 +33,12 @@ fn run(path: &Path) -> Outcome {
 }
 
 fn render(outcome: &Outcome) -> String {
-    let text = human::render(outcome, human::Style { color: false });
+    let text = human::render(
+        &outcome.diagnostics,
+        &outcome.sources,
+        &outcome.summary(),
+        human::Style { color: false },
+    );
     let (body, summary) = text.trim_end().rsplit_once('\n').unwrap_or(("", &text));
     let summary = summary.rsplit_once(" in ").map_or(summary, |(s, _)| s);
     format!("{body}\n{summary}\n")

@@ -38,10 +38,10 @@ use rayon::prelude::*;
 
 pub use registry::{registry, rule, RuleEntry};
 
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::graph::RoutingGraph;
 use crate::inventory::Inventory;
 use crate::manifest::{LoadIssue, Object};
-use crate::report::{Diagnostic, Severity};
 use crate::yaml::Span;
 
 /// What every rule reads.

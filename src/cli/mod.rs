@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::checks::{registry, rule};
+use crate::diagnostic::Severity;
 use crate::pipeline::{check, CheckOptions};
-use crate::report::{human, json, Severity, Summary};
+use crate::report::{human, json};
 use crate::source::collect_inputs;
 use crate::yaml::Limits;
 
@@ -81,17 +82,13 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
     /// Lowest severity that makes the exit code 1
-    #[arg(long, value_enum, default_value_t = Severity::Error)]
-    pub fail_on: Severity,
-    /// Namespace of objects that name none
-    #[arg(long, short = 'n', default_value = "default", value_name = "NS")]
-    pub default_namespace: String,
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    #[command(flatten)]
+    pub load: LoadArgs,
     /// Only read and parse the inputs (input rules KR0xx); skip the graph and other rules
     #[arg(long)]
     pub parse_only: bool,
-    /// Largest file accepted, in bytes
-    #[arg(long, default_value_t = Limits::default().max_file_bytes, value_name = "BYTES")]
-    pub max_file_size: u64,
     /// Colour the human output
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
@@ -105,10 +102,29 @@ pub struct CheckArgs {
     pub context: Vec<PathBuf>,
 }
 
-/// How manifests are read, for `graph` and `trace`.
+/// The severity threshold of `--fail-on`; the command line's own type, so the diagnostic
+/// model does not depend on clap.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum FailOn {
+    Info,
+    Warning,
+    Error,
+}
+
+impl From<FailOn> for Severity {
+    fn from(f: FailOn) -> Severity {
+        match f {
+            FailOn::Info => Severity::Info,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Error => Severity::Error,
+        }
+    }
+}
+
+/// How manifests are read, shared by `check`, `graph` and `trace`.
 #[derive(Args, Debug)]
 pub struct LoadArgs {
-    /// Namespace of objects that name none (also resolves a short host name for `trace`)
+    /// Namespace of objects that name none (for `trace`, also the namespace of a short host name)
     #[arg(long, short = 'n', default_value = "default", value_name = "NS")]
     pub default_namespace: String,
     /// Largest file accepted, in bytes
@@ -217,19 +233,14 @@ fn run_check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::
         context
     };
     let opts = CheckOptions {
-        load: crate::manifest::LoadOptions {
-            default_namespace: args.default_namespace,
-            limits: Limits {
-                max_file_bytes: args.max_file_size,
-                ..Limits::default()
-            },
-        },
+        load: args.load.options(),
         parse_only: args.parse_only,
         context,
     };
     let outcome = check(&inputs, &opts);
+    let summary = outcome.summary();
     let text = match args.format {
-        Format::Json => json::render(&outcome) + "\n",
+        Format::Json => json::render(&outcome.diagnostics, &outcome.sources, &summary) + "\n",
         Format::Human => {
             let color = match args.color {
                 Color::Always => true,
@@ -238,11 +249,16 @@ fn run_check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::
                     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
                 }
             };
-            human::render(&outcome, human::Style { color })
+            human::render(
+                &outcome.diagnostics,
+                &outcome.sources,
+                &summary,
+                human::Style { color },
+            )
         }
     };
     out.write_all(text.as_bytes())?;
-    let fails = Summary::of(&outcome).fails(args.fail_on);
+    let fails = summary.fails(args.fail_on.into());
     // The process ends right after this: freeing millions of nodes one by one would only
     // delay the exit.
     std::mem::forget(outcome);
@@ -299,8 +315,8 @@ fn load_model(
 }
 
 fn run_graph(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<u8> {
-    use crate::graph::view::{Focus, GraphView};
     use crate::report::graph;
+    use crate::view::{Focus, GraphView};
     let focus = match args.focus.as_deref().map(Focus::parse).transpose() {
         Ok(focus) => focus,
         Err(e) => {
@@ -332,7 +348,7 @@ fn run_graph(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> std:
 }
 
 fn run_trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<u8> {
-    let request = match crate::graph::trace::Request::parse(&args.request) {
+    let request = match crate::trace::Request::parse(&args.request) {
         Ok(request) => request,
         Err(e) => {
             writeln!(err, "kroute: {e}")?;
@@ -342,7 +358,7 @@ fn run_trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> std:
     let Some(model) = load_model(&args.paths, &args.load, err)? else {
         return Ok(EXIT_USAGE);
     };
-    let trace = crate::graph::trace::trace(
+    let trace = crate::trace::trace(
         &model.inventory,
         &model.graph,
         &request,

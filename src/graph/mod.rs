@@ -11,8 +11,6 @@ mod hosts;
 mod istio;
 mod knative;
 mod kube;
-pub mod trace;
-pub mod view;
 pub mod wildcard;
 
 use std::collections::HashMap;

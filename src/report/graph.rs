@@ -7,8 +7,8 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use crate::graph::view::{GraphView, NodeKind, ViewNode};
 use crate::source::SourceMap;
+use crate::view::{GraphView, NodeKind, ViewNode};
 
 const RED: &str = "#cc0000";
 

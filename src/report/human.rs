@@ -2,8 +2,8 @@
 
 use std::fmt::Write;
 
-use super::{Diagnostic, Severity, Summary};
-use crate::pipeline::Outcome;
+use super::Summary;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::SourceMap;
 
 /// ANSI styling, or none.
@@ -125,12 +125,17 @@ fn render_one(d: &Diagnostic, sources: &SourceMap, style: Style, out: &mut Strin
     out.push('\n');
 }
 
-pub fn render(outcome: &Outcome, style: Style) -> String {
+/// Renders the diagnostics that were not suppressed, then the summary line.
+pub fn render(
+    diagnostics: &[Diagnostic],
+    sources: &SourceMap,
+    summary: &Summary,
+    style: Style,
+) -> String {
     let mut out = String::new();
-    for d in outcome.reported() {
-        render_one(d, &outcome.sources, style, &mut out);
+    for d in super::shown(diagnostics) {
+        render_one(d, sources, style, &mut out);
     }
-    let summary = Summary::of(outcome);
     let line = summary.line();
     let line = if summary.errors > 0 {
         style.paint("1;31", &line)

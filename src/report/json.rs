@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use super::{Diagnostic, ResourceRef, Summary};
-use crate::pipeline::Outcome;
+use super::Summary;
+use crate::diagnostic::{Diagnostic, ResourceRef, Severity};
 use crate::source::SourceMap;
 
 #[derive(Serialize)]
@@ -25,7 +25,7 @@ struct RelatedOut<'a> {
 #[derive(Serialize)]
 struct DiagnosticOut<'a> {
     code: &'a str,
-    severity: super::Severity,
+    severity: Severity,
     message: &'a str,
     location: Location<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -66,13 +66,13 @@ fn diagnostic<'a>(d: &'a Diagnostic, sources: &'a SourceMap) -> DiagnosticOut<'a
     }
 }
 
-pub fn render(outcome: &Outcome) -> String {
+/// Renders the diagnostics that were not suppressed, and the summary.
+pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, summary: &Summary) -> String {
     let report = Report {
-        diagnostics: outcome
-            .reported()
-            .map(|d| diagnostic(d, &outcome.sources))
+        diagnostics: super::shown(diagnostics)
+            .map(|d| diagnostic(d, sources))
             .collect(),
-        summary: Summary::of(outcome),
+        summary: summary.clone(),
     };
     serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }

@@ -1,11 +1,16 @@
 //! Report stage: diagnostics and their renderers.
 
-mod diagnostic;
 pub mod graph;
 pub mod human;
 pub mod json;
 mod summary;
 pub mod trace;
 
-pub use diagnostic::{Diagnostic, Related, ResourceRef, Severity, IGNORE_ANNOTATION};
 pub use summary::Summary;
+
+use crate::diagnostic::Diagnostic;
+
+/// The diagnostics a report shows: those not suppressed by `kroute.dev/ignore`.
+pub fn shown(diagnostics: &[Diagnostic]) -> impl Iterator<Item = &Diagnostic> {
+    diagnostics.iter().filter(|d| !d.suppressed)
+}

@@ -1,7 +1,9 @@
 use serde::Serialize;
 
-use super::Severity;
-use crate::pipeline::Outcome;
+use crate::diagnostic::Severity;
+use std::time::Duration;
+
+use crate::diagnostic::Diagnostic;
 
 /// Counts shown at the end of every report.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -16,16 +18,26 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn of(outcome: &Outcome) -> Summary {
-        let count = |s: Severity| outcome.reported().filter(|d| d.severity == s).count();
+    /// The counts of a run over `files` files holding `documents` documents.
+    pub fn new(
+        diagnostics: &[Diagnostic],
+        files: usize,
+        documents: usize,
+        elapsed: Duration,
+    ) -> Summary {
+        let count = |s: Severity| {
+            super::shown(diagnostics)
+                .filter(|d| d.severity == s)
+                .count()
+        };
         Summary {
-            files: outcome.files,
-            documents: outcome.documents,
+            files,
+            documents,
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
             infos: count(Severity::Info),
-            suppressed: outcome.suppressed(),
-            elapsed_ms: outcome.elapsed.as_millis(),
+            suppressed: diagnostics.iter().filter(|d| d.suppressed).count(),
+            elapsed_ms: elapsed.as_millis(),
         }
     }
 

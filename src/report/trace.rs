@@ -4,8 +4,8 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use crate::graph::trace::{Hop, Trace, TracePath};
 use crate::source::{FileId, SourceMap};
+use crate::trace::{Hop, Trace, TracePath};
 use crate::yaml::Span;
 
 fn at(sources: &SourceMap, file: FileId, span: Span) -> String {

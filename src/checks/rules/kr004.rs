@@ -22,7 +22,7 @@
 
 use crate::checks::{report_load_issues, Context, Rule};
 use crate::manifest::LoadIssueKind;
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR004",

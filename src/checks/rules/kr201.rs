@@ -37,7 +37,7 @@
 
 use crate::checks::{selects_nothing, Context, Rule};
 use crate::inventory::ServiceId;
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR201",

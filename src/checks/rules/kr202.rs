@@ -31,7 +31,7 @@
 
 use crate::checks::{Context, Rule};
 use crate::inventory::{PortRef, ServiceId};
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR202",

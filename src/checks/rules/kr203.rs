@@ -24,7 +24,7 @@
 //! Rename the port to `<protocol>[-suffix]`, or set `appProtocol`.
 
 use crate::checks::{Context, Rule};
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR203",

@@ -31,7 +31,7 @@
 
 use crate::checks::{missing_service, Context, Rule};
 use crate::graph::{Broken, EdgeKind, Vertex};
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR204",

@@ -27,7 +27,7 @@
 
 use crate::checks::{selects_nothing, Context, Rule};
 use crate::inventory::did_you_mean;
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR205",

@@ -22,7 +22,7 @@
 //! nearest workload's labels.
 
 use crate::checks::{selects_nothing, Context, Rule};
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR206",

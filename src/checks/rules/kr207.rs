@@ -36,7 +36,7 @@
 
 use crate::checks::{Context, Rule};
 use crate::inventory::{did_you_mean, RefKind};
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR207",

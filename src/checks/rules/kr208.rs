@@ -38,7 +38,7 @@ use std::collections::BTreeSet;
 use crate::checks::rules::kr203::protocol_of_name;
 use crate::checks::{Context, Rule};
 use crate::inventory::{PortRef, ServiceId, ServicePort};
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR208",

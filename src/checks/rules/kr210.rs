@@ -24,7 +24,7 @@
 
 use crate::checks::{Context, Rule};
 use crate::inventory::did_you_mean;
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR210",

@@ -34,7 +34,7 @@ use regex::Regex;
 use crate::checks::{Context, Rule};
 use crate::inventory::{did_you_mean, PortRef, ServicePort};
 use crate::manifest::Object;
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::yaml::{Pos, Span};
 
 pub const RULE: Rule = Rule {

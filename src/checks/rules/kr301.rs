@@ -45,7 +45,7 @@ use crate::graph::{Broken, EdgeKind, Vertex};
 use crate::inventory::did_you_mean;
 use crate::inventory::istio::{GatewayRef, GatewayTarget};
 use crate::manifest::Object;
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::yaml::Span;
 
 pub const RULE: Rule = Rule {

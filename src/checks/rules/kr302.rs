@@ -52,7 +52,7 @@ use crate::checks::{Context, Rule};
 use crate::graph::{istio_fqdn, wildcard, Binding};
 use crate::inventory::istio::{GatewayTarget, HostNamespace, ServerHost};
 use crate::inventory::{IstioGateway, VirtualService};
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR302",

@@ -51,7 +51,7 @@ use crate::checks::{Context, Rule};
 use crate::graph::{Broken, EdgeKind, HostForm, HostTarget, ServiceHost, Vertex, CLUSTER_DOMAIN};
 use crate::inventory::{nearest, VirtualService};
 use crate::manifest::ObjectId;
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR303",

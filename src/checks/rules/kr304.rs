@@ -57,7 +57,7 @@ use crate::graph::{istio_fqdn, HostTarget};
 use crate::inventory::istio::{Destination, GatewayTarget, VsRoute};
 use crate::inventory::{PortRef, VirtualService};
 use crate::manifest::Object;
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR304",

@@ -50,7 +50,7 @@ use std::collections::HashMap;
 use crate::checks::{Context, Rule};
 use crate::graph::{istio_fqdn, wildcard};
 use crate::inventory::{DestinationRule, Inventory};
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR305",

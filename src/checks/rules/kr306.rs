@@ -36,7 +36,7 @@ use std::collections::HashSet;
 use crate::checks::rules::kr303::unknown_host;
 use crate::checks::{Context, Rule};
 use crate::graph::istio_fqdn;
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR306",

@@ -42,7 +42,7 @@ use crate::checks::{Context, Rule};
 use crate::graph::{istio_fqdn, HostTarget};
 use crate::inventory::istio::Subset;
 use crate::inventory::{describe_labels, did_you_mean, DestinationRule, WorkloadId};
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::yaml::Span;
 
 pub const RULE: Rule = Rule {

@@ -39,7 +39,7 @@
 
 use crate::checks::{Context, Rule};
 use crate::inventory::{describe_labels, nearest, Selector, Workload};
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR308",

@@ -35,7 +35,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::checks::{Context, Rule};
 use crate::inventory::istio::HostNamespace;
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR309",

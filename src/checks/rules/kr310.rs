@@ -53,7 +53,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::checks::{Context, Rule};
 use crate::inventory::WorkloadId;
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::yaml::Span;
 
 pub const RULE: Rule = Rule {

@@ -61,7 +61,7 @@ use crate::inventory::istio::{
     ExportTo, GatewayRef, GatewayTarget, RouteMatch, RouteProtocol, UriMatch, VsRoute,
 };
 use crate::inventory::{Spanned, VirtualService};
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR311",

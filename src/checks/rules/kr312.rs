@@ -53,7 +53,7 @@ use std::collections::{BTreeSet, HashMap};
 use crate::checks::{Context, Rule};
 use crate::inventory::{did_you_mean, Spanned};
 use crate::manifest::{Object, ObjectId};
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR312",

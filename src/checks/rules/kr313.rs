@@ -37,7 +37,7 @@
 
 use crate::checks::{Context, Rule};
 use crate::inventory::istio::VsRoute;
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR313",

@@ -44,7 +44,7 @@
 
 use crate::checks::{selects_nothing, Context, Rule};
 use crate::inventory::{Selector, WorkloadId};
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR314",

@@ -63,7 +63,7 @@ use crate::graph::{istio_fqdn, wildcard, HostTarget};
 use crate::inventory::istio::{ExportTo, GatewayRef, GatewayTarget, VsRoute};
 use crate::inventory::{Spanned, VirtualService};
 use crate::manifest::Object;
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::yaml::Span;
 
 pub const RULE: Rule = Rule {

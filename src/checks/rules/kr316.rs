@@ -44,7 +44,7 @@ use std::collections::BTreeSet;
 
 use crate::checks::{Context, Rule};
 use crate::inventory::{PortRef, ServiceId};
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR316",

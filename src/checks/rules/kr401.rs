@@ -43,7 +43,7 @@
 use crate::checks::{Context, Rule};
 use crate::inventory::knative::{Serving, TrafficTarget};
 use crate::manifest::Object;
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::yaml::Node;
 
 pub const RULE: Rule = Rule {

@@ -52,7 +52,7 @@
 
 use crate::checks::rules::kr401::{knative_display, traffic_owners, written_targets};
 use crate::checks::{Context, Rule};
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::yaml::Node;
 
 pub const RULE: Rule = Rule {

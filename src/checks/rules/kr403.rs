@@ -41,7 +41,7 @@ use std::collections::HashMap;
 use crate::checks::rules::kr401::{knative_display, traffic_owners};
 use crate::checks::rules::kr402::is_dns1035_shape;
 use crate::checks::{Context, Rule};
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::yaml::Span;
 
 pub const RULE: Rule = Rule {

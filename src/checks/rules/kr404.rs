@@ -69,7 +69,7 @@ use crate::checks::{Context, Rule};
 use crate::inventory::did_you_mean;
 use crate::inventory::knative::SERVING;
 use crate::manifest::Object;
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::yaml::{Node, Span};
 
 pub const RULE: Rule = Rule {

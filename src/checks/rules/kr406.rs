@@ -63,7 +63,7 @@ use crate::inventory::istio::{RouteProtocol, Spanned};
 use crate::inventory::knative::{DEFAULT_LOCAL_GATEWAY_SERVICE, SERVING};
 use crate::inventory::{Inventory, VirtualService};
 use crate::manifest::{Object, ObjectId};
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR406",

@@ -48,7 +48,7 @@ use crate::inventory::istio::{GatewayTarget, RouteProtocol};
 use crate::inventory::knative::{SERVING, VISIBILITY_LABEL};
 use crate::inventory::Serving;
 use crate::manifest::{Object, ObjectId};
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR407",

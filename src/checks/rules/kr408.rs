@@ -53,7 +53,7 @@ use crate::graph::{resolve_ref, HostTarget, Vertex};
 use crate::inventory::knative::{DestinationRole, EventDestination, KRef, SERVING};
 use crate::inventory::{did_you_mean, Spanned};
 use crate::manifest::{Object, ObjectId};
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR408",

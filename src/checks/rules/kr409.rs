@@ -44,7 +44,7 @@ use crate::checks::{Context, Rule};
 use crate::graph::{Broken, EdgeKind, Vertex};
 use crate::inventory::did_you_mean;
 use crate::manifest::Object;
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR409",

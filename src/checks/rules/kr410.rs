@@ -50,7 +50,7 @@
 use crate::checks::rules::kr408::{is_trigger, RefChecker};
 use crate::checks::{Context, Rule};
 use crate::inventory::knative::DestinationRole;
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR410",

@@ -40,7 +40,7 @@ use crate::checks::rules::kr408::RefChecker;
 use crate::checks::{Context, Rule};
 use crate::graph::{is_dns_label, resolve_ref, CLUSTER_DOMAIN};
 use crate::inventory::knative::SERVING;
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR411",

@@ -45,7 +45,7 @@
 use crate::checks::{Context, Rule};
 use crate::graph::{expand_template, hosts_of};
 use crate::inventory::knative::SERVING;
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::yaml::Span;
 
 pub const RULE: Rule = Rule {

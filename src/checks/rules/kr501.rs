@@ -51,7 +51,7 @@ use crate::checks::{Context, Rule};
 use crate::graph::{Broken, Edge, EdgeKind, RoutingGraph, Vertex};
 use crate::inventory::gateway_api::{ApiRoute, Listener, ParentRef, GROUP};
 use crate::inventory::{did_you_mean, nearest, ApiGateway, IstioGateway, PortRef};
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR501",

@@ -46,7 +46,7 @@ use crate::checks::rules::kr501::{describe_listener, parent_edges, parent_gatewa
 use crate::checks::{Context, Rule};
 use crate::graph::{admits, listener_accepts, section_listeners, Broken};
 use crate::inventory::gateway_api::{ApiRoute, ParentRef};
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR502",

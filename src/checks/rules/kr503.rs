@@ -37,7 +37,7 @@ use crate::checks::{missing_service, Context, Rule};
 use crate::graph::{Broken, Edge, EdgeKind, RoutingGraph, Vertex};
 use crate::inventory::gateway_api::{ApiRoute, BackendRef};
 use crate::inventory::{PortRef, Service, ServiceId, ServicePort};
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR503",

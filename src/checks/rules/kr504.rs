@@ -46,7 +46,7 @@ use crate::checks::rules::kr503::{backend_edges, severity_for};
 use crate::checks::{Context, Rule};
 use crate::graph::Broken;
 use crate::inventory::gateway_api::{ApiRoute, BackendRef, ReferenceGrant, GROUP};
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR504",

@@ -53,7 +53,7 @@ use crate::checks::{Context, Rule};
 use crate::graph::{admits, namespace_selected, section_listeners, Broken, NAMESPACE_NAME_LABEL};
 use crate::inventory::gateway_api::{AllowedFrom, ApiRoute, Listener, ParentRef};
 use crate::inventory::ApiGateway;
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR505",

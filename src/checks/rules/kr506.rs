@@ -37,7 +37,7 @@ use std::collections::HashSet;
 
 use crate::checks::{Context, Rule};
 use crate::inventory::did_you_mean;
-use crate::report::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR506",

@@ -1,4 +1,5 @@
-//! The diagnostic every stage after loading produces, and renderers read.
+//! The diagnostic model: what every check produces and every renderer reads. It sits below
+//! `checks` and `report` and knows nothing of the command line.
 
 use serde::Serialize;
 
@@ -6,7 +7,7 @@ use crate::manifest::Object;
 use crate::source::FileId;
 use crate::yaml::Span;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,

@@ -1,11 +1,11 @@
 //! The destinations of a VirtualService rule: Service (with subset and port), ServiceEntry
 //! or Knative Service, or why the host resolves to none.
 
-use crate::graph::trace::backend::{self, PortChoice, Referrer, Subset};
-use crate::graph::trace::{Cx, TracePath, Walk};
 use crate::graph::{istio_fqdn, wildcard, Broken, HostTarget};
 use crate::inventory::istio::VsRoute;
 use crate::inventory::VirtualService;
+use crate::trace::backend::{self, PortChoice, Referrer, Subset};
+use crate::trace::{Cx, TracePath, Walk};
 
 pub(super) fn destinations(
     cx: &Cx<'_>,

@@ -3,12 +3,12 @@
 //! conditional, and so are the rules after them.
 
 use super::destinations::destinations;
-use crate::graph::trace::request::{describe_uri, uri_fits};
-use crate::graph::trace::{Cx, TracePath, Walk};
 use crate::inventory::istio::{
     GatewayRef, GatewayTarget, RouteMatch, RouteProtocol, UriMatch, VsRoute,
 };
 use crate::inventory::{IstioGateway, VirtualService};
+use crate::trace::request::{describe_uri, uri_fits};
+use crate::trace::{Cx, TracePath, Walk};
 use crate::yaml::Node;
 
 /// Where a VirtualService is being applied: at a Gateway, or by the sidecars.

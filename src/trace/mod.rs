@@ -18,7 +18,7 @@ mod suggest;
 
 pub use request::Request;
 
-use super::{RoutingGraph, ServiceHost, Vertex};
+use crate::graph::{RoutingGraph, ServiceHost, Vertex};
 use crate::inventory::{Inventory, ServiceId, WorkloadId};
 use crate::manifest::ObjectId;
 use crate::source::FileId;
@@ -187,7 +187,7 @@ pub fn trace(
 fn cluster_host(inv: &Inventory, host: &str, default_namespace: &str) -> Option<String> {
     let parsed = ServiceHost::parse(host, default_namespace)?;
     match parsed.form {
-        super::HostForm::NameNamespace
+        crate::graph::HostForm::NameNamespace
             if inv.service_named(&parsed.namespace, &parsed.name).is_none() =>
         {
             None

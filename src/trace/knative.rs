@@ -9,7 +9,7 @@
 
 use super::istio::on_pods;
 use super::{Cx, Entry, Hop, TracePath, Walk};
-use crate::graph::knative::{hosts_of, KnativeHost};
+use crate::graph::{hosts_of, KnativeHost};
 use crate::graph::{wildcard, Vertex};
 use crate::inventory::knative::{Serving, TrafficTarget, VISIBILITY_LABEL};
 use crate::inventory::WorkloadId;

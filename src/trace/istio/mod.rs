@@ -91,7 +91,7 @@ pub(super) fn gateways(cx: &Cx<'_>) -> Vec<TracePath> {
 }
 
 /// `, on Deployment istio-system/istio-ingressgateway` (and how many more).
-pub(in crate::graph::trace) fn on_pods(cx: &Cx<'_>, gateway: usize) -> String {
+pub(in crate::trace) fn on_pods(cx: &Cx<'_>, gateway: usize) -> String {
     let pods = cx.graph.gateway_pods(gateway);
     let Some(first) = pods.first() else {
         return String::new();
