@@ -4,6 +4,7 @@
 //! so it says what the rule checks, why it matters, an example and the fix.
 
 mod registry;
+pub mod support;
 
 macro_rules! rules {
     ($($module:ident),* $(,)?) => {

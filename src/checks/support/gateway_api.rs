@@ -1,0 +1,1 @@
+//! Helpers the Gateway API rules (KR5xx) share.

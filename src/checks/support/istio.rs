@@ -1,0 +1,1 @@
+//! Helpers the Istio rules (KR3xx) share.

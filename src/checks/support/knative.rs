@@ -1,0 +1,1 @@
+//! Helpers the Knative rules (KR4xx) share.

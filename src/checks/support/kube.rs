@@ -1,0 +1,1 @@
+//! Helpers the Kubernetes discovery rules (KR2xx) share.
