@@ -78,6 +78,7 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
         inv: &inventory,
         graph: &graph,
         issues: &loaded.issues,
+        sources: &loaded.sources,
     };
     let mut diagnostics = if opts.parse_only {
         checks::registry()

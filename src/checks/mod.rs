@@ -43,6 +43,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::graph::RoutingGraph;
 use crate::inventory::Inventory;
 use crate::manifest::{LoadIssue, Object};
+use crate::source::SourceMap;
 use crate::yaml::Span;
 
 /// What every rule reads.
@@ -51,6 +52,8 @@ pub struct Context<'a> {
     pub graph: &'a RoutingGraph,
     /// Problems met while loading, for the KR0xx rules.
     pub issues: &'a [LoadIssue],
+    /// The text of every input, for rules that point inside a scalar.
+    pub sources: &'a SourceMap,
 }
 
 /// A rule: a stable code, its default severity, a one-line summary and the check itself.

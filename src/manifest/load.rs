@@ -9,7 +9,7 @@ use super::object::{group_of, Object, ObjectId, ObjectKey};
 use super::scope::is_cluster_scoped;
 use super::template::find_template_marker;
 use crate::source::{decode, FileId, Input, Refusal, SourceMap};
-use crate::yaml::{parse_stream, Limits, Node, Span, YamlIssueKind};
+use crate::yaml::{parse_stream, Limits, Node, Pos, Span, YamlIssueKind};
 
 #[derive(Clone, Debug)]
 pub struct LoadOptions {
@@ -175,7 +175,7 @@ fn load_file(file: FileId, input: &Input, opts: &LoadOptions) -> FileResult {
         }
         Err((path, message)) => {
             result.path = path;
-            let issue = file_issue(file, LoadIssueKind::Syntax, Span::point(1, 1), message);
+            let issue = file_issue(file, LoadIssueKind::Syntax, Span::file_start(), message);
             result.found.issues.push(issue);
             return result;
         }
@@ -194,22 +194,26 @@ fn load_file(file: FileId, input: &Input, opts: &LoadOptions) -> FileResult {
             let (kind, span, message) = match refusal {
                 Refusal::TooLarge { limit, .. } => (
                     LoadIssueKind::Limit,
-                    Span::point(1, 1),
+                    Span::file_start(),
                     format!("file is larger than the {limit}-byte limit; it was not read"),
                 ),
                 Refusal::Utf16 => (
                     LoadIssueKind::Syntax,
-                    Span::point(1, 1),
+                    Span::file_start(),
                     "UTF-16 text; manifests must be UTF-8: re-save the file as UTF-8".to_string(),
                 ),
                 Refusal::Binary => (
                     LoadIssueKind::Syntax,
-                    Span::point(1, 1),
+                    Span::file_start(),
                     "binary file (contains NUL bytes), not YAML or JSON".to_string(),
                 ),
-                Refusal::InvalidUtf8 { line, column } => (
+                Refusal::InvalidUtf8 {
+                    line,
+                    column,
+                    offset,
+                } => (
                     LoadIssueKind::Syntax,
-                    Span::point(line, column),
+                    Span::point(Pos::new(line, column, offset)),
                     "invalid UTF-8; manifests must be UTF-8 text".to_string(),
                 ),
             };

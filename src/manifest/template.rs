@@ -1,6 +1,6 @@
 //! Recognises Helm / Go templates, which are not manifests until rendered.
 
-use crate::yaml::Span;
+use crate::yaml::{Pos, Span};
 
 /// The position of the first Go-template action in structural YAML (a line that starts with
 /// `{{`, or a plain value or list item that does), if any. Text inside block scalars (`|`,
@@ -11,7 +11,11 @@ pub fn find_template_marker(text: &str) -> Option<Span> {
         return None;
     }
     let mut block_indent: Option<usize> = None;
-    for (i, line) in text.lines().enumerate() {
+    let mut line_start = 0;
+    for (i, raw) in text.split_inclusive('\n').enumerate() {
+        let line = raw.trim_end_matches(['\n', '\r']);
+        let this_line = line_start;
+        line_start += raw.len();
         let trimmed = line.trim_start();
         let indent = line.len() - trimmed.len();
         if let Some(parent) = block_indent {
@@ -29,12 +33,14 @@ pub fn find_template_marker(text: &str) -> Option<Span> {
         } else {
             None
         };
-        if let Some(col) = at {
+        if let Some(at) = at {
             let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
-            return Some(Span::point(
+            let col = line[..at].chars().count() + 1;
+            return Some(Span::point(Pos::new(
                 line_no,
-                u32::try_from(col + 1).unwrap_or(u32::MAX),
-            ));
+                u32::try_from(col).unwrap_or(u32::MAX),
+                this_line + at,
+            )));
         }
         let stripped = trimmed.split(" #").next().unwrap_or(trimmed).trim_end();
         if stripped.ends_with('|')
@@ -56,9 +62,15 @@ mod tests {
     #[test]
     fn finds_helm_actions_but_not_block_or_quoted_text() {
         let helm = "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Values.name }}\n";
-        assert_eq!(find_template_marker(helm), Some(Span::point(4, 9)));
+        assert_eq!(
+            find_template_marker(helm),
+            Some(Span::point(Pos::new(4, 9, 47)))
+        );
         let ctrl = "{{- if .Values.enabled }}\napiVersion: v1\n";
-        assert_eq!(find_template_marker(ctrl), Some(Span::point(1, 1)));
+        assert_eq!(
+            find_template_marker(ctrl),
+            Some(Span::point(Pos::new(1, 1, 0)))
+        );
         let cm = "data:\n  tpl: |\n    {{ .Name }}\n  other: \"{{.Name}}.{{.Domain}}\"\n";
         assert_eq!(find_template_marker(cm), None);
     }

@@ -12,6 +12,14 @@ struct Location<'a> {
     file: &'a str,
     line: u32,
     column: u32,
+    /// Where the node ends (exclusive); equal to the start for a point.
+    end: End,
+}
+
+#[derive(Serialize)]
+struct End {
+    line: u32,
+    column: u32,
 }
 
 #[derive(Serialize)]
@@ -50,6 +58,10 @@ fn diagnostic<'a>(d: &'a Diagnostic, sources: &'a SourceMap) -> DiagnosticOut<'a
             file: sources.path(d.file),
             line: d.span.start.line,
             column: d.span.start.col,
+            end: End {
+                line: d.span.end.line,
+                column: d.span.end.col,
+            },
         },
         resource: d.resource.as_ref(),
         related: d

@@ -2,8 +2,10 @@
 //!
 //! Every text read is kept for the rest of the run so diagnostics can show snippets.
 
+mod span;
 mod walk;
 
+pub use span::{Pos, Span};
 pub use walk::{collect_inputs, Input, InputError};
 
 use std::sync::{Arc, OnceLock};
@@ -25,18 +27,42 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    /// The 1-based line `line` without its line terminator, if it exists.
-    pub fn line(&self, line: u32) -> Option<&str> {
-        let starts = self.line_starts.get_or_init(|| {
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
             std::iter::once(0)
                 .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
                 .collect()
-        });
+        })
+    }
+
+    /// The 1-based line `line` without its line terminator, if it exists.
+    pub fn line(&self, line: u32) -> Option<&str> {
+        let starts = self.line_starts();
         let idx = usize::try_from(line).ok()?.checked_sub(1)?;
         let start = *starts.get(idx)?;
         let end = starts.get(idx + 1).map_or(self.text.len(), |e| e - 1);
         let text = self.text.get(start..end)?;
         Some(text.strip_suffix('\r').unwrap_or(text))
+    }
+}
+
+impl SourceFile {
+    /// The position of 1-based `line` and character column `col`, with its byte offset; a
+    /// column past the end of the line stops at the line's end.
+    pub fn pos(&self, line: u32, col: u32) -> Pos {
+        let start = usize::try_from(line)
+            .ok()
+            .and_then(|l| l.checked_sub(1))
+            .and_then(|i| self.line_starts().get(i).copied())
+            .unwrap_or(self.text.len());
+        let rest = &self.text[start..];
+        let rest = &rest[..rest.find('\n').unwrap_or(rest.len())];
+        let chars = usize::try_from(col.saturating_sub(1)).unwrap_or(usize::MAX);
+        let within = rest
+            .char_indices()
+            .nth(chars)
+            .map_or(rest.len(), |(i, _)| i);
+        Pos::new(line, col, start + within)
     }
 }
 
@@ -89,7 +115,12 @@ pub enum Refusal {
     /// A UTF-16 byte-order mark: text, but not in the encoding manifests use.
     Utf16,
     /// Not UTF-8; `line`/`column` locate the first bad byte.
-    InvalidUtf8 { line: u32, column: u32 },
+    /// Where the first invalid byte is: line, column and byte offset in the file.
+    InvalidUtf8 {
+        line: u32,
+        column: u32,
+        offset: usize,
+    },
 }
 
 /// Decodes raw bytes into text: strips a UTF-8 BOM, refuses binary and invalid UTF-8.
@@ -123,6 +154,7 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, Refusal> {
             Err(Refusal::InvalidUtf8 {
                 line: u32::try_from(line).unwrap_or(u32::MAX),
                 column: u32::try_from(column).unwrap_or(u32::MAX),
+                offset: valid,
             })
         }
     }
@@ -152,7 +184,11 @@ mod tests {
         assert_eq!(decode(b"\xff\xfea\0:\0".to_vec()), Err(Refusal::Utf16));
         assert_eq!(
             decode(b"a: 1\nb: \xff".to_vec()),
-            Err(Refusal::InvalidUtf8 { line: 2, column: 4 })
+            Err(Refusal::InvalidUtf8 {
+                line: 2,
+                column: 4,
+                offset: 8
+            })
         );
     }
 }

@@ -2,26 +2,7 @@
 
 use compact_str::CompactString;
 
-/// A position in a file: 1-based line and 1-based column counted in characters.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Pos {
-    pub line: u32,
-    pub col: u32,
-}
-
-/// The source range of a node, start inclusive, end exclusive.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Span {
-    pub start: Pos,
-    pub end: Pos,
-}
-
-impl Span {
-    pub fn point(line: u32, col: u32) -> Span {
-        let p = Pos { line, col };
-        Span { start: p, end: p }
-    }
-}
+pub use crate::source::{Pos, Span};
 
 /// How a scalar was written. Only plain scalars are subject to YAML's implicit typing
 /// (`null`, `true`, `42`); a quoted `"42"` stays a string.

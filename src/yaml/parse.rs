@@ -77,7 +77,8 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Parsed {
     let mut line_offset = 0u32;
     loop {
         let rest = &text[offset..];
-        let Err(err) = Builder::new(limits, line_offset, &mut out).run(rest) else {
+        let bytes = ByteOffsets::new(rest, offset);
+        let Err(err) = Builder::new(limits, line_offset, &bytes, &mut out).run(rest) else {
             return out;
         };
         let err_line = u32::try_from(err.marker().line()).unwrap_or(u32::MAX);
@@ -87,10 +88,11 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Parsed {
         } else {
             YamlIssueKind::Syntax
         };
-        let mut at = Pos {
-            line: err_line,
-            col: col(err.marker().col()),
-        };
+        let mut at = Pos::new(
+            err_line,
+            col(err.marker().col()),
+            bytes.of(err.marker().index()),
+        );
         if err.info().contains("found a tab") || err.info().contains("tabs disallowed within") {
             // saphyr marks the content after the tab, or the start of the plain scalar the
             // tab interrupts (a line earlier): point at the tab itself.
@@ -98,7 +100,7 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Parsed {
         }
         out.issues.push(YamlIssue {
             kind,
-            span: Span::point(at.line, at.col),
+            span: Span::point(at),
             message: describe(&err),
         });
         out.seen += 1;
@@ -124,17 +126,63 @@ fn describe(err: &ScanError) -> String {
 /// The first tab in the indentation of a non-blank line, from line `from` (1-based) on.
 fn indentation_tab(text: &str, from: u32) -> Option<Pos> {
     let skip = usize::try_from(from.saturating_sub(1)).ok()?;
-    for (line, raw) in (from..).zip(text.split('\n').skip(skip)) {
+    let mut line_start: usize = text.split_inclusive('\n').take(skip).map(str::len).sum();
+    for (line, raw) in (from..).zip(text[line_start..].split_inclusive('\n')) {
         let content = raw.trim_start_matches([' ', '\t']);
-        if content.trim_end_matches('\r').is_empty() {
-            continue;
+        if !content.trim_end_matches(['\n', '\r']).is_empty() {
+            let indent = &raw[..raw.len() - content.len()];
+            if let Some(i) = indent.find('\t') {
+                // Indentation is spaces and tabs: its characters are its bytes.
+                return Some(Pos::new(line, col(i), line_start + i));
+            }
         }
-        let indent = &raw[..raw.len() - content.len()];
-        if let Some(i) = indent.find('\t') {
-            return Some(Pos { line, col: col(i) });
-        }
+        line_start += raw.len();
     }
     None
+}
+
+/// Turns saphyr's character indexes into byte offsets in the file. Events come in nearly
+/// increasing order, so a cursor that walks from the last answer keeps this linear; ASCII
+/// text, the common case, needs no walking at all.
+struct ByteOffsets<'t> {
+    text: &'t str,
+    /// Byte offset of `text` in the file.
+    base: usize,
+    ascii: bool,
+    /// The last (character index, byte index) answered.
+    cursor: std::cell::Cell<(usize, usize)>,
+}
+
+impl<'t> ByteOffsets<'t> {
+    fn new(text: &'t str, base: usize) -> Self {
+        ByteOffsets {
+            text,
+            base,
+            ascii: text.is_ascii(),
+            cursor: std::cell::Cell::new((0, 0)),
+        }
+    }
+
+    /// The file byte offset of character `index` of `text` (its end when past it).
+    fn of(&self, index: usize) -> usize {
+        if self.ascii {
+            return self.base + index.min(self.text.len());
+        }
+        let (mut chars, mut bytes) = self.cursor.get();
+        if index >= chars {
+            for c in self.text[bytes..].chars().take(index - chars) {
+                bytes += c.len_utf8();
+                chars += 1;
+            }
+        } else {
+            for c in self.text[..bytes].chars().rev().take(chars - index) {
+                bytes -= c.len_utf8();
+                chars -= 1;
+            }
+        }
+        self.cursor.set((chars, bytes));
+        self.base + bytes
+    }
 }
 
 fn col(c: usize) -> u32 {
@@ -181,6 +229,7 @@ enum Frame {
 struct Builder<'a> {
     limits: &'a Limits,
     line_offset: u32,
+    bytes: &'a ByteOffsets<'a>,
     out: &'a mut Parsed,
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Node, usize)>,
@@ -192,10 +241,16 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(limits: &'a Limits, line_offset: u32, out: &'a mut Parsed) -> Self {
+    fn new(
+        limits: &'a Limits,
+        line_offset: u32,
+        bytes: &'a ByteOffsets<'a>,
+        out: &'a mut Parsed,
+    ) -> Self {
         Builder {
             limits,
             line_offset,
+            bytes,
             out,
             stack: Vec::new(),
             anchors: HashMap::new(),
@@ -207,12 +262,13 @@ impl<'a> Builder<'a> {
     }
 
     fn pos(&self, m: &saphyr_parser::Marker) -> Pos {
-        Pos {
-            line: u32::try_from(m.line())
+        Pos::new(
+            u32::try_from(m.line())
                 .unwrap_or(u32::MAX)
                 .saturating_add(self.line_offset),
-            col: col(m.col()),
-        }
+            col(m.col()),
+            self.bytes.of(m.index()),
+        )
     }
 
     fn span(&self, s: &SaphyrSpan) -> Span {
@@ -300,13 +356,8 @@ impl<'a> Builder<'a> {
                 // A flow collection ends with its `]`/`}` token; a block collection's end
                 // event sits at the next token, past trailing blanks and comments, so it ends
                 // where its last child does.
-                let flow_end = (span.start != span.end).then(|| {
-                    let bracket = self.pos(&span.start);
-                    Pos {
-                        col: bracket.col.saturating_add(1),
-                        ..bracket
-                    }
-                });
+                let flow_end =
+                    (span.start != span.end).then(|| self.pos(&span.start).advance(1, 1));
                 if let Some(frame) = self.stack.pop() {
                     let last_end = match &frame {
                         Frame::Seq { items, .. } => items.last().map(|n| n.span.end),

@@ -10,7 +10,7 @@ fn spans_are_one_based_lines_and_columns() {
     assert!(p.issues.is_empty(), "{:?}", p.issues);
     let c = p.documents[0].root.at(&["b", "c"]).unwrap();
     assert_eq!(c.as_str(), Some("hello"));
-    assert_eq!(c.span.start, Pos { line: 3, col: 6 });
+    assert_eq!(c.span.start, Pos::new(3, 6, 13));
 }
 
 #[test]
@@ -28,7 +28,7 @@ fn json_and_crlf_parse() {
     let p = parse("a: 1\r\nb: x\r\n");
     assert_eq!(
         p.documents[0].root.get("b").unwrap().span.start,
-        Pos { line: 2, col: 4 }
+        Pos::new(2, 4, 9)
     );
 }
 
@@ -37,7 +37,7 @@ fn duplicate_keys_are_reported_with_both_locations() {
     let p = parse("a: 1\nb: 2\na: 3\n");
     assert_eq!(p.issues.len(), 1);
     let issue = &p.issues[0];
-    assert_eq!(issue.span.start, Pos { line: 3, col: 1 });
+    assert_eq!(issue.span.start, Pos::new(3, 1, 10));
     assert!(
         matches!(&issue.kind, YamlIssueKind::DuplicateKey { key, first } if key == "a" && first.start.line == 1)
     );
@@ -69,11 +69,11 @@ fn tabs_in_indentation_are_syntax_errors() {
     let p = parse("a:\n\tb: 1\n");
     assert_eq!(p.issues.len(), 1);
     assert_eq!(p.issues[0].kind, YamlIssueKind::Syntax);
-    assert_eq!(p.issues[0].span.start, Pos { line: 2, col: 1 });
+    assert_eq!(p.issues[0].span.start, Pos::new(2, 1, 3));
     // A tab after a plain scalar: saphyr marks the scalar, a line too early.
     let p = parse("m:\n  a: b\n \tc: d\n");
     assert_eq!(p.issues.len(), 1);
-    assert_eq!(p.issues[0].span.start, Pos { line: 3, col: 2 });
+    assert_eq!(p.issues[0].span.start, Pos::new(3, 2, 11));
 }
 
 #[test]
@@ -165,8 +165,52 @@ fn collection_spans_end_at_their_last_child_or_closing_bracket() {
     let p = parse("a:\n  b: 1\n  c: two   # comment\n\n# trailing\nd: {x: 1}  \ne: [1, 2]\n");
     let root = &p.documents[0].root;
     let a = root.get("a").unwrap();
-    assert_eq!(a.span.start, Pos { line: 2, col: 3 });
-    assert_eq!(a.span.end, Pos { line: 3, col: 9 });
-    assert_eq!(root.get("d").unwrap().span.end, Pos { line: 6, col: 10 });
-    assert_eq!(root.get("e").unwrap().span.end, Pos { line: 7, col: 10 });
+    assert_eq!(a.span.start, Pos::new(2, 3, 5));
+    assert_eq!(a.span.end, Pos::new(3, 9, 18));
+    assert_eq!(root.get("d").unwrap().span.end, Pos::new(6, 10, 52));
+    assert_eq!(root.get("e").unwrap().span.end, Pos::new(7, 10, 64));
+}
+
+/// The source text of every scalar node and key under `node`, with the node's own text.
+fn scalars<'a>(node: &'a Node, out: &mut Vec<(&'a str, Span)>) {
+    match &node.value {
+        Value::Scalar { text, .. } => out.push((text.as_str(), node.span)),
+        Value::Seq(items) => items.iter().for_each(|n| scalars(n, out)),
+        Value::Map(entries) => entries.iter().for_each(|e| {
+            scalars(&e.key, out);
+            scalars(&e.value, out);
+        }),
+    }
+}
+
+#[test]
+fn spans_carry_byte_offsets_of_the_node_text() {
+    // Multi-byte characters before and inside nodes, CRLF, a second document after a broken
+    // one (parsed from an offset into the text), flow collections.
+    let text = "a: é\r\nbé: \"ünï\"\r\n---\nx: \"unclosed\n---\nc: [ζ, {d: 😀e}]\nf: plain\n";
+    let p = parse(text);
+    assert_eq!(p.issues.len(), 1);
+    let mut found = Vec::new();
+    for doc in &p.documents {
+        scalars(&doc.root, &mut found);
+    }
+    let sliced: Vec<&str> = found.iter().map(|(_, s)| &text[s.bytes()]).collect();
+    assert_eq!(
+        sliced,
+        [
+            "a",
+            "é",
+            "bé",
+            "\"ünï\"",
+            "c",
+            "ζ",
+            "d",
+            "😀e",
+            "f",
+            "plain"
+        ]
+    );
+    let e = p.documents[1].root.get("c").unwrap();
+    assert_eq!(&text[e.span.bytes()], "[ζ, {d: 😀e}]");
+    assert_eq!(e.span.start, Pos::new(6, 4, text.find('[').unwrap()));
 }

@@ -35,7 +35,8 @@ use crate::checks::{Context, Rule};
 use crate::inventory::{did_you_mean, PortRef, ServicePort};
 use crate::manifest::Object;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::yaml::{Pos, Span};
+use crate::source::SourceFile;
+use crate::yaml::Span;
 
 pub const RULE: Rule = Rule {
     code: "KR211",
@@ -73,7 +74,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 /// The span of `value[start..end]` in the source, when the scalar's span shows how its text
 /// was written: a one-line plain or escape-free quoted scalar, or a block scalar whose lines
 /// are the source lines (literal, or folded without any folding). Otherwise the whole value.
-fn host_span(value: &str, span: Span, start: usize, end: usize) -> Span {
+fn host_span(file: &SourceFile, value: &str, span: Span, start: usize, end: usize) -> Span {
     let chars = |s: &str| u32::try_from(s.chars().count()).unwrap_or(u32::MAX);
     let (line, col_in_line) = if span.start.line == span.end.line {
         let width = span.end.col.saturating_sub(span.start.col);
@@ -90,9 +91,12 @@ fn host_span(value: &str, span: Span, start: usize, end: usize) -> Span {
     } else {
         return span;
     };
-    let from = Pos { line: span.start.line + line, col: span.start.col + col_in_line };
-    let to = Pos { line: from.line, col: from.col + chars(&value[start..end]) };
-    Span { start: from, end: to }
+    let from = file.pos(span.start.line + line, span.start.col + col_in_line);
+    let host = &value[start..end];
+    Span {
+        start: from,
+        end: from.advance(host.chars().count(), host.len()),
+    }
 }
 
 /// The number of lines of `s` (`"a\nb\n"` has two).
@@ -117,7 +121,13 @@ fn check_value(
             continue;
         }
         let host = all.as_str();
-        let span = host_span(value, span, all.start(), all.end());
+        let span = host_span(
+            ctx.sources.get(object.file),
+            value,
+            span,
+            all.start(),
+            all.end(),
+        );
         let port = caps.get(3).and_then(|p| p.as_str().parse::<i64>().ok());
         match ctx.inv.service_named(ns, name) {
             Some(id) => {
@@ -180,13 +190,15 @@ mod tests {
     /// Where the first host of each top-level value is reported.
     fn positions(yaml: &str) -> Vec<(u32, u32)> {
         let parsed = parse_stream(yaml, &Limits::default());
+        let mut sources = crate::source::SourceMap::default();
+        let file = sources.add("t.yaml".to_string(), yaml.to_string());
         let entries = parsed.documents[0].root.as_map().unwrap_or(&[]);
         entries
             .iter()
             .filter_map(|e| {
                 let value = e.value.as_str()?;
                 let m = HOST.find(value)?;
-                let span = host_span(value, e.value.span, m.start(), m.end());
+                let span = host_span(sources.get(file), value, e.value.span, m.start(), m.end());
                 Some((span.start.line, span.start.col))
             })
             .collect()

@@ -456,6 +456,7 @@ pub(crate) fn run_rule(rule: &Rule, yaml: &str) -> Vec<Diagnostic> {
         inv: &inv,
         graph: &graph,
         issues: &[],
+        sources: &crate::source::SourceMap::default(),
     };
     let mut out = Vec::new();
     (rule.run)(&ctx, &mut out);
