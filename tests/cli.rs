@@ -257,6 +257,11 @@ fn json_output_follows_the_contract() {
     assert_eq!(d["location"]["file"], arg(&file));
     assert_eq!(d["location"]["line"], 39);
     assert_eq!(d["location"]["column"], 5);
+    // The selector `app: wbe` ends after its last value.
+    assert_eq!(
+        d["location"]["end"],
+        serde_json::json!({"line": 39, "column": 13})
+    );
     assert_eq!(
         d["resource"],
         serde_json::json!({"apiVersion": "v1", "kind": "Service", "namespace": "team-a", "name": "web-typo"})
