@@ -1,9 +1,12 @@
 //! kroute: static checks for the routing chain of Kubernetes, Istio and Knative manifests.
 //!
 //! Data flows one way: [`source`] → [`yaml`] → [`manifest`] → [`inventory`] → [`graph`] →
-//! [`checks`] → [`report`]. [`run`] drives the pipeline and is what the binary calls.
+//! {[`checks`], [`trace`], [`view`]} → [`report`] → [`cli`]. [`diagnostic`] is the model
+//! checks produce and renderers read; [`pipeline::check`] drives the stages and is what the
+//! binary and the tests call. `tests/structure.rs` keeps the imports pointing this way.
 
 pub mod checks;
+pub mod cli;
 pub mod diagnostic;
 pub mod graph;
 pub mod inventory;
@@ -16,4 +19,3 @@ pub mod view;
 pub mod yaml;
 
 pub use pipeline::{check, CheckOptions, Outcome};
-pub mod cli;

@@ -14,24 +14,28 @@ macro_rules! rules {
         pub(crate) static RULES: &[RuleEntry] = &[
             $(RuleEntry {
                 rule: &rules::$module::RULE,
+                module: stringify!($module),
                 source: include_str!(concat!("rules/", stringify!($module), ".rs")),
             },)*
         ];
     };
 }
 
-// Every rule, ordered by code: adding a rule is one name here plus its file in `rules/`.
+// Every rule, ordered by code (tests/structure.rs checks it): adding a rule is one name here
+// plus its file in `rules/`.
 #[rustfmt::skip]
 rules!(
     // Input
     kr001, kr002, kr003, kr004, kr005, kr006,
     // Kubernetes discovery
     kr201, kr202, kr203, kr204, kr205, kr206, kr207, kr208, kr210, kr211,
+    // Istio
     kr301, kr302, kr303, kr304, kr305, kr306, kr307, kr308,
     kr309, kr310, kr311, kr312, kr313, kr314, kr315, kr316,
-    kr401, kr402, kr403, kr404,
-    kr405, kr406, kr407, kr412,
-    kr408, kr409, kr410, kr411,
+    // Knative
+    kr401, kr402, kr403, kr404, kr405, kr406,
+    kr407, kr408, kr409, kr410, kr411, kr412,
+    // Gateway API
     kr501, kr502, kr503, kr504, kr505, kr506,
 );
 

@@ -5,6 +5,8 @@ use super::{Rule, RULES};
 /// A registered rule and the source of its file, from which its documentation is read.
 pub struct RuleEntry {
     pub rule: &'static Rule,
+    /// The rule's module (and file) name under `checks/rules/`.
+    pub module: &'static str,
     pub(super) source: &'static str,
 }
 
