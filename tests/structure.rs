@@ -1,6 +1,7 @@
 //! The shape of the code base, kept by tests: imports point one way through the pipeline,
 //! rule files hold one rule each and never import each other, the registry is in code order
-//! and names every rule file, and rule codes are decided by the rules alone.
+//! and names every rule file, and every rule's documentation has the sections `kroute
+//! explain` users rely on.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -141,4 +142,26 @@ fn registry_is_in_code_order_and_names_every_rule_file() {
         .collect();
     let registered: BTreeSet<String> = registry.iter().map(|e| e.module.to_string()).collect();
     assert_eq!(files, registered, "rule files and registry entries differ");
+}
+
+#[test]
+fn every_rule_documents_what_why_example_and_fix() {
+    let mut missing = Vec::new();
+    for entry in kroute::checks::registry() {
+        let docs = entry.docs();
+        let title = format!("# {}: ", entry.rule.code);
+        let sections = [
+            title.as_str(),
+            "## What it checks",
+            "## Why it matters",
+            "## Example",
+            "## How to fix",
+        ];
+        for section in sections {
+            if !docs.lines().any(|l| l.starts_with(section)) {
+                missing.push(format!("{}: `{section}`", entry.rule.code));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "rule docs lack sections: {missing:#?}");
 }
