@@ -3,6 +3,7 @@
 //! A rule's module doc comment is its user documentation: `kroute explain CODE` prints it,
 //! so it says what the rule checks, why it matters, an example and the fix.
 
+pub mod catalog;
 mod registry;
 pub mod support;
 

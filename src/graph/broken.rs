@@ -1,30 +1,36 @@
-//! The one place that says which rule a broken edge corresponds to, and why it is broken in
-//! words: `graph` labels its red edges with these codes and `trace` explains its breaks with
-//! these reasons, so both agree with each other and with `check`.
+//! What is broken, said once: why an edge is broken in words, and the [`Problem`]s `trace`
+//! and `view` find. Which rule reports each problem is not said here but in
+//! `checks::catalog`, so `graph`, `trace` and `check` name the same codes.
 
-use super::{Broken, Edge, EdgeKind, RoutingGraph, Vertex};
+use super::{Broken, EdgeKind, RoutingGraph};
 use crate::inventory::{did_you_mean, Inventory};
 
-impl Broken {
-    /// The code of the rule that reports this broken edge.
-    pub fn code(&self, kind: EdgeKind) -> &'static str {
-        match (kind, self) {
-            (EdgeKind::IngressBackend, _) => "KR204",
-            (EdgeKind::RouteGateway, _) => "KR301",
-            (EdgeKind::RouteDestination, _) => "KR303",
-            (EdgeKind::ParentRef, Broken::NotAllowed { .. }) => "KR505",
-            (EdgeKind::ParentRef, Broken::NoHostname { .. }) => "KR502",
-            (EdgeKind::ParentRef, _) => "KR501",
-            (EdgeKind::BackendRef, Broken::NotPermitted { .. }) => "KR504",
-            (EdgeKind::BackendRef, _) => "KR503",
-            (EdgeKind::EventDestination, _) => "KR410",
-            (EdgeKind::TriggerBroker, _) => "KR409",
-            (EdgeKind::DomainMappingRef, _) => "KR411",
-            // Selector edges are only made to workloads that exist.
-            (EdgeKind::Selects | EdgeKind::GatewaySelects, _) => "KR201",
-        }
-    }
+/// Something in the way of a request, as `trace` and `view` find it: what is wrong, not
+/// which rule reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Problem {
+    /// An edge of the graph without a target, or whose target lacks the port it names.
+    Edge(EdgeKind, Broken),
+    /// An Istio Gateway whose selector matches no workload.
+    NoGatewayPods,
+    /// A VirtualService bound to a Gateway that accepts none of its hosts, or a host of it
+    /// that none of its Gateways accepts.
+    HostNotAccepted,
+    /// A route destination subset that no DestinationRule for the host defines.
+    NoSubset,
+    /// A subset whose labels match none of the pods the Service selects.
+    SubsetMatchesNoPods,
+    /// A Service selector that matches no workload.
+    NoServicePods,
+    /// A named Service `targetPort` (or, in a note, a number) that no container declares.
+    TargetPortNotDeclared,
+    /// Knative traffic percentages that do not add up to 100.
+    TrafficNot100,
+    /// A cluster-local Knative Service requested through the external gateway.
+    ClusterLocalFromOutside,
+}
 
+impl Broken {
     /// Why the edge is broken, in one sentence naming the names involved.
     pub fn reason(&self, inv: &Inventory, graph: &RoutingGraph) -> String {
         match self {
@@ -123,19 +129,5 @@ impl Broken {
                 name,
             } => format!("{kind} {namespace}/{name}"),
         }
-    }
-}
-
-impl Edge {
-    /// The code of the rule that reports this edge when it is broken: [`Broken::code`],
-    /// refined by the kind of object the edge leaves (a Trigger's subscriber is KR408).
-    pub fn rule_code(&self, inv: &Inventory) -> Option<&'static str> {
-        let broken = self.to.as_ref().err()?;
-        let from_trigger =
-            matches!(self.from, Vertex::Object(id) if inv.object(id).kind == "Trigger");
-        Some(match self.kind {
-            EdgeKind::EventDestination if from_trigger && self.via == "subscriber" => "KR408",
-            kind => broken.code(kind),
-        })
     }
 }

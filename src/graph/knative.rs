@@ -3,7 +3,7 @@
 
 use super::host::CLUSTER_DOMAIN;
 use super::{Broken, Edge, EdgeKind, RoutingGraph, Vertex};
-use crate::inventory::knative::{Domain, KRef, SERVING};
+use crate::inventory::knative::{DestinationRole, Domain, KRef, SERVING};
 use crate::inventory::{Inventory, Serving};
 use crate::manifest::ObjectId;
 
@@ -164,14 +164,18 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
     }
     for dest in &inv.event_destinations {
         if let Some(r) = &dest.destination.reference {
-            let edge = ref_edge(
-                inv,
-                dest.object,
-                EdgeKind::EventDestination,
-                r,
-                dest.role.field(),
-            );
-            graph.edges.push(edge);
+            let from = inv.object(dest.object);
+            let kind = if dest.role == DestinationRole::Subscriber
+                && from.group == "eventing.knative.dev"
+                && from.kind == "Trigger"
+            {
+                EdgeKind::TriggerSubscriber
+            } else {
+                EdgeKind::EventDestination
+            };
+            graph
+                .edges
+                .push(ref_edge(inv, dest.object, kind, r, dest.role.field()));
         }
     }
     for trigger in &inv.trigger_brokers {

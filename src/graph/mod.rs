@@ -15,6 +15,7 @@ pub mod wildcard;
 
 use std::collections::HashMap;
 
+pub use broken::Problem;
 pub use gateway_api::{
     admits, hostname_matches, listener_accepts, namespace_selected, section_listeners, Attachment,
     NAMESPACE_NAME_LABEL,
@@ -55,8 +56,10 @@ pub enum EdgeKind {
     ParentRef,
     /// Gateway API route `backendRefs` entry → Service.
     BackendRef,
-    /// Knative eventing Destination `ref` (subscriber, sink, reply, deadLetterSink, channel,
-    /// SinkBinding subject) → the object it names.
+    /// Trigger `spec.subscriber.ref` → the object it names.
+    TriggerSubscriber,
+    /// Any other Knative eventing Destination `ref` (subscriber, sink, reply, deadLetterSink,
+    /// channel, SinkBinding subject) → the object it names.
     EventDestination,
     /// Trigger `spec.broker` → Broker.
     TriggerBroker,
@@ -71,7 +74,8 @@ pub enum Broken {
     NoService { namespace: String, name: String },
     /// The Service exists but has no such port.
     NoPort { service: ServiceId, port: PortRef },
-    /// A backendRef to a Service without the required `port`.
+    /// A reference to a Service that names no port where one is required: a backendRef
+    /// always, an Istio route destination when the Service has several.
     PortRequired { service: ServiceId },
     /// No (Istio or Gateway API) Gateway of that name.
     NoGateway { namespace: String, name: String },

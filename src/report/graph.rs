@@ -7,8 +7,9 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use crate::checks::catalog;
 use crate::source::SourceMap;
-use crate::view::{GraphView, NodeKind, ViewNode};
+use crate::view::{GraphView, NodeKind, ViewEdge, ViewNode};
 
 const RED: &str = "#cc0000";
 
@@ -36,6 +37,28 @@ fn label_lines(n: &ViewNode) -> Vec<&str> {
     std::iter::once(n.title.as_str())
         .chain(n.lines.iter().map(String::as_str).filter(|l| !l.is_empty()))
         .collect()
+}
+
+/// An edge's label: its parts, a broken one led by the code of the rule that reports it
+/// (`KR303 · http[0]`), each once.
+fn edge_label(e: &ViewEdge) -> String {
+    let mut label = String::new();
+    for part in &e.label {
+        let text = match &part.problem {
+            Some(p) if part.text.is_empty() => catalog::code(p).to_string(),
+            Some(p) => format!("{} · {}", catalog::code(p), part.text),
+            None => part.text.clone(),
+        };
+        // Parallel edges often repeat a label: it is shown once.
+        if text.is_empty() || label.split(", ").any(|l| l == text) {
+            continue;
+        }
+        if !label.is_empty() {
+            label.push_str(", ");
+        }
+        label.push_str(&text);
+    }
+    label
 }
 
 // ---------------------------------------------------------------------------------------
@@ -110,16 +133,18 @@ pub fn dot(view: &GraphView, sources: &SourceMap) -> String {
     }
     for e in &view.edges {
         let mut attrs = Vec::new();
-        if !e.label.is_empty() {
-            attrs.push(format!("label={}", dot_str(&[&e.label])));
+        let label = edge_label(e);
+        if !label.is_empty() {
+            attrs.push(format!("label={}", dot_str(&[&label])));
         }
         if let Some(b) = &e.broken {
             attrs.push(format!(
                 "color=\"{RED}\", fontcolor=\"{RED}\", style=dashed, penwidth=1.5"
             ));
+            let code = catalog::code(&b.problem);
             let tip = match location(sources, e.location) {
-                Some(at) => format!("{}: {} ({at})", b.code, b.reason),
-                None => format!("{}: {}", b.code, b.reason),
+                Some(at) => format!("{code}: {} ({at})", b.reason),
+                None => format!("{code}: {}", b.reason),
             };
             attrs.push(format!("tooltip={}", dot_str(&[&tip])));
         }
@@ -209,14 +234,15 @@ pub fn mermaid(view: &GraphView) -> String {
         } else {
             "-->"
         };
-        if e.label.is_empty() {
+        let label = edge_label(e);
+        if label.is_empty() {
             let _ = writeln!(out, "  n{} {arrow} n{}", e.from, e.to);
         } else {
             let _ = writeln!(
                 out,
                 "  n{} {arrow}|{}| n{}",
                 e.from,
-                mermaid_str(&[&e.label]),
+                mermaid_str(&[&label]),
                 e.to
             );
         }
@@ -291,7 +317,7 @@ struct BreakOut<'a> {
 struct EdgeOut<'a> {
     from: String,
     to: String,
-    label: &'a str,
+    label: String,
     broken: Option<BreakOut<'a>>,
     location: Option<LocationOut<'a>>,
 }
@@ -338,9 +364,9 @@ pub fn json(view: &GraphView, sources: &SourceMap) -> String {
             .map(|e| EdgeOut {
                 from: format!("n{}", e.from),
                 to: format!("n{}", e.to),
-                label: &e.label,
+                label: edge_label(e),
                 broken: e.broken.as_ref().map(|b| BreakOut {
-                    code: b.code,
+                    code: catalog::code(&b.problem),
                     reason: &b.reason,
                 }),
                 location: json_location(sources, e.location),

@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use crate::checks::catalog;
 use crate::source::{FileId, SourceMap};
 use crate::trace::{Hop, Trace, TracePath};
 use crate::yaml::Span;
@@ -101,8 +102,8 @@ fn write_path(out: &mut String, n: usize, path: &TracePath, width: usize, source
         None => ("✓", "complete".to_string()),
         Some(b) => (
             "✗",
-            match b.code {
-                Some(code) => format!("broken ({code})"),
+            match &b.problem {
+                Some(problem) => format!("broken ({})", catalog::code(problem)),
                 None => "broken".to_string(),
             },
         ),
@@ -121,11 +122,15 @@ fn write_path(out: &mut String, n: usize, path: &TracePath, width: usize, source
             at(sources, hop.file, hop.span)
         );
         for note in &hop.notes {
-            let _ = writeln!(out, "      ! {}: {}", note.code, note.message);
+            let code = catalog::code(&note.problem);
+            let _ = writeln!(out, "      ! {code}: {}", note.message);
         }
     }
     if let Some(b) = &path.broken {
-        let code = b.code.map_or(String::new(), |c| format!("{c}: "));
+        let code = b
+            .problem
+            .as_ref()
+            .map_or(String::new(), |p| format!("{}: ", catalog::code(p)));
         let _ = writeln!(
             out,
             "  ✗ {code}{} ({})",
@@ -244,14 +249,14 @@ pub fn json(trace: &Trace, sources: &SourceMap) -> String {
                             .notes
                             .iter()
                             .map(|n| NoteOut {
-                                code: n.code,
+                                code: catalog::code(&n.problem),
                                 message: &n.message,
                             })
                             .collect(),
                     })
                     .collect(),
                 broken: p.broken.as_ref().map(|b| BreakOut {
-                    code: b.code,
+                    code: b.problem.as_ref().map(catalog::code),
                     reason: &b.reason,
                     location: location(sources, b.file, b.span),
                 }),

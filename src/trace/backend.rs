@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{Cx, Note, TracePath, Walk};
+use crate::graph::{Broken, EdgeKind, Problem};
 use crate::inventory::{describe_labels, PortRef, ServiceId, ServicePort, Workload};
 use crate::source::FileId;
 use crate::yaml::Span;
@@ -32,12 +33,20 @@ pub(super) struct Subset {
     pub span: Span,
 }
 
-/// Where the reference to the Service is written, and the rule that reports a bad port.
+/// Where the reference to the Service is written, and the kind of graph edge it makes when
+/// a rule reports its port problems.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Referrer {
-    pub port_code: Option<&'static str>,
+    pub edge: Option<EdgeKind>,
     pub file: FileId,
     pub span: Span,
+}
+
+impl Referrer {
+    /// The problem of a reference broken as `broken`, when a rule reports it.
+    fn problem(&self, broken: Broken) -> Option<Problem> {
+        self.edge.map(|kind| Problem::Edge(kind, broken))
+    }
 }
 
 /// The paths from `walk` through Service `id`, one per workload that serves it.
@@ -58,7 +67,10 @@ pub(super) fn service(
             Some(p) => Some(p),
             None => {
                 return vec![walk.clone().broken(
-                    at.port_code,
+                    at.problem(Broken::NoPort {
+                        service: id,
+                        port: PortRef::Number(n),
+                    }),
                     format!(
                         "{display} has no port {n} (it has {})",
                         svc.describe_ports()
@@ -72,7 +84,10 @@ pub(super) fn service(
             Some(p) => Some(p),
             None => {
                 return vec![walk.clone().broken(
-                    at.port_code,
+                    at.problem(Broken::NoPort {
+                        service: id,
+                        port: r.clone(),
+                    }),
                     format!(
                         "{display} has no port {r} (it has {})",
                         svc.describe_ports()
@@ -87,7 +102,7 @@ pub(super) fn service(
             [] => None,
             _ => {
                 return vec![walk.clone().broken(
-                    at.port_code,
+                    at.problem(Broken::PortRequired { service: id }),
                     format!(
                         "no port is named, and {display} has several ({})",
                         svc.describe_ports()
@@ -173,7 +188,7 @@ pub(super) fn service(
     if pods.is_empty() {
         return vec![match subset {
             Some(s) if !all.is_empty() => walk.broken(
-                Some("KR307"),
+                Some(Problem::SubsetMatchesNoPods),
                 format!(
                     "subset `{}` ({}) matches none of the pods {display} selects",
                     s.name,
@@ -183,7 +198,7 @@ pub(super) fn service(
                 s.span,
             ),
             _ => walk.broken(
-                Some("KR201"),
+                Some(Problem::NoServicePods),
                 format!(
                     "{display} selects no pods: no workload in namespace `{}` has labels {}{}",
                     svc.namespace,
@@ -235,7 +250,7 @@ fn workload(
             let obj = cx.inv.object(w.object);
             let hop = cx.workload_hop(id, "pod template".to_string(), None);
             walk.with(hop).broken(
-                Some("KR202"),
+                Some(Problem::TargetPortNotDeclared),
                 format!(
                     "no container of {} {}/{} declares a port named `{name}` (they expose {})",
                     w.kind,
@@ -250,7 +265,7 @@ fn workload(
         (None, PortRef::Number(n)) if w.ports().next().is_some() => {
             let mut hop = cx.workload_hop(id, format!("port {n}"), None);
             hop.notes.push(Note {
-                code: "KR202",
+                problem: Problem::TargetPortNotDeclared,
                 message: format!(
                     "no container declares port {n} (they expose {}): something must listen on it undeclared",
                     ports(w)

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::backend::{self, PortChoice, Referrer};
 use super::request::{regex_matches, segment_prefix};
 use super::{Cx, Entry, TracePath, Walk};
-use crate::graph::{wildcard, EdgeKind, Vertex};
+use crate::graph::{wildcard, EdgeKind, Problem, Vertex};
 use crate::inventory::gateway_api::{PathMatch, RouteRule};
 use crate::inventory::ApiRoute;
 use crate::yaml::Node;
@@ -355,14 +355,14 @@ fn rule_paths(
                 extra,
                 None,
                 Referrer {
-                    port_code: Some("KR503"),
+                    edge: Some(EdgeKind::BackendRef),
                     file: obj.file,
                     span: backend.port_span.unwrap_or(backend.span),
                 },
             )),
             Ok(_) => {}
             Err(broken) => paths.push(walk.clone().broken(
-                Some(broken.code(edge.kind)),
+                Some(Problem::Edge(edge.kind, broken.clone())),
                 broken.reason(cx.inv, cx.graph),
                 edge.file,
                 edge.span,
@@ -392,7 +392,7 @@ pub(super) fn unattached(cx: &Cx<'_>) -> Vec<TracePath> {
             if let Err(broken) = &edge.to {
                 let hop = cx.object_hop(route.object, "parentRef".to_string(), obj.file, edge.span);
                 paths.push(Walk::new(Entry::Unattached).with(hop).broken(
-                    Some(broken.code(edge.kind)),
+                    Some(Problem::Edge(edge.kind, broken.clone())),
                     broken.reason(cx.inv, cx.graph),
                     edge.file,
                     edge.span,

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::backend::{self, PortChoice, Referrer};
 use super::request::segment_prefix;
 use super::{Cx, Entry, TracePath, Walk};
-use crate::graph::{EdgeKind, Vertex};
+use crate::graph::{EdgeKind, Problem, Vertex};
 use crate::inventory::{Ingress, IngressBackend};
 
 /// Ingress host match: exact, or `*.example.com` for exactly one more label.
@@ -161,14 +161,14 @@ fn backend_paths(
             Vec::new(),
             None,
             Referrer {
-                port_code: Some("KR204"),
+                edge: Some(EdgeKind::IngressBackend),
                 file: obj.file,
                 span: backend.port_span,
             },
         ),
         Ok(_) => Vec::new(),
         Err(broken) => vec![walk.broken(
-            Some(broken.code(edge.kind)),
+            Some(Problem::Edge(edge.kind, broken.clone())),
             broken.reason(cx.inv, cx.graph),
             edge.file,
             edge.span,

@@ -10,7 +10,7 @@
 use super::istio::on_pods;
 use super::{Cx, Entry, Hop, TracePath, Walk};
 use crate::graph::{hosts_of, KnativeHost};
-use crate::graph::{wildcard, Vertex};
+use crate::graph::{wildcard, Problem, Vertex};
 use crate::inventory::knative::{Serving, TrafficTarget, VISIBILITY_LABEL};
 use crate::inventory::WorkloadId;
 use crate::manifest::Object;
@@ -191,7 +191,7 @@ fn through(cx: &Cx<'_>, serving: &Serving, kh: &KnativeHost) -> Vec<TracePath> {
     let sum: i64 = serving.traffic.iter().map(|t| t.percent).sum();
     if sum != 100 {
         return vec![walk.broken(
-            Some("KR401"),
+            Some(Problem::TrafficNot100),
             format!(
                 "traffic percents of Knative {} add up to {sum}, not 100: Knative's webhook rejects it, so no Route serves the host",
                 obj.display()
@@ -368,7 +368,7 @@ fn cluster_local_from_outside(cx: &Cx<'_>) -> Vec<TracePath> {
         let mut route = route_hop(cx, serving, obj, &kh);
         route.detail = format!("would serve host {} if it were public", cx.req.host);
         paths.push(walk.with(route).broken(
-            Some("KR407"),
+            Some(Problem::ClusterLocalFromOutside),
             format!(
                 "Knative {} is labelled `{VISIBILITY_LABEL}: cluster-local`: Knative gives it only cluster-local hosts ({}.{}.svc.cluster.local), so the external gateway answers 404",
                 obj.display(),

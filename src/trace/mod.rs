@@ -18,7 +18,7 @@ mod suggest;
 
 pub use request::Request;
 
-use crate::graph::{RoutingGraph, ServiceHost, Vertex};
+use crate::graph::{Problem, RoutingGraph, ServiceHost, Vertex};
 use crate::inventory::{Inventory, ServiceId, WorkloadId};
 use crate::manifest::ObjectId;
 use crate::source::FileId;
@@ -73,7 +73,7 @@ impl Entry {
 /// the platform is expected to provide).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Note {
-    pub code: &'static str,
+    pub problem: Problem,
     pub message: String,
 }
 
@@ -102,9 +102,9 @@ pub struct Hop {
 /// Where and why a path stops short of a workload.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Break {
-    /// The rule that reports this break, when one does (an unmatched path is no rule's
-    /// finding: the proxy answers 404).
-    pub code: Option<&'static str>,
+    /// What is wrong, when a rule reports it (an unmatched path is no rule's finding: the
+    /// proxy answers 404).
+    pub problem: Option<Problem>,
     pub reason: String,
     pub file: FileId,
     pub span: Span,
@@ -304,7 +304,7 @@ impl Walk {
 
     pub fn broken(
         self,
-        code: Option<&'static str>,
+        problem: Option<Problem>,
         reason: String,
         file: FileId,
         span: Span,
@@ -314,7 +314,7 @@ impl Walk {
             hops: self.hops,
             conditions: self.conditions,
             broken: Some(Break {
-                code,
+                problem,
                 reason,
                 file,
                 span,

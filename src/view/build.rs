@@ -5,8 +5,10 @@ use std::collections::{HashMap, HashSet};
 use super::labels::{
     backend_label, destination_label, destination_port_missing, ingress_label, ByObject,
 };
-use super::{EdgeBreak, GraphView, NodeKind, Resource, ViewEdge, ViewNode};
-use crate::graph::{istio_fqdn, Broken, Edge, EdgeKind, RoutingGraph, Vertex, CLUSTER_DOMAIN};
+use super::{EdgeBreak, GraphView, LabelPart, NodeKind, Resource, ViewEdge, ViewNode};
+use crate::graph::{
+    istio_fqdn, Broken, Edge, EdgeKind, Problem, RoutingGraph, Vertex, CLUSTER_DOMAIN,
+};
 use crate::inventory::{Inventory, PortRef, ServiceId, WorkloadId};
 use crate::manifest::{Object, ObjectId};
 use crate::source::FileId;
@@ -74,22 +76,20 @@ impl Builder<'_> {
         broken: Option<EdgeBreak>,
         at: Option<(FileId, Span)>,
     ) {
+        let part = LabelPart {
+            text: label,
+            problem: broken.as_ref().map(|b| b.problem.clone()),
+        };
         let key = (from, to, broken.is_some());
         if let Some(&i) = self.by_pair.get(&key) {
-            let edge = &mut self.view.edges[i];
-            if !label.is_empty() && !edge.label.split(", ").any(|l| l == label) {
-                if !edge.label.is_empty() {
-                    edge.label.push_str(", ");
-                }
-                edge.label.push_str(&label);
-            }
+            self.view.edges[i].label.push(part);
             return;
         }
         self.by_pair.insert(key, self.view.edges.len());
         self.view.edges.push(ViewEdge {
             from,
             to,
-            label,
+            label: vec![part],
             broken,
             location: at,
         });
@@ -112,18 +112,28 @@ impl Builder<'_> {
         &mut self,
         from: usize,
         what: String,
-        code: &'static str,
+        problem: Problem,
         reason: String,
         label: String,
         at: Option<(FileId, Span)>,
     ) {
         let to = self.missing(what);
-        let label = if label.is_empty() {
-            code.to_string()
-        } else {
-            format!("{code} · {label}")
-        };
-        self.edge(from, to, label, Some(EdgeBreak { code, reason }), at);
+        self.edge(from, to, label, Some(EdgeBreak { problem, reason }), at);
+    }
+
+    /// `edge`, from node `from`, broken as `broken`.
+    fn broken_edge(&mut self, from: usize, broken: Broken, label: String, edge: &Edge) {
+        let what = broken.missing(self.inv);
+        let reason = broken.reason(self.inv, self.graph);
+        let problem = Problem::Edge(edge.kind, broken);
+        self.broken(
+            from,
+            what,
+            problem,
+            reason,
+            label,
+            Some((edge.file, edge.span)),
+        );
     }
 
     fn istio_entries(&mut self) {
@@ -155,7 +165,7 @@ impl Builder<'_> {
                         self.broken(
                             entry,
                             format!("gateway workload {labels}"),
-                            "KR308",
+                            Problem::NoGatewayPods,
                             format!(
                                 "no workload in the input matches the selector {labels} of {}",
                                 obj.display()
@@ -436,7 +446,7 @@ impl Builder<'_> {
                 self.broken(
                     from,
                     format!("pods {labels} in {}", svc.namespace),
-                    "KR201",
+                    Problem::NoServicePods,
                     format!(
                         "Service {}/{} selects no pods: no workload in namespace `{}` has labels {labels}",
                         svc.namespace, svc.name, svc.namespace
@@ -469,15 +479,7 @@ impl Builder<'_> {
             match &edge.to {
                 Err(broken) => {
                     let from = self.vertex(edge.from);
-                    let code = edge.rule_code(inv).unwrap_or("KR000");
-                    self.broken(
-                        from,
-                        broken.missing(inv),
-                        code,
-                        broken.reason(inv, graph),
-                        label,
-                        Some((edge.file, edge.span)),
-                    );
+                    self.broken_edge(from, broken.clone(), label, edge);
                 }
                 // Represented by bindings and attachments.
                 Ok(Vertex::Object(_))
@@ -507,14 +509,7 @@ impl Builder<'_> {
                                 service: *sid,
                                 port: PortRef::Number(port),
                             };
-                            self.broken(
-                                from,
-                                broken.missing(inv),
-                                "KR304",
-                                broken.reason(inv, graph),
-                                label,
-                                Some((edge.file, edge.span)),
-                            );
+                            self.broken_edge(from, broken, label, edge);
                         }
                         None => {
                             let to = self.service(*sid);
@@ -553,7 +548,7 @@ impl Builder<'_> {
         self.broken(
             from,
             format!("server for {} on {}", hosts.join(", "), gw.display()),
-            "KR302",
+            Problem::HostNotAccepted,
             format!(
                 "no server of {} accepts the hosts of {}",
                 gw.display(),

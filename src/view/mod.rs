@@ -4,8 +4,8 @@
 //! (VirtualService, HTTPRoute and the other route kinds, Ingress), Services,
 //! ServiceEntries, Knative Services and workloads. Edges come from the graph's edges,
 //! bindings and attachments; a broken edge points at a synthetic "missing" node and
-//! carries the code of the rule that reports it. [`GraphView::focus`] keeps what is
-//! reachable from or to some nodes.
+//! carries its [`Problem`], which the report names by the code of the rule that reports it.
+//! [`GraphView::focus`] keeps what is reachable from or to some nodes.
 
 mod build;
 mod focus;
@@ -13,6 +13,7 @@ mod labels;
 
 pub use focus::Focus;
 
+use crate::graph::Problem;
 use crate::source::FileId;
 use crate::yaml::Span;
 
@@ -71,18 +72,27 @@ pub struct ViewNode {
     pub location: Option<(FileId, Span)>,
 }
 
-/// A broken edge's rule code and reason.
+/// A broken edge's problem and reason.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EdgeBreak {
-    pub code: &'static str,
+    pub problem: Problem,
     pub reason: String,
+}
+
+/// What one of the parallel edges merged into a [`ViewEdge`] goes through (`http[0] ·
+/// :7070`), and its problem when it is broken.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LabelPart {
+    pub text: String,
+    pub problem: Option<Problem>,
 }
 
 #[derive(Clone, Debug)]
 pub struct ViewEdge {
     pub from: usize,
     pub to: usize,
-    pub label: String,
+    /// One part per parallel edge, in order.
+    pub label: Vec<LabelPart>,
     pub broken: Option<EdgeBreak>,
     pub location: Option<(FileId, Span)>,
 }

@@ -1,7 +1,7 @@
 //! The destinations of a VirtualService rule: Service (with subset and port), ServiceEntry
 //! or Knative Service, or why the host resolves to none.
 
-use crate::graph::{istio_fqdn, wildcard, Broken, HostTarget};
+use crate::graph::{istio_fqdn, wildcard, Broken, EdgeKind, HostTarget, Problem};
 use crate::inventory::istio::VsRoute;
 use crate::inventory::VirtualService;
 use crate::trace::backend::{self, PortChoice, Referrer, Subset};
@@ -38,16 +38,16 @@ pub(super) fn destinations(
             extra.push(format!("weight {}", dest.weight.unwrap_or(0)));
         }
         match cx.graph.hosts.resolve(&fqdn).first() {
-            None => paths.push(walk.clone().broken(
-                Some("KR303"),
-                format!(
-                    "{}{}",
-                    Broken::NoHost { host: fqdn }.reason(cx.inv, cx.graph),
-                    weighted(dest.weight)
-                ),
-                obj.file,
-                dest.host.span,
-            )),
+            None => {
+                let broken = Broken::NoHost { host: fqdn };
+                let reason = broken.reason(cx.inv, cx.graph);
+                paths.push(walk.clone().broken(
+                    Some(Problem::Edge(EdgeKind::RouteDestination, broken)),
+                    format!("{reason}{}", weighted(dest.weight)),
+                    obj.file,
+                    dest.host.span,
+                ));
+            }
             Some(HostTarget::Service(sid)) => {
                 let subset = match &dest.subset {
                     None => None,
@@ -55,7 +55,7 @@ pub(super) fn destinations(
                         Some(s) => Some(s),
                         None => {
                             paths.push(walk.clone().broken(
-                                Some("KR305"),
+                                Some(Problem::NoSubset),
                                 format!(
                                     "subset `{}` is not defined by any DestinationRule for host {fqdn}{}",
                                     name.value,
@@ -79,7 +79,7 @@ pub(super) fn destinations(
                     extra,
                     subset.as_ref(),
                     Referrer {
-                        port_code: Some("KR304"),
+                        edge: Some(EdgeKind::RouteDestination),
                         file: obj.file,
                         span: dest.port_span.unwrap_or(dest.host.span),
                     },

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use self::rules::{rules, At};
 use super::backend::{self, PortChoice, Referrer};
 use super::{Cx, Entry, Note, TracePath, Walk};
-use crate::graph::{istio_fqdn, wildcard, EdgeKind, HostTarget, Vertex};
+use crate::graph::{istio_fqdn, wildcard, EdgeKind, HostTarget, Problem, Vertex};
 use crate::inventory::istio::{GatewayServer, RouteProtocol};
 
 /// Paths entering through Istio Gateway servers that accept the host.
@@ -45,7 +45,7 @@ pub(super) fn gateways(cx: &Cx<'_>) -> Vec<TracePath> {
             );
             if gw.selector.is_some() && cx.graph.gateway_pods(g).is_empty() {
                 hop.notes.push(Note {
-                    code: "KR308",
+                    problem: Problem::NoGatewayPods,
                     message: format!(
                         "no workload in the input matches selector {}: the gateway's proxies must come from the platform",
                         gw.selector.as_ref().map(|s| s.describe()).unwrap_or_default()
@@ -186,7 +186,7 @@ pub(super) fn mesh(cx: &Cx<'_>) -> Vec<TracePath> {
                 Vec::new(),
                 None,
                 Referrer {
-                    port_code: None,
+                    edge: None,
                     file: obj.file,
                     span: obj.name_span(),
                 },
@@ -249,7 +249,7 @@ pub(super) fn unattached(cx: &Cx<'_>, found: &[TracePath]) -> Vec<TracePath> {
             };
             match &edge.to {
                 Err(broken) => paths.push(walk(format!("host {}", host.value)).broken(
-                    Some(broken.code(edge.kind)),
+                    Some(Problem::Edge(edge.kind, broken.clone())),
                     broken.reason(cx.inv, cx.graph),
                     edge.file,
                     edge.span,
@@ -277,7 +277,7 @@ pub(super) fn unattached(cx: &Cx<'_>, found: &[TracePath]) -> Vec<TracePath> {
                     }
                     let hosts = gw.accepted_hosts();
                     paths.push(walk(format!("host {}", host.value)).broken(
-                        Some("KR302"),
+                        Some(Problem::HostNotAccepted),
                         format!(
                             "{} is bound to {}, but no server of it accepts host {} (it accepts {})",
                             obj.display(),
