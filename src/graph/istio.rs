@@ -53,15 +53,22 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
                 continue;
             };
             let found = graph.istio_gateway(namespace, name);
+            // Istio also binds a VirtualService to a Gateway API Gateway of that name.
+            let to = found
+                .map(|g| inv.istio_gateways[g].object)
+                .or_else(|| {
+                    let g = graph.api_gateway(namespace, name)?;
+                    Some(inv.api_gateways[g].object)
+                })
+                .map(Vertex::Object)
+                .ok_or_else(|| Broken::NoGateway {
+                    namespace: namespace.clone(),
+                    name: name.clone(),
+                });
             graph.edges.push(Edge {
                 from: Vertex::Object(vs.object),
                 kind: EdgeKind::RouteGateway,
-                to: found
-                    .map(|g| Vertex::Object(inv.istio_gateways[g].object))
-                    .ok_or_else(|| Broken::NoGateway {
-                        namespace: namespace.clone(),
-                        name: name.clone(),
-                    }),
+                to,
                 file: obj.file,
                 span: gref.span,
                 via: "gateways".to_string(),

@@ -48,7 +48,7 @@ pub enum EdgeKind {
     IngressBackend,
     /// Istio Gateway selector → gateway workload (any namespace).
     GatewaySelects,
-    /// VirtualService `gateways` entry → Istio Gateway.
+    /// VirtualService `gateways` entry → Istio Gateway (or Gateway API Gateway of that name).
     RouteGateway,
     /// VirtualService route destination → Service, ServiceEntry or Knative Service.
     RouteDestination,
