@@ -2,7 +2,8 @@
 //! and `view` find. Which rule reports each problem is not said here but in
 //! `checks::catalog`, so `graph`, `trace` and `check` name the same codes.
 
-use super::{Broken, EdgeKind, RoutingGraph};
+use super::{Binding, Broken, EdgeKind, RoutingGraph};
+use crate::inventory::istio::GatewayTarget;
 use crate::inventory::{did_you_mean, Inventory};
 
 /// Something in the way of a request, as `trace` and `view` find it: what is wrong, not
@@ -129,5 +130,39 @@ impl Broken {
                 name,
             } => format!("{kind} {namespace}/{name}"),
         }
+    }
+}
+
+/// Gateway hosts that bind nothing: the facts behind [`Problem::HostNotAccepted`].
+impl RoutingGraph {
+    /// The bindings of VirtualService `v` (by index), adjacent since they are built in
+    /// VirtualService order.
+    fn bindings_of(&self, v: usize) -> &[Binding] {
+        let start = self.bindings.partition_point(|b| b.virtual_service < v);
+        let len = self.bindings[start..].partition_point(|b| b.virtual_service == v);
+        &self.bindings[start..start + len]
+    }
+
+    /// Whether Istio Gateway `g`, named by VirtualService `v`, accepts none of its hosts.
+    pub fn accepts_none(&self, inv: &Inventory, v: usize, g: usize) -> bool {
+        !inv.virtual_services[v].hosts.is_empty()
+            && !self.bindings_of(v).iter().any(|b| b.gateway == g)
+    }
+
+    /// Whether host `h` of VirtualService `v` is left out by all of its Gateways while some
+    /// other host binds, where that means a dead host: the mesh does not take it, and every
+    /// Gateway named exists (a missing one may be the one meant for it).
+    pub fn host_unaccepted(&self, inv: &Inventory, v: usize, h: usize) -> bool {
+        let vs = &inv.virtual_services[v];
+        let bound = self.bindings_of(v);
+        !bound.is_empty()
+            && !vs.binds_mesh()
+            && !bound.iter().any(|b| b.host == h)
+            && vs.gateways.iter().all(|g| match &g.target {
+                GatewayTarget::Named { namespace, name } => {
+                    self.istio_gateway(namespace, name).is_some()
+                }
+                _ => true,
+            })
     }
 }

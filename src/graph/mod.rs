@@ -114,7 +114,7 @@ pub struct RoutingGraph {
     pub edges: Vec<Edge>,
     /// Every host a route can target.
     pub hosts: HostTable,
-    /// VirtualService hosts accepted by Istio Gateway servers.
+    /// VirtualService hosts accepted by Istio Gateway servers, in VirtualService order.
     pub bindings: Vec<Binding>,
     /// Gateway API routes attached to listeners.
     pub attachments: Vec<Attachment>,

@@ -1,6 +1,6 @@
 //! Builds the [`GraphView`] from the inventory and the routing graph.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::labels::{
     backend_label, destination_label, destination_port_missing, ingress_label, ByObject,
@@ -18,8 +18,6 @@ struct Builder<'a> {
     inv: &'a Inventory,
     graph: &'a RoutingGraph,
     by: ByObject<'a>,
-    /// `(VirtualService, Istio Gateway index)` pairs with at least one binding.
-    bound: HashSet<(ObjectId, usize)>,
     view: GraphView,
     by_key: HashMap<String, usize>,
     /// `(from, to, broken)` → edge index, to merge parallel edges' labels.
@@ -31,11 +29,6 @@ pub(super) fn build(inv: &Inventory, graph: &RoutingGraph) -> GraphView {
         inv,
         graph,
         by: ByObject::new(inv),
-        bound: graph
-            .bindings
-            .iter()
-            .map(|b| (inv.virtual_services[b.virtual_service].object, b.gateway))
-            .collect(),
         view: GraphView::default(),
         by_key: HashMap::new(),
         by_pair: HashMap::new(),
@@ -234,7 +227,7 @@ impl Builder<'_> {
                     Vec::new(),
                     hosts,
                 )
-            } else if let Some(vs) = self.by.virtual_services.get(&id).copied() {
+            } else if let Some(vs) = self.by.virtual_service(id) {
                 let names: Vec<&str> = vs.hosts.iter().map(|h| h.value.as_str()).collect();
                 let mut lines = vec![names.join(", ")];
                 if vs.binds_mesh() {
@@ -527,21 +520,22 @@ impl Builder<'_> {
     }
 
     /// A VirtualService bound to an existing Gateway none of whose servers accepts any of its
-    /// hosts (KR302).
+    /// hosts.
     fn unbound(&mut self, edge: &Edge) {
-        let inv = self.inv;
+        let (inv, graph) = (self.inv, self.graph);
         let (Vertex::Object(vs_obj), Ok(Vertex::Object(gw_obj))) = (edge.from, &edge.to) else {
             return;
         };
-        let (Some(vs), Some(&g)) = (
-            self.by.virtual_services.get(&vs_obj).copied(),
+        let (Some(&v), Some(&g)) = (
+            self.by.virtual_services.get(&vs_obj),
             self.by.istio_gateways.get(gw_obj),
         ) else {
             return;
         };
-        if self.bound.contains(&(vs_obj, g)) {
+        if !graph.accepts_none(inv, v, g) {
             return;
         }
+        let vs = &inv.virtual_services[v];
         let hosts: Vec<&str> = vs.hosts.iter().map(|h| h.value.as_str()).collect();
         let gw = inv.object(*gw_obj);
         let from = self.object_node(vs_obj);

@@ -12,7 +12,9 @@ use crate::manifest::ObjectId;
 /// The typed views of the inventory by object, built once so that labelling every edge
 /// stays linear in the size of the input.
 pub(super) struct ByObject<'a> {
-    pub virtual_services: HashMap<ObjectId, &'a VirtualService>,
+    inv: &'a Inventory,
+    /// Index into `Inventory::virtual_services`.
+    pub virtual_services: HashMap<ObjectId, usize>,
     pub api_routes: HashMap<ObjectId, &'a ApiRoute>,
     pub ingresses: HashMap<ObjectId, &'a Ingress>,
     /// Index into `Inventory::service_entries`.
@@ -24,7 +26,13 @@ pub(super) struct ByObject<'a> {
 impl<'a> ByObject<'a> {
     pub fn new(inv: &'a Inventory) -> ByObject<'a> {
         ByObject {
-            virtual_services: inv.virtual_services.iter().map(|v| (v.object, v)).collect(),
+            inv,
+            virtual_services: inv
+                .virtual_services
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (v.object, i))
+                .collect(),
             api_routes: inv.api_routes.iter().map(|r| (r.object, r)).collect(),
             ingresses: inv.ingresses.iter().map(|i| (i.object, i)).collect(),
             service_entries: inv
@@ -42,13 +50,18 @@ impl<'a> ByObject<'a> {
         }
     }
 
+    /// The VirtualService `id`.
+    pub fn virtual_service(&self, id: ObjectId) -> Option<&'a VirtualService> {
+        let v = self.virtual_services.get(&id)?;
+        Some(&self.inv.virtual_services[*v])
+    }
+
     /// The VirtualService destination whose `host` an edge starts at.
     fn destination(&self, edge: &Edge) -> Option<&'a Destination> {
         let Vertex::Object(id) = edge.from else {
             return None;
         };
-        self.virtual_services
-            .get(&id)?
+        self.virtual_service(id)?
             .routes
             .iter()
             .flat_map(|r| r.destinations.iter())

@@ -229,11 +229,12 @@ pub(super) fn unattached(cx: &Cx<'_>, found: &[TracePath]) -> Vec<TracePath> {
         .collect();
     let mut paths = Vec::new();
     for (v, vs) in cx.inv.virtual_services.iter().enumerate() {
-        let Some(host) = vs.hosts.iter().find(|h| {
+        let Some(h) = vs.hosts.iter().position(|h| {
             h.value != "*" && wildcard::covers(&istio_fqdn(&h.value, &vs.namespace), &cx.req.host)
         }) else {
             continue;
         };
+        let host = &vs.hosts[h];
         if reached.contains(&Vertex::Object(vs.object)) {
             continue;
         }
@@ -276,8 +277,14 @@ pub(super) fn unattached(cx: &Cx<'_>, found: &[TracePath]) -> Vec<TracePath> {
                         continue;
                     }
                     let hosts = gw.accepted_hosts();
+                    // A fault only when the Gateway takes none of the VirtualService's
+                    // hosts, or no Gateway takes this one (and the mesh does not): a host
+                    // another Gateway or the mesh takes is only routed elsewhere.
+                    let problem = (cx.graph.accepts_none(cx.inv, v, g)
+                        || cx.graph.host_unaccepted(cx.inv, v, h))
+                    .then_some(Problem::HostNotAccepted);
                     paths.push(walk(format!("host {}", host.value)).broken(
-                        Some(Problem::HostNotAccepted),
+                        problem,
                         format!(
                             "{} is bound to {}, but no server of it accepts host {} (it accepts {})",
                             obj.display(),
