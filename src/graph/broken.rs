@@ -2,9 +2,9 @@
 //! and `view` find. Which rule reports each problem is not said here but in
 //! `checks::catalog`, so `graph`, `trace` and `check` name the same codes.
 
-use super::{Binding, Broken, EdgeKind, RoutingGraph};
-use crate::inventory::istio::GatewayTarget;
-use crate::inventory::{did_you_mean, Inventory};
+use super::{istio_fqdn, Binding, Broken, EdgeKind, HostTarget, RoutingGraph};
+use crate::inventory::istio::{Destination, GatewayTarget, VsRoute};
+use crate::inventory::{did_you_mean, Inventory, VirtualService};
 
 /// Something in the way of a request, as `trace` and `view` find it: what is wrong, not
 /// which rule reports it.
@@ -164,5 +164,87 @@ impl RoutingGraph {
                 }
                 _ => true,
             })
+    }
+}
+
+/// Route destination ports that reach nothing: the facts behind a broken
+/// [`EdgeKind::RouteDestination`] port ([`Broken::NoPort`], [`Broken::PortRequired`]).
+impl RoutingGraph {
+    /// The port numbers of each target of `dest` that declares ports (Services,
+    /// ServiceEntries); none when a Knative Service is one, as Knative picks the port.
+    fn destination_ports(
+        &self,
+        inv: &Inventory,
+        vs: &VirtualService,
+        dest: &Destination,
+    ) -> Vec<Vec<i64>> {
+        let targets = self
+            .hosts
+            .resolve(&istio_fqdn(&dest.host.value, &vs.namespace));
+        if targets
+            .iter()
+            .any(|t| matches!(t, HostTarget::KnativeService(_)))
+        {
+            return Vec::new();
+        }
+        targets
+            .iter()
+            .filter_map(|t| match t {
+                HostTarget::Service(id) => {
+                    Some(inv.service(*id).ports.iter().map(|p| p.port).collect())
+                }
+                HostTarget::ServiceEntry(i) => Some(
+                    inv.service_entries
+                        .get(*i)?
+                        .ports
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .collect(),
+                ),
+                HostTarget::KnativeService(_) => None,
+            })
+            .filter(|ports: &Vec<i64>| !ports.is_empty())
+            .collect()
+    }
+
+    /// Whether destination `dest` of `vs` names a port that none of its targets has.
+    pub fn port_missing(&self, inv: &Inventory, vs: &VirtualService, dest: &Destination) -> bool {
+        let Some(port) = dest.port else {
+            return false;
+        };
+        let targets = self.destination_ports(inv, vs, dest);
+        !targets.is_empty() && targets.iter().all(|ports| !ports.contains(&port))
+    }
+
+    /// Whether destination `dest` of `route` of `vs` names no port where its targets have
+    /// several and nothing else picks one: a gateway uses its own listener port, while in
+    /// the mesh a route whose every match names a port of the target goes to that port.
+    pub fn port_ambiguous(
+        &self,
+        inv: &Inventory,
+        vs: &VirtualService,
+        route: &VsRoute,
+        dest: &Destination,
+    ) -> bool {
+        if dest.port.is_some() {
+            return false;
+        }
+        let targets = self.destination_ports(inv, vs, dest);
+        let Some(first) = targets.first() else {
+            return false;
+        };
+        let mut distinct = first.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if distinct.len() <= 1 || targets.iter().any(|ports| ports.len() <= 1) {
+            return false;
+        }
+        let at_gateway = vs.gateways.iter().any(|g| g.target != GatewayTarget::Mesh);
+        let port_matched = !route.matches.is_empty()
+            && route
+                .matches
+                .iter()
+                .all(|m| m.port.is_some_and(|p| first.contains(&p)));
+        at_gateway || !port_matched
     }
 }

@@ -452,7 +452,7 @@ impl Builder<'_> {
     }
 
     fn edges(&mut self) {
-        let (inv, graph) = (self.inv, self.graph);
+        let graph = self.graph;
         let mut ingress_backends: HashMap<Vertex, usize> = HashMap::new();
         for edge in &graph.edges {
             let label = match edge.kind {
@@ -496,7 +496,7 @@ impl Builder<'_> {
                 }
                 Ok(Vertex::Service(sid)) if edge.kind == EdgeKind::RouteDestination => {
                     let from = self.vertex(edge.from);
-                    match destination_port_missing(inv, &self.by, edge, *sid) {
+                    match destination_port_missing(graph, &self.by, edge) {
                         Some(port) => {
                             let broken = Broken::NoPort {
                                 service: *sid,

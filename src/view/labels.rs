@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 
-use crate::graph::{Edge, Vertex};
+use crate::graph::{Edge, RoutingGraph, Vertex};
 use crate::inventory::gateway_api::ApiRoute;
 use crate::inventory::istio::Destination;
-use crate::inventory::{Ingress, Inventory, PortRef, ServiceId, VirtualService};
+use crate::inventory::{Ingress, Inventory, VirtualService};
 use crate::manifest::ObjectId;
 
 /// The typed views of the inventory by object, built once so that labelling every edge
@@ -98,18 +98,18 @@ pub(super) fn destination_label(by: &ByObject<'_>, edge: &Edge) -> String {
     parts.join(" · ")
 }
 
-/// The port a destination names when its Service lacks it (KR304).
+/// The port a destination edge names when none of its targets has it.
 pub(super) fn destination_port_missing(
-    inv: &Inventory,
+    graph: &RoutingGraph,
     by: &ByObject<'_>,
     edge: &Edge,
-    sid: ServiceId,
 ) -> Option<i64> {
-    let port = by.destination(edge)?.port?;
-    inv.service(sid)
-        .port(&PortRef::Number(port))
-        .is_none()
-        .then_some(port)
+    let Vertex::Object(id) = edge.from else {
+        return None;
+    };
+    let dest = by.destination(edge)?;
+    let missing = graph.port_missing(by.inv, by.virtual_service(id)?, dest);
+    dest.port.filter(|_| missing)
 }
 
 /// `rule 0 · :8080 · weight 90` for a Gateway API backendRef edge.

@@ -71,6 +71,8 @@ pub(super) fn destinations(
                 let port = dest
                     .port
                     .map_or(PortChoice::Unspecified, PortChoice::Number);
+                let reported = cx.graph.port_missing(cx.inv, vs, dest)
+                    || cx.graph.port_ambiguous(cx.inv, vs, route, dest);
                 paths.extend(backend::service(
                     cx,
                     &walk,
@@ -79,7 +81,7 @@ pub(super) fn destinations(
                     extra,
                     subset.as_ref(),
                     Referrer {
-                        edge: Some(EdgeKind::RouteDestination),
+                        edge: reported.then_some(EdgeKind::RouteDestination),
                         file: obj.file,
                         span: dest.port_span.unwrap_or(dest.host.span),
                     },
