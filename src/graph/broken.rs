@@ -2,9 +2,9 @@
 //! and `view` find. Which rule reports each problem is not said here but in
 //! `checks::catalog`, so `graph`, `trace` and `check` name the same codes.
 
-use super::{istio_fqdn, Binding, Broken, EdgeKind, HostTarget, RoutingGraph};
+use super::{istio_fqdn, wildcard, Binding, Broken, EdgeKind, HostTarget, RoutingGraph};
 use crate::inventory::istio::{Destination, GatewayTarget, VsRoute};
-use crate::inventory::{did_you_mean, Inventory, VirtualService};
+use crate::inventory::{did_you_mean, DestinationRule, Inventory, VirtualService};
 
 /// Something in the way of a request, as `trace` and `view` find it: what is wrong, not
 /// which rule reports it.
@@ -247,4 +247,35 @@ impl RoutingGraph {
                 .all(|m| m.port.is_some_and(|p| first.contains(&p)));
         at_gateway || !port_matched
     }
+}
+
+/// The DestinationRules whose subsets a client in `namespace` can use for host `fqdn`, as
+/// Istio picks them: of those visible there whose host covers it, the ones with the most
+/// specific host (the name itself, else the longest wildcard). A subset they do not define
+/// is [`Problem::NoSubset`], even when a less specific rule defines it.
+pub fn subset_rules<'a>(
+    inv: &'a Inventory,
+    fqdn: &str,
+    namespace: &str,
+) -> Vec<&'a DestinationRule> {
+    let covering: Vec<(String, &DestinationRule)> = inv
+        .destination_rules
+        .iter()
+        .filter(|dr| dr.export_to.visible_from(&dr.namespace, namespace))
+        .map(|dr| (istio_fqdn(&dr.host.value, &dr.namespace), dr))
+        .filter(|(host, _)| wildcard::covers(host, fqdn))
+        .collect();
+    let specificity = |host: &str| {
+        if host.starts_with('*') {
+            host.len()
+        } else {
+            usize::MAX
+        }
+    };
+    let most = covering.iter().map(|(host, _)| specificity(host)).max();
+    covering
+        .into_iter()
+        .filter(|(host, _)| Some(specificity(host)) == most)
+        .map(|(_, dr)| dr)
+        .collect()
 }

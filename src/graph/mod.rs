@@ -15,7 +15,7 @@ pub mod wildcard;
 
 use std::collections::HashMap;
 
-pub use broken::Problem;
+pub use broken::{subset_rules, Problem};
 pub use gateway_api::{
     admits, hostname_matches, listener_accepts, namespace_selected, section_listeners, Attachment,
     NAMESPACE_NAME_LABEL,

@@ -1,7 +1,7 @@
 //! The destinations of a VirtualService rule: Service (with subset and port), ServiceEntry
 //! or Knative Service, or why the host resolves to none.
 
-use crate::graph::{istio_fqdn, wildcard, Broken, EdgeKind, HostTarget, Problem};
+use crate::graph::{istio_fqdn, subset_rules, wildcard, Broken, EdgeKind, HostTarget, Problem};
 use crate::inventory::istio::VsRoute;
 use crate::inventory::VirtualService;
 use crate::trace::backend::{self, PortChoice, Referrer, Subset};
@@ -135,17 +135,12 @@ fn weighted(weight: Option<i64>) -> String {
     })
 }
 
-/// The subset `name` of the DestinationRule for `fqdn`, looked up as Istio does: the
-/// routing namespace first, then the Service's, then any other.
+/// The subset `name` of the DestinationRules that apply to `fqdn` ([`subset_rules`]),
+/// looked up as Istio does: the routing namespace's first, then the Service's, then any
+/// other.
 fn subset(cx: &Cx<'_>, fqdn: &str, vs_namespace: &str, name: &str) -> Option<Subset> {
     let service_namespace = fqdn.split('.').nth(1).unwrap_or_default();
-    let mut rules: Vec<_> = cx
-        .inv
-        .destination_rules
-        .iter()
-        .filter(|dr| wildcard::covers(&istio_fqdn(&dr.host.value, &dr.namespace), fqdn))
-        .filter(|dr| dr.export_to.visible_from(&dr.namespace, vs_namespace))
-        .collect();
+    let mut rules = subset_rules(cx.inv, fqdn, vs_namespace);
     rules.sort_by_key(|dr| {
         if dr.namespace == vs_namespace {
             0
