@@ -338,7 +338,7 @@ fn pod_template(cx: &Cx<'_>, id: WorkloadId, pinned: bool) -> Hop {
 }
 
 /// A request for the external host a cluster-local Knative Service would have: the external
-/// gateway has no route for it (KR407 family).
+/// gateway has no route for it.
 fn cluster_local_from_outside(cx: &Cx<'_>) -> Vec<TracePath> {
     let mut paths = Vec::new();
     for serving in cx

@@ -220,7 +220,7 @@ pub(super) fn mesh(cx: &Cx<'_>) -> Vec<TracePath> {
 }
 
 /// VirtualServices for the host that named Gateways but reached no path through them: the
-/// Gateway does not exist (KR301) or none of its servers accepts the host (KR302).
+/// Gateway does not exist, or none of its servers accepts the host.
 pub(super) fn unattached(cx: &Cx<'_>, found: &[TracePath]) -> Vec<TracePath> {
     let reached: HashSet<Vertex> = found
         .iter()
