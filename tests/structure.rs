@@ -1,7 +1,7 @@
 //! The shape of the code base, kept by tests: imports point one way through the pipeline,
 //! rule files hold one rule each and never import each other, the registry is in code order
 //! and names every rule file, and every rule's documentation has the sections `kroute
-//! explain` users rely on.
+//! explain` users rely on, and only checks name rule codes.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -164,4 +164,18 @@ fn every_rule_documents_what_why_example_and_fix() {
         }
     }
     assert!(missing.is_empty(), "rule docs lack sections: {missing:#?}");
+}
+
+#[test]
+fn graph_trace_and_view_name_no_rule_codes() {
+    // They describe what is broken; `checks::catalog` says which rule reports it.
+    let mut wrong = Vec::new();
+    for dir in ["graph", "trace", "view"] {
+        for path in rust_files(&src().join(dir)) {
+            if code(&path).contains("\"KR") {
+                wrong.push(path.display().to_string());
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "rule codes outside checks: {wrong:#?}");
 }
