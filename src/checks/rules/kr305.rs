@@ -45,11 +45,9 @@
 //! to a subset it defines; check that the DestinationRule's `host` and `exportTo` cover the
 //! destination.
 
-use std::collections::HashMap;
-
+use crate::checks::support::istio::DestinationRules;
 use crate::checks::{Context, Rule};
-use crate::graph::{istio_fqdn, wildcard};
-use crate::inventory::{DestinationRule, Inventory};
+use crate::graph::istio_fqdn;
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
@@ -58,83 +56,6 @@ pub const RULE: Rule = Rule {
     summary: "destination subset not defined by any DestinationRule for that host (IST0101)",
     run,
 };
-
-/// The DestinationRules of the input indexed by the host they apply to (as an FQDN).
-pub struct DestinationRules<'a> {
-    inv: &'a Inventory,
-    exact: HashMap<String, Vec<usize>>,
-    wildcards: Vec<(String, usize)>,
-}
-
-impl<'a> DestinationRules<'a> {
-    pub fn build(inv: &'a Inventory) -> DestinationRules<'a> {
-        let mut index = DestinationRules {
-            inv,
-            exact: HashMap::new(),
-            wildcards: Vec::new(),
-        };
-        for (i, dr) in inv.destination_rules.iter().enumerate() {
-            let host = istio_fqdn(&dr.host.value, &dr.namespace);
-            if host.starts_with('*') {
-                index.wildcards.push((host, i));
-            } else {
-                index.exact.entry(host).or_default().push(i);
-            }
-        }
-        index
-    }
-
-    /// Every DestinationRule whose host matches `fqdn` (exactly or by a wildcard), visible
-    /// from `namespace`, however specific.
-    pub fn matching(&self, fqdn: &str, namespace: &str) -> Vec<&'a DestinationRule> {
-        self.exact
-            .get(fqdn)
-            .into_iter()
-            .flatten()
-            .copied()
-            .chain(
-                self.wildcards
-                    .iter()
-                    .filter(|(pattern, _)| wildcard::covers(pattern, fqdn))
-                    .map(|(_, i)| *i),
-            )
-            .map(|i| &self.inv.destination_rules[i])
-            .filter(|dr| dr.export_to.visible_from(&dr.namespace, namespace))
-            .collect()
-    }
-
-    /// The DestinationRules that apply to `fqdn` as seen from `namespace` (`None`: from
-    /// anywhere, ignoring `exportTo`): those with the most specific matching host, exact
-    /// names before wildcards, longer wildcards before shorter ones.
-    pub fn for_host(&self, fqdn: &str, namespace: Option<&str>) -> Vec<&'a DestinationRule> {
-        let visible = |i: &usize| {
-            let dr = &self.inv.destination_rules[*i];
-            namespace.is_none_or(|ns| dr.export_to.visible_from(&dr.namespace, ns))
-        };
-        let exact: Vec<&DestinationRule> = self
-            .exact
-            .get(fqdn)
-            .into_iter()
-            .flatten()
-            .filter(|i| visible(i))
-            .map(|i| &self.inv.destination_rules[*i])
-            .collect();
-        if !exact.is_empty() {
-            return exact;
-        }
-        let covering: Vec<&(String, usize)> = self
-            .wildcards
-            .iter()
-            .filter(|(pattern, i)| wildcard::covers(pattern, fqdn) && visible(i))
-            .collect();
-        let longest = covering.iter().map(|(p, _)| p.len()).max().unwrap_or(0);
-        covering
-            .into_iter()
-            .filter(|(p, _)| p.len() == longest)
-            .map(|(_, i)| &self.inv.destination_rules[*i])
-            .collect()
-    }
-}
 
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     if !ctx

@@ -54,7 +54,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use crate::checks::rules::kr312::gateway_namespaces;
+use crate::checks::support::istio::gateway_namespaces;
 use crate::checks::{Context, Rule};
 use crate::graph::istio_fqdn;
 use crate::inventory::istio::{

@@ -50,6 +50,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::checks::support::istio::gateway_namespaces;
 use crate::checks::{Context, Rule};
 use crate::inventory::{did_you_mean, Spanned};
 use crate::manifest::{Object, ObjectId};
@@ -61,29 +62,6 @@ pub const RULE: Rule = Rule {
     summary: "Gateway TLS `credentialName` Secret not found in the gateway workload's namespace",
     run,
 };
-
-/// The namespaces the proxies of Istio Gateway `g` run in: those of the workloads it
-/// selects (first workload of each namespace alongside), or, when the input has none, the
-/// Gateway's own namespace with no workload.
-pub fn gateway_namespaces<'a>(
-    ctx: &'a Context<'_>,
-    g: usize,
-) -> Vec<(&'a str, Option<&'a crate::inventory::Workload>)> {
-    let mut seen = BTreeSet::new();
-    let mut out = Vec::new();
-    for w in ctx.graph.gateway_pods(g) {
-        let w = ctx.inv.workload(*w);
-        if seen.insert(w.namespace.as_str()) {
-            out.push((w.namespace.as_str(), Some(w)));
-        }
-    }
-    if out.is_empty() {
-        if let Some(gateway) = ctx.inv.istio_gateways.get(g) {
-            out.push((gateway.namespace.as_str(), None));
-        }
-    }
-    out
-}
 
 /// An object that is, or creates, a Secret; `keys` when its data keys are known.
 struct SecretSource {

@@ -57,7 +57,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::checks::rules::kr312::gateway_namespaces;
+use crate::checks::support::istio::gateway_namespaces;
 use crate::checks::{Context, Rule};
 use crate::graph::{istio_fqdn, wildcard, HostTarget};
 use crate::inventory::istio::{ExportTo, GatewayRef, GatewayTarget, VsRoute};
