@@ -4,17 +4,15 @@
 use super::hosts::{istio_fqdn, HostTarget};
 use super::{wildcard, Broken, Edge, EdgeKind, RoutingGraph, Vertex};
 use crate::inventory::istio::GatewayTarget;
-use crate::inventory::Inventory;
+use crate::inventory::{Inventory, IstioGatewayId, VirtualServiceId};
 
 /// A VirtualService host accepted by one server host of a Gateway it is bound to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Binding {
-    /// Index into `Inventory::virtual_services`.
-    pub virtual_service: usize,
+    pub virtual_service: VirtualServiceId,
     /// Index into the VirtualService's `hosts`.
     pub host: usize,
-    /// Index into `Inventory::istio_gateways`.
-    pub gateway: usize,
+    pub gateway: IstioGatewayId,
     /// Index into the Gateway's `servers`.
     pub server: usize,
     /// Index into the server's `hosts`.
@@ -32,9 +30,9 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
                 .unwrap_or_default()
         })
         .collect();
-    for (i, gateway) in inv.istio_gateways.iter().enumerate() {
+    for (gateway, pods) in inv.istio_gateways.iter().zip(&graph.gateway_pods) {
         let obj = inv.object(gateway.object);
-        for &w in &graph.gateway_pods[i] {
+        for &w in pods {
             graph.edges.push(Edge {
                 from: Vertex::Object(gateway.object),
                 kind: EdgeKind::GatewaySelects,
@@ -46,7 +44,7 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
         }
     }
 
-    for (v, vs) in inv.virtual_services.iter().enumerate() {
+    for (v, vs) in inv.virtual_services_by_id() {
         let obj = inv.object(vs.object);
         for gref in &vs.gateways {
             let GatewayTarget::Named { namespace, name } = &gref.target else {
@@ -57,7 +55,7 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
                 from: Vertex::Object(vs.object),
                 kind: EdgeKind::RouteGateway,
                 to: found
-                    .map(|g| Vertex::Object(inv.istio_gateways[g].object))
+                    .map(|g| Vertex::Object(inv.istio_gateway(g).object))
                     .ok_or_else(|| Broken::NoGateway {
                         namespace: namespace.clone(),
                         name: name.clone(),
@@ -67,7 +65,7 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
                 via: "gateways".to_string(),
             });
             let Some(g) = found else { continue };
-            let gateway = &inv.istio_gateways[g];
+            let gateway = inv.istio_gateway(g);
             for (h, host) in vs.hosts.iter().enumerate() {
                 let fqdn = istio_fqdn(&host.value, &vs.namespace);
                 for (s, server) in gateway.servers.iter().enumerate() {

@@ -24,7 +24,7 @@ pub use hosts::{istio_fqdn, HostTable, HostTarget};
 pub use istio::Binding;
 pub use knative::{expand_template, hosts_of, resolve_ref, route_service, KnativeHost};
 
-use crate::inventory::{Inventory, PortRef, ServiceId, WorkloadId};
+use crate::inventory::{Inventory, IstioGatewayId, PortRef, ServiceId, WorkloadId};
 use crate::manifest::ObjectId;
 use crate::source::FileId;
 use crate::yaml::Span;
@@ -119,7 +119,7 @@ pub struct RoutingGraph {
     service_pods: Vec<Vec<WorkloadId>>,
     workload_services: Vec<Vec<ServiceId>>,
     gateway_pods: Vec<Vec<WorkloadId>>,
-    istio_gateway_index: HashMap<(String, String), usize>,
+    istio_gateway_index: HashMap<(String, String), IstioGatewayId>,
     api_gateway_index: HashMap<(String, String), usize>,
     by_source: HashMap<Vertex, Vec<usize>>,
 }
@@ -129,10 +129,8 @@ impl RoutingGraph {
         let mut graph = RoutingGraph {
             hosts: HostTable::build(inv),
             istio_gateway_index: inv
-                .istio_gateways
-                .iter()
-                .enumerate()
-                .map(|(i, g)| ((g.namespace.clone(), g.name.clone()), i))
+                .istio_gateways_by_id()
+                .map(|(id, g)| ((g.namespace.clone(), g.name.clone()), id))
                 .collect(),
             api_gateway_index: inv
                 .api_gateways
@@ -162,13 +160,15 @@ impl RoutingGraph {
         &self.workload_services[id.0 as usize]
     }
 
-    /// The gateway workloads an Istio Gateway (by index) selects, in any namespace.
-    pub fn gateway_pods(&self, gateway: usize) -> &[WorkloadId] {
-        self.gateway_pods.get(gateway).map_or(&[], Vec::as_slice)
+    /// The gateway workloads an Istio Gateway selects, in any namespace.
+    pub fn gateway_pods(&self, gateway: IstioGatewayId) -> &[WorkloadId] {
+        self.gateway_pods
+            .get(gateway.0 as usize)
+            .map_or(&[], Vec::as_slice)
     }
 
-    /// The Istio Gateway `namespace/name`, by index into `Inventory::istio_gateways`.
-    pub fn istio_gateway(&self, namespace: &str, name: &str) -> Option<usize> {
+    /// The Istio Gateway `namespace/name`.
+    pub fn istio_gateway(&self, namespace: &str, name: &str) -> Option<IstioGatewayId> {
         self.istio_gateway_index
             .get(&(namespace.to_string(), name.to_string()))
             .copied()

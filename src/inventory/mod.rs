@@ -22,7 +22,7 @@ pub use knative::{
     DomainMapping, EventDestination, KRef, KnativeConfig, Serving, TrafficTarget, TriggerBroker,
 };
 pub use policy::{PodSelector, ScaleTarget};
-pub use selector::{Op, Requirement, Selector};
+pub use selector::{LabelSpan, Op, Requirement, Selector};
 pub use service::{PortRef, Service, ServicePort};
 pub use workload::{
     template_path, Container, ContainerPort, EnvValue, PodRef, RefKind, Workload,
@@ -36,6 +36,14 @@ pub struct ServiceId(pub u32);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct WorkloadId(pub u32);
+
+/// An Istio Gateway, by its position in `Inventory::istio_gateways`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IstioGatewayId(pub u32);
+
+/// A VirtualService, by its position in `Inventory::virtual_services`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct VirtualServiceId(pub u32);
 
 fn id32(i: usize) -> u32 {
     u32::try_from(i).unwrap_or(u32::MAX)
@@ -246,6 +254,30 @@ impl Inventory {
 
     pub fn workload(&self, id: WorkloadId) -> &Workload {
         &self.workloads[id.0 as usize]
+    }
+
+    pub fn istio_gateway(&self, id: IstioGatewayId) -> &IstioGateway {
+        &self.istio_gateways[id.0 as usize]
+    }
+
+    pub fn virtual_service(&self, id: VirtualServiceId) -> &VirtualService {
+        &self.virtual_services[id.0 as usize]
+    }
+
+    /// Every Istio Gateway with its id, in input order.
+    pub fn istio_gateways_by_id(&self) -> impl Iterator<Item = (IstioGatewayId, &IstioGateway)> {
+        (0..)
+            .map(|i| IstioGatewayId(id32(i)))
+            .zip(&self.istio_gateways)
+    }
+
+    /// Every VirtualService with its id, in input order.
+    pub fn virtual_services_by_id(
+        &self,
+    ) -> impl Iterator<Item = (VirtualServiceId, &VirtualService)> {
+        (0..)
+            .map(|i| VirtualServiceId(id32(i)))
+            .zip(&self.virtual_services)
     }
 
     pub fn service_named(&self, namespace: &str, name: &str) -> Option<ServiceId> {

@@ -7,7 +7,7 @@ use super::labels::{
 };
 use super::{EdgeBreak, GraphView, NodeKind, Resource, ViewEdge, ViewNode};
 use crate::graph::{istio_fqdn, Broken, Edge, EdgeKind, RoutingGraph, Vertex, CLUSTER_DOMAIN};
-use crate::inventory::{Inventory, PortRef, ServiceId, WorkloadId};
+use crate::inventory::{Inventory, IstioGatewayId, PortRef, ServiceId, WorkloadId};
 use crate::manifest::{Object, ObjectId};
 use crate::source::FileId;
 use crate::yaml::Span;
@@ -16,8 +16,8 @@ struct Builder<'a> {
     inv: &'a Inventory,
     graph: &'a RoutingGraph,
     by: ByObject<'a>,
-    /// `(VirtualService, Istio Gateway index)` pairs with at least one binding.
-    bound: HashSet<(ObjectId, usize)>,
+    /// `(VirtualService, Istio Gateway)` pairs with at least one binding.
+    bound: HashSet<(ObjectId, IstioGatewayId)>,
     view: GraphView,
     by_key: HashMap<String, usize>,
     /// `(from, to, broken)` → edge index, to merge parallel edges' labels.
@@ -32,7 +32,7 @@ pub(super) fn build(inv: &Inventory, graph: &RoutingGraph) -> GraphView {
         bound: graph
             .bindings
             .iter()
-            .map(|b| (inv.virtual_services[b.virtual_service].object, b.gateway))
+            .map(|b| (inv.virtual_service(b.virtual_service).object, b.gateway))
             .collect(),
         view: GraphView::default(),
         by_key: HashMap::new(),
@@ -128,7 +128,7 @@ impl Builder<'_> {
 
     fn istio_entries(&mut self) {
         let (inv, graph) = (self.inv, self.graph);
-        for (g, gw) in inv.istio_gateways.iter().enumerate() {
+        for (g, gw) in inv.istio_gateways_by_id() {
             let obj = inv.object(gw.object);
             for (s, server) in gw.servers.iter().enumerate() {
                 for (h, host) in server.hosts.iter().enumerate() {
@@ -363,8 +363,8 @@ impl Builder<'_> {
             self.object_node(vs.object);
         }
         for b in &graph.bindings {
-            let vs = &inv.virtual_services[b.virtual_service];
-            let gw = &inv.istio_gateways[b.gateway];
+            let vs = inv.virtual_service(b.virtual_service);
+            let gw = inv.istio_gateway(b.gateway);
             let key = format!(
                 "entry:istio:{}/{}:{}:{}",
                 gw.namespace, gw.name, b.server, b.server_host

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use crate::graph::{Edge, Vertex};
 use crate::inventory::gateway_api::ApiRoute;
 use crate::inventory::istio::Destination;
-use crate::inventory::{Ingress, Inventory, PortRef, ServiceId, VirtualService};
+use crate::inventory::{Ingress, Inventory, IstioGatewayId, PortRef, ServiceId, VirtualService};
 use crate::manifest::ObjectId;
 
 /// The typed views of the inventory by object, built once so that labelling every edge
@@ -17,8 +17,7 @@ pub(super) struct ByObject<'a> {
     pub ingresses: HashMap<ObjectId, &'a Ingress>,
     /// Index into `Inventory::service_entries`.
     pub service_entries: HashMap<ObjectId, usize>,
-    /// Index into `Inventory::istio_gateways`.
-    pub istio_gateways: HashMap<ObjectId, usize>,
+    pub istio_gateways: HashMap<ObjectId, IstioGatewayId>,
 }
 
 impl<'a> ByObject<'a> {
@@ -34,10 +33,8 @@ impl<'a> ByObject<'a> {
                 .map(|(i, e)| (e.object, i))
                 .collect(),
             istio_gateways: inv
-                .istio_gateways
-                .iter()
-                .enumerate()
-                .map(|(i, g)| (g.object, i))
+                .istio_gateways_by_id()
+                .map(|(id, g)| (g.object, id))
                 .collect(),
         }
     }

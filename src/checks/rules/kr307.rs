@@ -170,20 +170,15 @@ fn diagnose(
             std::cmp::Reverse(m.name.clone()),
         )
     });
-    // Point at the label no pod has: its key when no pod has the key, else its value.
-    let labels_node = object.spec().and_then(|spec| {
-        spec.seq_at("subsets")
-            .iter()
-            .find(|s| s.str_at("name") == Some(subset.name.as_str()))?
-            .get("labels")
-    });
+    // Point at the label no pod has: its key when no pod has the key, else its value. The
+    // spans are those of the first subset of that name, where a duplicate name points.
+    let named = dr.subsets.iter().find(|s| s.name == subset.name);
     let span = wanted
         .iter()
         .find(|(k, v)| !backend.members.iter().any(|m| m.labels.get(*k) == Some(*v)))
         .and_then(|(k, _)| {
-            let entry = labels_node?.entry(k)?;
             let key_known = backend.members.iter().any(|m| m.labels.contains_key(*k));
-            Some(if key_known { entry.value.span } else { entry.key.span })
+            Some(named?.label_spans.get(*k)?.at(key_known))
         })
         .unwrap_or(subset.labels_span);
     let diagnostic = RULE.on(

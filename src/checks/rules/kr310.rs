@@ -52,7 +52,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::checks::{Context, Rule};
-use crate::inventory::WorkloadId;
+use crate::inventory::{IstioGatewayId, WorkloadId};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::yaml::Span;
 
@@ -72,7 +72,7 @@ enum Target {
 }
 
 /// The servers of every Gateway on one (target, port, bind), in input order.
-type Groups<'a> = HashMap<(Target, i64, Option<&'a str>), Vec<(usize, usize)>>;
+type Groups<'a> = HashMap<(Target, i64, Option<&'a str>), Vec<(IstioGatewayId, usize)>>;
 
 struct Conflict<'a> {
     port: i64,
@@ -84,15 +84,15 @@ struct Conflict<'a> {
 }
 
 /// Whether two Gateways are one object defined twice (KR006's business).
-fn same_object(ctx: &Context<'_>, a: usize, b: usize) -> bool {
-    let object = |g: usize| ctx.inv.object(ctx.inv.istio_gateways[g].object);
+fn same_object(ctx: &Context<'_>, a: IstioGatewayId, b: IstioGatewayId) -> bool {
+    let object = |g| ctx.inv.object(ctx.inv.istio_gateway(g).object);
     object(a).key() == object(b).key()
 }
 
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     // (target, port, bind) → the servers of every Gateway on it, in input order.
     let mut groups: Groups<'_> = HashMap::new();
-    for (g, gateway) in ctx.inv.istio_gateways.iter().enumerate() {
+    for (g, gateway) in ctx.inv.istio_gateways_by_id() {
         let pods = ctx.graph.gateway_pods(g);
         let targets: Vec<Target> = if pods.is_empty() {
             match &gateway.selector {
@@ -116,13 +116,13 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
 
     // (earlier gateway, later gateway) → what they both claim.
-    let mut pairs: BTreeMap<(usize, usize), Vec<Conflict<'_>>> = BTreeMap::new();
+    let mut pairs: BTreeMap<(IstioGatewayId, IstioGatewayId), Vec<Conflict<'_>>> = BTreeMap::new();
     let mut groups: Vec<_> = groups.into_iter().collect();
     groups.sort();
     for ((target, port, _), servers) in &groups {
-        let mut first: HashMap<&str, (usize, Span)> = HashMap::new();
+        let mut first: HashMap<&str, (IstioGatewayId, Span)> = HashMap::new();
         for &(g, s) in servers {
-            let server = &ctx.inv.istio_gateways[g].servers[s];
+            let server = &ctx.inv.istio_gateway(g).servers[s];
             let tls = server.tls_mode.is_some() || server.credential_name.is_some();
             for host in &server.hosts {
                 match first.get(host.host.as_str()) {
@@ -156,10 +156,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for ((earlier, later), mut conflicts) in pairs {
         conflicts.sort_by_key(|c| c.span);
         let Some(c) = conflicts.first() else { continue };
-        let (a, b) = (
-            &ctx.inv.istio_gateways[earlier],
-            &ctx.inv.istio_gateways[later],
-        );
+        let (a, b) = (ctx.inv.istio_gateway(earlier), ctx.inv.istio_gateway(later));
         let (oa, ob) = (ctx.inv.object(a.object), ctx.inv.object(b.object));
         let on = match &c.target {
             Target::Workload(w) => {

@@ -60,7 +60,7 @@ use crate::graph::istio_fqdn;
 use crate::inventory::istio::{
     ExportTo, GatewayRef, GatewayTarget, RouteMatch, RouteProtocol, UriMatch, VsRoute,
 };
-use crate::inventory::{Spanned, VirtualService};
+use crate::inventory::{Spanned, VirtualService, VirtualServiceId};
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
@@ -232,8 +232,8 @@ type Gateway = Option<(String, String)>;
 
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     // (gateway, host FQDN) → (VirtualService, host) in input order.
-    let mut groups: HashMap<(Gateway, String), Vec<(usize, &Spanned)>> = HashMap::new();
-    for (v, vs) in ctx.inv.virtual_services.iter().enumerate() {
+    let mut groups: HashMap<(Gateway, String), Vec<(VirtualServiceId, &Spanned)>> = HashMap::new();
+    for (v, vs) in ctx.inv.virtual_services_by_id() {
         let mut targets: Vec<Gateway> = vs
             .gateways
             .iter()
@@ -277,14 +277,14 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 
     let mut groups: Vec<_> = groups.into_iter().filter(|(_, m)| m.len() > 1).collect();
     groups.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut reported: HashSet<(usize, usize)> = HashSet::new();
+    let mut reported: HashSet<(VirtualServiceId, VirtualServiceId)> = HashSet::new();
     for ((target, fqdn), members) in &groups {
         for (j, &(vj, host_j)) in members.iter().enumerate() {
             for &(vi, host_i) in &members[..j] {
                 if vi == vj || reported.contains(&(vi, vj)) {
                     continue;
                 }
-                let (a, b) = (&ctx.inv.virtual_services[vi], &ctx.inv.virtual_services[vj]);
+                let (a, b) = (ctx.inv.virtual_service(vi), ctx.inv.virtual_service(vj));
                 let (oa, ob) = (ctx.inv.object(a.object), ctx.inv.object(b.object));
                 if oa.key() == ob.key() {
                     continue; // one object defined twice: KR006

@@ -155,7 +155,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
     let lookup = |ns: &str, name: &str| secrets.get(&(ns.to_string(), name.to_string()));
 
-    for (g, gateway) in ctx.inv.istio_gateways.iter().enumerate() {
+    for (g, gateway) in ctx.inv.istio_gateways_by_id() {
         let object = ctx.inv.object(gateway.object);
         let proxies = gateway_namespaces(ctx, g);
         for server in &gateway.servers {

@@ -231,7 +231,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             else {
                 continue;
             };
-            let gateway = ctx.inv.object(ctx.inv.istio_gateways[g].object);
+            let gateway = ctx.inv.object(ctx.inv.istio_gateway(g).object);
             let runs = format!(
                 "whose pods ({} {}/{}) run in namespace `{ns}`",
                 w.kind, w.namespace, w.name

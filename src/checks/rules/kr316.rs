@@ -54,7 +54,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for (g, gateway) in ctx.inv.istio_gateways.iter().enumerate() {
+    for (g, gateway) in ctx.inv.istio_gateways_by_id() {
         let pods = ctx.graph.gateway_pods(g);
         let Some(first_pod) = pods.first() else {
             continue;

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use crate::checks::{Context, Rule};
 use crate::diagnostic::Diagnostic;
 use crate::graph::{istio_fqdn, wildcard, HostForm, HostTarget, ServiceHost, CLUSTER_DOMAIN};
-use crate::inventory::{nearest, DestinationRule, Inventory, Workload};
+use crate::inventory::{nearest, DestinationRule, Inventory, IstioGatewayId, Workload};
 use crate::manifest::{Object, ObjectId};
 use crate::yaml::Span;
 
@@ -14,7 +14,7 @@ use crate::yaml::Span;
 /// Gateway's own namespace with no workload.
 pub fn gateway_namespaces<'a>(
     ctx: &'a Context<'_>,
-    g: usize,
+    g: IstioGatewayId,
 ) -> Vec<(&'a str, Option<&'a Workload>)> {
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
@@ -25,9 +25,7 @@ pub fn gateway_namespaces<'a>(
         }
     }
     if out.is_empty() {
-        if let Some(gateway) = ctx.inv.istio_gateways.get(g) {
-            out.push((gateway.namespace.as_str(), None));
-        }
+        out.push((ctx.inv.istio_gateway(g).namespace.as_str(), None));
     }
     out
 }
