@@ -21,10 +21,12 @@ pub use gateway_api::{
 };
 pub use host::{is_dns_label, HostForm, ServiceHost, CLUSTER_DOMAIN};
 pub use hosts::{istio_fqdn, HostTable, HostTarget};
-pub use istio::Binding;
+pub use istio::{Binding, DestinationHost};
 pub use knative::{expand_template, hosts_of, resolve_ref, route_service, KnativeHost};
 
-use crate::inventory::{Inventory, IstioGatewayId, PortRef, ServiceId, WorkloadId};
+use crate::inventory::{
+    Inventory, IstioGatewayId, PortRef, ServiceId, VirtualServiceId, WorkloadId,
+};
 use crate::manifest::ObjectId;
 use crate::source::FileId;
 use crate::yaml::Span;
@@ -119,6 +121,8 @@ pub struct RoutingGraph {
     service_pods: Vec<Vec<WorkloadId>>,
     workload_services: Vec<Vec<ServiceId>>,
     gateway_pods: Vec<Vec<WorkloadId>>,
+    /// VirtualService → rule → destination: what each destination host resolves to.
+    destinations: Vec<Vec<Vec<DestinationHost>>>,
     istio_gateway_index: HashMap<(String, String), IstioGatewayId>,
     api_gateway_index: HashMap<(String, String), usize>,
     by_source: HashMap<Vertex, Vec<usize>>,
@@ -164,6 +168,15 @@ impl RoutingGraph {
     pub fn gateway_pods(&self, gateway: IstioGatewayId) -> &[WorkloadId] {
         self.gateway_pods
             .get(gateway.0 as usize)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// What the destinations of rule `route` (an index into `VirtualService::routes`) of
+    /// VirtualService `vs` resolve to: one entry per destination of the rule, in order.
+    pub fn destinations(&self, vs: VirtualServiceId, route: usize) -> &[DestinationHost] {
+        self.destinations
+            .get(vs.0 as usize)
+            .and_then(|routes| routes.get(route))
             .map_or(&[], Vec::as_slice)
     }
 

@@ -69,22 +69,22 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     let rules = DestinationRules::build(ctx.inv);
-    for vs in &ctx.inv.virtual_services {
-        for route in &vs.routes {
-            for dest in &route.destinations {
+    for (v, vs) in ctx.inv.virtual_services_by_id() {
+        for (r, route) in vs.routes.iter().enumerate() {
+            for (dest, host) in route.destinations.iter().zip(ctx.graph.destinations(v, r)) {
                 let Some(subset) = dest.subset.as_ref().filter(|s| !s.value.is_empty()) else {
                     continue;
                 };
-                let fqdn = istio_fqdn(&dest.host.value, &vs.namespace);
-                let visible = rules.for_host(&fqdn, Some(&vs.namespace));
+                let fqdn = &host.fqdn;
+                let visible = rules.for_host(fqdn, Some(&vs.namespace));
                 if visible
                     .iter()
                     .any(|dr| dr.subsets.iter().any(|s| s.name == subset.value))
                 {
                     continue;
                 }
-                let all = rules.for_host(&fqdn, None);
-                if all.is_empty() && ctx.graph.hosts.resolve(&fqdn).is_empty() {
+                let all = rules.for_host(fqdn, None);
+                if all.is_empty() && host.targets.is_empty() {
                     continue; // KR303: the host itself is missing.
                 }
                 let object = ctx.inv.object(vs.object);
@@ -133,7 +133,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         )
                     };
                     // A less specific DestinationRule may define it, shadowed by this one.
-                    let shadowed = rules.matching(&fqdn, &vs.namespace).into_iter().find(|d| {
+                    let shadowed = rules.matching(fqdn, &vs.namespace).into_iter().find(|d| {
                         !visible.iter().any(|v| v.object == d.object)
                             && d.subsets.iter().any(|s| s.name == subset.value)
                     });
