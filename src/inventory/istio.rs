@@ -38,11 +38,37 @@ pub struct ExportTo {
     pub entries: Vec<Spanned>,
 }
 
+/// Annotation that sets a Service's `exportTo`.
+const EXPORT_TO_ANNOTATION: &str = "networking.istio.io/exportTo";
+
 impl ExportTo {
     fn read(spec: Option<&Node>) -> ExportTo {
         ExportTo {
             entries: strings(spec.and_then(|s| s.get("exportTo"))),
         }
+    }
+
+    /// The `exportTo` a Service declares with the comma-separated annotation
+    /// `networking.istio.io/exportTo`; each entry spans the annotation's value.
+    pub fn from_annotation(object: &Object) -> ExportTo {
+        let Some(node) = object
+            .root
+            .at(&["metadata", "annotations", EXPORT_TO_ANNOTATION])
+        else {
+            return ExportTo::default();
+        };
+        let entries = node
+            .as_str()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(|v| Spanned {
+                value: v.to_string(),
+                span: node.span,
+            })
+            .collect();
+        ExportTo { entries }
     }
 
     /// Whether an object in `own` namespace is visible from `namespace`.
