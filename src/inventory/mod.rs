@@ -7,6 +7,7 @@ mod ingress;
 pub mod istio;
 pub mod knative;
 mod policy;
+mod secret;
 mod selector;
 mod service;
 mod workload;
@@ -22,6 +23,7 @@ pub use knative::{
     DomainMapping, EventDestination, KRef, KnativeConfig, Serving, TrafficTarget, TriggerBroker,
 };
 pub use policy::{PodSelector, ScaleTarget};
+pub use secret::SecretSource;
 pub use selector::{LabelSpan, Op, Requirement, Selector};
 pub use service::{PortRef, Service, ServicePort};
 pub use workload::{
@@ -61,6 +63,8 @@ pub struct Inventory {
     pub network_policies: Vec<PodSelector>,
     /// ConfigMaps, whose values KR211 reads.
     pub config_maps: Vec<ObjectId>,
+    /// Secrets and the objects that create them, in input order.
+    pub secrets: Vec<SecretSource>,
     pub istio_gateways: Vec<IstioGateway>,
     pub virtual_services: Vec<VirtualService>,
     pub destination_rules: Vec<DestinationRule>,
@@ -210,6 +214,7 @@ impl Inventory {
             _ => {}
         }
         self.serving.extend(Serving::from_object(object));
+        self.secrets.extend(SecretSource::from_object(object));
         if object.group.ends_with("knative.dev") {
             self.event_destinations
                 .extend(knative::event_destinations(object));
