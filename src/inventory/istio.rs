@@ -116,6 +116,7 @@ pub struct GatewayServer {
     pub port: i64,
     pub port_name: Option<String>,
     pub protocol: String,
+    /// Span of `port.number` (of `port`, or of the server, when absent).
     pub port_span: Span,
     pub hosts: Vec<ServerHost>,
     pub tls_mode: Option<String>,
@@ -161,7 +162,9 @@ impl IstioGateway {
                         .and_then(|p| p.str_at("protocol"))
                         .unwrap_or("")
                         .to_ascii_uppercase(),
-                    port_span: port.map_or(server.span, |p| p.span),
+                    port_span: port
+                        .map(|p| p.get("number").unwrap_or(p))
+                        .map_or(server.span, |n| n.span),
                     hosts: strings(server.get("hosts"))
                         .into_iter()
                         .map(|h| {
@@ -489,6 +492,15 @@ impl DestinationRule {
     }
 }
 
+/// One entry of a ServiceEntry's `endpoints`.
+#[derive(Clone, Debug)]
+pub struct EntryEndpoint {
+    pub address: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    /// Span of `labels` (of the entry when absent).
+    pub labels_span: Span,
+}
+
 /// `networking.istio.io` ServiceEntry.
 #[derive(Clone, Debug)]
 pub struct ServiceEntry {
@@ -499,6 +511,7 @@ pub struct ServiceEntry {
     pub ports: Vec<(i64, Option<String>)>,
     pub export_to: ExportTo,
     pub workload_selector: Option<Selector>,
+    pub endpoints: Vec<EntryEndpoint>,
 }
 
 impl ServiceEntry {
@@ -529,6 +542,19 @@ impl ServiceEntry {
             workload_selector: spec
                 .and_then(|s| s.at(&["workloadSelector", "labels"]))
                 .map(Selector::from_map),
+            endpoints: spec
+                .map(|s| s.seq_at("endpoints"))
+                .unwrap_or(&[])
+                .iter()
+                .map(|e| {
+                    let labels = e.get("labels");
+                    EntryEndpoint {
+                        address: e.str_at("address").map(str::to_string),
+                        labels: labels.map(Node::string_map).unwrap_or_default(),
+                        labels_span: labels.map_or(e.span, |l| l.span),
+                    }
+                })
+                .collect(),
         }
     }
 }

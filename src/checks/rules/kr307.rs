@@ -237,20 +237,14 @@ fn backend(ctx: &Context<'_>, target: HostTarget) -> Option<Backend> {
                 .map(member)
                 .collect();
             if se.workload_selector.is_none() {
-                let endpoints = object.spec().map(|s| s.seq_at("endpoints")).unwrap_or(&[]);
-                members.extend(endpoints.iter().enumerate().map(|(n, e)| {
-                    let labels = e.get("labels");
-                    Member {
-                        name: format!(
-                            "endpoint {}",
-                            e.str_at("address").map_or_else(|| n.to_string(), str::to_string)
-                        ),
-                        labels: labels
-                            .map(crate::yaml::Node::string_map)
-                            .unwrap_or_default(),
-                        file: object.file,
-                        span: labels.map_or(e.span, |l| l.span),
-                    }
+                members.extend(se.endpoints.iter().enumerate().map(|(n, e)| Member {
+                    name: format!(
+                        "endpoint {}",
+                        e.address.clone().unwrap_or_else(|| n.to_string())
+                    ),
+                    labels: e.labels.clone(),
+                    file: object.file,
+                    span: e.labels_span,
                 }));
             }
             Backend {

@@ -118,15 +118,10 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 }
             }
         }
-        let server_nodes = object.spec().map(|s| s.seq_at("servers")).unwrap_or(&[]);
-        for (i, server) in gateway.servers.iter().enumerate() {
+        for server in &gateway.servers {
             if server.port <= 0 || exposed.contains(&server.port) {
                 continue;
             }
-            let span = server_nodes
-                .get(i)
-                .and_then(|n| n.at(&["port", "number"]))
-                .map_or(server.port_span, |n| n.span);
             let listed: Vec<String> = services
                 .iter()
                 .map(|id| {
@@ -157,7 +152,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             out.push(
                 RULE.on(
                     object,
-                    span,
+                    server.port_span,
                     format!(
                         "{} listens on port {} but no Service of its gateway pods exposes it ({}): traffic never reaches this server",
                         object.display(),
