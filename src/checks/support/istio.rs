@@ -151,42 +151,19 @@ pub fn unknown_host(
     fqdn: &str,
     from_namespace: &str,
 ) -> Option<UnknownHost> {
+    let question = Question {
+        subject,
+        kind,
+        raw,
+        fqdn,
+    };
     // `name.ns` is also what an external domain looks like: a Service name only when the
     // Service exists.
     let parsed = ServiceHost::parse(raw, from_namespace).filter(|p| {
         p.form != HostForm::NameNamespace || ctx.inv.defines("Service", &p.namespace, &p.name)
     });
     let Some(parsed) = parsed else {
-        // An external name (or a wildcard, or an address): only a ServiceEntry makes it
-        // known to the mesh.
-        let candidates = ctx
-            .graph
-            .hosts
-            .names()
-            .filter(|n| !n.ends_with(&format!(".svc.{CLUSTER_DOMAIN}")));
-        let near = nearest(fqdn, candidates);
-        let hint = near.map_or_else(String::new, |c| format!("; did you mean `{c}`?"));
-        let related = near
-            .and_then(|c| ctx.graph.hosts.resolve(c).first().copied())
-            .and_then(|t| match t {
-                HostTarget::ServiceEntry(i) => ctx.inv.service_entries.get(i).map(|se| se.object),
-                HostTarget::Service(id) => Some(ctx.inv.service(id).object),
-                HostTarget::KnativeService(id) => Some(id),
-            })
-            .map(|id| {
-                let o = ctx.inv.object(id);
-                (
-                    id,
-                    format!("{} provides `{}`", o.display(), near.unwrap_or_default()),
-                )
-            });
-        return Some(UnknownHost {
-            message: format!("{subject} host `{raw}`, which no ServiceEntry declares and no Service provides{hint}"),
-            help: format!(
-                "Istio only knows external hosts a ServiceEntry declares (outboundTrafficPolicy ALLOW_ANY does not change that for a {kind}): add a ServiceEntry for `{raw}` with its ports, or name an existing Service"
-            ),
-            related,
-        });
+        return Some(question.external(ctx));
     };
     let (name, ns) = (parsed.name.as_str(), parsed.namespace.as_str());
     if knative_managed(ctx, ns, name) {
@@ -208,60 +185,124 @@ pub fn unknown_host(
             });
         }
     }
-    let shown = if parsed.form == HostForm::Short {
-        format!("`{raw}` ({fqdn})")
-    } else {
-        format!("`{raw}`")
-    };
-    // A Service of that name in another namespace is the likeliest intent.
-    let elsewhere_svc = ctx
-        .inv
-        .services
-        .iter()
-        .filter(|s| s.name == name && s.namespace != ns)
-        .min_by(|a, b| a.namespace.cmp(&b.namespace));
-    let elsewhere = elsewhere_svc.map(|s| s.namespace.as_str());
-    let suggestion = nearest(name, ctx.inv.names("Service", ns));
-    let hint = match elsewhere {
-        Some(other) if parsed.form == HostForm::Short => format!(
-            "; Service `{name}` exists in namespace `{other}`, but a short host means the {kind}'s own namespace `{ns}`"
-        ),
-        Some(other) => format!("; Service `{name}` exists in namespace `{other}`"),
-        None => suggestion.map_or_else(
-            || {
-                if ctx.inv.knows_namespace(ns) {
-                    String::new()
-                } else {
-                    format!("; nothing in the input is in namespace `{ns}`")
-                }
-            },
-            |c| format!("; did you mean `{c}`?"),
-        ),
-    };
-    let help = match elsewhere {
-        Some(other) => format!(
-            "write `{name}.{other}.svc.{CLUSTER_DOMAIN}` to reach the Service of namespace `{other}`"
-        ),
-        None => format!(
-            "name an existing Service (a short name resolves in the {kind}'s namespace), or check together with the files that define the Service"
-        ),
-    };
-    let related = match (elsewhere_svc, suggestion) {
-        (Some(svc), _) => Some((svc.object, format!("Service {}/{name}", svc.namespace))),
-        (None, Some(c)) => ctx
+    Some(question.no_service(ctx, &parsed))
+}
+
+/// A host [`unknown_host`] explains, and how the message starts.
+struct Question<'a> {
+    subject: &'a str,
+    kind: &'a str,
+    raw: &'a str,
+    fqdn: &'a str,
+}
+
+impl Question<'_> {
+    /// An external name (or a wildcard, or an address): only a ServiceEntry makes it known
+    /// to the mesh.
+    fn external(&self, ctx: &Context<'_>) -> UnknownHost {
+        let Question {
+            subject,
+            kind,
+            raw,
+            fqdn,
+        } = *self;
+        let candidates = ctx
+            .graph
+            .hosts
+            .names()
+            .filter(|n| !n.ends_with(&format!(".svc.{CLUSTER_DOMAIN}")));
+        let near = nearest(fqdn, candidates);
+        let hint = near.map_or_else(String::new, |c| format!("; did you mean `{c}`?"));
+        let related = near
+            .and_then(|c| ctx.graph.hosts.resolve(c).first().copied())
+            .and_then(|t| match t {
+                HostTarget::ServiceEntry(i) => ctx.inv.service_entries.get(i).map(|se| se.object),
+                HostTarget::Service(id) => Some(ctx.inv.service(id).object),
+                HostTarget::KnativeService(id) => Some(id),
+            })
+            .map(|id| {
+                let o = ctx.inv.object(id);
+                (
+                    id,
+                    format!("{} provides `{}`", o.display(), near.unwrap_or_default()),
+                )
+            });
+        UnknownHost {
+            message: format!(
+                "{subject} host `{raw}`, which no ServiceEntry declares and no Service provides{hint}"
+            ),
+            help: format!(
+                "Istio only knows external hosts a ServiceEntry declares (outboundTrafficPolicy ALLOW_ANY does not change that for a {kind}): add a ServiceEntry for `{raw}` with its ports, or name an existing Service"
+            ),
+            related,
+        }
+    }
+
+    /// A Service-shaped host naming no Service: the likeliest intent is a Service of that
+    /// name in another namespace, or a typo.
+    fn no_service(&self, ctx: &Context<'_>, parsed: &ServiceHost) -> UnknownHost {
+        let Question {
+            subject,
+            kind,
+            raw,
+            fqdn,
+        } = *self;
+        let (name, ns) = (parsed.name.as_str(), parsed.namespace.as_str());
+        let shown = if parsed.form == HostForm::Short {
+            format!("`{raw}` ({fqdn})")
+        } else {
+            format!("`{raw}`")
+        };
+        // A Service of that name in another namespace is the likeliest intent.
+        let elsewhere_svc = ctx
             .inv
-            .find("Service", ns, c)
-            .next()
-            .map(|o| (o.id, format!("{} {ns}/{c}", o.kind))),
-        (None, None) => None,
-    };
-    Some(UnknownHost {
-        message: format!(
-            "{subject} host {shown}, but no Service or Knative Service `{name}` exists in namespace `{ns}` and no ServiceEntry declares that host{hint}"
-        ),
-        help,
-        related,
-    })
+            .services
+            .iter()
+            .filter(|s| s.name == name && s.namespace != ns)
+            .min_by(|a, b| a.namespace.cmp(&b.namespace));
+        let elsewhere = elsewhere_svc.map(|s| s.namespace.as_str());
+        let suggestion = nearest(name, ctx.inv.names("Service", ns));
+        let hint = match elsewhere {
+            Some(other) if parsed.form == HostForm::Short => format!(
+                "; Service `{name}` exists in namespace `{other}`, but a short host means the {kind}'s own namespace `{ns}`"
+            ),
+            Some(other) => format!("; Service `{name}` exists in namespace `{other}`"),
+            None => suggestion.map_or_else(
+                || {
+                    if ctx.inv.knows_namespace(ns) {
+                        String::new()
+                    } else {
+                        format!("; nothing in the input is in namespace `{ns}`")
+                    }
+                },
+                |c| format!("; did you mean `{c}`?"),
+            ),
+        };
+        let help = match elsewhere {
+            Some(other) => format!(
+                "write `{name}.{other}.svc.{CLUSTER_DOMAIN}` to reach the Service of namespace `{other}`"
+            ),
+            None => format!(
+                "name an existing Service (a short name resolves in the {kind}'s namespace), or check together with the files that define the Service"
+            ),
+        };
+        let related = match (elsewhere_svc, suggestion) {
+            (Some(svc), _) => Some((svc.object, format!("Service {}/{name}", svc.namespace))),
+            (None, Some(c)) => ctx
+                .inv
+                .find("Service", ns, c)
+                .next()
+                .map(|o| (o.id, format!("{} {ns}/{c}", o.kind))),
+            (None, None) => None,
+        };
+        UnknownHost {
+            message: format!(
+                "{subject} host {shown}, but no Service or Knative Service `{name}` exists in namespace `{ns}` and no ServiceEntry declares that host{hint}"
+            ),
+            help,
+            related,
+        }
+    }
 }
 
 /// Whether `name` is a Service Knative creates for a Knative Service of `namespace`:
