@@ -261,10 +261,12 @@ impl Inventory {
         &self.workloads[id.0 as usize]
     }
 
+    /// The Istio Gateway `id` names.
     pub fn istio_gateway(&self, id: IstioGatewayId) -> &IstioGateway {
         &self.istio_gateways[id.0 as usize]
     }
 
+    /// The VirtualService `id` names.
     pub fn virtual_service(&self, id: VirtualServiceId) -> &VirtualService {
         &self.virtual_services[id.0 as usize]
     }
