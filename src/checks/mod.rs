@@ -157,14 +157,9 @@ pub fn selects_nothing(
         ));
     };
     let object = ctx.inv.object(nearest.object);
-    let diff: Vec<String> = selector
-        .label_diff(&nearest.labels)
-        .into_iter()
-        .map(|(k, want, have)| match have {
-            Some(have) => format!("`{k}` is `{have}`, not `{want}`"),
-            None => format!("no `{k}` label (selector wants `{want}`)"),
-        })
-        .collect();
+    let diff = selector.explain_diff(&nearest.labels, |k, want| {
+        format!("no `{k}` label (selector wants `{want}`)")
+    });
     let what = if diff.is_empty() {
         format!(
             "nearest workload {} has labels {}",

@@ -4,7 +4,9 @@
 
 use super::{istio_fqdn, wildcard, Binding, Broken, EdgeKind, HostTarget, RoutingGraph};
 use crate::inventory::istio::{Destination, GatewayTarget, VsRoute};
-use crate::inventory::{did_you_mean, DestinationRule, Inventory, VirtualService};
+use crate::inventory::{
+    did_you_mean, DestinationRule, Inventory, IstioGatewayId, VirtualService, VirtualServiceId,
+};
 
 /// Something in the way of a request, as `trace` and `view` find it: what is wrong, not
 /// which rule reports it.
@@ -135,25 +137,25 @@ impl Broken {
 
 /// Gateway hosts that bind nothing: the facts behind [`Problem::HostNotAccepted`].
 impl RoutingGraph {
-    /// The bindings of VirtualService `v` (by index), adjacent since they are built in
-    /// VirtualService order.
-    fn bindings_of(&self, v: usize) -> &[Binding] {
+    /// The bindings of VirtualService `v`, adjacent since they are built in VirtualService
+    /// order.
+    fn bindings_of(&self, v: VirtualServiceId) -> &[Binding] {
         let start = self.bindings.partition_point(|b| b.virtual_service < v);
         let len = self.bindings[start..].partition_point(|b| b.virtual_service == v);
         &self.bindings[start..start + len]
     }
 
     /// Whether Istio Gateway `g`, named by VirtualService `v`, accepts none of its hosts.
-    pub fn accepts_none(&self, inv: &Inventory, v: usize, g: usize) -> bool {
-        !inv.virtual_services[v].hosts.is_empty()
+    pub fn accepts_none(&self, inv: &Inventory, v: VirtualServiceId, g: IstioGatewayId) -> bool {
+        !inv.virtual_service(v).hosts.is_empty()
             && !self.bindings_of(v).iter().any(|b| b.gateway == g)
     }
 
     /// Whether host `h` of VirtualService `v` is left out by all of its Gateways while some
     /// other host binds, where that means a dead host: the mesh does not take it, and every
     /// Gateway named exists (a missing one may be the one meant for it).
-    pub fn host_unaccepted(&self, inv: &Inventory, v: usize, h: usize) -> bool {
-        let vs = &inv.virtual_services[v];
+    pub fn host_unaccepted(&self, inv: &Inventory, v: VirtualServiceId, h: usize) -> bool {
+        let vs = inv.virtual_service(v);
         let bound = self.bindings_of(v);
         !bound.is_empty()
             && !vs.binds_mesh()

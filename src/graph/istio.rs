@@ -4,24 +4,42 @@
 use super::hosts::{istio_fqdn, HostTarget};
 use super::{wildcard, Broken, Edge, EdgeKind, RoutingGraph, Vertex};
 use crate::inventory::istio::GatewayTarget;
-use crate::inventory::Inventory;
+use crate::inventory::{Inventory, IstioGatewayId, VirtualService, VirtualServiceId};
 
 /// A VirtualService host accepted by one server host of a Gateway it is bound to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Binding {
-    /// Index into `Inventory::virtual_services`.
-    pub virtual_service: usize,
+    pub virtual_service: VirtualServiceId,
     /// Index into the VirtualService's `hosts`.
     pub host: usize,
-    /// Index into `Inventory::istio_gateways`.
-    pub gateway: usize,
+    pub gateway: IstioGatewayId,
     /// Index into the Gateway's `servers`.
     pub server: usize,
     /// Index into the server's `hosts`.
     pub server_host: usize,
 }
 
+/// The host of a VirtualService route destination and everything it resolves to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DestinationHost {
+    /// The host as Istio reads it ([`istio_fqdn`] in the VirtualService's namespace).
+    pub fqdn: String,
+    /// Every target, in [`HostTable::resolve`](super::HostTable::resolve)'s order; the
+    /// destination edge goes to the first. Empty when the host names nothing.
+    pub targets: Vec<HostTarget>,
+}
+
 pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
+    select_gateway_pods(inv, graph);
+    for (v, vs) in inv.virtual_services_by_id() {
+        bind_gateways(inv, graph, v, vs);
+        let resolved = route_destinations(inv, graph, vs);
+        graph.destinations.push(resolved);
+    }
+}
+
+/// The gateway workloads of every Gateway, and their `GatewaySelects` edges.
+fn select_gateway_pods(inv: &Inventory, graph: &mut RoutingGraph) {
     graph.gateway_pods = inv
         .istio_gateways
         .iter()
@@ -32,9 +50,9 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
                 .unwrap_or_default()
         })
         .collect();
-    for (i, gateway) in inv.istio_gateways.iter().enumerate() {
+    for (gateway, pods) in inv.istio_gateways.iter().zip(&graph.gateway_pods) {
         let obj = inv.object(gateway.object);
-        for &w in &graph.gateway_pods[i] {
+        for &w in pods {
             graph.edges.push(Edge {
                 from: Vertex::Object(gateway.object),
                 kind: EdgeKind::GatewaySelects,
@@ -45,76 +63,98 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
             });
         }
     }
+}
 
-    for (v, vs) in inv.virtual_services.iter().enumerate() {
-        let obj = inv.object(vs.object);
-        for gref in &vs.gateways {
-            let GatewayTarget::Named { namespace, name } = &gref.target else {
-                continue;
-            };
-            let found = graph.istio_gateway(namespace, name);
-            // Istio also binds a VirtualService to a Gateway API Gateway of that name.
-            let to = found
-                .map(|g| inv.istio_gateways[g].object)
-                .or_else(|| {
-                    let g = graph.api_gateway(namespace, name)?;
-                    Some(inv.api_gateways[g].object)
-                })
-                .map(Vertex::Object)
-                .ok_or_else(|| Broken::NoGateway {
-                    namespace: namespace.clone(),
-                    name: name.clone(),
-                });
-            graph.edges.push(Edge {
-                from: Vertex::Object(vs.object),
-                kind: EdgeKind::RouteGateway,
-                to,
-                file: obj.file,
-                span: gref.span,
-                via: "gateways".to_string(),
+/// The `RouteGateway` edges of VirtualService `vs`, and the bindings of its hosts to the
+/// server hosts of the Gateways it names.
+fn bind_gateways(
+    inv: &Inventory,
+    graph: &mut RoutingGraph,
+    v: VirtualServiceId,
+    vs: &VirtualService,
+) {
+    let obj = inv.object(vs.object);
+    for gref in &vs.gateways {
+        let GatewayTarget::Named { namespace, name } = &gref.target else {
+            continue;
+        };
+        let found = graph.istio_gateway(namespace, name);
+        // Istio also binds a VirtualService to a Gateway API Gateway of that name.
+        let to = found
+            .map(|g| inv.istio_gateway(g).object)
+            .or_else(|| {
+                let g = graph.api_gateway(namespace, name)?;
+                Some(inv.api_gateways[g].object)
+            })
+            .map(Vertex::Object)
+            .ok_or_else(|| Broken::NoGateway {
+                namespace: namespace.clone(),
+                name: name.clone(),
             });
-            let Some(g) = found else { continue };
-            let gateway = &inv.istio_gateways[g];
-            for (h, host) in vs.hosts.iter().enumerate() {
-                let fqdn = istio_fqdn(&host.value, &vs.namespace);
-                for (s, server) in gateway.servers.iter().enumerate() {
-                    for (sh, server_host) in server.hosts.iter().enumerate() {
-                        if server_host.admits_namespace(&gateway.namespace, &vs.namespace)
-                            && wildcard::intersect(&server_host.host, &fqdn)
-                        {
-                            graph.bindings.push(Binding {
-                                virtual_service: v,
-                                host: h,
-                                gateway: g,
-                                server: s,
-                                server_host: sh,
-                            });
-                        }
+        graph.edges.push(Edge {
+            from: Vertex::Object(vs.object),
+            kind: EdgeKind::RouteGateway,
+            to,
+            file: obj.file,
+            span: gref.span,
+            via: "gateways".to_string(),
+        });
+        let Some(g) = found else { continue };
+        let gateway = inv.istio_gateway(g);
+        for (h, host) in vs.hosts.iter().enumerate() {
+            let fqdn = istio_fqdn(&host.value, &vs.namespace);
+            for (s, server) in gateway.servers.iter().enumerate() {
+                for (sh, server_host) in server.hosts.iter().enumerate() {
+                    if server_host.admits_namespace(&gateway.namespace, &vs.namespace)
+                        && wildcard::intersect(&server_host.host, &fqdn)
+                    {
+                        graph.bindings.push(Binding {
+                            virtual_service: v,
+                            host: h,
+                            gateway: g,
+                            server: s,
+                            server_host: sh,
+                        });
                     }
                 }
             }
         }
-        for route in &vs.routes {
-            for dest in &route.destinations {
-                let fqdn = istio_fqdn(&dest.host.value, &vs.namespace);
-                let targets = graph.hosts.resolve(&fqdn);
-                let to = match targets.first() {
-                    Some(HostTarget::Service(id)) => Ok(Vertex::Service(*id)),
-                    Some(HostTarget::ServiceEntry(i)) => {
-                        Ok(Vertex::Object(inv.service_entries[*i].object))
-                    }
-                    Some(HostTarget::KnativeService(id)) => Ok(Vertex::Object(*id)),
-                    None => Err(Broken::NoHost { host: fqdn }),
-                };
-                graph.edges.push(Edge {
-                    from: Vertex::Object(vs.object),
-                    kind: EdgeKind::RouteDestination,
-                    to,
-                    file: obj.file,
-                    span: dest.host.span,
-                    via: format!("{}[{}]", route.protocol.key(), route.index),
-                });
-            }
-        }
     }
+}
+
+/// The `RouteDestination` edges of VirtualService `vs`, to the first target of each
+/// destination host; returns every target, rule by rule.
+fn route_destinations(
+    inv: &Inventory,
+    graph: &mut RoutingGraph,
+    vs: &VirtualService,
+) -> Vec<Vec<DestinationHost>> {
+    let obj = inv.object(vs.object);
+    let mut resolved = Vec::with_capacity(vs.routes.len());
+    for route in &vs.routes {
+        let mut hosts = Vec::with_capacity(route.destinations.len());
+        for dest in &route.destinations {
+            let fqdn = istio_fqdn(&dest.host.value, &vs.namespace);
+            let targets = graph.hosts.resolve(&fqdn);
+            let to = match targets.first() {
+                Some(HostTarget::Service(id)) => Ok(Vertex::Service(*id)),
+                Some(HostTarget::ServiceEntry(i)) => {
+                    Ok(Vertex::Object(inv.service_entries[*i].object))
+                }
+                Some(HostTarget::KnativeService(id)) => Ok(Vertex::Object(*id)),
+                None => Err(Broken::NoHost { host: fqdn.clone() }),
+            };
+            graph.edges.push(Edge {
+                from: Vertex::Object(vs.object),
+                kind: EdgeKind::RouteDestination,
+                to,
+                file: obj.file,
+                span: dest.host.span,
+                via: format!("{}[{}]", route.protocol.key(), route.index),
+            });
+            hosts.push(DestinationHost { fqdn, targets });
+        }
+        resolved.push(hosts);
+    }
+    resolved
 }

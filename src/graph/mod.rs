@@ -22,10 +22,12 @@ pub use gateway_api::{
 };
 pub use host::{is_dns_label, HostForm, ServiceHost, CLUSTER_DOMAIN};
 pub use hosts::{istio_fqdn, HostTable, HostTarget};
-pub use istio::Binding;
+pub use istio::{Binding, DestinationHost};
 pub use knative::{expand_template, hosts_of, resolve_ref, route_service, KnativeHost};
 
-use crate::inventory::{Inventory, PortRef, ServiceId, WorkloadId};
+use crate::inventory::{
+    Inventory, IstioGatewayId, PortRef, ServiceId, VirtualServiceId, WorkloadId,
+};
 use crate::manifest::ObjectId;
 use crate::source::FileId;
 use crate::yaml::Span;
@@ -123,7 +125,9 @@ pub struct RoutingGraph {
     service_pods: Vec<Vec<WorkloadId>>,
     workload_services: Vec<Vec<ServiceId>>,
     gateway_pods: Vec<Vec<WorkloadId>>,
-    istio_gateway_index: HashMap<(String, String), usize>,
+    /// VirtualService → rule → destination: what each destination host resolves to.
+    destinations: Vec<Vec<Vec<DestinationHost>>>,
+    istio_gateway_index: HashMap<(String, String), IstioGatewayId>,
     api_gateway_index: HashMap<(String, String), usize>,
     by_source: HashMap<Vertex, Vec<usize>>,
 }
@@ -133,10 +137,8 @@ impl RoutingGraph {
         let mut graph = RoutingGraph {
             hosts: HostTable::build(inv),
             istio_gateway_index: inv
-                .istio_gateways
-                .iter()
-                .enumerate()
-                .map(|(i, g)| ((g.namespace.clone(), g.name.clone()), i))
+                .istio_gateways_by_id()
+                .map(|(id, g)| ((g.namespace.clone(), g.name.clone()), id))
                 .collect(),
             api_gateway_index: inv
                 .api_gateways
@@ -166,13 +168,24 @@ impl RoutingGraph {
         &self.workload_services[id.0 as usize]
     }
 
-    /// The gateway workloads an Istio Gateway (by index) selects, in any namespace.
-    pub fn gateway_pods(&self, gateway: usize) -> &[WorkloadId] {
-        self.gateway_pods.get(gateway).map_or(&[], Vec::as_slice)
+    /// The gateway workloads an Istio Gateway selects, in any namespace.
+    pub fn gateway_pods(&self, gateway: IstioGatewayId) -> &[WorkloadId] {
+        self.gateway_pods
+            .get(gateway.0 as usize)
+            .map_or(&[], Vec::as_slice)
     }
 
-    /// The Istio Gateway `namespace/name`, by index into `Inventory::istio_gateways`.
-    pub fn istio_gateway(&self, namespace: &str, name: &str) -> Option<usize> {
+    /// What the destinations of rule `route` (an index into `VirtualService::routes`) of
+    /// VirtualService `vs` resolve to: one entry per destination of the rule, in order.
+    pub fn destinations(&self, vs: VirtualServiceId, route: usize) -> &[DestinationHost] {
+        self.destinations
+            .get(vs.0 as usize)
+            .and_then(|routes| routes.get(route))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The Istio Gateway `namespace/name`.
+    pub fn istio_gateway(&self, namespace: &str, name: &str) -> Option<IstioGatewayId> {
         self.istio_gateway_index
             .get(&(namespace.to_string(), name.to_string()))
             .copied()

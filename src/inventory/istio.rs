@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::selector::Selector;
+use super::selector::{LabelSpan, Selector};
 use crate::manifest::{Object, ObjectId};
 use crate::yaml::{Node, Span};
 
@@ -38,11 +38,37 @@ pub struct ExportTo {
     pub entries: Vec<Spanned>,
 }
 
+/// Annotation that sets a Service's `exportTo`.
+const EXPORT_TO_ANNOTATION: &str = "networking.istio.io/exportTo";
+
 impl ExportTo {
     fn read(spec: Option<&Node>) -> ExportTo {
         ExportTo {
             entries: strings(spec.and_then(|s| s.get("exportTo"))),
         }
+    }
+
+    /// The `exportTo` a Service declares with the comma-separated annotation
+    /// `networking.istio.io/exportTo`; each entry spans the annotation's value.
+    pub fn from_annotation(object: &Object) -> ExportTo {
+        let Some(node) = object
+            .root
+            .at(&["metadata", "annotations", EXPORT_TO_ANNOTATION])
+        else {
+            return ExportTo::default();
+        };
+        let entries = node
+            .as_str()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(|v| Spanned {
+                value: v.to_string(),
+                span: node.span,
+            })
+            .collect();
+        ExportTo { entries }
     }
 
     /// Whether an object in `own` namespace is visible from `namespace`.
@@ -90,6 +116,7 @@ pub struct GatewayServer {
     pub port: i64,
     pub port_name: Option<String>,
     pub protocol: String,
+    /// Span of `port.number` (of `port`, or of the server, when absent).
     pub port_span: Span,
     pub hosts: Vec<ServerHost>,
     pub tls_mode: Option<String>,
@@ -135,7 +162,9 @@ impl IstioGateway {
                         .and_then(|p| p.str_at("protocol"))
                         .unwrap_or("")
                         .to_ascii_uppercase(),
-                    port_span: port.map_or(server.span, |p| p.span),
+                    port_span: port
+                        .map(|p| p.get("number").unwrap_or(p))
+                        .map_or(server.span, |n| n.span),
                     hosts: strings(server.get("hosts"))
                         .into_iter()
                         .map(|h| {
@@ -423,6 +452,8 @@ pub struct Subset {
     pub labels: BTreeMap<String, String>,
     pub span: Span,
     pub labels_span: Span,
+    /// Where each pair of `labels` was written.
+    pub label_spans: BTreeMap<String, LabelSpan>,
 }
 
 /// `networking.istio.io` DestinationRule.
@@ -452,12 +483,22 @@ impl DestinationRule {
                         labels: labels.map(Node::string_map).unwrap_or_default(),
                         span: s.span,
                         labels_span: labels.map_or(s.span, |l| l.span),
+                        label_spans: labels.map(LabelSpan::read).unwrap_or_default(),
                     })
                 })
                 .collect(),
             export_to: ExportTo::read(Some(spec)),
         })
     }
+}
+
+/// One entry of a ServiceEntry's `endpoints`.
+#[derive(Clone, Debug)]
+pub struct EntryEndpoint {
+    pub address: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    /// Span of `labels` (of the entry when absent).
+    pub labels_span: Span,
 }
 
 /// `networking.istio.io` ServiceEntry.
@@ -470,6 +511,7 @@ pub struct ServiceEntry {
     pub ports: Vec<(i64, Option<String>)>,
     pub export_to: ExportTo,
     pub workload_selector: Option<Selector>,
+    pub endpoints: Vec<EntryEndpoint>,
 }
 
 impl ServiceEntry {
@@ -500,6 +542,19 @@ impl ServiceEntry {
             workload_selector: spec
                 .and_then(|s| s.at(&["workloadSelector", "labels"]))
                 .map(Selector::from_map),
+            endpoints: spec
+                .map(|s| s.seq_at("endpoints"))
+                .unwrap_or(&[])
+                .iter()
+                .map(|e| {
+                    let labels = e.get("labels");
+                    EntryEndpoint {
+                        address: e.str_at("address").map(str::to_string),
+                        labels: labels.map(Node::string_map).unwrap_or_default(),
+                        labels_span: labels.map_or(e.span, |l| l.span),
+                    }
+                })
+                .collect(),
         }
     }
 }

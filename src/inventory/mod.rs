@@ -7,6 +7,7 @@ mod ingress;
 pub mod istio;
 pub mod knative;
 mod policy;
+mod secret;
 mod selector;
 mod service;
 mod workload;
@@ -22,7 +23,8 @@ pub use knative::{
     DomainMapping, EventDestination, KRef, KnativeConfig, Serving, TrafficTarget, TriggerBroker,
 };
 pub use policy::{PodSelector, ScaleTarget};
-pub use selector::{Op, Requirement, Selector};
+pub use secret::SecretSource;
+pub use selector::{LabelSpan, Op, Requirement, Selector};
 pub use service::{PortRef, Service, ServicePort};
 pub use workload::{
     template_path, Container, ContainerPort, EnvValue, PodRef, RefKind, Workload,
@@ -36,6 +38,14 @@ pub struct ServiceId(pub u32);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct WorkloadId(pub u32);
+
+/// An Istio Gateway, by its position in `Inventory::istio_gateways`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IstioGatewayId(pub u32);
+
+/// A VirtualService, by its position in `Inventory::virtual_services`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct VirtualServiceId(pub u32);
 
 fn id32(i: usize) -> u32 {
     u32::try_from(i).unwrap_or(u32::MAX)
@@ -53,6 +63,8 @@ pub struct Inventory {
     pub network_policies: Vec<PodSelector>,
     /// ConfigMaps, whose values KR211 reads.
     pub config_maps: Vec<ObjectId>,
+    /// Secrets and the objects that create them, in input order.
+    pub secrets: Vec<SecretSource>,
     pub istio_gateways: Vec<IstioGateway>,
     pub virtual_services: Vec<VirtualService>,
     pub destination_rules: Vec<DestinationRule>,
@@ -202,6 +214,7 @@ impl Inventory {
             _ => {}
         }
         self.serving.extend(Serving::from_object(object));
+        self.secrets.extend(SecretSource::from_object(object));
         if object.group.ends_with("knative.dev") {
             self.event_destinations
                 .extend(knative::event_destinations(object));
@@ -246,6 +259,32 @@ impl Inventory {
 
     pub fn workload(&self, id: WorkloadId) -> &Workload {
         &self.workloads[id.0 as usize]
+    }
+
+    /// The Istio Gateway `id` names.
+    pub fn istio_gateway(&self, id: IstioGatewayId) -> &IstioGateway {
+        &self.istio_gateways[id.0 as usize]
+    }
+
+    /// The VirtualService `id` names.
+    pub fn virtual_service(&self, id: VirtualServiceId) -> &VirtualService {
+        &self.virtual_services[id.0 as usize]
+    }
+
+    /// Every Istio Gateway with its id, in input order.
+    pub fn istio_gateways_by_id(&self) -> impl Iterator<Item = (IstioGatewayId, &IstioGateway)> {
+        (0..)
+            .map(|i| IstioGatewayId(id32(i)))
+            .zip(&self.istio_gateways)
+    }
+
+    /// Every VirtualService with its id, in input order.
+    pub fn virtual_services_by_id(
+        &self,
+    ) -> impl Iterator<Item = (VirtualServiceId, &VirtualService)> {
+        (0..)
+            .map(|i| VirtualServiceId(id32(i)))
+            .zip(&self.virtual_services)
     }
 
     pub fn service_named(&self, namespace: &str, name: &str) -> Option<ServiceId> {

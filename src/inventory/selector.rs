@@ -20,6 +20,40 @@ pub struct Requirement {
     pub values: Vec<String>,
 }
 
+/// Where a `key: value` pair of a label map was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LabelSpan {
+    pub key: Span,
+    pub value: Span,
+}
+
+impl LabelSpan {
+    /// The spans of the string-keyed pairs of a mapping, by key (the first of duplicate
+    /// keys, as `Node::entry` finds them).
+    pub fn read(node: &Node) -> BTreeMap<String, LabelSpan> {
+        let mut spans = BTreeMap::new();
+        for e in node.as_map().unwrap_or(&[]) {
+            if let Some(key) = e.key.as_str() {
+                spans.entry(key.to_string()).or_insert(LabelSpan {
+                    key: e.key.span,
+                    value: e.value.span,
+                });
+            }
+        }
+        spans
+    }
+
+    /// Where to point for a label that fails to match: its value when the labels it is
+    /// compared with have the key (the value is what differs), else its key.
+    pub fn at(&self, key_known: bool) -> Span {
+        if key_known {
+            self.value
+        } else {
+            self.key
+        }
+    }
+}
+
 /// A selector: `matchLabels` AND `matchExpressions`. An empty selector selects everything;
 /// whether a *missing* selector selects nothing is the caller's business (it keeps `Option`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,6 +61,8 @@ pub struct Selector {
     pub labels: BTreeMap<String, String>,
     pub exprs: Vec<Requirement>,
     pub span: Span,
+    /// Where each pair of `labels` was written.
+    pub label_spans: BTreeMap<String, LabelSpan>,
 }
 
 impl Selector {
@@ -36,6 +72,7 @@ impl Selector {
             labels: node.string_map(),
             exprs: Vec::new(),
             span: node.span,
+            label_spans: LabelSpan::read(node),
         }
     }
 
@@ -48,6 +85,7 @@ impl Selector {
                 labels: BTreeMap::new(),
                 exprs: Vec::new(),
                 span: node.span,
+                label_spans: BTreeMap::new(),
             });
         selector.span = node.span;
         selector.exprs = node
@@ -107,17 +145,47 @@ impl Selector {
         parts.join(", ")
     }
 
-    /// How `labels` falls short of this selector's `matchLabels`: `(key, wanted, actual)`
-    /// for each pair that differs.
-    pub fn label_diff<'a>(
+    /// How `labels` falls short of this selector's `matchLabels`, one phrase per pair that
+    /// differs: `` `k` is `have`, not `want` ``, or `missing(k, want)` when `labels` lacks
+    /// the key.
+    pub fn explain_diff(
+        &self,
+        labels: &BTreeMap<String, String>,
+        missing: impl Fn(&str, &str) -> String,
+    ) -> Vec<String> {
+        self.label_diff(labels)
+            .map(|(k, want, have)| match have {
+                Some(have) => format!("`{k}` is `{have}`, not `{want}`"),
+                None => missing(k, want),
+            })
+            .collect()
+    }
+
+    /// Where to point at this selector when it misses `labels`: the first label they do not
+    /// satisfy (see [`LabelSpan::at`]), or with nothing to compare with the value of its
+    /// first label; the whole selector when neither is known.
+    pub fn mismatch_span(&self, labels: Option<&BTreeMap<String, String>>) -> Span {
+        let pointed = match labels {
+            Some(labels) => self
+                .label_diff(labels)
+                .next()
+                .map(|(k, _, have)| (k, have.is_some())),
+            None => self.labels.keys().next().map(|k| (k.as_str(), true)),
+        };
+        pointed
+            .and_then(|(k, key_known)| Some(self.label_spans.get(k)?.at(key_known)))
+            .unwrap_or(self.span)
+    }
+
+    /// The pairs of `matchLabels` that `labels` does not have: `(key, wanted, actual)`.
+    fn label_diff<'a>(
         &'a self,
         labels: &'a BTreeMap<String, String>,
-    ) -> Vec<(&'a str, &'a str, Option<&'a str>)> {
+    ) -> impl Iterator<Item = (&'a str, &'a str, Option<&'a str>)> {
         self.labels
             .iter()
             .filter(|(k, v)| labels.get(*k) != Some(*v))
             .map(|(k, v)| (k.as_str(), v.as_str(), labels.get(k).map(String::as_str)))
-            .collect()
     }
 }
 

@@ -1,3 +1,4 @@
+use super::istio::ExportTo;
 use super::selector::Selector;
 use crate::manifest::{Object, ObjectId};
 use crate::yaml::{Node, Span};
@@ -63,6 +64,8 @@ pub struct Service {
     pub selector: Option<Selector>,
     pub headless: bool,
     pub ports: Vec<ServicePort>,
+    /// Where Istio exports the Service (its `networking.istio.io/exportTo` annotation).
+    pub export_to: ExportTo,
 }
 
 impl Service {
@@ -102,6 +105,7 @@ impl Service {
             selector,
             headless: get("clusterIP") == Some("None"),
             ports,
+            export_to: ExportTo::from_annotation(object),
         }
     }
 

@@ -312,15 +312,7 @@ fn nearest(cx: &Cx<'_>, namespace: &str, selector: &crate::inventory::Selector) 
     let Some(w) = cx.inv.nearest_workload(namespace, selector) else {
         return String::new();
     };
-    let diff: Vec<String> = selector
-        .labels
-        .iter()
-        .filter(|(k, v)| w.labels.get(*k) != Some(*v))
-        .map(|(k, v)| match w.labels.get(k) {
-            Some(x) => format!("`{k}` is `{x}`, not `{v}`"),
-            None => format!("`{k}` is not set"),
-        })
-        .collect();
+    let diff = selector.explain_diff(&w.labels, |k, _| format!("`{k}` is not set"));
     let where_ = if diff.is_empty() {
         String::new()
     } else {

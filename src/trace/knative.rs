@@ -71,9 +71,7 @@ fn gateway_hop(cx: &Cx<'_>, serving: &Serving, external: bool) -> Result<Hop, Bo
     let obj = cx.inv.object(serving.object);
     let found = cx
         .inv
-        .istio_gateways
-        .iter()
-        .enumerate()
+        .istio_gateways_by_id()
         .find(|(_, gw)| format!("{}/{}", gw.namespace, gw.name) == *name);
     let Some((g, gw)) = found else {
         let (namespace, gw_name) = name.split_once('/').unwrap_or(("", name));

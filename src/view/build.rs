@@ -131,7 +131,7 @@ impl Builder<'_> {
 
     fn istio_entries(&mut self) {
         let (inv, graph) = (self.inv, self.graph);
-        for (g, gw) in inv.istio_gateways.iter().enumerate() {
+        for (g, gw) in inv.istio_gateways_by_id() {
             let obj = inv.object(gw.object);
             for (s, server) in gw.servers.iter().enumerate() {
                 for (h, host) in server.hosts.iter().enumerate() {
@@ -366,8 +366,8 @@ impl Builder<'_> {
             self.object_node(vs.object);
         }
         for b in &graph.bindings {
-            let vs = &inv.virtual_services[b.virtual_service];
-            let gw = &inv.istio_gateways[b.gateway];
+            let vs = inv.virtual_service(b.virtual_service);
+            let gw = inv.istio_gateway(b.gateway);
             let key = format!(
                 "entry:istio:{}/{}:{}:{}",
                 gw.namespace, gw.name, b.server, b.server_host
@@ -535,7 +535,7 @@ impl Builder<'_> {
         if !graph.accepts_none(inv, v, g) {
             return;
         }
-        let vs = &inv.virtual_services[v];
+        let vs = inv.virtual_service(v);
         let hosts: Vec<&str> = vs.hosts.iter().map(|h| h.value.as_str()).collect();
         let gw = inv.object(*gw_obj);
         let from = self.object_node(vs_obj);

@@ -6,21 +6,19 @@ use std::collections::HashMap;
 use crate::graph::{Edge, RoutingGraph, Vertex};
 use crate::inventory::gateway_api::ApiRoute;
 use crate::inventory::istio::Destination;
-use crate::inventory::{Ingress, Inventory, VirtualService};
+use crate::inventory::{Ingress, Inventory, IstioGatewayId, VirtualService, VirtualServiceId};
 use crate::manifest::ObjectId;
 
 /// The typed views of the inventory by object, built once so that labelling every edge
 /// stays linear in the size of the input.
 pub(super) struct ByObject<'a> {
     inv: &'a Inventory,
-    /// Index into `Inventory::virtual_services`.
-    pub virtual_services: HashMap<ObjectId, usize>,
+    pub virtual_services: HashMap<ObjectId, VirtualServiceId>,
     pub api_routes: HashMap<ObjectId, &'a ApiRoute>,
     pub ingresses: HashMap<ObjectId, &'a Ingress>,
     /// Index into `Inventory::service_entries`.
     pub service_entries: HashMap<ObjectId, usize>,
-    /// Index into `Inventory::istio_gateways`.
-    pub istio_gateways: HashMap<ObjectId, usize>,
+    pub istio_gateways: HashMap<ObjectId, IstioGatewayId>,
 }
 
 impl<'a> ByObject<'a> {
@@ -28,10 +26,8 @@ impl<'a> ByObject<'a> {
         ByObject {
             inv,
             virtual_services: inv
-                .virtual_services
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (v.object, i))
+                .virtual_services_by_id()
+                .map(|(id, v)| (v.object, id))
                 .collect(),
             api_routes: inv.api_routes.iter().map(|r| (r.object, r)).collect(),
             ingresses: inv.ingresses.iter().map(|i| (i.object, i)).collect(),
@@ -42,10 +38,8 @@ impl<'a> ByObject<'a> {
                 .map(|(i, e)| (e.object, i))
                 .collect(),
             istio_gateways: inv
-                .istio_gateways
-                .iter()
-                .enumerate()
-                .map(|(i, g)| (g.object, i))
+                .istio_gateways_by_id()
+                .map(|(id, g)| (g.object, id))
                 .collect(),
         }
     }
@@ -53,7 +47,7 @@ impl<'a> ByObject<'a> {
     /// The VirtualService `id`.
     pub fn virtual_service(&self, id: ObjectId) -> Option<&'a VirtualService> {
         let v = self.virtual_services.get(&id)?;
-        Some(&self.inv.virtual_services[*v])
+        Some(self.inv.virtual_service(*v))
     }
 
     /// The VirtualService destination whose `host` an edge starts at.

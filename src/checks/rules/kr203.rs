@@ -23,6 +23,7 @@
 //! ## How to fix
 //! Rename the port to `<protocol>[-suffix]`, or set `appProtocol`.
 
+use crate::checks::support::kube::{protocol_of_name, MESH_PROTOCOLS};
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
 
@@ -32,19 +33,6 @@ pub const RULE: Rule = Rule {
     summary: "Service port name does not follow the `<protocol>[-suffix]` mesh convention (IST0118)",
     run,
 };
-
-/// Protocols Istio recognises from a port name prefix.
-pub const MESH_PROTOCOLS: &[&str] = &[
-    "grpc-web", "grpc", "http2", "https", "http", "mongo", "mysql", "redis", "tcp", "tls", "udp",
-];
-
-/// The mesh protocol a port name declares, if it follows the convention.
-pub fn protocol_of_name(name: &str) -> Option<&'static str> {
-    let lower = name.to_ascii_lowercase();
-    MESH_PROTOCOLS.iter().copied().find(|p| {
-        lower == *p || lower.strip_prefix(p).is_some_and(|rest| rest.starts_with('-'))
-    })
-}
 
 /// A conventional name for a port called `name`: `grpcapi` → `grpc-api` when the name
 /// starts with a protocol but lacks the dash, `http-<name>` otherwise.

@@ -35,7 +35,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::checks::rules::kr203::protocol_of_name;
+use crate::checks::support::kube::protocol_of_name;
 use crate::checks::{Context, Rule};
 use crate::inventory::{PortRef, ServiceId, ServicePort};
 use crate::diagnostic::{Diagnostic, Severity};

@@ -51,7 +51,7 @@ use std::collections::HashMap;
 use crate::checks::{Context, Rule};
 use crate::graph::{istio_fqdn, wildcard, Binding};
 use crate::inventory::istio::{GatewayTarget, HostNamespace, ServerHost};
-use crate::inventory::{IstioGateway, VirtualService};
+use crate::inventory::{IstioGateway, IstioGatewayId, VirtualService, VirtualServiceId};
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
@@ -62,16 +62,16 @@ pub const RULE: Rule = Rule {
 };
 
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let mut bindings: HashMap<usize, Vec<&Binding>> = HashMap::new();
+    let mut bindings: HashMap<VirtualServiceId, Vec<&Binding>> = HashMap::new();
     for b in &ctx.graph.bindings {
         bindings.entry(b.virtual_service).or_default().push(b);
     }
-    for (v, vs) in ctx.inv.virtual_services.iter().enumerate() {
+    for (v, vs) in ctx.inv.virtual_services_by_id() {
         if vs.hosts.is_empty() {
             continue;
         }
         let bound = bindings.get(&v).map_or(&[][..], Vec::as_slice);
-        let mut gateways: Vec<usize> = Vec::new();
+        let mut gateways: Vec<IstioGatewayId> = Vec::new();
         let mut all_known = true;
         for gref in &vs.gateways {
             let GatewayTarget::Named { namespace, name } = &gref.target else {
@@ -103,7 +103,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             let mut why = Vec::new();
             let mut related = None;
             for &g in &gateways {
-                let gateway = &ctx.inv.istio_gateways[g];
+                let gateway = ctx.inv.istio_gateway(g);
                 why.push(format!(
                     "{}/{} serves {}",
                     gateway.namespace,
@@ -138,7 +138,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         vs.namespace
                     )),
                 None => match gateways.first() {
-                    Some(&g) => with_server_hosts(ctx, d, &ctx.inv.istio_gateways[g]),
+                    Some(&g) => with_server_hosts(ctx, d, ctx.inv.istio_gateway(g)),
                     None => d,
                 }
                 .with_help(
@@ -154,10 +154,10 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 fn gateway_accepts_none(
     ctx: &Context<'_>,
     vs: &VirtualService,
-    g: usize,
+    g: IstioGatewayId,
     span: crate::yaml::Span,
 ) -> Diagnostic {
-    let gateway = &ctx.inv.istio_gateways[g];
+    let gateway = ctx.inv.istio_gateway(g);
     let object = ctx.inv.object(vs.object);
     let hosts = vs
         .hosts

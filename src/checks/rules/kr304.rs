@@ -53,7 +53,7 @@
 //! `port.number` when the Service has more than one port.
 
 use crate::checks::{Context, Rule};
-use crate::graph::{istio_fqdn, HostTarget};
+use crate::graph::HostTarget;
 use crate::inventory::istio::{Destination, GatewayTarget, VsRoute};
 use crate::inventory::{PortRef, VirtualService};
 use crate::manifest::Object;
@@ -78,20 +78,20 @@ struct Target<'a> {
 }
 
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for vs in &ctx.inv.virtual_services {
-        for route in &vs.routes {
-            for dest in &route.destinations {
-                let fqdn = istio_fqdn(&dest.host.value, &vs.namespace);
-                let resolved = ctx.graph.hosts.resolve(&fqdn);
-                if resolved
+    for (v, vs) in ctx.inv.virtual_services_by_id() {
+        for (r, route) in vs.routes.iter().enumerate() {
+            for (dest, host) in route.destinations.iter().zip(ctx.graph.destinations(v, r)) {
+                if host
+                    .targets
                     .iter()
                     .any(|t| matches!(t, HostTarget::KnativeService(_)))
                 {
                     continue;
                 }
-                let targets: Vec<Target<'_>> = resolved
+                let targets: Vec<Target<'_>> = host
+                    .targets
                     .iter()
-                    .filter_map(|t| target(ctx, *t, &fqdn))
+                    .filter_map(|t| target(ctx, *t, &host.fqdn))
                     .filter(|t| !t.ports.is_empty())
                     .collect();
                 let Some(first) = targets.first() else {

@@ -45,12 +45,11 @@
 //! to a subset it defines; check that the DestinationRule's `host` and `exportTo` cover the
 //! destination.
 
-use std::collections::HashMap;
-
+use crate::checks::support::istio::DestinationRules;
 use crate::checks::{Context, Rule};
-use crate::graph::{istio_fqdn, wildcard};
-use crate::inventory::{DestinationRule, Inventory};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::graph::{istio_fqdn, DestinationHost};
+use crate::inventory::{DestinationRule, Spanned, VirtualService};
 
 pub const RULE: Rule = Rule {
     code: "KR305",
@@ -58,83 +57,6 @@ pub const RULE: Rule = Rule {
     summary: "destination subset not defined by any DestinationRule for that host (IST0101)",
     run,
 };
-
-/// The DestinationRules of the input indexed by the host they apply to (as an FQDN).
-pub struct DestinationRules<'a> {
-    inv: &'a Inventory,
-    exact: HashMap<String, Vec<usize>>,
-    wildcards: Vec<(String, usize)>,
-}
-
-impl<'a> DestinationRules<'a> {
-    pub fn build(inv: &'a Inventory) -> DestinationRules<'a> {
-        let mut index = DestinationRules {
-            inv,
-            exact: HashMap::new(),
-            wildcards: Vec::new(),
-        };
-        for (i, dr) in inv.destination_rules.iter().enumerate() {
-            let host = istio_fqdn(&dr.host.value, &dr.namespace);
-            if host.starts_with('*') {
-                index.wildcards.push((host, i));
-            } else {
-                index.exact.entry(host).or_default().push(i);
-            }
-        }
-        index
-    }
-
-    /// Every DestinationRule whose host matches `fqdn` (exactly or by a wildcard), visible
-    /// from `namespace`, however specific.
-    pub fn matching(&self, fqdn: &str, namespace: &str) -> Vec<&'a DestinationRule> {
-        self.exact
-            .get(fqdn)
-            .into_iter()
-            .flatten()
-            .copied()
-            .chain(
-                self.wildcards
-                    .iter()
-                    .filter(|(pattern, _)| wildcard::covers(pattern, fqdn))
-                    .map(|(_, i)| *i),
-            )
-            .map(|i| &self.inv.destination_rules[i])
-            .filter(|dr| dr.export_to.visible_from(&dr.namespace, namespace))
-            .collect()
-    }
-
-    /// The DestinationRules that apply to `fqdn` as seen from `namespace` (`None`: from
-    /// anywhere, ignoring `exportTo`): those with the most specific matching host, exact
-    /// names before wildcards, longer wildcards before shorter ones.
-    pub fn for_host(&self, fqdn: &str, namespace: Option<&str>) -> Vec<&'a DestinationRule> {
-        let visible = |i: &usize| {
-            let dr = &self.inv.destination_rules[*i];
-            namespace.is_none_or(|ns| dr.export_to.visible_from(&dr.namespace, ns))
-        };
-        let exact: Vec<&DestinationRule> = self
-            .exact
-            .get(fqdn)
-            .into_iter()
-            .flatten()
-            .filter(|i| visible(i))
-            .map(|i| &self.inv.destination_rules[*i])
-            .collect();
-        if !exact.is_empty() {
-            return exact;
-        }
-        let covering: Vec<&(String, usize)> = self
-            .wildcards
-            .iter()
-            .filter(|(pattern, i)| wildcard::covers(pattern, fqdn) && visible(i))
-            .collect();
-        let longest = covering.iter().map(|(p, _)| p.len()).max().unwrap_or(0);
-        covering
-            .into_iter()
-            .filter(|(p, _)| p.len() == longest)
-            .map(|(_, i)| &self.inv.destination_rules[*i])
-            .collect()
-    }
-}
 
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     if !ctx
@@ -148,135 +70,179 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     let rules = DestinationRules::build(ctx.inv);
-    for vs in &ctx.inv.virtual_services {
-        for route in &vs.routes {
-            for dest in &route.destinations {
+    for (v, vs) in ctx.inv.virtual_services_by_id() {
+        for (r, route) in vs.routes.iter().enumerate() {
+            for (dest, host) in route.destinations.iter().zip(ctx.graph.destinations(v, r)) {
                 let Some(subset) = dest.subset.as_ref().filter(|s| !s.value.is_empty()) else {
                     continue;
                 };
-                let fqdn = istio_fqdn(&dest.host.value, &vs.namespace);
-                let visible = rules.for_host(&fqdn, Some(&vs.namespace));
-                if visible
-                    .iter()
-                    .any(|dr| dr.subsets.iter().any(|s| s.name == subset.value))
-                {
-                    continue;
-                }
-                let all = rules.for_host(&fqdn, None);
-                if all.is_empty() && ctx.graph.hosts.resolve(&fqdn).is_empty() {
-                    continue; // KR303: the host itself is missing.
-                }
-                let object = ctx.inv.object(vs.object);
-                let lead = format!(
-                    "{} routes to subset `{}` of host `{fqdn}`",
-                    object.display(),
-                    subset.value
-                );
-                let hidden = all.iter().find(|dr| {
-                    !visible.iter().any(|v| v.object == dr.object)
-                        && dr.subsets.iter().any(|s| s.name == subset.value)
-                });
-                let diagnostic = if let Some(dr) = hidden {
-                    let dr_object = ctx.inv.object(dr.object);
-                    RULE.on(
-                        object,
-                        subset.span,
-                        format!(
-                            "{lead}, but {}, which defines it, is not exported to namespace `{}`",
-                            dr_object.display(),
-                            vs.namespace
-                        ),
-                    )
-                    .with_related_object(dr_object, "defines the subset, but `exportTo` hides it")
-                    .with_help(format!(
-                        "add `{}` to the DestinationRule's `exportTo`, or define the subset in a DestinationRule visible from it",
-                        vs.namespace
-                    ))
-                } else if let Some(dr) = visible.first() {
-                    let dr_object = ctx.inv.object(dr.object);
-                    let names: Vec<&str> = visible
-                        .iter()
-                        .flat_map(|d| &d.subsets)
-                        .map(|s| s.name.as_str())
-                        .collect();
-                    let defines = if names.is_empty() {
-                        "defines no subsets".to_string()
-                    } else {
-                        format!(
-                            "only defines {}",
-                            names
-                                .iter()
-                                .map(|n| format!("`{n}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    };
-                    // A less specific DestinationRule may define it, shadowed by this one.
-                    let shadowed = rules.matching(&fqdn, &vs.namespace).into_iter().find(|d| {
-                        !visible.iter().any(|v| v.object == d.object)
-                            && d.subsets.iter().any(|s| s.name == subset.value)
-                    });
-                    let shadow_note = shadowed.map_or_else(String::new, |d| {
-                        format!(
-                            "; {} defines it for `{}`, but the most specific host wins",
-                            ctx.inv.object(d.object).display(),
-                            d.host.value
-                        )
-                    });
-                    let diagnostic = RULE
-                        .on(
-                            object,
-                            subset.span,
-                            format!(
-                                "{lead}, but {} (host `{}`) {defines}{shadow_note}",
-                                dr_object.display(),
-                                dr.host.value,
-                            ),
-                        )
-                        .with_related(dr_object.file, dr.host.span, "the DestinationRule for this host");
-                    match shadowed {
-                        Some(d) => diagnostic.with_related(
-                            ctx.inv.object(d.object).file,
-                            d.host.span,
-                            "defines the subset, but for a less specific host",
-                        ),
-                        None => diagnostic,
-                    }
-                    .with_help("add the subset (with the labels of the pods it stands for) to the DestinationRule, or route to a subset it defines")
-                } else {
-                    let diagnostic = RULE.on(
-                        object,
-                        subset.span,
-                        format!("{lead}, but no DestinationRule applies to that host"),
-                    );
-                    // A DestinationRule with the same short host in another namespace is the
-                    // usual cause: its short name resolved in its own namespace.
-                    let label = fqdn.split('.').next().unwrap_or_default();
-                    let near = ctx.inv.destination_rules.iter().find(|dr| {
-                        dr.namespace != vs.namespace
-                            && !dr.host.value.contains('.')
-                            && dr.host.value.eq_ignore_ascii_case(label)
-                    });
-                    let diagnostic = match near {
-                        Some(dr) => diagnostic.with_related(
-                            ctx.inv.object(dr.object).file,
-                            dr.host.span,
-                            format!(
-                                "this DestinationRule's `host: {}` means `{}` in its namespace `{}`",
-                                dr.host.value,
-                                istio_fqdn(&dr.host.value, &dr.namespace),
-                                dr.namespace
-                            ),
-                        ),
-                        None => diagnostic,
-                    };
-                    diagnostic.with_help(format!(
-                        "add a DestinationRule with `host: {fqdn}` that defines subset `{}` (a short `host` in a DestinationRule resolves in the DestinationRule's own namespace)",
-                        subset.value
-                    ))
-                };
-                out.push(diagnostic);
+                out.extend(undefined_subset(ctx, &rules, vs, subset, host));
             }
         }
+    }
+}
+
+/// The diagnostic for `subset` of a destination of `vs` (to `host`) when no DestinationRule
+/// that applies to the host, as the VirtualService sees it, defines it.
+fn undefined_subset(
+    ctx: &Context<'_>,
+    rules: &DestinationRules<'_>,
+    vs: &VirtualService,
+    subset: &Spanned,
+    host: &DestinationHost,
+) -> Option<Diagnostic> {
+    let fqdn = &host.fqdn;
+    let defines = |dr: &DestinationRule| dr.subsets.iter().any(|s| s.name == subset.value);
+    let visible = rules.for_host(fqdn, Some(&vs.namespace));
+    if visible.iter().any(|dr| defines(dr)) {
+        return None;
+    }
+    let all = rules.for_host(fqdn, None);
+    if all.is_empty() && host.targets.is_empty() {
+        return None; // KR303: the host itself is missing.
+    }
+    let undefined = Undefined {
+        vs,
+        subset,
+        fqdn,
+        lead: format!(
+            "{} routes to subset `{}` of host `{fqdn}`",
+            ctx.inv.object(vs.object).display(),
+            subset.value
+        ),
+    };
+    let hidden = all
+        .iter()
+        .find(|dr| !visible.iter().any(|v| v.object == dr.object) && defines(dr));
+    Some(match (hidden, visible.first()) {
+        (Some(dr), _) => undefined.hidden_by_export(ctx, dr),
+        (None, Some(dr)) => undefined.not_in_rule(ctx, rules, dr, &visible),
+        (None, None) => undefined.no_rule(ctx),
+    })
+}
+
+/// A subset no DestinationRule visible from the VirtualService defines.
+struct Undefined<'a> {
+    vs: &'a VirtualService,
+    subset: &'a Spanned,
+    fqdn: &'a str,
+    /// `VirtualService a/b routes to subset `x` of host `h``.
+    lead: String,
+}
+
+impl Undefined<'_> {
+    /// A DestinationRule defines the subset, but its `exportTo` hides it.
+    fn hidden_by_export(&self, ctx: &Context<'_>, dr: &DestinationRule) -> Diagnostic {
+        let (vs, subset, lead) = (self.vs, self.subset, &self.lead);
+        let dr_object = ctx.inv.object(dr.object);
+        RULE.on(
+            ctx.inv.object(vs.object),
+            subset.span,
+            format!(
+                "{lead}, but {}, which defines it, is not exported to namespace `{}`",
+                dr_object.display(),
+                vs.namespace
+            ),
+        )
+        .with_related_object(dr_object, "defines the subset, but `exportTo` hides it")
+        .with_help(format!(
+            "add `{}` to the DestinationRule's `exportTo`, or define the subset in a DestinationRule visible from it",
+            vs.namespace
+        ))
+    }
+
+    /// The DestinationRules for the host (`dr` the first of `visible`) define other subsets;
+    /// a less specific one may define it, shadowed by them.
+    fn not_in_rule(
+        &self,
+        ctx: &Context<'_>,
+        rules: &DestinationRules<'_>,
+        dr: &DestinationRule,
+        visible: &[&DestinationRule],
+    ) -> Diagnostic {
+        let (vs, subset, fqdn, lead) = (self.vs, self.subset, self.fqdn, &self.lead);
+        let dr_object = ctx.inv.object(dr.object);
+        let names: Vec<&str> = visible
+            .iter()
+            .flat_map(|d| &d.subsets)
+            .map(|s| s.name.as_str())
+            .collect();
+        let defines = if names.is_empty() {
+            "defines no subsets".to_string()
+        } else {
+            format!(
+                "only defines {}",
+                names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let shadowed = rules.matching(fqdn, &vs.namespace).into_iter().find(|d| {
+            !visible.iter().any(|v| v.object == d.object)
+                && d.subsets.iter().any(|s| s.name == subset.value)
+        });
+        let shadow_note = shadowed.map_or_else(String::new, |d| {
+            format!(
+                "; {} defines it for `{}`, but the most specific host wins",
+                ctx.inv.object(d.object).display(),
+                d.host.value
+            )
+        });
+        let diagnostic = RULE
+            .on(
+                ctx.inv.object(vs.object),
+                subset.span,
+                format!(
+                    "{lead}, but {} (host `{}`) {defines}{shadow_note}",
+                    dr_object.display(),
+                    dr.host.value,
+                ),
+            )
+            .with_related(dr_object.file, dr.host.span, "the DestinationRule for this host");
+        match shadowed {
+            Some(d) => diagnostic.with_related(
+                ctx.inv.object(d.object).file,
+                d.host.span,
+                "defines the subset, but for a less specific host",
+            ),
+            None => diagnostic,
+        }
+        .with_help("add the subset (with the labels of the pods it stands for) to the DestinationRule, or route to a subset it defines")
+    }
+
+    /// No DestinationRule applies to the host; one with the same short host in another
+    /// namespace is the usual cause: its short name resolved in its own namespace.
+    fn no_rule(&self, ctx: &Context<'_>) -> Diagnostic {
+        let (vs, subset, fqdn, lead) = (self.vs, self.subset, self.fqdn, &self.lead);
+        let diagnostic = RULE.on(
+            ctx.inv.object(vs.object),
+            subset.span,
+            format!("{lead}, but no DestinationRule applies to that host"),
+        );
+        let label = fqdn.split('.').next().unwrap_or_default();
+        let near = ctx.inv.destination_rules.iter().find(|dr| {
+            dr.namespace != vs.namespace
+                && !dr.host.value.contains('.')
+                && dr.host.value.eq_ignore_ascii_case(label)
+        });
+        let diagnostic = match near {
+            Some(dr) => diagnostic.with_related(
+                ctx.inv.object(dr.object).file,
+                dr.host.span,
+                format!(
+                    "this DestinationRule's `host: {}` means `{}` in its namespace `{}`",
+                    dr.host.value,
+                    istio_fqdn(&dr.host.value, &dr.namespace),
+                    dr.namespace
+                ),
+            ),
+            None => diagnostic,
+        };
+        diagnostic.with_help(format!(
+            "add a DestinationRule with `host: {fqdn}` that defines subset `{}` (a short `host` in a DestinationRule resolves in the DestinationRule's own namespace)",
+            subset.value
+        ))
     }
 }

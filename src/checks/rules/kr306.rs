@@ -33,7 +33,7 @@
 
 use std::collections::HashSet;
 
-use crate::checks::rules::kr303::unknown_host;
+use crate::checks::support::istio::unknown_host;
 use crate::checks::{Context, Rule};
 use crate::graph::istio_fqdn;
 use crate::diagnostic::{Diagnostic, Severity};

@@ -170,20 +170,15 @@ fn diagnose(
             std::cmp::Reverse(m.name.clone()),
         )
     });
-    // Point at the label no pod has: its key when no pod has the key, else its value.
-    let labels_node = object.spec().and_then(|spec| {
-        spec.seq_at("subsets")
-            .iter()
-            .find(|s| s.str_at("name") == Some(subset.name.as_str()))?
-            .get("labels")
-    });
+    // Point at the label no pod has: its key when no pod has the key, else its value. The
+    // spans are those of the first subset of that name, where a duplicate name points.
+    let named = dr.subsets.iter().find(|s| s.name == subset.name);
     let span = wanted
         .iter()
         .find(|(k, v)| !backend.members.iter().any(|m| m.labels.get(*k) == Some(*v)))
         .and_then(|(k, _)| {
-            let entry = labels_node?.entry(k)?;
             let key_known = backend.members.iter().any(|m| m.labels.contains_key(*k));
-            Some(if key_known { entry.value.span } else { entry.key.span })
+            Some(named?.label_spans.get(*k)?.at(key_known))
         })
         .unwrap_or(subset.labels_span);
     let diagnostic = RULE.on(
@@ -242,20 +237,14 @@ fn backend(ctx: &Context<'_>, target: HostTarget) -> Option<Backend> {
                 .map(member)
                 .collect();
             if se.workload_selector.is_none() {
-                let endpoints = object.spec().map(|s| s.seq_at("endpoints")).unwrap_or(&[]);
-                members.extend(endpoints.iter().enumerate().map(|(n, e)| {
-                    let labels = e.get("labels");
-                    Member {
-                        name: format!(
-                            "endpoint {}",
-                            e.str_at("address").map_or_else(|| n.to_string(), str::to_string)
-                        ),
-                        labels: labels
-                            .map(crate::yaml::Node::string_map)
-                            .unwrap_or_default(),
-                        file: object.file,
-                        span: labels.map_or(e.span, |l| l.span),
-                    }
+                members.extend(se.endpoints.iter().enumerate().map(|(n, e)| Member {
+                    name: format!(
+                        "endpoint {}",
+                        e.address.clone().unwrap_or_else(|| n.to_string())
+                    ),
+                    labels: e.labels.clone(),
+                    file: object.file,
+                    span: e.labels_span,
                 }));
             }
             Backend {

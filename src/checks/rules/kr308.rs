@@ -51,32 +51,17 @@ pub const RULE: Rule = Rule {
 const STUB_HELP: &str = "if the platform installs the gateway, check together with its Deployment (or a stub Deployment carrying the gateway's pod labels), or suppress with the annotation `kroute.dev/ignore: KR308`";
 
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for (i, gateway) in ctx.inv.istio_gateways.iter().enumerate() {
+    for (g, gateway) in ctx.inv.istio_gateways_by_id() {
         let Some(selector) = &gateway.selector else {
             continue;
         };
-        if selector.is_empty() || !ctx.graph.gateway_pods(i).is_empty() {
+        if selector.is_empty() || !ctx.graph.gateway_pods(g).is_empty() {
             continue;
         }
         let object = ctx.inv.object(gateway.object);
         let near = nearest_workload(ctx, selector);
-        // Point at the first selector label the nearest workload lacks: its value when the
-        // workload has the key, else the key.
-        let span = object
-            .spec()
-            .and_then(|spec| spec.get("selector"))
-            .and_then(|node| {
-                let (key, has_key) = match near {
-                    Some(w) => selector
-                        .label_diff(&w.labels)
-                        .first()
-                        .map(|(k, _, have)| (*k, have.is_some()))?,
-                    None => (selector.labels.keys().next()?.as_str(), true),
-                };
-                let entry = node.entry(key)?;
-                Some(if has_key { entry.value.span } else { entry.key.span })
-            })
-            .unwrap_or(selector.span);
+        // Point at the first selector label the nearest workload lacks.
+        let span = selector.mismatch_span(near.map(|w| &w.labels));
         let diagnostic = RULE.on(
             object,
             span,
@@ -88,14 +73,9 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         );
         let diagnostic = match near {
             Some(w) => {
-                let diff: Vec<String> = selector
-                    .label_diff(&w.labels)
-                    .into_iter()
-                    .map(|(k, want, have)| match have {
-                        Some(have) => format!("`{k}` is `{have}`, not `{want}`"),
-                        None => format!("no `{k}` label (the selector wants `{want}`)"),
-                    })
-                    .collect();
+                let diff = selector.explain_diff(&w.labels, |k, want| {
+                    format!("no `{k}` label (the selector wants `{want}`)")
+                });
                 let what = if diff.is_empty() {
                     format!("has labels {}", describe_labels(&w.labels))
                 } else {

@@ -35,6 +35,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::checks::{Context, Rule};
 use crate::inventory::istio::HostNamespace;
+use crate::inventory::IstioGatewayId;
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
@@ -46,9 +47,9 @@ pub const RULE: Rule = Rule {
 
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     // VirtualService hosts bound through each (gateway, server, server host).
-    let mut bound: HashMap<(usize, usize, usize), BTreeSet<&str>> = HashMap::new();
+    let mut bound: HashMap<(IstioGatewayId, usize, usize), BTreeSet<&str>> = HashMap::new();
     for b in &ctx.graph.bindings {
-        let Some(host) = ctx.inv.virtual_services[b.virtual_service].hosts.get(b.host) else {
+        let Some(host) = ctx.inv.virtual_service(b.virtual_service).hosts.get(b.host) else {
             continue;
         };
         if !host.value.contains('*') {
@@ -58,7 +59,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 .insert(host.value.as_str());
         }
     }
-    for (g, gateway) in ctx.inv.istio_gateways.iter().enumerate() {
+    for (g, gateway) in ctx.inv.istio_gateways_by_id() {
         let object = ctx.inv.object(gateway.object);
         for (s, server) in gateway.servers.iter().enumerate() {
             for (h, host) in server.hosts.iter().enumerate() {

@@ -52,7 +52,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::checks::{Context, Rule};
-use crate::inventory::WorkloadId;
+use crate::inventory::{IstioGatewayId, WorkloadId};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::yaml::Span;
 
@@ -71,8 +71,11 @@ enum Target {
     Selector(String),
 }
 
-/// The servers of every Gateway on one (target, port, bind), in input order.
-type Groups<'a> = HashMap<(Target, i64, Option<&'a str>), Vec<(usize, usize)>>;
+/// Where servers share a listener: (target, port, bind).
+type Listener<'a> = (Target, i64, Option<&'a str>);
+
+/// The servers (gateway, index in its `servers`) on each listener, in input order.
+type Groups<'a> = Vec<(Listener<'a>, Vec<(IstioGatewayId, usize)>)>;
 
 struct Conflict<'a> {
     port: i64,
@@ -84,15 +87,22 @@ struct Conflict<'a> {
 }
 
 /// Whether two Gateways are one object defined twice (KR006's business).
-fn same_object(ctx: &Context<'_>, a: usize, b: usize) -> bool {
-    let object = |g: usize| ctx.inv.object(ctx.inv.istio_gateways[g].object);
+fn same_object(ctx: &Context<'_>, a: IstioGatewayId, b: IstioGatewayId) -> bool {
+    let object = |g| ctx.inv.object(ctx.inv.istio_gateway(g).object);
     object(a).key() == object(b).key()
 }
 
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    // (target, port, bind) → the servers of every Gateway on it, in input order.
-    let mut groups: Groups<'_> = HashMap::new();
-    for (g, gateway) in ctx.inv.istio_gateways.iter().enumerate() {
+    let groups = group_servers(ctx);
+    for ((earlier, later), conflicts) in conflicts(ctx, &groups) {
+        out.extend(report(ctx, earlier, later, conflicts));
+    }
+}
+
+/// The servers of every Gateway by listener, the listeners sorted.
+fn group_servers<'a>(ctx: &Context<'a>) -> Groups<'a> {
+    let mut groups: HashMap<Listener<'a>, Vec<(IstioGatewayId, usize)>> = HashMap::new();
+    for (g, gateway) in ctx.inv.istio_gateways_by_id() {
         let pods = ctx.graph.gateway_pods(g);
         let targets: Vec<Target> = if pods.is_empty() {
             match &gateway.selector {
@@ -114,15 +124,21 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-
-    // (earlier gateway, later gateway) → what they both claim.
-    let mut pairs: BTreeMap<(usize, usize), Vec<Conflict<'_>>> = BTreeMap::new();
-    let mut groups: Vec<_> = groups.into_iter().collect();
+    let mut groups: Groups<'a> = groups.into_iter().collect();
     groups.sort();
-    for ((target, port, _), servers) in &groups {
-        let mut first: HashMap<&str, (usize, Span)> = HashMap::new();
+    groups
+}
+
+/// What each (earlier gateway, later gateway) pair both claim on one listener.
+fn conflicts<'a>(
+    ctx: &Context<'a>,
+    groups: &Groups<'a>,
+) -> BTreeMap<(IstioGatewayId, IstioGatewayId), Vec<Conflict<'a>>> {
+    let mut pairs: BTreeMap<(IstioGatewayId, IstioGatewayId), Vec<Conflict<'a>>> = BTreeMap::new();
+    for ((target, port, _), servers) in groups {
+        let mut first: HashMap<&str, (IstioGatewayId, Span)> = HashMap::new();
         for &(g, s) in servers {
-            let server = &ctx.inv.istio_gateways[g].servers[s];
+            let server = &ctx.inv.istio_gateway(g).servers[s];
             let tls = server.tls_mode.is_some() || server.credential_name.is_some();
             for host in &server.hosts {
                 match first.get(host.host.as_str()) {
@@ -152,53 +168,57 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+    pairs
+}
 
-    for ((earlier, later), mut conflicts) in pairs {
-        conflicts.sort_by_key(|c| c.span);
-        let Some(c) = conflicts.first() else { continue };
-        let (a, b) = (
-            &ctx.inv.istio_gateways[earlier],
-            &ctx.inv.istio_gateways[later],
-        );
-        let (oa, ob) = (ctx.inv.object(a.object), ctx.inv.object(b.object));
-        let on = match &c.target {
-            Target::Workload(w) => {
-                let w = ctx.inv.workload(*w);
-                format!("gateway workload {} {}/{}", w.kind, w.namespace, w.name)
-            }
-            Target::Selector(sel) => {
-                format!("gateway pods with the same selector ({sel})")
-            }
-        };
-        let more = match conflicts.len() {
-            1 => String::new(),
-            n => {
-                let rest: Vec<String> = conflicts[1..]
-                    .iter()
-                    .map(|c| format!("`{}` on port {}", c.host, c.port))
-                    .collect();
-                format!(" (also {}; {n} hosts in all)", rest.join(", "))
-            }
-        };
-        out.push(
-            RULE.on(
-                ob,
-                c.span,
-                format!(
-                    "{} and {} both claim host `{}` on port {} of the same {on}{more}: {}",
-                    ob.display(),
-                    oa.display(),
-                    c.host,
-                    c.port,
-                    if c.tls {
-                        "the proxy cannot have two TLS filter chains for one name, so Istio keeps only one of the two servers (and its certificate)"
-                    } else {
-                        "the proxy merges the routes of both Gateways for that host in no defined order"
-                    }
-                ),
-            )
-            .with_related(oa.file, c.earlier_span, format!("{} claims `{}` here", oa.display(), c.host))
-            .with_help("serve each host from one Gateway per gateway workload and port: merge the servers into one Gateway, or use distinct hostnames"),
-        );
-    }
+/// The diagnostic for Gateway `later` claiming hosts `earlier` claims too.
+fn report(
+    ctx: &Context<'_>,
+    earlier: IstioGatewayId,
+    later: IstioGatewayId,
+    mut conflicts: Vec<Conflict<'_>>,
+) -> Option<Diagnostic> {
+    conflicts.sort_by_key(|c| c.span);
+    let c = conflicts.first()?;
+    let (a, b) = (ctx.inv.istio_gateway(earlier), ctx.inv.istio_gateway(later));
+    let (oa, ob) = (ctx.inv.object(a.object), ctx.inv.object(b.object));
+    let on = match &c.target {
+        Target::Workload(w) => {
+            let w = ctx.inv.workload(*w);
+            format!("gateway workload {} {}/{}", w.kind, w.namespace, w.name)
+        }
+        Target::Selector(sel) => {
+            format!("gateway pods with the same selector ({sel})")
+        }
+    };
+    let more = match conflicts.len() {
+        1 => String::new(),
+        n => {
+            let rest: Vec<String> = conflicts[1..]
+                .iter()
+                .map(|c| format!("`{}` on port {}", c.host, c.port))
+                .collect();
+            format!(" (also {}; {n} hosts in all)", rest.join(", "))
+        }
+    };
+    Some(
+        RULE.on(
+            ob,
+            c.span,
+            format!(
+                "{} and {} both claim host `{}` on port {} of the same {on}{more}: {}",
+                ob.display(),
+                oa.display(),
+                c.host,
+                c.port,
+                if c.tls {
+                    "the proxy cannot have two TLS filter chains for one name, so Istio keeps only one of the two servers (and its certificate)"
+                } else {
+                    "the proxy merges the routes of both Gateways for that host in no defined order"
+                }
+            ),
+        )
+        .with_related(oa.file, c.earlier_span, format!("{} claims `{}` here", oa.display(), c.host))
+        .with_help("serve each host from one Gateway per gateway workload and port: merge the servers into one Gateway, or use distinct hostnames"),
+    )
 }

@@ -54,13 +54,13 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use crate::checks::rules::kr312::gateway_namespaces;
+use crate::checks::support::istio::gateway_namespaces;
 use crate::checks::{Context, Rule};
 use crate::graph::istio_fqdn;
 use crate::inventory::istio::{
     ExportTo, GatewayRef, GatewayTarget, RouteMatch, RouteProtocol, UriMatch, VsRoute,
 };
-use crate::inventory::{Spanned, VirtualService};
+use crate::inventory::{Spanned, VirtualService, VirtualServiceId};
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
@@ -230,26 +230,31 @@ fn overlap<'a>(
 /// A gateway a VirtualService binds: `None` for the mesh, else `(namespace, name)`.
 type Gateway = Option<(String, String)>;
 
+/// The VirtualServices that define a host, with that host, in input order.
+type Claims<'a> = Vec<(VirtualServiceId, &'a Spanned)>;
+
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    // (gateway, host FQDN) → (VirtualService, host) in input order.
-    let mut groups: HashMap<(Gateway, String), Vec<(usize, &Spanned)>> = HashMap::new();
-    for (v, vs) in ctx.inv.virtual_services.iter().enumerate() {
-        let mut targets: Vec<Gateway> = vs
-            .gateways
-            .iter()
-            .map(|g| match &g.target {
-                GatewayTarget::Mesh => None,
-                GatewayTarget::Named { namespace, name } => {
-                    Some((namespace.clone(), name.clone()))
+    let mut reported: HashSet<(VirtualServiceId, VirtualServiceId)> = HashSet::new();
+    for ((target, fqdn), claims) in &shared_hosts(ctx) {
+        for (j, &later) in claims.iter().enumerate() {
+            for &earlier in &claims[..j] {
+                if earlier.0 == later.0 || reported.contains(&(earlier.0, later.0)) {
+                    continue;
                 }
-            })
-            .collect();
-        if targets.is_empty() {
-            targets.push(None);
+                if let Some(diagnostic) = clash(ctx, target, fqdn, earlier, later) {
+                    reported.insert((earlier.0, later.0));
+                    out.push(diagnostic);
+                }
+            }
         }
-        targets.sort();
-        targets.dedup();
-        for target in targets {
+    }
+}
+
+/// Every (gateway, host FQDN) that more than one VirtualService claims, sorted.
+fn shared_hosts<'a>(ctx: &Context<'a>) -> Vec<((Gateway, String), Claims<'a>)> {
+    let mut groups: HashMap<(Gateway, String), Claims<'a>> = HashMap::new();
+    for (v, vs) in ctx.inv.virtual_services_by_id() {
+        for target in gateways_of(vs) {
             if let Some((namespace, name)) = &target {
                 // A VirtualService the gateway cannot see is KR315's business.
                 let Some(g) = ctx.graph.istio_gateway(namespace, name) else {
@@ -274,70 +279,87 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-
     let mut groups: Vec<_> = groups.into_iter().filter(|(_, m)| m.len() > 1).collect();
     groups.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut reported: HashSet<(usize, usize)> = HashSet::new();
-    for ((target, fqdn), members) in &groups {
-        for (j, &(vj, host_j)) in members.iter().enumerate() {
-            for &(vi, host_i) in &members[..j] {
-                if vi == vj || reported.contains(&(vi, vj)) {
-                    continue;
-                }
-                let (a, b) = (&ctx.inv.virtual_services[vi], &ctx.inv.virtual_services[vj]);
-                let (oa, ob) = (ctx.inv.object(a.object), ctx.inv.object(b.object));
-                if oa.key() == ob.key() {
-                    continue; // one object defined twice: KR006
-                }
-                let diagnostic = match target {
-                    None => {
-                        if !share_namespace(a, b) {
-                            continue;
-                        }
-                        RULE.on(
-                            ob,
-                            host_j.span,
-                            format!(
-                                "{} and {} both define host `{fqdn}` for the mesh: sidecars use only one VirtualService per host and ignore the other's routes",
-                                ob.display(),
-                                oa.display()
-                            ),
-                        )
-                        .with_help("merge the two VirtualServices into one, or give each its own host")
-                    }
-                    Some((namespace, name)) => {
-                        let named = GatewayTarget::Named {
-                            namespace: namespace.clone(),
-                            name: name.clone(),
-                        };
-                        let Some((ra, rb)) = overlap(a, b, &named) else {
-                            continue;
-                        };
-                        RULE.on(
-                            ob,
-                            host_j.span,
-                            format!(
-                                "{} and {} both route host `{fqdn}` on Gateway {namespace}/{name} and their rules overlap (`{}` {} and `{}` {}): Istio merges them in creation order, so the older one's rule shadows the other's",
-                                ob.display(),
-                                oa.display(),
-                                b.name,
-                                describe(rb),
-                                a.name,
-                                describe(ra)
-                            ),
-                        )
-                        .with_help("merge them into one VirtualService with the specific rules first, or make their matches disjoint (distinct path prefixes, no catch-all rule)")
-                    }
-                };
-                reported.insert((vi, vj));
-                out.push(diagnostic.with_related(
-                    oa.file,
-                    host_i.span,
-                    format!("{} defines `{}` here", oa.display(), host_i.value),
-                ));
-            }
-        }
+    groups
+}
+
+/// The gateways `vs` binds, each once and sorted: the mesh when it names none.
+fn gateways_of(vs: &VirtualService) -> Vec<Gateway> {
+    let mut targets: Vec<Gateway> = vs
+        .gateways
+        .iter()
+        .map(|g| match &g.target {
+            GatewayTarget::Mesh => None,
+            GatewayTarget::Named { namespace, name } => Some((namespace.clone(), name.clone())),
+        })
+        .collect();
+    if targets.is_empty() {
+        targets.push(None);
     }
+    targets.sort();
+    targets.dedup();
+    targets
+}
+
+/// The diagnostic for `later` claiming host `fqdn` on `target` that `earlier` claims too,
+/// when that is a conflict there: in the mesh when both are visible in a common namespace,
+/// on a gateway when their rules overlap.
+fn clash(
+    ctx: &Context<'_>,
+    target: &Gateway,
+    fqdn: &str,
+    (vi, host_i): (VirtualServiceId, &Spanned),
+    (vj, host_j): (VirtualServiceId, &Spanned),
+) -> Option<Diagnostic> {
+    let (a, b) = (ctx.inv.virtual_service(vi), ctx.inv.virtual_service(vj));
+    let (oa, ob) = (ctx.inv.object(a.object), ctx.inv.object(b.object));
+    if oa.key() == ob.key() {
+        return None; // one object defined twice: KR006
+    }
+    let diagnostic = match target {
+        None => {
+            if !share_namespace(a, b) {
+                return None;
+            }
+            RULE.on(
+                ob,
+                host_j.span,
+                format!(
+                    "{} and {} both define host `{fqdn}` for the mesh: sidecars use only one VirtualService per host and ignore the other's routes",
+                    ob.display(),
+                    oa.display()
+                ),
+            )
+            .with_help("merge the two VirtualServices into one, or give each its own host")
+        }
+        Some((namespace, name)) => {
+            let named = GatewayTarget::Named {
+                namespace: namespace.clone(),
+                name: name.clone(),
+            };
+            let (ra, rb) = overlap(a, b, &named)?;
+            RULE.on(
+                ob,
+                host_j.span,
+                format!(
+                    "{} and {} both route host `{fqdn}` on Gateway {namespace}/{name} and their rules overlap (`{}` {} and `{}` {}): Istio merges them in creation order, so the older one's rule shadows the other's",
+                    ob.display(),
+                    oa.display(),
+                    b.name,
+                    describe(rb),
+                    a.name,
+                    describe(ra)
+                ),
+            )
+            .with_help("merge them into one VirtualService with the specific rules first, or make their matches disjoint (distinct path prefixes, no catch-all rule)")
+        }
+    };
+    Some(diagnostic.with_related(
+        oa.file,
+        host_i.span,
+        format!("{} defines `{}` here", oa.display(), host_i.value),
+    ))
 }
 
 #[cfg(test)]

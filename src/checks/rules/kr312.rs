@@ -50,10 +50,12 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::checks::support::istio::gateway_namespaces;
 use crate::checks::{Context, Rule};
-use crate::inventory::{did_you_mean, Spanned};
-use crate::manifest::{Object, ObjectId};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::inventory::istio::GatewayServer;
+use crate::inventory::{did_you_mean, Inventory, SecretSource, Spanned, Workload};
+use crate::manifest::Object;
 
 pub const RULE: Rule = Rule {
     code: "KR312",
@@ -62,74 +64,178 @@ pub const RULE: Rule = Rule {
     run,
 };
 
-/// The namespaces the proxies of Istio Gateway `g` run in: those of the workloads it
-/// selects (first workload of each namespace alongside), or, when the input has none, the
-/// Gateway's own namespace with no workload.
-pub fn gateway_namespaces<'a>(
-    ctx: &'a Context<'_>,
-    g: usize,
-) -> Vec<(&'a str, Option<&'a crate::inventory::Workload>)> {
-    let mut seen = BTreeSet::new();
-    let mut out = Vec::new();
-    for w in ctx.graph.gateway_pods(g) {
-        let w = ctx.inv.workload(*w);
-        if seen.insert(w.namespace.as_str()) {
-            out.push((w.namespace.as_str(), Some(w)));
+fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    if ctx.inv.istio_gateways.is_empty() {
+        return;
+    }
+    let secrets = Secrets::index(ctx.inv);
+    for (g, gateway) in ctx.inv.istio_gateways_by_id() {
+        let proxies = gateway_namespaces(ctx, g);
+        for server in &gateway.servers {
+            if matches!(mode(server), "ISTIO_MUTUAL" | "PASSTHROUGH" | "AUTO_PASSTHROUGH") {
+                continue;
+            }
+            for credential in server.credential_name.iter().chain(&server.credential_names) {
+                let c = Credential {
+                    gateway: ctx.inv.object(gateway.object),
+                    server,
+                    credential,
+                };
+                out.extend(check_credential(ctx, &secrets, &c, &proxies));
+            }
         }
     }
-    if out.is_empty() {
-        if let Some(gateway) = ctx.inv.istio_gateways.get(g) {
-            out.push((gateway.namespace.as_str(), None));
+}
+
+/// The Secrets of the input: the first source of each `(namespace, name)`, and every
+/// source of each name, whatever its namespace.
+struct Secrets<'a> {
+    by_key: HashMap<(String, String), &'a SecretSource>,
+    by_name: HashMap<&'a str, Vec<&'a SecretSource>>,
+}
+
+impl<'a> Secrets<'a> {
+    fn index(inv: &'a Inventory) -> Secrets<'a> {
+        let mut secrets = Secrets {
+            by_key: HashMap::new(),
+            by_name: HashMap::new(),
+        };
+        for source in &inv.secrets {
+            secrets
+                .by_name
+                .entry(source.name.as_str())
+                .or_default()
+                .push(source);
+            secrets
+                .by_key
+                .entry((source.namespace.clone(), source.name.clone()))
+                .or_insert(source);
+        }
+        secrets
+    }
+
+    fn get(&self, namespace: &str, name: &str) -> Option<&'a SecretSource> {
+        self.by_key
+            .get(&(namespace.to_string(), name.to_string()))
+            .copied()
+    }
+}
+
+/// A credential of a Gateway server.
+struct Credential<'a> {
+    gateway: &'a Object,
+    server: &'a GatewayServer,
+    credential: &'a Spanned,
+}
+
+/// The TLS mode of a server: `SIMPLE` when unset.
+fn mode(server: &GatewayServer) -> &str {
+    server.tls_mode.as_deref().unwrap_or("SIMPLE")
+}
+
+/// Checks the Secret a credential names in each namespace the gateway's proxies run in.
+fn check_credential(
+    ctx: &Context<'_>,
+    secrets: &Secrets<'_>,
+    c: &Credential<'_>,
+    proxies: &[(&str, Option<&Workload>)],
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut checked = BTreeSet::new();
+    for &(proxy_ns, workload) in proxies {
+        let Some((ns, name)) = secret_ref(&c.credential.value, proxy_ns) else {
+            continue;
+        };
+        if !checked.insert(ns) {
+            continue;
+        }
+        let Some(found) = secrets.get(ns, name) else {
+            // Where unknown gateway pods run is a guess: a Secret of that name elsewhere is
+            // probably where they are.
+            if workload.is_none() && secrets.by_name.contains_key(name) {
+                continue;
+            }
+            out.push(missing(ctx, secrets, c, (ns, name), workload));
+            continue;
+        };
+        match &found.keys {
+            Some(keys) if !has_certificate(keys) => out.push(no_certificate(ctx, c, found, keys)),
+            _ => out.extend(no_client_ca(ctx, secrets, c, (ns, name), found)),
         }
     }
     out
 }
 
-/// An object that is, or creates, a Secret; `keys` when its data keys are known.
-struct SecretSource {
-    object: ObjectId,
-    keys: Option<BTreeSet<String>>,
+/// Whether a Secret's keys hold a certificate and its key, as Istio reads them.
+fn has_certificate(keys: &BTreeSet<String>) -> bool {
+    (keys.contains("tls.crt") && keys.contains("tls.key"))
+        || (keys.contains("cert") && keys.contains("key"))
 }
 
-fn map_keys(node: Option<&crate::yaml::Node>) -> impl Iterator<Item = String> + '_ {
-    node.and_then(|n| n.as_map())
-        .unwrap_or(&[])
-        .iter()
-        .filter_map(|e| e.key.as_str().map(str::to_string))
-}
-
-/// A Secret's `(namespace, name)` and its data keys, when known.
-type ProvidedSecret = ((String, String), Option<BTreeSet<String>>);
-
-/// The Secret an object provides, with its keys when visible.
-fn secret_of(object: &Object) -> Option<ProvidedSecret> {
-    let spec = object.spec();
-    let (name, keys) = match (object.group.as_str(), object.kind.as_str()) {
-        ("", "Secret") => {
-            let keys: BTreeSet<String> = map_keys(object.root.get("data"))
-                .chain(map_keys(object.root.get("stringData")))
-                .collect();
-            (object.name.clone(), Some(keys))
-        }
-        ("cert-manager.io", "Certificate") => (spec?.str_at("secretName")?.to_string(), None),
-        ("bitnami.com", "SealedSecret") => {
-            let keys: BTreeSet<String> = map_keys(spec.and_then(|s| s.get("encryptedData")))
-                .chain(map_keys(spec.and_then(|s| s.at(&["template", "data"]))))
-                .collect();
-            (object.name.clone(), Some(keys))
-        }
-        ("external-secrets.io", "ExternalSecret") => (
-            spec.and_then(|s| s.at(&["target", "name"]))
-                .and_then(|n| n.as_str())
-                .unwrap_or(&object.name)
-                .to_string(),
-            None,
+fn no_certificate(
+    ctx: &Context<'_>,
+    c: &Credential<'_>,
+    found: &SecretSource,
+    keys: &BTreeSet<String>,
+) -> Diagnostic {
+    let secret = ctx.inv.object(found.object);
+    RULE.on(
+        c.gateway,
+        c.credential.span,
+        format!(
+            "credentialName `{}` of {} names {}, which holds no certificate: Istio needs the keys `tls.crt` and `tls.key` (or `cert` and `key`), it has {}",
+            c.credential.value,
+            c.gateway.display(),
+            secret.display(),
+            describe_keys(keys)
         ),
-        _ => return None,
-    };
-    // An empty Secret is a placeholder something else fills: its keys are not known.
-    let keys = keys.filter(|k| !k.is_empty());
-    Some(((object.namespace.clone(), name), keys))
+    )
+    .with_related_object(secret, "the Secret")
+    .with_help("store the certificate chain and private key under `tls.crt` and `tls.key` (a `kubernetes.io/tls` Secret)")
+}
+
+/// A mutual-TLS server without `caCertCredentialName` whose client CA Istio finds in
+/// neither `<name>-cacert` nor the Secret itself.
+fn no_client_ca(
+    ctx: &Context<'_>,
+    secrets: &Secrets<'_>,
+    c: &Credential<'_>,
+    (ns, name): (&str, &str),
+    found: &SecretSource,
+) -> Option<Diagnostic> {
+    let mode = mode(c.server);
+    let mutual = matches!(mode, "MUTUAL" | "OPTIONAL_MUTUAL");
+    if !mutual || c.server.ca_cert_credential_name.is_some() {
+        return None;
+    }
+    let ca_name = format!("{name}-cacert");
+    let ca = secrets.get(ns, &ca_name).unwrap_or(found);
+    let keys = ca.keys.as_ref()?;
+    if has_any(keys, &["ca.crt", "cacert"]) {
+        return None;
+    }
+    let ca_object = ctx.inv.object(ca.object);
+    Some(
+        RULE.on(
+            c.gateway,
+            c.credential.span,
+            format!(
+                "server on port {} of {} is in {mode} mode but has no CA to verify client certificates: {} has no `ca.crt` (or `cacert`) key{}",
+                c.server.port,
+                c.gateway.display(),
+                ca_object.display(),
+                if ca.object == found.object {
+                    format!(" and there is no Secret `{ca_name}` in namespace `{ns}`")
+                } else {
+                    String::new()
+                }
+            ),
+        )
+        .with_related_object(ca_object, "the Secret Istio reads the client CA from")
+        .with_help(format!(
+            "add the client CA bundle as `ca.crt` to Secret `{name}`, or create Secret `{ca_name}` with it"
+        )),
+    )
 }
 
 /// Where a credential name points: `(namespace, name)`, or `None` when it is not a
@@ -160,124 +266,15 @@ fn describe_keys(keys: &BTreeSet<String>) -> String {
         .join(", ")
 }
 
-fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    if ctx.inv.istio_gateways.is_empty() {
-        return;
-    }
-    let mut secrets: HashMap<(String, String), SecretSource> = HashMap::new();
-    let mut by_name: HashMap<String, Vec<ObjectId>> = HashMap::new();
-    for object in &ctx.inv.objects {
-        if let Some((key, keys)) = secret_of(object) {
-            by_name.entry(key.1.clone()).or_default().push(object.id);
-            secrets.entry(key).or_insert(SecretSource {
-                object: object.id,
-                keys,
-            });
-        }
-    }
-    let lookup = |ns: &str, name: &str| secrets.get(&(ns.to_string(), name.to_string()));
-
-    for (g, gateway) in ctx.inv.istio_gateways.iter().enumerate() {
-        let object = ctx.inv.object(gateway.object);
-        let proxies = gateway_namespaces(ctx, g);
-        for server in &gateway.servers {
-            let mode = server.tls_mode.as_deref().unwrap_or("SIMPLE");
-            if matches!(mode, "ISTIO_MUTUAL" | "PASSTHROUGH" | "AUTO_PASSTHROUGH") {
-                continue;
-            }
-            let credentials: Vec<&Spanned> = server
-                .credential_name
-                .iter()
-                .chain(&server.credential_names)
-                .collect();
-            for credential in credentials {
-                let mut checked = BTreeSet::new();
-                for &(proxy_ns, workload) in &proxies {
-                    let Some((ns, name)) = secret_ref(&credential.value, proxy_ns) else {
-                        continue;
-                    };
-                    if !checked.insert(ns) {
-                        continue;
-                    }
-                    let Some(found) = lookup(ns, name) else {
-                        // Where unknown gateway pods run is a guess: a Secret of that name
-                        // elsewhere is probably where they are.
-                        if workload.is_none() && by_name.contains_key(name) {
-                            continue;
-                        }
-                        out.push(missing(ctx, object, credential, ns, name, workload, &by_name));
-                        continue;
-                    };
-                    let secret = ctx.inv.object(found.object);
-                    if let Some(keys) = &found.keys {
-                        let has_cert = (keys.contains("tls.crt") && keys.contains("tls.key"))
-                            || (keys.contains("cert") && keys.contains("key"));
-                        if !has_cert {
-                            out.push(
-                                RULE.on(
-                                    object,
-                                    credential.span,
-                                    format!(
-                                        "credentialName `{}` of {} names {}, which holds no certificate: Istio needs the keys `tls.crt` and `tls.key` (or `cert` and `key`), it has {}",
-                                        credential.value,
-                                        object.display(),
-                                        secret.display(),
-                                        describe_keys(keys)
-                                    ),
-                                )
-                                .with_related_object(secret, "the Secret")
-                                .with_help("store the certificate chain and private key under `tls.crt` and `tls.key` (a `kubernetes.io/tls` Secret)"),
-                            );
-                            continue;
-                        }
-                    }
-                    if matches!(mode, "MUTUAL" | "OPTIONAL_MUTUAL")
-                        && server.ca_cert_credential_name.is_none()
-                    {
-                        let ca_name = format!("{name}-cacert");
-                        let ca = lookup(ns, &ca_name).unwrap_or(found);
-                        let Some(keys) = &ca.keys else { continue };
-                        if has_any(keys, &["ca.crt", "cacert"]) {
-                            continue;
-                        }
-                        let ca_object = ctx.inv.object(ca.object);
-                        out.push(
-                            RULE.on(
-                                object,
-                                credential.span,
-                                format!(
-                                    "server on port {} of {} is in {mode} mode but has no CA to verify client certificates: {} has no `ca.crt` (or `cacert`) key{}",
-                                    server.port,
-                                    object.display(),
-                                    ca_object.display(),
-                                    if ca.object == found.object {
-                                        format!(" and there is no Secret `{ca_name}` in namespace `{ns}`")
-                                    } else {
-                                        String::new()
-                                    }
-                                ),
-                            )
-                            .with_related_object(ca_object, "the Secret Istio reads the client CA from")
-                            .with_help(format!(
-                                "add the client CA bundle as `ca.crt` to Secret `{name}`, or create Secret `{ca_name}` with it"
-                            )),
-                        );
-                    }
-                }
-            }
-        }
-    }
-}
-
+/// The Secret a credential names does not exist in `ns`.
 fn missing(
     ctx: &Context<'_>,
-    object: &Object,
-    credential: &Spanned,
-    ns: &str,
-    name: &str,
-    workload: Option<&crate::inventory::Workload>,
-    by_name: &HashMap<String, Vec<ObjectId>>,
+    secrets: &Secrets<'_>,
+    c: &Credential<'_>,
+    (ns, name): (&str, &str),
+    workload: Option<&Workload>,
 ) -> Diagnostic {
+    let (object, credential) = (c.gateway, c.credential);
     let where_ = match workload {
         Some(w) => format!(", where the gateway pods ({} {}/{}) run", w.kind, w.namespace, w.name),
         None if ns == object.namespace => {
@@ -296,12 +293,13 @@ fn missing(
             did_you_mean(name, ctx.inv.names("Secret", ns))
         ),
     );
-    let elsewhere = by_name
+    let elsewhere = secrets
+        .by_name
         .get(name)
         .into_iter()
         .flatten()
-        .map(|id| ctx.inv.object(*id))
-        .find(|o| o.namespace != ns);
+        .find(|s| s.namespace != ns)
+        .map(|s| ctx.inv.object(s.object));
     let diagnostic = match (elsewhere, workload) {
         (Some(other), _) => {
             let what = if other.kind == "Secret" {

@@ -55,15 +55,15 @@
 //! Add the namespace named in the diagnostic to the `exportTo` of the object that hides
 //! itself (or remove `exportTo` to export everywhere).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
-use crate::checks::rules::kr312::gateway_namespaces;
+use crate::checks::support::istio::{gateway_namespaces, DestinationRules};
 use crate::checks::{Context, Rule};
-use crate::graph::{istio_fqdn, wildcard, HostTarget};
-use crate::inventory::istio::{ExportTo, GatewayRef, GatewayTarget, VsRoute};
-use crate::inventory::{Spanned, VirtualService};
-use crate::manifest::Object;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::graph::{DestinationHost, HostTarget};
+use crate::inventory::istio::{Destination, ExportTo, GatewayRef, GatewayTarget, VsRoute};
+use crate::inventory::{DestinationRule, Spanned, VirtualService, VirtualServiceId};
+use crate::manifest::Object;
 use crate::yaml::Span;
 
 pub const RULE: Rule = Rule {
@@ -73,25 +73,184 @@ pub const RULE: Rule = Rule {
     run,
 };
 
-/// Annotation that sets a Service's `exportTo`.
-pub const EXPORT_TO_ANNOTATION: &str = "networking.istio.io/exportTo";
+fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let rules = DestinationRules::build(ctx.inv);
+    for (v, vs) in ctx.inv.virtual_services_by_id() {
+        hidden_from_gateways(ctx, vs, out);
+        hidden_destinations(ctx, &rules, v, vs, out);
+    }
+}
 
-/// The `exportTo` a Service declares with its annotation, with the annotation's span.
-pub fn service_export_to(object: &Object) -> Option<(ExportTo, Span)> {
-    let node = object
-        .root
-        .at(&["metadata", "annotations", EXPORT_TO_ANNOTATION])?;
-    let value = node.as_str()?;
-    let entries: Vec<Spanned> = value
-        .split(',')
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(|v| Spanned {
-            value: v.to_string(),
-            span: node.span,
+/// Case 1: the VirtualService itself is hidden from a gateway it is bound to.
+fn hidden_from_gateways(ctx: &Context<'_>, vs: &VirtualService, out: &mut Vec<Diagnostic>) {
+    let object = ctx.inv.object(vs.object);
+    for gref in &vs.gateways {
+        let GatewayTarget::Named { namespace, name } = &gref.target else {
+            continue;
+        };
+        let Some(g) = ctx.graph.istio_gateway(namespace, name) else {
+            continue;
+        };
+        let proxies = gateway_namespaces(ctx, g);
+        let hidden: Vec<_> = proxies
+            .iter()
+            .filter(|(ns, w)| w.is_some() && !vs.export_to.visible_from(&vs.namespace, ns))
+            .collect();
+        let (Some(&&(ns, Some(w))), Some(first)) = (hidden.first(), vs.export_to.entries.first())
+        else {
+            continue;
+        };
+        let gateway = ctx.inv.object(ctx.inv.istio_gateway(g).object);
+        let runs = format!(
+            "whose pods ({} {}/{}) run in namespace `{ns}`",
+            w.kind, w.namespace, w.name
+        );
+        out.push(
+            RULE.on(
+                object,
+                first.span,
+                format!(
+                    "{} is bound to {gateway_name} {runs}, but its exportTo ({}) hides it from that namespace: the gateway never applies its routes",
+                    object.display(),
+                    describe(&vs.export_to),
+                    gateway_name = gateway.display(),
+                ),
+            )
+            .with_related(object.file, gref.span, format!("bound to {} here", gateway.display()))
+            .with_help(format!(
+                "add `{ns}` to `exportTo` (or remove `exportTo` to export it everywhere)"
+            )),
+        );
+    }
+}
+
+/// Cases 2 and 3: destinations and subsets hidden from the proxies that use the route,
+/// each host and subset once. Destinations that resolve to nothing are KR303's.
+fn hidden_destinations(
+    ctx: &Context<'_>,
+    rules: &DestinationRules<'_>,
+    v: VirtualServiceId,
+    vs: &VirtualService,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut seen: HashSet<(String, Option<String>)> = HashSet::new();
+    for (r, route) in vs.routes.iter().enumerate() {
+        let users = route_users(ctx, vs, route);
+        if users.is_empty() {
+            continue;
+        }
+        for (dest, host) in route.destinations.iter().zip(ctx.graph.destinations(v, r)) {
+            let key = (host.fqdn.clone(), dest.subset.as_ref().map(|s| s.value.clone()));
+            if !seen.insert(key) || host.targets.is_empty() {
+                continue;
+            }
+            match hidden_destination(ctx, vs, dest, host, &users) {
+                Some(diagnostic) => out.push(diagnostic),
+                None => out.extend(hidden_subset(ctx, rules, vs, dest, &host.fqdn, &users)),
+            }
+        }
+    }
+}
+
+/// Case 2: a destination host whose every target is exported away from a namespace that
+/// uses the route.
+fn hidden_destination(
+    ctx: &Context<'_>,
+    vs: &VirtualService,
+    dest: &Destination,
+    host: &DestinationHost,
+    users: &Users,
+) -> Option<Diagnostic> {
+    let exports: Vec<Option<Export<'_>>> =
+        host.targets.iter().map(|t| export_of(ctx, t)).collect();
+    let visible = |ns: &str| {
+        exports.iter().any(|e| match e {
+            None => true,
+            Some(e) => e.export.visible_from(&e.owner.namespace, ns),
         })
+    };
+    let hidden: Vec<(&String, &String)> = users.iter().filter(|(ns, _)| !visible(ns)).collect();
+    let (Some((ns, who)), Some(Some(export))) = (hidden.first(), exports.first()) else {
+        return None;
+    };
+    let object = ctx.inv.object(vs.object);
+    Some(
+        RULE.on(
+            object,
+            dest.host.span,
+            format!(
+                "destination `{}` of {} resolves to {}, whose exportTo ({}) hides it from namespace `{ns}`, where {who} use this route{}",
+                dest.host.value,
+                object.display(),
+                export.owner.display(),
+                describe(export.export),
+                more(&hidden)
+            ),
+        )
+        .with_related(
+            export.owner.file,
+            export.span,
+            format!("exportTo of {}", export.owner.display()),
+        )
+        .with_help(format!(
+            "add `{ns}` to the exportTo of {} (or export it to `*`)",
+            export.owner.display()
+        )),
+    )
+}
+
+/// Case 3: a subset defined only by DestinationRules exported away from a namespace that
+/// uses the route (but visible from the VirtualService's own: else KR305 reports it).
+fn hidden_subset(
+    ctx: &Context<'_>,
+    rules: &DestinationRules<'_>,
+    vs: &VirtualService,
+    dest: &Destination,
+    fqdn: &str,
+    users: &Users,
+) -> Option<Diagnostic> {
+    let subset = dest.subset.as_ref()?;
+    let defining: Vec<&DestinationRule> = rules
+        .covering(fqdn)
+        .filter(|dr| dr.subsets.iter().any(|s| s.name == subset.value))
         .collect();
-    Some((ExportTo { entries }, node.span))
+    let dr = defining.first()?;
+    let seen_from = |ns: &str| {
+        defining
+            .iter()
+            .any(|dr| dr.export_to.visible_from(&dr.namespace, ns))
+    };
+    if !seen_from(&vs.namespace) {
+        return None;
+    }
+    let hidden: Vec<(&String, &String)> = users.iter().filter(|(ns, _)| !seen_from(ns)).collect();
+    let (ns, who) = hidden.first()?;
+    let object = ctx.inv.object(vs.object);
+    let dr_object = ctx.inv.object(dr.object);
+    let span = dr
+        .export_to
+        .entries
+        .first()
+        .map_or_else(|| dr_object.name_span(), |e| e.span);
+    Some(
+        RULE.on(
+            object,
+            subset.span,
+            format!(
+                "subset `{}` of `{}` is defined by {}, whose exportTo ({}) hides it from namespace `{ns}`, where {who} use this route{}",
+                subset.value,
+                dest.host.value,
+                dr_object.display(),
+                describe(&dr.export_to),
+                more(&hidden)
+            ),
+        )
+        .with_related(dr_object.file, span, format!("exportTo of {}", dr_object.display()))
+        .with_help(format!(
+            "add `{ns}` to the exportTo of {} (or export it to `*`)",
+            dr_object.display()
+        )),
+    )
 }
 
 fn describe(export: &ExportTo) -> String {
@@ -106,36 +265,43 @@ fn describe(export: &ExportTo) -> String {
 /// Where a host target is exported, with the span of that declaration.
 struct Export<'a> {
     owner: &'a Object,
-    export: ExportTo,
+    export: &'a ExportTo,
     span: Span,
 }
 
+/// The `exportTo` of a Service (annotation) or ServiceEntry; `None` when it exports
+/// everywhere.
 fn export_of<'a>(ctx: &'a Context<'_>, target: &HostTarget) -> Option<Export<'a>> {
-    match target {
+    let (owner, export) = match target {
         HostTarget::Service(id) => {
-            let owner = ctx.inv.object(ctx.inv.service(*id).object);
-            let (export, span) = service_export_to(owner)?;
-            Some(Export {
-                owner,
-                export,
-                span,
-            })
+            let svc = ctx.inv.service(*id);
+            (svc.object, &svc.export_to)
         }
         HostTarget::ServiceEntry(i) => {
             let entry = ctx.inv.service_entries.get(*i)?;
-            let first = entry.export_to.entries.first()?;
-            Some(Export {
-                owner: ctx.inv.object(entry.object),
-                export: entry.export_to.clone(),
-                span: first.span,
-            })
+            (entry.object, &entry.export_to)
         }
-        HostTarget::KnativeService(_) => None,
-    }
+        HostTarget::KnativeService(_) => return None,
+    };
+    let first = export.entries.first()?;
+    Some(Export {
+        owner: ctx.inv.object(owner),
+        export,
+        span: first.span,
+    })
 }
 
 /// Where the proxies that use a VirtualService run: namespace → who they are.
 type Users = BTreeMap<String, String>;
+
+/// Where the proxies that apply `route` of `vs` run.
+fn route_users(ctx: &Context<'_>, vs: &VirtualService, route: &VsRoute) -> Users {
+    let mut users = Users::new();
+    for target in route_targets(vs, route) {
+        users_of(ctx, vs, &target, &mut users);
+    }
+    users
+}
 
 /// The namespaces the proxies of `target` run in, for a VirtualService `vs` that they can
 /// see.
@@ -195,180 +361,6 @@ fn route_targets(vs: &VirtualService, route: &VsRoute) -> Vec<GatewayTarget> {
         }
     }
     targets
-}
-
-fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    // DestinationRules by host, for subsets.
-    let mut rules_exact: HashMap<String, Vec<usize>> = HashMap::new();
-    let mut rules_wild: Vec<(String, usize)> = Vec::new();
-    for (i, dr) in ctx.inv.destination_rules.iter().enumerate() {
-        let host = istio_fqdn(&dr.host.value, &dr.namespace);
-        if host.starts_with('*') {
-            rules_wild.push((host, i));
-        } else {
-            rules_exact.entry(host).or_default().push(i);
-        }
-    }
-
-    for vs in &ctx.inv.virtual_services {
-        let object = ctx.inv.object(vs.object);
-
-        // 1. The VirtualService itself is hidden from a gateway it is bound to.
-        for gref in &vs.gateways {
-            let GatewayTarget::Named { namespace, name } = &gref.target else {
-                continue;
-            };
-            let Some(g) = ctx.graph.istio_gateway(namespace, name) else {
-                continue;
-            };
-            let proxies = gateway_namespaces(ctx, g);
-            let hidden: Vec<_> = proxies
-                .iter()
-                .filter(|(ns, w)| w.is_some() && !vs.export_to.visible_from(&vs.namespace, ns))
-                .collect();
-            let (Some(&&(ns, Some(w))), Some(first)) =
-                (hidden.first(), vs.export_to.entries.first())
-            else {
-                continue;
-            };
-            let gateway = ctx.inv.object(ctx.inv.istio_gateways[g].object);
-            let runs = format!(
-                "whose pods ({} {}/{}) run in namespace `{ns}`",
-                w.kind, w.namespace, w.name
-            );
-            out.push(
-                RULE.on(
-                    object,
-                    first.span,
-                    format!(
-                        "{} is bound to {gateway_name} {runs}, but its exportTo ({}) hides it from that namespace: the gateway never applies its routes",
-                        object.display(),
-                        describe(&vs.export_to),
-                        gateway_name = gateway.display(),
-                    ),
-                )
-                .with_related(object.file, gref.span, format!("bound to {} here", gateway.display()))
-                .with_help(format!(
-                    "add `{ns}` to `exportTo` (or remove `exportTo` to export it everywhere)"
-                )),
-            );
-        }
-
-        // 2 and 3. Destinations and subsets hidden from the proxies that use the route.
-        let mut seen: HashSet<(String, Option<String>)> = HashSet::new();
-        for route in &vs.routes {
-            let mut users = Users::new();
-            for target in route_targets(vs, route) {
-                users_of(ctx, vs, &target, &mut users);
-            }
-            if users.is_empty() {
-                continue;
-            }
-            for dest in &route.destinations {
-                let fqdn = istio_fqdn(&dest.host.value, &vs.namespace);
-                let key = (fqdn.clone(), dest.subset.as_ref().map(|s| s.value.clone()));
-                if !seen.insert(key) {
-                    continue;
-                }
-                let targets = ctx.graph.hosts.resolve(&fqdn);
-                if targets.is_empty() {
-                    continue;
-                }
-                let exports: Vec<Option<Export<'_>>> =
-                    targets.iter().map(|t| export_of(ctx, t)).collect();
-                let visible = |ns: &str| {
-                    exports.iter().any(|e| match e {
-                        None => true,
-                        Some(e) => e.export.visible_from(&e.owner.namespace, ns),
-                    })
-                };
-                let hidden: Vec<(&String, &String)> =
-                    users.iter().filter(|(ns, _)| !visible(ns)).collect();
-                if let (Some((ns, who)), Some(Some(export))) = (hidden.first(), exports.first()) {
-                    out.push(
-                        RULE.on(
-                            object,
-                            dest.host.span,
-                            format!(
-                                "destination `{}` of {} resolves to {}, whose exportTo ({}) hides it from namespace `{ns}`, where {who} use this route{}",
-                                dest.host.value,
-                                object.display(),
-                                export.owner.display(),
-                                describe(&export.export),
-                                more(&hidden)
-                            ),
-                        )
-                        .with_related(export.owner.file, export.span, format!("exportTo of {}", export.owner.display()))
-                        .with_help(format!(
-                            "add `{ns}` to the exportTo of {} (or export it to `*`)",
-                            export.owner.display()
-                        )),
-                    );
-                    continue;
-                }
-                let Some(subset) = &dest.subset else { continue };
-                let defining: Vec<usize> = rules_exact
-                    .get(&fqdn)
-                    .into_iter()
-                    .flatten()
-                    .copied()
-                    .chain(
-                        rules_wild
-                            .iter()
-                            .filter(|(pattern, _)| wildcard::covers(pattern, &fqdn))
-                            .map(|(_, i)| *i),
-                    )
-                    .filter(|i| {
-                        ctx.inv.destination_rules[*i]
-                            .subsets
-                            .iter()
-                            .any(|s| s.name == subset.value)
-                    })
-                    .collect();
-                let Some(&first) = defining.first() else { continue };
-                let seen_from = |ns: &str| {
-                    defining.iter().any(|i| {
-                        let dr = &ctx.inv.destination_rules[*i];
-                        dr.export_to.visible_from(&dr.namespace, ns)
-                    })
-                };
-                // Hidden from the VirtualService's own namespace: KR305 reports the subset
-                // as undefined.
-                if !seen_from(&vs.namespace) {
-                    continue;
-                }
-                let hidden: Vec<(&String, &String)> =
-                    users.iter().filter(|(ns, _)| !seen_from(ns)).collect();
-                let Some((ns, who)) = hidden.first() else { continue };
-                let dr = &ctx.inv.destination_rules[first];
-                let dr_object = ctx.inv.object(dr.object);
-                let span = dr
-                    .export_to
-                    .entries
-                    .first()
-                    .map_or_else(|| dr_object.name_span(), |e| e.span);
-                out.push(
-                    RULE.on(
-                        object,
-                        subset.span,
-                        format!(
-                            "subset `{}` of `{}` is defined by {}, whose exportTo ({}) hides it from namespace `{ns}`, where {who} use this route{}",
-                            subset.value,
-                            dest.host.value,
-                            dr_object.display(),
-                            describe(&dr.export_to),
-                            more(&hidden)
-                        ),
-                    )
-                    .with_related(dr_object.file, span, format!("exportTo of {}", dr_object.display()))
-                    .with_help(format!(
-                        "add `{ns}` to the exportTo of {} (or export it to `*`)",
-                        dr_object.display()
-                    )),
-                );
-            }
-        }
-    }
 }
 
 /// `` (also namespaces `a`, `b`)`` for further namespaces beyond the first.

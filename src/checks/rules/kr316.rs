@@ -43,8 +43,10 @@
 use std::collections::BTreeSet;
 
 use crate::checks::{Context, Rule};
-use crate::inventory::{PortRef, ServiceId};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::inventory::istio::GatewayServer;
+use crate::inventory::{IstioGateway, PortRef, Service, ServiceId, Workload};
+use crate::manifest::Object;
 
 pub const RULE: Rule = Rule {
     code: "KR316",
@@ -54,123 +56,143 @@ pub const RULE: Rule = Rule {
 };
 
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for (g, gateway) in ctx.inv.istio_gateways.iter().enumerate() {
+    for (g, gateway) in ctx.inv.istio_gateways_by_id() {
         let pods = ctx.graph.gateway_pods(g);
         let Some(first_pod) = pods.first() else {
             continue;
         };
-        let object = ctx.inv.object(gateway.object);
         let services: BTreeSet<ServiceId> = pods
             .iter()
             .flat_map(|w| ctx.graph.workload_services(*w).iter().copied())
             .collect();
-        let selector_span = gateway.selector.as_ref().map_or(object.span(), |s| s.span);
-        if services.is_empty() {
-            let w = ctx.inv.workload(*first_pod);
-            let ports: Vec<String> = gateway
-                .servers
-                .iter()
-                .filter(|s| s.port > 0)
-                .map(|s| s.port.to_string())
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            let ports = match ports.len() {
-                1 => format!("port {} is", ports.join("")),
-                _ => format!("ports {} are", ports.join(", ")),
-            };
-            out.push(
-                RULE.on(
-                    object,
-                    selector_span,
-                    format!(
-                        "no Service in the input selects the gateway pods of {} ({} {}/{}), so kroute cannot check that {ports} exposed",
-                        object.display(),
-                        w.kind,
-                        w.namespace,
-                        w.name,
-                    ),
-                )
-                .with_severity(Severity::Info)
-                .with_related_object(ctx.inv.object(w.object), "the gateway workload")
-                .with_help("define the gateway's Service (type LoadBalancer or NodePort) with these ports, or check together with the file that defines it"),
-            );
+        let Some(first) = services.first() else {
+            out.push(no_service(ctx, gateway, ctx.inv.workload(*first_pod)));
             continue;
-        }
-        // Every TCP Service port and its target, named targets resolved on the pods.
-        let mut exposed: BTreeSet<i64> = BTreeSet::new();
-        for id in &services {
-            let svc = ctx.inv.service(*id);
-            for port in svc.ports.iter().filter(|p| p.protocol == "TCP") {
-                exposed.insert(port.port);
-                match &port.target {
-                    PortRef::Number(n) => {
-                        exposed.insert(*n);
-                    }
-                    PortRef::Name(name) => exposed.extend(
-                        ctx.graph
-                            .service_pods(*id)
-                            .iter()
-                            .flat_map(|w| ctx.inv.workload(*w).ports())
-                            .filter(|p| p.name.as_deref() == Some(name.as_str()))
-                            .map(|p| p.port),
-                    ),
-                }
+        };
+        let exposed = exposed_ports(ctx, &services);
+        let object = ctx.inv.object(gateway.object);
+        let service = ctx.inv.object(ctx.inv.service(*first).object);
+        for server in &gateway.servers {
+            if server.port > 0 && !exposed.contains(&server.port) {
+                out.push(not_exposed(ctx, object, server, &services, service));
             }
-        }
-        let server_nodes = object.spec().map(|s| s.seq_at("servers")).unwrap_or(&[]);
-        for (i, server) in gateway.servers.iter().enumerate() {
-            if server.port <= 0 || exposed.contains(&server.port) {
-                continue;
-            }
-            let span = server_nodes
-                .get(i)
-                .and_then(|n| n.at(&["port", "number"]))
-                .map_or(server.port_span, |n| n.span);
-            let listed: Vec<String> = services
-                .iter()
-                .map(|id| {
-                    let svc = ctx.inv.service(*id);
-                    let ports: Vec<String> = svc
-                        .ports
-                        .iter()
-                        .map(|p| {
-                            let port = match &p.target {
-                                PortRef::Number(n) if *n != p.port => format!("{} → {n}", p.port),
-                                PortRef::Name(name) => format!("{} → {name}", p.port),
-                                _ => p.port.to_string(),
-                            };
-                            if p.protocol == "TCP" {
-                                port
-                            } else {
-                                format!("{port} ({})", p.protocol)
-                            }
-                        })
-                        .collect();
-                    format!("Service {}/{} has {}", svc.namespace, svc.name, if ports.is_empty() { "no ports".to_string() } else { ports.join(", ") })
-                })
-                .collect();
-            let Some(first) = services.iter().next() else {
-                continue;
-            };
-            let svc_object = ctx.inv.object(ctx.inv.service(*first).object);
-            out.push(
-                RULE.on(
-                    object,
-                    span,
-                    format!(
-                        "{} listens on port {} but no Service of its gateway pods exposes it ({}): traffic never reaches this server",
-                        object.display(),
-                        server.port,
-                        listed.join("; ")
-                    ),
-                )
-                .with_related_object(svc_object, "the gateway's Service")
-                .with_help(format!(
-                    "add port {} to the gateway's Service, or use a port it already exposes",
-                    server.port
-                )),
-            );
         }
     }
+}
+
+/// No Service selects the gateway pods (`w` the first of them): nothing to check against.
+fn no_service(ctx: &Context<'_>, gateway: &IstioGateway, w: &Workload) -> Diagnostic {
+    let object = ctx.inv.object(gateway.object);
+    let selector_span = gateway.selector.as_ref().map_or(object.span(), |s| s.span);
+    let ports: Vec<String> = gateway
+        .servers
+        .iter()
+        .filter(|s| s.port > 0)
+        .map(|s| s.port.to_string())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let ports = match ports.len() {
+        1 => format!("port {} is", ports.join("")),
+        _ => format!("ports {} are", ports.join(", ")),
+    };
+    RULE.on(
+        object,
+        selector_span,
+        format!(
+            "no Service in the input selects the gateway pods of {} ({} {}/{}), so kroute cannot check that {ports} exposed",
+            object.display(),
+            w.kind,
+            w.namespace,
+            w.name,
+        ),
+    )
+    .with_severity(Severity::Info)
+    .with_related_object(ctx.inv.object(w.object), "the gateway workload")
+    .with_help("define the gateway's Service (type LoadBalancer or NodePort) with these ports, or check together with the file that defines it")
+}
+
+/// Every TCP port of the Services and its target, named targets resolved on the pods.
+fn exposed_ports(ctx: &Context<'_>, services: &BTreeSet<ServiceId>) -> BTreeSet<i64> {
+    let mut exposed = BTreeSet::new();
+    for id in services {
+        let svc = ctx.inv.service(*id);
+        for port in svc.ports.iter().filter(|p| p.protocol == "TCP") {
+            exposed.insert(port.port);
+            match &port.target {
+                PortRef::Number(n) => {
+                    exposed.insert(*n);
+                }
+                PortRef::Name(name) => exposed.extend(
+                    ctx.graph
+                        .service_pods(*id)
+                        .iter()
+                        .flat_map(|w| ctx.inv.workload(*w).ports())
+                        .filter(|p| p.name.as_deref() == Some(name.as_str()))
+                        .map(|p| p.port),
+                ),
+            }
+        }
+    }
+    exposed
+}
+
+/// A server of Gateway `object` listens on a port no Service of its pods exposes;
+/// `service` is the first of them.
+fn not_exposed(
+    ctx: &Context<'_>,
+    object: &Object,
+    server: &GatewayServer,
+    services: &BTreeSet<ServiceId>,
+    service: &Object,
+) -> Diagnostic {
+    let listed: Vec<String> = services
+        .iter()
+        .map(|id| describe_ports(ctx.inv.service(*id)))
+        .collect();
+    RULE.on(
+        object,
+        server.port_span,
+        format!(
+            "{} listens on port {} but no Service of its gateway pods exposes it ({}): traffic never reaches this server",
+            object.display(),
+            server.port,
+            listed.join("; ")
+        ),
+    )
+    .with_related_object(service, "the gateway's Service")
+    .with_help(format!(
+        "add port {} to the gateway's Service, or use a port it already exposes",
+        server.port
+    ))
+}
+
+/// `Service ns/name has 80 → 8080, 443 → https, 53 (UDP)`.
+fn describe_ports(svc: &Service) -> String {
+    let ports: Vec<String> = svc
+        .ports
+        .iter()
+        .map(|p| {
+            let port = match &p.target {
+                PortRef::Number(n) if *n != p.port => format!("{} → {n}", p.port),
+                PortRef::Name(name) => format!("{} → {name}", p.port),
+                _ => p.port.to_string(),
+            };
+            if p.protocol == "TCP" {
+                port
+            } else {
+                format!("{port} ({})", p.protocol)
+            }
+        })
+        .collect();
+    format!(
+        "Service {}/{} has {}",
+        svc.namespace,
+        svc.name,
+        if ports.is_empty() {
+            "no ports".to_string()
+        } else {
+            ports.join(", ")
+        }
+    )
 }

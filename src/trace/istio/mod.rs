@@ -12,13 +12,14 @@ use super::backend::{self, PortChoice, Referrer};
 use super::{Cx, Entry, Note, TracePath, Walk};
 use crate::graph::{istio_fqdn, wildcard, EdgeKind, HostTarget, Problem, Vertex};
 use crate::inventory::istio::{GatewayServer, RouteProtocol};
+use crate::inventory::{IstioGatewayId, VirtualServiceId};
 
 /// Paths entering through Istio Gateway servers that accept the host.
 pub(super) fn gateways(cx: &Cx<'_>) -> Vec<TracePath> {
     let mut paths = Vec::new();
     let (local, external) = super::knative::gateway_names(cx);
     let knative_gateways: Vec<String> = local.into_iter().chain(external).collect();
-    for (g, gw) in cx.inv.istio_gateways.iter().enumerate() {
+    for (g, gw) in cx.inv.istio_gateways_by_id() {
         for (s, server) in gw.servers.iter().enumerate() {
             if cx.req.port.is_some_and(|p| p != server.port) {
                 continue;
@@ -79,7 +80,7 @@ pub(super) fn gateways(cx: &Cx<'_>) -> Vec<TracePath> {
                 paths.extend(rules(
                     cx,
                     &walk,
-                    &cx.inv.virtual_services[v],
+                    cx.inv.virtual_service(v),
                     protocol(server),
                     At::Gateway(gw),
                     Some(server.port),
@@ -91,7 +92,7 @@ pub(super) fn gateways(cx: &Cx<'_>) -> Vec<TracePath> {
 }
 
 /// `, on Deployment istio-system/istio-ingressgateway` (and how many more).
-pub(in crate::trace) fn on_pods(cx: &Cx<'_>, gateway: usize) -> String {
+pub(in crate::trace) fn on_pods(cx: &Cx<'_>, gateway: IstioGatewayId) -> String {
     let pods = cx.graph.gateway_pods(gateway);
     let Some(first) = pods.first() else {
         return String::new();
@@ -106,15 +107,15 @@ pub(in crate::trace) fn on_pods(cx: &Cx<'_>, gateway: usize) -> String {
 
 /// The VirtualServices bound to server `s` of gateway `g` through a server host and a
 /// VirtualService host that both accept the request host, in input order.
-fn bound_virtual_services(cx: &Cx<'_>, g: usize, s: usize) -> Vec<usize> {
-    let gw = &cx.inv.istio_gateways[g];
-    let mut found: Vec<usize> = cx
+fn bound_virtual_services(cx: &Cx<'_>, g: IstioGatewayId, s: usize) -> Vec<VirtualServiceId> {
+    let gw = cx.inv.istio_gateway(g);
+    let mut found: Vec<VirtualServiceId> = cx
         .graph
         .bindings
         .iter()
         .filter(|b| b.gateway == g && b.server == s)
         .filter(|b| {
-            let vs = &cx.inv.virtual_services[b.virtual_service];
+            let vs = cx.inv.virtual_service(b.virtual_service);
             gw.servers[s]
                 .hosts
                 .get(b.server_host)
@@ -228,7 +229,7 @@ pub(super) fn unattached(cx: &Cx<'_>, found: &[TracePath]) -> Vec<TracePath> {
         .flat_map(|p| p.hops.iter().filter_map(|h| h.vertex))
         .collect();
     let mut paths = Vec::new();
-    for (v, vs) in cx.inv.virtual_services.iter().enumerate() {
+    for (v, vs) in cx.inv.virtual_services_by_id() {
         let Some(h) = vs.hosts.iter().position(|h| {
             h.value != "*" && wildcard::covers(&istio_fqdn(&h.value, &vs.namespace), &cx.req.host)
         }) else {
@@ -256,15 +257,13 @@ pub(super) fn unattached(cx: &Cx<'_>, found: &[TracePath]) -> Vec<TracePath> {
                     edge.span,
                 )),
                 Ok(Vertex::Object(gw_obj)) => {
-                    let Some(g) = cx
+                    let Some((g, gw)) = cx
                         .inv
-                        .istio_gateways
-                        .iter()
-                        .position(|gw| gw.object == *gw_obj)
+                        .istio_gateways_by_id()
+                        .find(|(_, gw)| gw.object == *gw_obj)
                     else {
                         continue;
                     };
-                    let gw = &cx.inv.istio_gateways[g];
                     // Bound on another port than the one asked for: not a break.
                     if cx.graph.bindings.iter().any(|b| {
                         b.virtual_service == v
