@@ -2,11 +2,9 @@
 //! and `view` find. Which rule reports each problem is not said here but in
 //! `checks::catalog`, so `graph`, `trace` and `check` name the same codes.
 
-use super::{istio_fqdn, wildcard, Binding, Broken, EdgeKind, HostTarget, RoutingGraph};
+use super::{Binding, Broken, EdgeKind, HostTarget, RoutingGraph};
 use crate::inventory::istio::{Destination, GatewayTarget, VsRoute};
-use crate::inventory::{
-    did_you_mean, DestinationRule, Inventory, IstioGatewayId, VirtualService, VirtualServiceId,
-};
+use crate::inventory::{did_you_mean, Inventory, IstioGatewayId, VirtualService, VirtualServiceId};
 
 /// Something in the way of a request, as `trace` and `view` find it: what is wrong, not
 /// which rule reports it.
@@ -172,17 +170,9 @@ impl RoutingGraph {
 /// Route destination ports that reach nothing: the facts behind a broken
 /// [`EdgeKind::RouteDestination`] port ([`Broken::NoPort`], [`Broken::PortRequired`]).
 impl RoutingGraph {
-    /// The port numbers of each target of `dest` that declares ports (Services,
+    /// The port numbers of each of `targets` that declares ports (Services,
     /// ServiceEntries); none when a Knative Service is one, as Knative picks the port.
-    fn destination_ports(
-        &self,
-        inv: &Inventory,
-        vs: &VirtualService,
-        dest: &Destination,
-    ) -> Vec<Vec<i64>> {
-        let targets = self
-            .hosts
-            .resolve(&istio_fqdn(&dest.host.value, &vs.namespace));
+    fn destination_ports(inv: &Inventory, targets: &[HostTarget]) -> Vec<Vec<i64>> {
         if targets
             .iter()
             .any(|t| matches!(t, HostTarget::KnativeService(_)))
@@ -209,21 +199,23 @@ impl RoutingGraph {
             .collect()
     }
 
-    /// Whether destination `dest` of `vs` names a port that none of its targets has.
-    pub fn port_missing(&self, inv: &Inventory, vs: &VirtualService, dest: &Destination) -> bool {
+    /// Whether destination `dest`, resolved to `targets`, names a port that none of them
+    /// has.
+    pub fn port_missing(inv: &Inventory, targets: &[HostTarget], dest: &Destination) -> bool {
         let Some(port) = dest.port else {
             return false;
         };
-        let targets = self.destination_ports(inv, vs, dest);
+        let targets = Self::destination_ports(inv, targets);
         !targets.is_empty() && targets.iter().all(|ports| !ports.contains(&port))
     }
 
-    /// Whether destination `dest` of `route` of `vs` names no port where its targets have
-    /// several and nothing else picks one: a gateway uses its own listener port, while in
-    /// the mesh a route whose every match names a port of the target goes to that port.
+    /// Whether destination `dest` of `route` of `vs`, resolved to `targets`, names no port
+    /// where they have several and nothing else picks one: a gateway uses its own listener
+    /// port, while in the mesh a route whose every match names a port of the target goes to
+    /// that port.
     pub fn port_ambiguous(
-        &self,
         inv: &Inventory,
+        targets: &[HostTarget],
         vs: &VirtualService,
         route: &VsRoute,
         dest: &Destination,
@@ -231,7 +223,7 @@ impl RoutingGraph {
         if dest.port.is_some() {
             return false;
         }
-        let targets = self.destination_ports(inv, vs, dest);
+        let targets = Self::destination_ports(inv, targets);
         let Some(first) = targets.first() else {
             return false;
         };
@@ -249,35 +241,4 @@ impl RoutingGraph {
                 .all(|m| m.port.is_some_and(|p| first.contains(&p)));
         at_gateway || !port_matched
     }
-}
-
-/// The DestinationRules whose subsets a client in `namespace` can use for host `fqdn`, as
-/// Istio picks them: of those visible there whose host covers it, the ones with the most
-/// specific host (the name itself, else the longest wildcard). A subset they do not define
-/// is [`Problem::NoSubset`], even when a less specific rule defines it.
-pub fn subset_rules<'a>(
-    inv: &'a Inventory,
-    fqdn: &str,
-    namespace: &str,
-) -> Vec<&'a DestinationRule> {
-    let covering: Vec<(String, &DestinationRule)> = inv
-        .destination_rules
-        .iter()
-        .filter(|dr| dr.export_to.visible_from(&dr.namespace, namespace))
-        .map(|dr| (istio_fqdn(&dr.host.value, &dr.namespace), dr))
-        .filter(|(host, _)| wildcard::covers(host, fqdn))
-        .collect();
-    let specificity = |host: &str| {
-        if host.starts_with('*') {
-            host.len()
-        } else {
-            usize::MAX
-        }
-    };
-    let most = covering.iter().map(|(host, _)| specificity(host)).max();
-    covering
-        .into_iter()
-        .filter(|(host, _)| Some(specificity(host)) == most)
-        .map(|(_, dr)| dr)
-        .collect()
 }

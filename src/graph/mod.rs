@@ -5,6 +5,7 @@
 //! and `trace` all read one structure instead of re-resolving names themselves.
 
 mod broken;
+mod destination_rules;
 mod gateway_api;
 mod host;
 mod hosts;
@@ -15,7 +16,8 @@ pub mod wildcard;
 
 use std::collections::HashMap;
 
-pub use broken::{subset_rules, Problem};
+pub use broken::Problem;
+pub use destination_rules::{DestinationRuleIndex, DestinationRules};
 pub use gateway_api::{
     admits, hostname_matches, listener_accepts, namespace_selected, section_listeners, Attachment,
     NAMESPACE_NAME_LABEL,
@@ -116,6 +118,8 @@ pub struct RoutingGraph {
     pub edges: Vec<Edge>,
     /// Every host a route can target.
     pub hosts: HostTable,
+    /// DestinationRules by host; read through [`RoutingGraph::destination_rules`].
+    destination_rule_index: DestinationRuleIndex,
     /// VirtualService hosts accepted by Istio Gateway servers, in VirtualService order.
     pub bindings: Vec<Binding>,
     /// Gateway API routes attached to listeners.
@@ -136,6 +140,7 @@ impl RoutingGraph {
     pub fn build(inv: &Inventory) -> RoutingGraph {
         let mut graph = RoutingGraph {
             hosts: HostTable::build(inv),
+            destination_rule_index: DestinationRuleIndex::build(inv),
             istio_gateway_index: inv
                 .istio_gateways_by_id()
                 .map(|(id, g)| ((g.namespace.clone(), g.name.clone()), id))
@@ -196,6 +201,11 @@ impl RoutingGraph {
         self.api_gateway_index
             .get(&(namespace.to_string(), name.to_string()))
             .copied()
+    }
+
+    /// The DestinationRules of `inv` (the inventory the graph was built from) by host.
+    pub fn destination_rules<'a>(&'a self, inv: &'a Inventory) -> DestinationRules<'a> {
+        DestinationRules::new(inv, &self.destination_rule_index)
     }
 
     pub fn edges_of(&self, kind: EdgeKind) -> impl Iterator<Item = &Edge> {

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::graph::{Edge, RoutingGraph, Vertex};
+use crate::graph::{istio_fqdn, Edge, RoutingGraph, Vertex};
 use crate::inventory::gateway_api::ApiRoute;
 use crate::inventory::istio::Destination;
 use crate::inventory::{Ingress, Inventory, IstioGatewayId, VirtualService, VirtualServiceId};
@@ -102,7 +102,11 @@ pub(super) fn destination_port_missing(
         return None;
     };
     let dest = by.destination(edge)?;
-    let missing = graph.port_missing(by.inv, by.virtual_service(id)?, dest);
+    let vs = by.virtual_service(id)?;
+    let targets = graph
+        .hosts
+        .resolve(&istio_fqdn(&dest.host.value, &vs.namespace));
+    let missing = RoutingGraph::port_missing(by.inv, &targets, dest);
     dest.port.filter(|_| missing)
 }
 

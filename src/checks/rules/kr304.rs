@@ -53,7 +53,7 @@
 //! `port.number` when the Service has more than one port.
 
 use crate::checks::{Context, Rule};
-use crate::graph::HostTarget;
+use crate::graph::{HostTarget, RoutingGraph};
 use crate::inventory::istio::{Destination, GatewayTarget, VsRoute};
 use crate::inventory::{PortRef, VirtualService};
 use crate::manifest::Object;
@@ -97,7 +97,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 let Some(first) = targets.first() else {
                     continue;
                 };
-                out.extend(check(ctx, vs, route, dest, &targets, first));
+                out.extend(check(ctx, vs, route, dest, &host.targets, first));
             }
         }
     }
@@ -108,13 +108,13 @@ fn check(
     vs: &VirtualService,
     route: &VsRoute,
     dest: &Destination,
-    targets: &[Target<'_>],
+    resolved: &[HostTarget],
     first: &Target<'_>,
 ) -> Option<Diagnostic> {
     let object = ctx.inv.object(vs.object);
     match (dest.port, dest.port_span) {
         (Some(port), Some(span)) => {
-            if targets.iter().any(|t| t.ports.contains(&port)) {
+            if !RoutingGraph::port_missing(ctx.inv, resolved, dest) {
                 return None;
             }
             let pod_port = first
@@ -142,23 +142,10 @@ fn check(
             )
         }
         _ => {
-            let mut distinct = first.ports.clone();
-            distinct.sort_unstable();
-            distinct.dedup();
-            if targets.iter().any(|t| t.ports.len() <= 1) || distinct.len() <= 1 {
+            if !RoutingGraph::port_ambiguous(ctx.inv, resolved, vs, route, dest) {
                 return None;
             }
             let at_gateway = vs.gateways.iter().any(|g| g.target != GatewayTarget::Mesh);
-            // In the mesh, a rule whose every match names a port of the target routes to
-            // exactly that port.
-            let ports_matched = !route.matches.is_empty()
-                && route
-                    .matches
-                    .iter()
-                    .all(|m| m.port.is_some_and(|p| first.ports.contains(&p)));
-            if !at_gateway && ports_matched {
-                return None;
-            }
             let diagnostic = RULE.on(
                 object,
                 dest.host.span,

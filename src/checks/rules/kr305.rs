@@ -45,10 +45,9 @@
 //! to a subset it defines; check that the DestinationRule's `host` and `exportTo` cover the
 //! destination.
 
-use crate::checks::support::istio::DestinationRules;
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::graph::{istio_fqdn, DestinationHost};
+use crate::graph::{istio_fqdn, DestinationHost, DestinationRules};
 use crate::inventory::{DestinationRule, Spanned, VirtualService};
 
 pub const RULE: Rule = Rule {
@@ -69,7 +68,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     {
         return;
     }
-    let rules = DestinationRules::build(ctx.inv);
+    let rules = ctx.graph.destination_rules(ctx.inv);
     for (v, vs) in ctx.inv.virtual_services_by_id() {
         for (r, route) in vs.routes.iter().enumerate() {
             for (dest, host) in route.destinations.iter().zip(ctx.graph.destinations(v, r)) {

@@ -57,10 +57,10 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::checks::support::istio::{gateway_namespaces, DestinationRules};
+use crate::checks::support::istio::gateway_namespaces;
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::graph::{DestinationHost, HostTarget};
+use crate::graph::{DestinationHost, DestinationRules, HostTarget};
 use crate::inventory::istio::{Destination, ExportTo, GatewayRef, GatewayTarget, VsRoute};
 use crate::inventory::{DestinationRule, Spanned, VirtualService, VirtualServiceId};
 use crate::manifest::Object;
@@ -74,7 +74,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let rules = DestinationRules::build(ctx.inv);
+    let rules = ctx.graph.destination_rules(ctx.inv);
     for (v, vs) in ctx.inv.virtual_services_by_id() {
         hidden_from_gateways(ctx, vs, out);
         hidden_destinations(ctx, &rules, v, vs, out);

@@ -1,11 +1,11 @@
 //! Helpers the Istio rules (KR3xx) share.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use crate::checks::{Context, Rule};
 use crate::diagnostic::Diagnostic;
-use crate::graph::{istio_fqdn, wildcard, HostForm, HostTarget, ServiceHost, CLUSTER_DOMAIN};
-use crate::inventory::{nearest, DestinationRule, Inventory, IstioGatewayId, Workload};
+use crate::graph::{HostForm, HostTarget, ServiceHost, CLUSTER_DOMAIN};
+use crate::inventory::{nearest, IstioGatewayId, Workload};
 use crate::manifest::{Object, ObjectId};
 use crate::yaml::Span;
 
@@ -28,91 +28,6 @@ pub fn gateway_namespaces<'a>(
         out.push((ctx.inv.istio_gateway(g).namespace.as_str(), None));
     }
     out
-}
-
-/// The DestinationRules of the input indexed by the host they apply to (as an FQDN).
-pub struct DestinationRules<'a> {
-    inv: &'a Inventory,
-    exact: HashMap<String, Vec<usize>>,
-    wildcards: Vec<(String, usize)>,
-}
-
-impl<'a> DestinationRules<'a> {
-    /// Indexes every DestinationRule of `inv` by its host, read in its own namespace.
-    pub fn build(inv: &'a Inventory) -> DestinationRules<'a> {
-        let mut index = DestinationRules {
-            inv,
-            exact: HashMap::new(),
-            wildcards: Vec::new(),
-        };
-        for (i, dr) in inv.destination_rules.iter().enumerate() {
-            let host = istio_fqdn(&dr.host.value, &dr.namespace);
-            if host.starts_with('*') {
-                index.wildcards.push((host, i));
-            } else {
-                index.exact.entry(host).or_default().push(i);
-            }
-        }
-        index
-    }
-
-    /// Every DestinationRule whose host matches `fqdn` (exactly or by a wildcard), however
-    /// specific and wherever it is exported: exact hosts first, then wildcards, in input
-    /// order.
-    pub fn covering<'s>(&'s self, fqdn: &'s str) -> impl Iterator<Item = &'a DestinationRule> + 's {
-        self.exact
-            .get(fqdn)
-            .into_iter()
-            .flatten()
-            .copied()
-            .chain(
-                self.wildcards
-                    .iter()
-                    .filter(move |(pattern, _)| wildcard::covers(pattern, fqdn))
-                    .map(|(_, i)| *i),
-            )
-            .map(|i| &self.inv.destination_rules[i])
-    }
-
-    /// Every DestinationRule whose host matches `fqdn` (exactly or by a wildcard), visible
-    /// from `namespace`, however specific.
-    pub fn matching(&self, fqdn: &str, namespace: &str) -> Vec<&'a DestinationRule> {
-        self.covering(fqdn)
-            .filter(|dr| dr.export_to.visible_from(&dr.namespace, namespace))
-            .collect()
-    }
-
-    /// The DestinationRules that apply to `fqdn` as seen from `namespace` (`None`: from
-    /// anywhere, ignoring `exportTo`): those with the most specific matching host, exact
-    /// names before wildcards, longer wildcards before shorter ones.
-    pub fn for_host(&self, fqdn: &str, namespace: Option<&str>) -> Vec<&'a DestinationRule> {
-        let visible = |i: &usize| {
-            let dr = &self.inv.destination_rules[*i];
-            namespace.is_none_or(|ns| dr.export_to.visible_from(&dr.namespace, ns))
-        };
-        let exact: Vec<&DestinationRule> = self
-            .exact
-            .get(fqdn)
-            .into_iter()
-            .flatten()
-            .filter(|i| visible(i))
-            .map(|i| &self.inv.destination_rules[*i])
-            .collect();
-        if !exact.is_empty() {
-            return exact;
-        }
-        let covering: Vec<&(String, usize)> = self
-            .wildcards
-            .iter()
-            .filter(|(pattern, i)| wildcard::covers(pattern, fqdn) && visible(i))
-            .collect();
-        let longest = covering.iter().map(|(p, _)| p.len()).max().unwrap_or(0);
-        covering
-            .into_iter()
-            .filter(|(p, _)| p.len() == longest)
-            .map(|(_, i)| &self.inv.destination_rules[*i])
-            .collect()
-    }
 }
 
 /// Why a host names nothing, as [`unknown_host`] explains it.

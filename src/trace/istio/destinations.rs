@@ -1,7 +1,7 @@
 //! The destinations of a VirtualService rule: Service (with subset and port), ServiceEntry
 //! or Knative Service, or why the host resolves to none.
 
-use crate::graph::{istio_fqdn, subset_rules, wildcard, Broken, EdgeKind, HostTarget, Problem};
+use crate::graph::{istio_fqdn, wildcard, Broken, EdgeKind, HostTarget, Problem, RoutingGraph};
 use crate::inventory::istio::VsRoute;
 use crate::inventory::VirtualService;
 use crate::trace::backend::{self, PortChoice, Referrer, Subset};
@@ -37,7 +37,8 @@ pub(super) fn destinations(
         if several || dest.weight.is_some() {
             extra.push(format!("weight {}", dest.weight.unwrap_or(0)));
         }
-        match cx.graph.hosts.resolve(&fqdn).first() {
+        let targets = cx.graph.hosts.resolve(&fqdn);
+        match targets.first() {
             None => {
                 let broken = Broken::NoHost { host: fqdn };
                 let reason = broken.reason(cx.inv, cx.graph);
@@ -71,8 +72,8 @@ pub(super) fn destinations(
                 let port = dest
                     .port
                     .map_or(PortChoice::Unspecified, PortChoice::Number);
-                let reported = cx.graph.port_missing(cx.inv, vs, dest)
-                    || cx.graph.port_ambiguous(cx.inv, vs, route, dest);
+                let reported = RoutingGraph::port_missing(cx.inv, &targets, dest)
+                    || RoutingGraph::port_ambiguous(cx.inv, &targets, vs, route, dest);
                 paths.extend(backend::service(
                     cx,
                     &walk,
@@ -135,12 +136,15 @@ fn weighted(weight: Option<i64>) -> String {
     })
 }
 
-/// The subset `name` of the DestinationRules that apply to `fqdn` ([`subset_rules`]),
+/// The subset `name` of the DestinationRules that apply to `fqdn` from `vs_namespace`,
 /// looked up as Istio does: the routing namespace's first, then the Service's, then any
 /// other.
 fn subset(cx: &Cx<'_>, fqdn: &str, vs_namespace: &str, name: &str) -> Option<Subset> {
     let service_namespace = fqdn.split('.').nth(1).unwrap_or_default();
-    let mut rules = subset_rules(cx.inv, fqdn, vs_namespace);
+    let mut rules = cx
+        .graph
+        .destination_rules(cx.inv)
+        .for_host(fqdn, Some(vs_namespace));
     rules.sort_by_key(|dr| {
         if dr.namespace == vs_namespace {
             0
