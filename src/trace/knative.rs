@@ -7,7 +7,6 @@
 //! net-istio writes the VirtualServices itself (`N-ingress`, `N-mesh`), so none is expected
 //! in the input: the Route hop stands for them.
 
-use super::istio::on_pods;
 use super::{Cx, Entry, Hop, TracePath, Walk};
 use crate::graph::{hosts_of, KnativeHost};
 use crate::graph::{wildcard, Problem, Vertex};
@@ -108,7 +107,7 @@ fn gateway_hop(cx: &Cx<'_>, serving: &Serving, external: bool) -> Result<Hop, Bo
                 s.port,
                 s.protocol,
                 h.host,
-                on_pods(cx, g)
+                cx.on_pods(g)
             ),
             gw_obj.file,
             h.span,

@@ -19,7 +19,7 @@ mod suggest;
 pub use request::Request;
 
 use crate::graph::{Problem, RoutingGraph, ServiceHost, Vertex};
-use crate::inventory::{Inventory, ServiceId, WorkloadId};
+use crate::inventory::{Inventory, IstioGatewayId, ServiceId, WorkloadId};
 use crate::manifest::ObjectId;
 use crate::source::FileId;
 use crate::yaml::Span;
@@ -210,6 +210,21 @@ impl Cx<'_> {
     /// request names a Service, the host as given otherwise.
     pub fn host(&self) -> &str {
         self.cluster_host.as_deref().unwrap_or(&self.req.host)
+    }
+
+    /// `, on Deployment istio-system/istio-ingressgateway` (and how many more): where
+    /// Istio Gateway `gateway` runs.
+    pub fn on_pods(&self, gateway: IstioGatewayId) -> String {
+        let pods = self.graph.gateway_pods(gateway);
+        let Some(first) = pods.first() else {
+            return String::new();
+        };
+        let w = self.inv.workload(*first);
+        let more = match pods.len() {
+            1 => String::new(),
+            n => format!(" and {} more", n - 1),
+        };
+        format!(", on {} {}/{}{more}", w.kind, w.namespace, w.name)
     }
 
     pub fn object_hop(&self, id: ObjectId, detail: String, file: FileId, span: Span) -> Hop {

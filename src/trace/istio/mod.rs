@@ -39,7 +39,7 @@ pub(super) fn gateways(cx: &Cx<'_>) -> Vec<TracePath> {
                     server.port,
                     server.protocol,
                     server_host.host,
-                    on_pods(cx, g)
+                    cx.on_pods(g)
                 ),
                 obj.file,
                 server_host.span,
@@ -89,20 +89,6 @@ pub(super) fn gateways(cx: &Cx<'_>) -> Vec<TracePath> {
         }
     }
     paths
-}
-
-/// `, on Deployment istio-system/istio-ingressgateway` (and how many more).
-pub(in crate::trace) fn on_pods(cx: &Cx<'_>, gateway: IstioGatewayId) -> String {
-    let pods = cx.graph.gateway_pods(gateway);
-    let Some(first) = pods.first() else {
-        return String::new();
-    };
-    let w = cx.inv.workload(*first);
-    let more = match pods.len() {
-        1 => String::new(),
-        n => format!(" and {} more", n - 1),
-    };
-    format!(", on {} {}/{}{more}", w.kind, w.namespace, w.name)
 }
 
 /// The VirtualServices bound to server `s` of gateway `g` through a server host and a
