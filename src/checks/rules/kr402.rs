@@ -53,6 +53,7 @@
 use crate::checks::rules::kr401::{knative_display, traffic_owners, written_targets};
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::manifest::names::{is_dns1035_label, is_qualified_name};
 use crate::yaml::Node;
 
 pub const RULE: Rule = Rule {
@@ -61,48 +62,6 @@ pub const RULE: Rule = Rule {
     summary: "Knative traffic target invalid, or BYO revision name not prefixed by its parent",
     run,
 };
-
-/// A DNS-1035 label: `[a-z]([-a-z0-9]*[a-z0-9])?`, at most 63 characters.
-pub fn is_dns1035_label(s: &str) -> bool {
-    s.len() <= 63 && is_dns1035_shape(s)
-}
-
-/// The characters of a DNS-1035 label, whatever its length: `[a-z]([-a-z0-9]*[a-z0-9])?`.
-pub fn is_dns1035_shape(s: &str) -> bool {
-    s.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.ends_with('-')
-}
-
-/// A Kubernetes qualified name: an optional DNS-1123 subdomain prefix and `/`, then 1–63
-/// alphanumerics, `-`, `_`, `.`, alphanumeric at both ends.
-pub fn is_qualified_name(s: &str) -> bool {
-    let (prefix, name) = match s.split_once('/') {
-        Some((p, n)) => (Some(p), n),
-        None => (None, s),
-    };
-    let prefix_ok = prefix.is_none_or(|p| {
-        !p.is_empty()
-            && p.len() <= 253
-            && p.split('.').all(|l| {
-                !l.is_empty()
-                    && l.bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-                    && !l.starts_with('-')
-                    && !l.ends_with('-')
-            })
-    });
-    let alnum = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_alphanumeric());
-    prefix_ok
-        && !name.is_empty()
-        && name.len() <= 63
-        && alnum(name.bytes().next())
-        && alnum(name.bytes().last())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-}
 
 /// A non-empty string field of a traffic target.
 fn field<'a>(node: &'a Node, key: &str) -> Option<(&'a str, &'a Node)> {

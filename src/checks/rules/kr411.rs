@@ -38,9 +38,10 @@
 
 use crate::checks::rules::kr408::RefChecker;
 use crate::checks::{Context, Rule};
-use crate::graph::{is_dns_label, resolve_ref, CLUSTER_DOMAIN};
+use crate::graph::{resolve_ref, CLUSTER_DOMAIN};
 use crate::inventory::knative::SERVING;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::manifest::names::is_dns1123_label;
 
 pub const RULE: Rule = Rule {
     code: "KR411",
@@ -64,7 +65,7 @@ fn domain_problem(domain: &str) -> Option<String> {
     if domain.len() > 253 {
         return Some(format!("is {} characters long, more than 253", domain.len()));
     }
-    if let Some(bad) = labels.iter().find(|l| !is_dns_label(l)) {
+    if let Some(bad) = labels.iter().find(|l| !is_dns1123_label(l)) {
         return Some(format!(
             "has `{bad}`, which is not a DNS label (lowercase letters, digits and `-`, at most 63)"
         ));
