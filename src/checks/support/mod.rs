@@ -5,3 +5,5 @@ pub mod gateway_api;
 pub mod istio;
 pub mod knative;
 pub mod kube;
+#[cfg(test)]
+pub mod testing;
