@@ -38,7 +38,7 @@
 
 use std::collections::HashMap;
 
-use crate::checks::rules::kr401::{knative_display, traffic_owners};
+use crate::checks::support::knative::{knative_display, traffic_owners};
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::manifest::names::is_dns1035_shape;

@@ -64,7 +64,7 @@
 //! `min-scale` ≤ `max-scale`, and pair `metric: cpu`/`memory` with
 //! `class: hpa.autoscaling.knative.dev`. Quote the values: annotations are strings.
 
-use crate::checks::rules::kr401::knative_display;
+use crate::checks::support::knative::knative_display;
 use crate::checks::{Context, Rule};
 use crate::inventory::did_you_mean;
 use crate::inventory::knative::SERVING;
