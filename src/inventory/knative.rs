@@ -1,7 +1,16 @@
 //! Knative Serving and Eventing objects, with the Knative webhook's defaults applied so that
 //! checks see what the cluster sees (`shared/reference/knative.md` §a.0, §a.8).
 
+mod duration;
+mod revision;
+
 use std::collections::BTreeMap;
+
+pub use duration::{go_duration, HOUR, SECOND};
+pub use revision::{
+    Annotation, Annotations, RevisionContainer, RevisionPort, RevisionSpec, AUTOSCALING,
+    AUTOSCALING_KEYS,
+};
 
 use super::istio::Spanned;
 use crate::manifest::{group_of, Object, ObjectId};
