@@ -16,6 +16,7 @@ use super::istio::Spanned;
 use crate::manifest::{group_of, Object, ObjectId};
 use crate::yaml::{Node, Span};
 
+/// Group of Knative Serving.
 pub const SERVING: &str = "serving.knative.dev";
 
 /// Namespace of Knative Serving's configuration ConfigMaps.
@@ -320,6 +321,7 @@ pub struct Serving {
 }
 
 impl Serving {
+    /// The view of a Knative Service, Configuration or Route; `None` for other objects.
     pub fn from_object(object: &Object) -> Option<Serving> {
         if object.group != SERVING
             || !matches!(object.kind.as_str(), "Service" | "Configuration" | "Route")
@@ -389,6 +391,7 @@ pub struct KRef {
 }
 
 impl KRef {
+    /// Reads a reference; `None` without `name`.
     pub fn read(node: &Node, default_namespace: &str) -> Option<KRef> {
         let name = node.get("name")?;
         let api_version = node.str_at("apiVersion").unwrap_or("").to_string();
@@ -447,6 +450,7 @@ pub enum DestinationRole {
 }
 
 impl DestinationRole {
+    /// The field name, for messages.
     pub fn field(self) -> &'static str {
         match self {
             DestinationRole::Subscriber => "subscriber",
@@ -550,6 +554,7 @@ pub fn event_destinations(object: &Object) -> Vec<EventDestination> {
 }
 
 impl TriggerBroker {
+    /// The `broker` of a Trigger; `None` when it names none.
     pub fn from_object(object: &Object) -> Option<TriggerBroker> {
         Some(TriggerBroker {
             object: object.id,
@@ -569,6 +574,7 @@ pub struct DomainMapping {
 }
 
 impl DomainMapping {
+    /// The view of a DomainMapping.
     pub fn from_object(object: &Object) -> DomainMapping {
         DomainMapping {
             object: object.id,

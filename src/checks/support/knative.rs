@@ -68,6 +68,7 @@ pub struct KnativeReach {
 }
 
 impl KnativeReach {
+    /// The gateways of `config-istio` and the revision names of the input.
     pub fn build(inv: &Inventory) -> KnativeReach {
         let (local, external) = inv.knative_config.gateways();
         let mut revisions = HashMap::new();
@@ -113,6 +114,8 @@ impl KnativeReach {
         self.namespaces.contains(namespace)
     }
 
+    /// What destination `fqdn`, which resolves to `targets`, reaches; `None` when nothing
+    /// Knative.
     pub fn classify(&self, targets: &[HostTarget], fqdn: &str) -> Option<Reach> {
         if let Some(HostTarget::KnativeService(id)) = targets
             .iter()
@@ -207,6 +210,7 @@ pub struct RefChecker<'a> {
 }
 
 impl<'a> RefChecker<'a> {
+    /// A checker for the references of `ctx`'s input.
     pub fn new(ctx: &'a Context<'a>) -> RefChecker<'a> {
         RefChecker {
             ctx,

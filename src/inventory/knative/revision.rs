@@ -225,6 +225,7 @@ impl<'a> Annotations<'a> {
         Annotations { list }
     }
 
+    /// The annotations, in written order.
     pub fn iter(&self) -> impl Iterator<Item = &Annotation<'a>> {
         self.list.iter()
     }
