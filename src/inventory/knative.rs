@@ -480,6 +480,11 @@ pub struct TriggerBroker {
     pub broker: Spanned,
 }
 
+/// Whether `object` is an eventing Trigger.
+pub fn is_trigger(object: &Object) -> bool {
+    object.group == "eventing.knative.dev" && object.kind == "Trigger"
+}
+
 /// Whether an object of this group/kind has a `spec.sink` Destination (every source does).
 fn has_sink(group: &str, kind: &str) -> bool {
     group == "sources.knative.dev" || kind.ends_with("Source") || kind == "SinkBinding"

@@ -45,9 +45,9 @@
 //! with another kind, apiVersion or namespace), or add the missing subscriber. For a plain
 //! Service, expose port 80 (mapping it to the container's port with `targetPort`).
 
-use crate::checks::support::knative::{is_trigger, RefChecker};
+use crate::checks::support::knative::RefChecker;
 use crate::checks::{Context, Rule};
-use crate::inventory::knative::DestinationRole;
+use crate::inventory::knative::{is_trigger, DestinationRole};
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {

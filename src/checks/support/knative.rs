@@ -175,11 +175,6 @@ impl KnativeReach {
     }
 }
 
-/// Whether `object` is an eventing Trigger.
-pub fn is_trigger(object: &Object) -> bool {
-    object.group == "eventing.knative.dev" && object.kind == "Trigger"
-}
-
 /// Whether an object of `kind` could be the target of an eventing or DomainMapping ref (an
 /// addressable or a SinkBinding subject), so that naming it with another kind is a likely
 /// mix-up worth mentioning.
