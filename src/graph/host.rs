@@ -1,5 +1,7 @@
 //! In-cluster DNS names of Services.
 
+use crate::manifest::names::is_dns1123_label;
+
 /// The cluster domain Kubernetes uses unless configured otherwise.
 pub const CLUSTER_DOMAIN: &str = "cluster.local";
 
@@ -30,7 +32,7 @@ impl ServiceHost {
     pub fn parse(host: &str, from_namespace: &str) -> Option<ServiceHost> {
         let host = host.trim_end_matches('.').to_ascii_lowercase();
         let labels: Vec<&str> = host.split('.').collect();
-        if labels.iter().any(|l| !is_dns_label(l)) {
+        if labels.iter().any(|l| !is_dns1123_label(l)) {
             return None;
         }
         let (name, namespace, form) = match labels.as_slice() {
@@ -55,17 +57,6 @@ impl ServiceHost {
     pub fn fqdn(&self) -> String {
         format!("{}.{}.svc.{CLUSTER_DOMAIN}", self.name, self.namespace)
     }
-}
-
-/// An RFC 1123 label: lowercase alphanumerics and `-`, 1–63 characters, alphanumeric at
-/// both ends.
-pub fn is_dns_label(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 63
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-')
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use super::host::CLUSTER_DOMAIN;
 use super::{Broken, Edge, EdgeKind, RoutingGraph, Vertex};
-use crate::inventory::knative::{DestinationRole, Domain, KRef, SERVING};
+use crate::inventory::knative::{is_trigger, DestinationRole, Domain, KRef, SERVING};
 use crate::inventory::{Inventory, Serving};
 use crate::manifest::ObjectId;
 
@@ -164,10 +164,8 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
     }
     for dest in &inv.event_destinations {
         if let Some(r) = &dest.destination.reference {
-            let from = inv.object(dest.object);
             let kind = if dest.role == DestinationRole::Subscriber
-                && from.group == "eventing.knative.dev"
-                && from.kind == "Trigger"
+                && is_trigger(inv.object(dest.object))
             {
                 EdgeKind::TriggerSubscriber
             } else {

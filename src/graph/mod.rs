@@ -22,7 +22,7 @@ pub use gateway_api::{
     admits, hostname_matches, listener_accepts, namespace_selected, section_listeners, Attachment,
     NAMESPACE_NAME_LABEL,
 };
-pub use host::{is_dns_label, HostForm, ServiceHost, CLUSTER_DOMAIN};
+pub use host::{HostForm, ServiceHost, CLUSTER_DOMAIN};
 pub use hosts::{istio_fqdn, HostTable, HostTarget};
 pub use istio::{Binding, DestinationHost};
 pub use knative::{expand_template, hosts_of, resolve_ref, route_service, KnativeHost};

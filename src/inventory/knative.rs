@@ -1,12 +1,22 @@
 //! Knative Serving and Eventing objects, with the Knative webhook's defaults applied so that
 //! checks see what the cluster sees (`shared/reference/knative.md` §a.0, §a.8).
 
+mod duration;
+mod revision;
+
 use std::collections::BTreeMap;
+
+pub use duration::{go_duration, HOUR, SECOND};
+pub use revision::{
+    Annotation, Annotations, RevisionContainer, RevisionPort, RevisionSpec, AUTOSCALING,
+    AUTOSCALING_KEYS,
+};
 
 use super::istio::Spanned;
 use crate::manifest::{group_of, Object, ObjectId};
 use crate::yaml::{Node, Span};
 
+/// Group of Knative Serving.
 pub const SERVING: &str = "serving.knative.dev";
 
 /// Namespace of Knative Serving's configuration ConfigMaps.
@@ -14,6 +24,16 @@ pub const SERVING_NAMESPACE: &str = "knative-serving";
 
 /// Label that makes a Knative Service or Route cluster-local.
 pub const VISIBILITY_LABEL: &str = "networking.knative.dev/visibility";
+
+/// The span of the key of label `key` on `object`, or of its name when the label is not
+/// written: where findings about a label point.
+pub fn label_span(object: &Object, key: &str) -> Span {
+    object
+        .root
+        .at(&["metadata", "labels"])
+        .and_then(|labels| labels.string_pairs().find(|(k, _, _)| *k == key))
+        .map_or(object.name_span(), |(_, _, span)| span)
+}
 
 /// The Knative config ConfigMaps found in the input (`config-domain`, `config-network`,
 /// `config-autoscaler`, `config-features`, `config-defaults`, `config-istio`), by name, with
@@ -213,12 +233,69 @@ pub struct TrafficTarget {
     pub configuration_name: Option<Spanned>,
     /// Defaults to `revisionName` being absent.
     pub latest_revision: bool,
-    /// Whether `latestRevision` was written (its span) or defaulted.
-    pub latest_revision_span: Option<Span>,
+    /// `latestRevision` when written as a boolean, with its span.
+    pub written_latest_revision: Option<(bool, Span)>,
     /// Defaults to 0.
     pub percent: i64,
+    /// `percent` as written, before the default.
+    pub written_percent: Percent,
     pub percent_span: Option<Span>,
     pub span: Span,
+}
+
+/// A traffic target's `percent` as written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Percent {
+    /// Absent or `null`: Knative counts it as 0.
+    Unset,
+    Set(i64),
+    /// Not an integer: a schema error.
+    Invalid,
+}
+
+impl Percent {
+    fn read(node: Option<&Node>) -> Percent {
+        match node.filter(|p| !p.is_null()) {
+            None => Percent::Unset,
+            Some(p) => p.as_i64().map_or(Percent::Invalid, Percent::Set),
+        }
+    }
+}
+
+impl TrafficTarget {
+    fn read(t: &Node) -> TrafficTarget {
+        let revision_name = t.get("revisionName").and_then(Spanned::of);
+        let latest = t.get("latestRevision");
+        let percent = t.get("percent");
+        TrafficTarget {
+            tag: t.get("tag").and_then(Spanned::of),
+            configuration_name: t.get("configurationName").and_then(Spanned::of),
+            latest_revision: latest
+                .and_then(Node::as_bool)
+                .unwrap_or(revision_name.is_none()),
+            written_latest_revision: latest.and_then(|n| Some((n.as_bool()?, n.span))),
+            revision_name,
+            percent: percent.and_then(Node::as_i64).unwrap_or(0),
+            written_percent: Percent::read(percent),
+            percent_span: percent.map(|n| n.span),
+            span: t.span,
+        }
+    }
+
+    /// Knative's default target: 100% to the latest revision.
+    fn default_for(object: &Object) -> TrafficTarget {
+        TrafficTarget {
+            tag: None,
+            revision_name: None,
+            configuration_name: None,
+            latest_revision: true,
+            written_latest_revision: None,
+            percent: 100,
+            written_percent: Percent::Set(100),
+            percent_span: None,
+            span: object.span(),
+        }
+    }
 }
 
 /// A `serving.knative.dev` Service, Configuration or Route.
@@ -234,6 +311,9 @@ pub struct Serving {
     pub traffic_defaulted: bool,
     /// Span of `spec.traffic` (of the object when defaulted).
     pub traffic_span: Span,
+    /// Where traffic targets belong, for a Route that has none: `spec.traffic` when
+    /// written, else `spec`, else `metadata.name`.
+    pub no_traffic_span: Span,
     /// `spec.template.metadata.name` (bring-your-own revision name).
     pub revision_name: Option<Spanned>,
     /// Labelled `networking.knative.dev/visibility: cluster-local`.
@@ -241,6 +321,7 @@ pub struct Serving {
 }
 
 impl Serving {
+    /// The view of a Knative Service, Configuration or Route; `None` for other objects.
     pub fn from_object(object: &Object) -> Option<Serving> {
         if object.group != SERVING
             || !matches!(object.kind.as_str(), "Service" | "Configuration" | "Route")
@@ -248,40 +329,16 @@ impl Serving {
             return None;
         }
         let spec = object.spec();
-        let written = spec.and_then(|s| s.get("traffic")).and_then(Node::as_seq);
+        let written = spec.and_then(|s| s.get("traffic"));
         let mut traffic: Vec<TrafficTarget> = written
+            .and_then(Node::as_seq)
             .unwrap_or(&[])
             .iter()
-            .map(|t| {
-                let revision_name = t.get("revisionName").and_then(Spanned::of);
-                let latest = t.get("latestRevision");
-                let percent = t.get("percent");
-                TrafficTarget {
-                    tag: t.get("tag").and_then(Spanned::of),
-                    configuration_name: t.get("configurationName").and_then(Spanned::of),
-                    latest_revision: latest
-                        .and_then(Node::as_bool)
-                        .unwrap_or(revision_name.is_none()),
-                    latest_revision_span: latest.map(|n| n.span),
-                    revision_name,
-                    percent: percent.and_then(Node::as_i64).unwrap_or(0),
-                    percent_span: percent.map(|n| n.span),
-                    span: t.span,
-                }
-            })
+            .map(TrafficTarget::read)
             .collect();
         let traffic_defaulted = object.kind == "Service" && traffic.is_empty();
         if traffic_defaulted {
-            traffic.push(TrafficTarget {
-                tag: None,
-                revision_name: None,
-                configuration_name: None,
-                latest_revision: true,
-                latest_revision_span: None,
-                percent: 100,
-                percent_span: None,
-                span: object.span(),
-            });
+            traffic.push(TrafficTarget::default_for(object));
         }
         Some(Serving {
             object: object.id,
@@ -290,9 +347,10 @@ impl Serving {
             name: object.name.clone(),
             traffic,
             traffic_defaulted,
-            traffic_span: spec
-                .and_then(|s| s.get("traffic"))
-                .map_or(object.span(), |n| n.span),
+            traffic_span: written.map_or(object.span(), |n| n.span),
+            no_traffic_span: written
+                .or(spec)
+                .map_or_else(|| object.name_span(), |n| n.span),
             revision_name: spec
                 .and_then(|s| s.at(&["template", "metadata", "name"]))
                 .and_then(Spanned::of),
@@ -304,6 +362,15 @@ impl Serving {
     /// The tags of the traffic targets.
     pub fn tags(&self) -> impl Iterator<Item = &Spanned> {
         self.traffic.iter().filter_map(|t| t.tag.as_ref())
+    }
+
+    /// The traffic targets as written: none when Knative defaulted them.
+    pub fn written_traffic(&self) -> &[TrafficTarget] {
+        if self.traffic_defaulted {
+            &[]
+        } else {
+            &self.traffic
+        }
     }
 }
 
@@ -317,13 +384,20 @@ pub struct KRef {
     pub name: String,
     pub span: Span,
     pub name_span: Span,
+    /// Span of `kind`, when written.
+    pub kind_span: Option<Span>,
+    /// Span of `namespace`, when written.
+    pub namespace_span: Option<Span>,
 }
 
 impl KRef {
+    /// Reads a reference; `None` without `name`.
     pub fn read(node: &Node, default_namespace: &str) -> Option<KRef> {
         let name = node.get("name")?;
         let api_version = node.str_at("apiVersion").unwrap_or("").to_string();
         Some(KRef {
+            kind_span: node.get("kind").map(|n| n.span),
+            namespace_span: node.get("namespace").map(|n| n.span),
             group: node
                 .str_at("group")
                 .map_or_else(|| group_of(&api_version).to_string(), str::to_string),
@@ -376,6 +450,7 @@ pub enum DestinationRole {
 }
 
 impl DestinationRole {
+    /// The field name, for messages.
     pub fn field(self) -> &'static str {
         match self {
             DestinationRole::Subscriber => "subscriber",
@@ -403,6 +478,11 @@ pub struct TriggerBroker {
     pub object: ObjectId,
     pub namespace: String,
     pub broker: Spanned,
+}
+
+/// Whether `object` is an eventing Trigger.
+pub fn is_trigger(object: &Object) -> bool {
+    object.group == "eventing.knative.dev" && object.kind == "Trigger"
 }
 
 /// Whether an object of this group/kind has a `spec.sink` Destination (every source does).
@@ -479,6 +559,7 @@ pub fn event_destinations(object: &Object) -> Vec<EventDestination> {
 }
 
 impl TriggerBroker {
+    /// The `broker` of a Trigger; `None` when it names none.
     pub fn from_object(object: &Object) -> Option<TriggerBroker> {
         Some(TriggerBroker {
             object: object.id,
@@ -498,6 +579,7 @@ pub struct DomainMapping {
 }
 
 impl DomainMapping {
+    /// The view of a DomainMapping.
     pub fn from_object(object: &Object) -> DomainMapping {
         DomainMapping {
             object: object.id,

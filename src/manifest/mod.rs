@@ -1,6 +1,7 @@
 //! Manifest stage: YAML documents become Kubernetes [`Object`]s with an identity.
 
 mod load;
+pub mod names;
 mod object;
 mod scope;
 mod template;

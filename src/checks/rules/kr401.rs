@@ -40,11 +40,11 @@
 //! to the target that has none. Tag-only targets (`percent: 0`, with a `tag`) are fine.
 //! Remove `traffic` from a Service altogether to send everything to the latest revision.
 
+use crate::checks::support::knative::{knative_display, traffic_owners};
 use crate::checks::{Context, Rule};
-use crate::inventory::knative::{Serving, TrafficTarget};
-use crate::manifest::Object;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::yaml::Node;
+use crate::inventory::knative::{Percent, Serving, TrafficTarget};
+use crate::manifest::Object;
 
 pub const RULE: Rule = Rule {
     code: "KR401",
@@ -53,130 +53,118 @@ pub const RULE: Rule = Rule {
     run,
 };
 
-/// The Knative Services and Routes (the kinds with `spec.traffic`), with their objects.
-pub fn traffic_owners<'a>(ctx: &'a Context<'_>) -> impl Iterator<Item = (&'a Serving, &'a Object)> {
-    ctx.inv
-        .serving
-        .iter()
-        .filter(|s| matches!(s.kind.as_str(), "Service" | "Route"))
-        .map(|s| (s, ctx.inv.object(s.object)))
-}
-
-/// The written `spec.traffic` entries paired with their defaulted view (empty when the
-/// traffic was defaulted).
-pub fn written_targets<'a>(
-    serving: &'a Serving,
-    object: &'a Object,
-) -> impl Iterator<Item = (usize, &'a TrafficTarget, &'a Node)> {
-    let written = if serving.traffic_defaulted {
-        &[][..]
-    } else {
-        object
-            .spec()
-            .map_or(&[][..], |spec| spec.seq_at("traffic"))
-    };
-    serving
-        .traffic
-        .iter()
-        .zip(written)
-        .enumerate()
-        .map(|(i, (t, n))| (i, t, n))
-}
-
-/// `Knative Service ns/name`, as messages name these objects.
-pub fn knative_display(object: &Object) -> String {
-    format!("Knative {}", object.display())
-}
-
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for (serving, object) in traffic_owners(ctx) {
         if serving.traffic_defaulted {
             continue;
         }
+        let targets = serving.written_traffic();
         let who = knative_display(object);
-        let mut sum: i64 = 0;
-        let mut unparsed = false;
-        let mut without_percent = 0usize;
-        for (i, target, node) in written_targets(serving, object) {
-            match node.get("percent").filter(|p| !p.is_null()) {
-                None => without_percent += 1,
-                Some(p) => match p.as_i64() {
-                    // Not an integer: a schema error, and the sum would be meaningless.
-                    None => unparsed = true,
-                    Some(percent) => {
-                        sum = sum.saturating_add(percent);
-                        if !(0..=100).contains(&percent) {
-                            out.push(
-                                RULE.on(
-                                    object,
-                                    p.span,
-                                    format!(
-                                        "traffic target #{} of {who} has `percent: {percent}`, outside 0–100{}",
-                                        i + 1,
-                                        describe_target(target)
-                                    ),
-                                )
-                                .with_help("each `percent` is a share of the traffic between 0 and 100"),
-                            );
-                        }
-                    }
-                },
-            }
-        }
-        if unparsed || sum == 100 {
+        out.extend(
+            targets
+                .iter()
+                .enumerate()
+                .filter_map(|(i, target)| out_of_range(object, &who, i, target)),
+        );
+        // A percent that is not an integer is a schema error, and the sum would be
+        // meaningless.
+        if targets.iter().any(|t| t.written_percent == Percent::Invalid) {
             continue;
         }
-        let diagnostic = if serving.traffic.is_empty() {
-            let span = object
-                .spec()
-                .and_then(|s| s.get("traffic"))
-                .or_else(|| object.spec())
-                .map_or_else(|| object.name_span(), |n| n.span);
-            RULE.on(
-                object,
-                span,
-                format!("{who} has no traffic targets: they sum to 0, want 100"),
-            )
-            .with_help(
-                "a standalone Route gets no default traffic: add a target such as `{configurationName: <configuration>, percent: 100}` (only a Knative Service defaults to 100% latest)",
-            )
+        let sum = targets.iter().fold(0i64, |sum, t| match t.written_percent {
+            Percent::Set(percent) => sum.saturating_add(percent),
+            _ => sum,
+        });
+        if sum == 100 {
+            continue;
+        }
+        out.push(if targets.is_empty() {
+            no_targets(object, serving, &who)
         } else {
-            let mut help = format!(
-                "make the percentages add up to 100 ({} {} percentage points)",
-                if sum < 100 { "add" } else { "remove" },
-                (100 - sum).abs()
-            );
-            if without_percent > 0 {
-                help.push_str(&format!(
-                    "; {without_percent} target(s) without `percent` count as 0"
-                ));
-            }
-            let mut d = RULE
-                .on(
-                    object,
-                    serving.traffic_span,
-                    format!(
-                        "traffic targets of {who} sum to {sum}%, want 100 (the webhook rejects it: \"Traffic targets sum to {sum}, want 100\")"
-                    ),
-                )
-                .with_help(help);
-            for target in &serving.traffic {
-                if let Some(span) = target.percent_span {
-                    d = d.with_related(
-                        object.file,
-                        span,
-                        format!("{}%{}", target.percent, describe_target(target)),
-                    );
-                }
-            }
-            d
-        };
-        out.push(diagnostic);
+            wrong_sum(object, serving, &who, sum)
+        });
     }
 }
 
+/// A `percent` outside 0–100 in target `i`.
+fn out_of_range(
+    object: &Object,
+    who: &str,
+    i: usize,
+    target: &TrafficTarget,
+) -> Option<Diagnostic> {
+    let (Percent::Set(percent), Some(span)) = (target.written_percent, target.percent_span) else {
+        return None;
+    };
+    if (0..=100).contains(&percent) {
+        return None;
+    }
+    Some(
+        RULE.on(
+            object,
+            span,
+            format!(
+                "traffic target #{} of {who} has `percent: {percent}`, outside 0–100{}",
+                i + 1,
+                describe_target(target)
+            ),
+        )
+        .with_help("each `percent` is a share of the traffic between 0 and 100"),
+    )
+}
+
+/// A Route without traffic targets: nothing defaults them.
+fn no_targets(object: &Object, serving: &Serving, who: &str) -> Diagnostic {
+    RULE.on(
+        object,
+        serving.no_traffic_span,
+        format!("{who} has no traffic targets: they sum to 0, want 100"),
+    )
+    .with_help(
+        "a standalone Route gets no default traffic: add a target such as `{configurationName: <configuration>, percent: 100}` (only a Knative Service defaults to 100% latest)",
+    )
+}
+
+/// Targets whose percentages sum to `sum`, not 100, each percentage as a related location.
+fn wrong_sum(object: &Object, serving: &Serving, who: &str, sum: i64) -> Diagnostic {
+    let without_percent = serving
+        .traffic
+        .iter()
+        .filter(|t| t.written_percent == Percent::Unset)
+        .count();
+    let mut help = format!(
+        "make the percentages add up to 100 ({} {} percentage points)",
+        if sum < 100 { "add" } else { "remove" },
+        (100 - sum).abs()
+    );
+    if without_percent > 0 {
+        help.push_str(&format!(
+            "; {without_percent} target(s) without `percent` count as 0"
+        ));
+    }
+    let mut d = RULE
+        .on(
+            object,
+            serving.traffic_span,
+            format!(
+                "traffic targets of {who} sum to {sum}%, want 100 (the webhook rejects it: \"Traffic targets sum to {sum}, want 100\")"
+            ),
+        )
+        .with_help(help);
+    for target in &serving.traffic {
+        if let Some(span) = target.percent_span {
+            d = d.with_related(
+                object.file,
+                span,
+                format!("{}%{}", target.percent, describe_target(target)),
+            );
+        }
+    }
+    d
+}
+
 /// ` (revision `x`)`, ` (latest revision)`, with the tag when there is one.
-pub fn describe_target(target: &TrafficTarget) -> String {
+fn describe_target(target: &TrafficTarget) -> String {
     let mut what = match (&target.revision_name, &target.configuration_name) {
         (Some(r), _) if !r.value.is_empty() => format!("revision `{}`", r.value),
         (_, Some(c)) if !c.value.is_empty() => {

@@ -50,10 +50,13 @@
 //! `configurationName`; in a Route, name either a revision or a configuration. Name BYO
 //! revisions `<service>-<suffix>` in lowercase.
 
-use crate::checks::rules::kr401::{knative_display, traffic_owners, written_targets};
+use crate::checks::support::knative::{knative_display, traffic_owners};
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::yaml::Node;
+use crate::inventory::knative::TrafficTarget;
+use crate::inventory::{Serving, Spanned};
+use crate::manifest::names::{is_dns1035_label, is_qualified_name};
+use crate::manifest::Object;
 
 pub const RULE: Rule = Rule {
     code: "KR402",
@@ -62,135 +65,18 @@ pub const RULE: Rule = Rule {
     run,
 };
 
-/// A DNS-1035 label: `[a-z]([-a-z0-9]*[a-z0-9])?`, at most 63 characters.
-pub fn is_dns1035_label(s: &str) -> bool {
-    s.len() <= 63 && is_dns1035_shape(s)
-}
-
-/// The characters of a DNS-1035 label, whatever its length: `[a-z]([-a-z0-9]*[a-z0-9])?`.
-pub fn is_dns1035_shape(s: &str) -> bool {
-    s.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.ends_with('-')
-}
-
-/// A Kubernetes qualified name: an optional DNS-1123 subdomain prefix and `/`, then 1–63
-/// alphanumerics, `-`, `_`, `.`, alphanumeric at both ends.
-pub fn is_qualified_name(s: &str) -> bool {
-    let (prefix, name) = match s.split_once('/') {
-        Some((p, n)) => (Some(p), n),
-        None => (None, s),
-    };
-    let prefix_ok = prefix.is_none_or(|p| {
-        !p.is_empty()
-            && p.len() <= 253
-            && p.split('.').all(|l| {
-                !l.is_empty()
-                    && l.bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-                    && !l.starts_with('-')
-                    && !l.ends_with('-')
-            })
-    });
-    let alnum = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_alphanumeric());
-    prefix_ok
-        && !name.is_empty()
-        && name.len() <= 63
-        && alnum(name.bytes().next())
-        && alnum(name.bytes().last())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-}
-
-/// A non-empty string field of a traffic target.
-fn field<'a>(node: &'a Node, key: &str) -> Option<(&'a str, &'a Node)> {
-    let n = node.get(key)?;
-    n.as_str().filter(|s| !s.is_empty()).map(|s| (s, n))
-}
-
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for (serving, object) in traffic_owners(ctx) {
         let who = knative_display(object);
-        let in_service = serving.kind == "Service";
-        for (i, _, node) in written_targets(serving, object) {
-            let n = i + 1;
-            let revision = field(node, "revisionName");
-            let configuration = field(node, "configurationName");
-            if let Some(latest) = node.get("latestRevision") {
-                if let Some(lr) = latest.as_bool() {
-                    if lr == revision.is_some() {
-                        let (message, help) = if lr {
-                            (
-                                format!(
-                                    "traffic target #{n} of {who} pins revision `{}` but says `latestRevision: true` (webhook: may not set revisionName {:?} when latestRevision is true)",
-                                    revision.map_or("", |r| r.0),
-                                    revision.map_or("", |r| r.0)
-                                ),
-                                "to pin the revision, set `latestRevision: false` or drop it; to follow the latest revision, drop `revisionName`",
-                            )
-                        } else {
-                            (
-                                format!(
-                                    "traffic target #{n} of {who} says `latestRevision: false` but pins no `revisionName` (webhook: may not set revisionName \"\" when latestRevision is false)"
-                                ),
-                                "add the `revisionName` to pin, or set `latestRevision: true` to follow the latest revision",
-                            )
-                        };
-                        out.push(RULE.on(object, latest.span, message).with_help(help));
-                    }
-                }
-            }
-            match (revision, configuration) {
-                (_, Some((c, cnode))) if in_service => out.push(
-                    RULE.on(
-                        object,
-                        cnode.span,
-                        format!(
-                            "traffic target #{n} of {who} names `configurationName: {c}`, which a Knative Service does not allow (its own Configuration `{}` is implied)",
-                            object.name
-                        ),
-                    )
-                    .with_help("drop `configurationName`: use `latestRevision: true` to follow the Service's latest revision, or `revisionName` to pin one"),
-                ),
-                (Some((r, _)), Some((c, cnode))) => out.push(
-                    RULE.on(
-                        object,
-                        cnode.span,
-                        format!(
-                            "traffic target #{n} of {who} names both `revisionName: {r}` and `configurationName: {c}`; expected exactly one"
-                        ),
-                    )
-                    .with_help("keep `revisionName` to pin a revision, or `configurationName` to follow that configuration's latest revision"),
-                ),
-                (None, None) if !in_service => out.push(
-                    RULE.on(
-                        object,
-                        node.span,
-                        format!(
-                            "traffic target #{n} of {who} names neither `revisionName` nor `configurationName`; a Route needs exactly one"
-                        ),
-                    )
-                    .with_help("add `configurationName: <configuration>` to follow its latest revision, or `revisionName` to pin one"),
-                ),
-                (revision, configuration) => {
-                    for (key, value) in [("revisionName", revision), ("configurationName", configuration)] {
-                        if let Some((v, vnode)) = value.filter(|(v, _)| !is_qualified_name(v)) {
-                            out.push(
-                                RULE.on(
-                                    object,
-                                    vnode.span,
-                                    format!(
-                                        "`{key}: {v}` in traffic target #{n} of {who} is not a valid Kubernetes name"
-                                    ),
-                                )
-                                .with_help("names are at most 63 letters, digits, `-`, `_` or `.`, starting and ending with a letter or digit"),
-                            );
-                        }
-                    }
-                }
-            }
+        for (i, target) in serving.written_traffic().iter().enumerate() {
+            let place = Place {
+                object,
+                who: &who,
+                n: i + 1,
+                in_service: serving.kind == "Service",
+            };
+            out.extend(latest_revision(&place, target));
+            target_names(&place, target, out);
         }
     }
     for serving in ctx
@@ -199,17 +85,123 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         .iter()
         .filter(|s| matches!(s.kind.as_str(), "Service" | "Configuration"))
     {
-        let Some(byo) = serving.revision_name.as_ref().filter(|r| !r.value.is_empty()) else {
-            continue;
-        };
-        let object = ctx.inv.object(serving.object);
-        let who = knative_display(object);
-        let name = &byo.value;
-        let prefix = format!("{}-", object.name);
-        if !is_dns1035_label(name) {
-            continue; // KR412 reports names that are not DNS-1035 labels.
+        out.extend(byo_revision_name(ctx, serving));
+    }
+}
+
+/// Traffic target `n` of `object`, for messages.
+struct Place<'a> {
+    object: &'a Object,
+    who: &'a str,
+    n: usize,
+    in_service: bool,
+}
+
+/// A non-empty string field of a traffic target.
+fn written(field: &Option<Spanned>) -> Option<&Spanned> {
+    field.as_ref().filter(|f| !f.value.is_empty())
+}
+
+/// `latestRevision` that contradicts `revisionName`.
+fn latest_revision(place: &Place<'_>, target: &TrafficTarget) -> Option<Diagnostic> {
+    let (latest, span) = target.written_latest_revision?;
+    let revision = written(&target.revision_name);
+    if latest != revision.is_some() {
+        return None;
+    }
+    let Place { who, n, .. } = place;
+    let (message, help) = if latest {
+        let revision = revision.map_or("", |r| r.value.as_str());
+        (
+            format!(
+                "traffic target #{n} of {who} pins revision `{revision}` but says `latestRevision: true` (webhook: may not set revisionName {revision:?} when latestRevision is true)"
+            ),
+            "to pin the revision, set `latestRevision: false` or drop it; to follow the latest revision, drop `revisionName`",
+        )
+    } else {
+        (
+            format!(
+                "traffic target #{n} of {who} says `latestRevision: false` but pins no `revisionName` (webhook: may not set revisionName \"\" when latestRevision is false)"
+            ),
+            "add the `revisionName` to pin, or set `latestRevision: true` to follow the latest revision",
+        )
+    };
+    Some(RULE.on(place.object, span, message).with_help(help))
+}
+
+/// `revisionName` and `configurationName`: which of them the parent allows, and that they
+/// are Kubernetes names.
+fn target_names(place: &Place<'_>, target: &TrafficTarget, out: &mut Vec<Diagnostic>) {
+    let Place { object, who, n, .. } = place;
+    let revision = written(&target.revision_name);
+    let configuration = written(&target.configuration_name);
+    match (revision, configuration) {
+        (_, Some(c)) if place.in_service => out.push(
+            RULE.on(
+                object,
+                c.span,
+                format!(
+                    "traffic target #{n} of {who} names `configurationName: {}`, which a Knative Service does not allow (its own Configuration `{}` is implied)",
+                    c.value, object.name
+                ),
+            )
+            .with_help("drop `configurationName`: use `latestRevision: true` to follow the Service's latest revision, or `revisionName` to pin one"),
+        ),
+        (Some(r), Some(c)) => out.push(
+            RULE.on(
+                object,
+                c.span,
+                format!(
+                    "traffic target #{n} of {who} names both `revisionName: {}` and `configurationName: {}`; expected exactly one",
+                    r.value, c.value
+                ),
+            )
+            .with_help("keep `revisionName` to pin a revision, or `configurationName` to follow that configuration's latest revision"),
+        ),
+        (None, None) if !place.in_service => out.push(
+            RULE.on(
+                object,
+                target.span,
+                format!(
+                    "traffic target #{n} of {who} names neither `revisionName` nor `configurationName`; a Route needs exactly one"
+                ),
+            )
+            .with_help("add `configurationName: <configuration>` to follow its latest revision, or `revisionName` to pin one"),
+        ),
+        (revision, configuration) => {
+            for (key, value) in [("revisionName", revision), ("configurationName", configuration)] {
+                let Some(v) = value.filter(|v| !is_qualified_name(&v.value)) else {
+                    continue;
+                };
+                out.push(
+                    RULE.on(
+                        object,
+                        v.span,
+                        format!(
+                            "`{key}: {}` in traffic target #{n} of {who} is not a valid Kubernetes name",
+                            v.value
+                        ),
+                    )
+                    .with_help("names are at most 63 letters, digits, `-`, `_` or `.`, starting and ending with a letter or digit"),
+                );
+            }
         }
-        let diagnostic = if object.generated_name {
+    }
+}
+
+/// The bring-your-own revision name `spec.template.metadata.name`: prefixed by its parent's
+/// name, and only when the parent has a name of its own.
+fn byo_revision_name(ctx: &Context<'_>, serving: &Serving) -> Option<Diagnostic> {
+    let byo = serving.revision_name.as_ref().filter(|r| !r.value.is_empty())?;
+    let name = &byo.value;
+    if !is_dns1035_label(name) {
+        return None; // KR412 reports names that are not DNS-1035 labels.
+    }
+    let object = ctx.inv.object(serving.object);
+    let who = knative_display(object);
+    let prefix = format!("{}-", object.name);
+    if object.generated_name {
+        return Some(
             RULE.on(
                 object,
                 byo.span,
@@ -217,23 +209,24 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     "{who} uses `generateName`, so its template may not name the revision `{name}`"
                 ),
             )
-            .with_help("give the parent a `metadata.name`, or drop `spec.template.metadata.name`")
-        } else if !name.starts_with(&prefix) {
-            RULE.on(
-                object,
-                byo.span,
-                format!(
-                    "revision name `{name}` of {who} must start with `{prefix}` (webhook: {name:?} must have prefix {prefix:?})"
-                ),
-            )
-            .with_related(object.file, object.name_span(), "the parent's name")
-            .with_help(format!(
-                "rename the revision `{prefix}{}`, and change it whenever the template changes",
-                name.split_once('-').map_or(name.as_str(), |(_, rest)| rest)
-            ))
-        } else {
-            continue;
-        };
-        out.push(diagnostic);
+            .with_help("give the parent a `metadata.name`, or drop `spec.template.metadata.name`"),
+        );
     }
+    if name.starts_with(&prefix) {
+        return None;
+    }
+    Some(
+        RULE.on(
+            object,
+            byo.span,
+            format!(
+                "revision name `{name}` of {who} must start with `{prefix}` (webhook: {name:?} must have prefix {prefix:?})"
+            ),
+        )
+        .with_related(object.file, object.name_span(), "the parent's name")
+        .with_help(format!(
+            "rename the revision `{prefix}{}`, and change it whenever the template changes",
+            name.split_once('-').map_or(name.as_str(), |(_, rest)| rest)
+        )),
+    )
 }

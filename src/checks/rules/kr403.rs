@@ -38,10 +38,10 @@
 
 use std::collections::HashMap;
 
-use crate::checks::rules::kr401::{knative_display, traffic_owners};
-use crate::checks::rules::kr402::is_dns1035_shape;
+use crate::checks::support::knative::{knative_display, traffic_owners};
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::manifest::names::is_dns1035_shape;
 use crate::yaml::Span;
 
 pub const RULE: Rule = Rule {

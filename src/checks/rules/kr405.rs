@@ -68,10 +68,9 @@
 //! raise the limits there).
 
 use crate::checks::{Context, Rule};
-use crate::inventory::knative::SERVING;
-use crate::manifest::Object;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::yaml::Node;
+use crate::inventory::knative::{KnativeConfig, RevisionContainer, RevisionPort, RevisionSpec};
+use crate::manifest::{Object, ObjectId};
 
 pub const RULE: Rule = Rule {
     code: "KR405",
@@ -97,36 +96,10 @@ const RESERVED_ENV: [&str; 4] = ["PORT", "K_SERVICE", "K_CONFIGURATION", "K_REVI
 
 const RESERVED_PATHS: [&str; 3] = ["/", "/dev", "/dev/log"];
 
-/// The revision spec Knative validates: `spec.template.spec` of a Service or
-/// Configuration, `spec` of a Revision.
-pub fn revision_spec(object: &Object) -> Option<&Node> {
-    if object.group != SERVING {
-        return None;
-    }
-    match object.kind.as_str() {
-        "Service" | "Configuration" => object.spec()?.at(&["template", "spec"]),
-        "Revision" => object.spec(),
-        _ => None,
-    }
-}
-
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let config = &ctx.inv.knative_config;
-    let limit = |key: &str, default: i64| {
-        config
-            .get("config-defaults", key)
-            .and_then(|v| v.trim().parse::<i64>().ok())
-            .unwrap_or(default)
-    };
-    let limits = Limits {
-        concurrency_max: limit("container-concurrency-max-limit", 1000),
-        concurrency_zero: config
-            .get("config-defaults", "allow-container-concurrency-zero")
-            .is_none_or(|v| !v.trim().eq_ignore_ascii_case("false")),
-        timeout_max: limit("max-revision-timeout-seconds", 600),
-    };
+    let limits = Limits::read(&ctx.inv.knative_config);
     for object in &ctx.inv.objects {
-        if let Some(spec) = revision_spec(object) {
+        if let Some(spec) = RevisionSpec::of(object) {
             check_spec(ctx, object, spec, &limits, out);
             check_features(ctx, object, spec, out);
         }
@@ -154,10 +127,15 @@ const FEATURE_FIELDS: &[(&str, &str)] = &[
 ];
 
 /// Reports pod-spec fields whose `config-features` flag is off.
-fn check_features(ctx: &Context<'_>, object: &Object, spec: &Node, out: &mut Vec<Diagnostic>) {
+fn check_features(
+    ctx: &Context<'_>,
+    object: &Object,
+    spec: RevisionSpec<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
     let config = &ctx.inv.knative_config;
     for (field, flag) in FEATURE_FIELDS {
-        let Some(entry) = spec.entry(field).filter(|e| !e.value.is_null()) else {
+        let Some(key_span) = spec.set_field(field) else {
             continue;
         };
         if config.feature_on(flag) {
@@ -165,7 +143,7 @@ fn check_features(ctx: &Context<'_>, object: &Object, spec: &Node, out: &mut Vec
         }
         let mut diagnostic = RULE.on(
             object,
-            entry.key.span,
+            key_span,
             format!(
                 "`{field}` in the revision template of {} needs the `config-features` flag `{flag}`, which is off: the webhook rejects it (\"must not set the field(s): {field}\")",
                 object.display()
@@ -180,286 +158,345 @@ fn check_features(ctx: &Context<'_>, object: &Object, spec: &Node, out: &mut Vec
     }
 }
 
+/// The bounds `config-defaults` sets (Knative's defaults when it is not in the input).
 struct Limits {
     concurrency_max: i64,
     concurrency_zero: bool,
     timeout_max: i64,
+    /// The `config-defaults` ConfigMap, when in the input.
+    config: Option<ObjectId>,
 }
 
-fn container_label(container: &Node, index: usize) -> String {
-    match container.str_at("name") {
-        Some(name) => format!("container `{name}`"),
-        None => format!("container #{}", index + 1),
+impl Limits {
+    fn read(config: &KnativeConfig) -> Limits {
+        let limit = |key: &str, default: i64| {
+            config
+                .get("config-defaults", key)
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .unwrap_or(default)
+        };
+        Limits {
+            concurrency_max: limit("container-concurrency-max-limit", 1000),
+            concurrency_zero: config
+                .get("config-defaults", "allow-container-concurrency-zero")
+                .is_none_or(|v| !v.trim().eq_ignore_ascii_case("false")),
+            timeout_max: limit("max-revision-timeout-seconds", 600),
+            config: config.object("config-defaults"),
+        }
+    }
+
+    /// `d`, pointing at `config-defaults` when it is in the input.
+    fn related(&self, ctx: &Context<'_>, d: Diagnostic) -> Diagnostic {
+        match self.config {
+            Some(id) => d.with_related_object(ctx.inv.object(id), "the limits of `config-defaults`"),
+            None => d,
+        }
+    }
+}
+
+/// `container `name``, or `container #n` for an unnamed one; `what` says which kind.
+fn label(what: &str, container: &RevisionContainer, index: usize) -> String {
+    match &container.name {
+        Some(name) => format!("{what} `{name}`"),
+        None => format!("{what} #{}", index + 1),
     }
 }
 
 fn check_spec(
     ctx: &Context<'_>,
     object: &Object,
-    spec: &Node,
+    spec: RevisionSpec<'_>,
     limits: &Limits,
     out: &mut Vec<Diagnostic>,
 ) {
-    let defaults = ctx.inv.knative_config.object("config-defaults");
-    let with_config = |d: Diagnostic| match defaults {
-        Some(id) => d.with_related_object(ctx.inv.object(id), "the limits of `config-defaults`"),
-        None => d,
-    };
-    let containers = spec.seq_at("containers");
-    let ports: Vec<(usize, &Node)> = containers
+    let containers = spec.containers();
+    let serving = serving_container(object, spec, &containers, out);
+    if let Some((i, container)) = serving.and_then(|i| Some((i, containers.get(i)?))) {
+        if let Some(port) = container.ports.first() {
+            serving_port(object, &label("container", container, i), port, out);
+        }
+    }
+    for (i, container) in containers.iter().enumerate() {
+        for port in &container.ports {
+            out.extend(reserved_port(object, &label("container", container, i), port));
+        }
+    }
+    let init = spec.init_containers();
+    let all = containers
         .iter()
         .enumerate()
-        .flat_map(|(i, c)| c.seq_at("ports").iter().map(move |p| (i, p)))
-        .collect();
+        .map(|(i, c)| (c, label("container", c, i), serving == Some(i)))
+        .chain(
+            init.iter()
+                .enumerate()
+                .map(|(i, c)| (c, label("init container", c, i), false)),
+        );
+    for (container, who, is_serving) in all {
+        reserved_env(object, container, &who, is_serving, out);
+        reserved_mounts(object, container, &who, out);
+    }
+    out.extend(concurrency(ctx, object, spec, limits));
+    out.extend(timeout(ctx, object, spec, limits));
+}
 
-    // Exactly one port across several containers; at most one on a single container.
-    let serving = if containers.len() > 1 {
-        if ports.len() != 1 {
-            let span = spec.get("containers").map_or(object.span(), |n| n.span);
-            let found = if ports.is_empty() {
-                "none declares a port".to_string()
-            } else {
-                let which: Vec<String> = ports
-                    .iter()
-                    .map(|(i, p)| {
-                        let number = p
-                            .get("containerPort")
-                            .and_then(Node::as_i64)
-                            .map_or_else(String::new, |n| format!(" port {n}"));
-                        format!("{}{number}", container_label(&containers[*i], *i))
-                    })
-                    .collect();
-                format!("{} ports are declared ({})", ports.len(), which.join(", "))
-            };
+/// Exactly one port across several containers, at most one on a single container. Returns
+/// the serving container: the one with the (first) port, or the only one.
+fn serving_container(
+    object: &Object,
+    spec: RevisionSpec<'_>,
+    containers: &[RevisionContainer],
+    out: &mut Vec<Diagnostic>,
+) -> Option<usize> {
+    let ports: Vec<(usize, &RevisionPort)> = containers
+        .iter()
+        .enumerate()
+        .flat_map(|(i, c)| c.ports.iter().map(move |p| (i, p)))
+        .collect();
+    if containers.len() <= 1 {
+        if let [_, second, ..] = ports.as_slice() {
             out.push(
                 RULE.on(
                     object,
-                    span,
-                    format!(
-                        "{} has {} containers and {found}: Knative needs exactly one container port across all containers to know which container serves",
-                        object.display(),
-                        containers.len()
-                    ),
-                )
-                .with_help("declare one `ports` entry on the container that serves requests and none on the sidecars"),
-            );
-        }
-        ports.first().map(|(i, _)| *i)
-    } else {
-        if ports.len() > 1 {
-            out.push(
-                RULE.on(
-                    object,
-                    ports[1].1.span,
+                    second.1.span,
                     format!(
                         "{} declares {} container ports on {}: Knative routes to exactly one port",
                         object.display(),
                         ports.len(),
-                        container_label(&containers[0], 0)
+                        label("container", &containers[0], 0)
                     ),
                 )
                 .with_help("keep the one port the application serves on; other listeners are not reachable through Knative"),
             );
         }
-        (!containers.is_empty()).then_some(0)
-    };
-
-    // The serving port: name and protocol.
-    if let Some((i, port)) = serving.and_then(|s| ports.iter().find(|(i, _)| *i == s)) {
-        if let Some(name) = port.get("name") {
-            let value = name.as_str().unwrap_or("");
-            if !matches!(value, "" | "h2c" | "http1") {
-                let hint = if matches!(value, "http2" | "grpc" | "h2") {
-                    "name it `h2c` for HTTP/2 (gRPC) without TLS"
-                } else {
-                    "leave the name out (HTTP/1), or use `h2c` for HTTP/2 and gRPC"
-                };
-                out.push(
-                    RULE.on(
-                        object,
-                        name.span,
-                        format!(
-                            "port name `{value}` of {} in {} is not allowed: Knative accepts only an empty name, `h2c` or `http1`",
-                            container_label(&containers[*i], *i),
-                            object.display()
-                        ),
-                    )
-                    .with_help(hint),
-                );
-            }
-        }
-        if let Some(protocol) = port.get("protocol") {
-            let value = protocol.as_str().unwrap_or("");
-            if !value.is_empty() && value != "TCP" {
-                out.push(
-                    RULE.on(
-                        object,
-                        protocol.span,
-                        format!(
-                            "protocol `{value}` of the serving port of {} in {} is not allowed: Knative serves HTTP over TCP only",
-                            container_label(&containers[*i], *i),
-                            object.display()
-                        ),
-                    )
-                    .with_help("remove `protocol` or set it to `TCP`"),
-                );
-            }
-        }
+        return (!containers.is_empty()).then_some(0);
     }
-
-    // Reserved ports, on any container.
-    for (i, port) in &ports {
-        let Some(number) = port.get("containerPort") else {
-            continue;
+    if ports.len() != 1 {
+        let found = if ports.is_empty() {
+            "none declares a port".to_string()
+        } else {
+            let which: Vec<String> = ports
+                .iter()
+                .map(|(i, p)| {
+                    let number = p
+                        .container_port
+                        .map_or_else(String::new, |(n, _)| format!(" port {n}"));
+                    format!("{}{number}", label("container", &containers[*i], *i))
+                })
+                .collect();
+            format!("{} ports are declared ({})", ports.len(), which.join(", "))
         };
-        let Some(value) = number.as_i64() else {
-            continue;
-        };
-        let who = container_label(&containers[*i], *i);
-        if let Some((_, what)) = RESERVED_PORTS.iter().find(|(p, _)| *p == value) {
-            out.push(
-                RULE.on(
-                    object,
-                    number.span,
-                    format!(
-                        "containerPort {value} of {who} in {} is reserved by Knative ({what}): the webhook refuses it",
-                        object.display()
-                    ),
-                )
-                .with_help("let the application listen on another port (8080 is the default) and declare that one"),
-            );
-        } else if value == QUEUE_HTTPS_PORT {
-            out.push(
-                RULE.on(
-                    object,
-                    number.span,
-                    format!(
-                        "containerPort {value} of {who} in {} is queue-proxy's HTTPS port: the pod cannot start once system-internal TLS is enabled",
-                        object.display()
-                    ),
-                )
-                .with_severity(Severity::Warning)
-                .with_help("let the application listen on another port (8080 is the default)"),
-            );
-        }
-    }
-
-    // Env vars and mount paths: init containers and sidecars may set PORT.
-    let init = spec.seq_at("initContainers");
-    let all = containers
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c, container_label(c, i), serving == Some(i)))
-        .chain(init.iter().enumerate().map(|(i, c)| {
-            let label = match c.str_at("name") {
-                Some(name) => format!("init container `{name}`"),
-                None => format!("init container #{}", i + 1),
-            };
-            (c, label, false)
-        }));
-    for (container, who, is_serving) in all {
-        for env in container.seq_at("env") {
-            let Some(name) = env.get("name") else {
-                continue;
-            };
-            let Some(value) = name.as_str() else {
-                continue;
-            };
-            if !RESERVED_ENV.contains(&value) || (value == "PORT" && !is_serving) {
-                continue;
-            }
-            let who = if is_serving {
-                who.replacen("container", "serving container", 1)
-            } else {
-                who.clone()
-            };
-            out.push(
-                RULE.on(
-                    object,
-                    name.span,
-                    format!(
-                        "env var `{value}` of {who} in {} is reserved: Knative sets it in every revision",
-                        object.display()
-                    ),
-                )
-                .with_help(if value == "PORT" {
-                    "remove it and let the application read `PORT`; choose the port with `ports[0].containerPort`"
-                } else {
-                    "remove it: Knative sets `K_SERVICE`, `K_CONFIGURATION` and `K_REVISION` itself; use another name for your own value"
-                }),
-            );
-        }
-        for mount in container.seq_at("volumeMounts") {
-            let Some(path) = mount.get("mountPath") else {
-                continue;
-            };
-            let raw = path.as_str().unwrap_or("");
-            let trimmed = raw.trim_end_matches('/');
-            let cleaned = if trimmed.is_empty() { "/" } else { trimmed };
-            if raw.is_empty() || !RESERVED_PATHS.contains(&cleaned) {
-                continue;
-            }
-            out.push(
-                RULE.on(
-                    object,
-                    path.span,
-                    format!(
-                        "mountPath `{raw}` of {who} in {} is reserved: Knative refuses mounts over `/`, `/dev` and `/dev/log`",
-                        object.display()
-                    ),
-                )
-                .with_help("mount the volume on a directory of its own, e.g. `/data` or `/etc/<app>`"),
-            );
-        }
-    }
-
-    // containerConcurrency and timeoutSeconds.
-    if let Some(node) = spec.get("containerConcurrency") {
-        if let Some(value) = node.as_i64() {
-            let message = if value < 0 || value > limits.concurrency_max {
-                Some(format!(
-                    "containerConcurrency {value} of {} is outside 0–{} (`container-concurrency-max-limit`)",
+        out.push(
+            RULE.on(
+                object,
+                spec.containers_span().unwrap_or(object.span()),
+                format!(
+                    "{} has {} containers and {found}: Knative needs exactly one container port across all containers to know which container serves",
                     object.display(),
-                    limits.concurrency_max
-                ))
-            } else if value == 0 && !limits.concurrency_zero {
-                Some(format!(
-                    "containerConcurrency 0 (unlimited) of {} is refused: `config-defaults` sets `allow-container-concurrency-zero: \"false\"`",
+                    containers.len()
+                ),
+            )
+            .with_help("declare one `ports` entry on the container that serves requests and none on the sidecars"),
+        );
+    }
+    ports.first().map(|(i, _)| *i)
+}
+
+/// The serving port's name and protocol.
+fn serving_port(object: &Object, who: &str, port: &RevisionPort, out: &mut Vec<Diagnostic>) {
+    if let Some(name) = port
+        .name
+        .as_ref()
+        .filter(|n| !matches!(n.value.as_str(), "" | "h2c" | "http1"))
+    {
+        let value = &name.value;
+        let hint = if matches!(value.as_str(), "http2" | "grpc" | "h2") {
+            "name it `h2c` for HTTP/2 (gRPC) without TLS"
+        } else {
+            "leave the name out (HTTP/1), or use `h2c` for HTTP/2 and gRPC"
+        };
+        out.push(
+            RULE.on(
+                object,
+                name.span,
+                format!(
+                    "port name `{value}` of {who} in {} is not allowed: Knative accepts only an empty name, `h2c` or `http1`",
                     object.display()
-                ))
+                ),
+            )
+            .with_help(hint),
+        );
+    }
+    if let Some(protocol) = port
+        .protocol
+        .as_ref()
+        .filter(|p| !p.value.is_empty() && p.value != "TCP")
+    {
+        out.push(
+            RULE.on(
+                object,
+                protocol.span,
+                format!(
+                    "protocol `{}` of the serving port of {who} in {} is not allowed: Knative serves HTTP over TCP only",
+                    protocol.value,
+                    object.display()
+                ),
+            )
+            .with_help("remove `protocol` or set it to `TCP`"),
+        );
+    }
+}
+
+/// A `containerPort` queue-proxy or the profiler listens on, on any container.
+fn reserved_port(object: &Object, who: &str, port: &RevisionPort) -> Option<Diagnostic> {
+    let (value, span) = port.container_port?;
+    if let Some((_, what)) = RESERVED_PORTS.iter().find(|(p, _)| *p == value) {
+        return Some(
+            RULE.on(
+                object,
+                span,
+                format!(
+                    "containerPort {value} of {who} in {} is reserved by Knative ({what}): the webhook refuses it",
+                    object.display()
+                ),
+            )
+            .with_help("let the application listen on another port (8080 is the default) and declare that one"),
+        );
+    }
+    (value == QUEUE_HTTPS_PORT).then(|| {
+        RULE.on(
+            object,
+            span,
+            format!(
+                "containerPort {value} of {who} in {} is queue-proxy's HTTPS port: the pod cannot start once system-internal TLS is enabled",
+                object.display()
+            ),
+        )
+        .with_severity(Severity::Warning)
+        .with_help("let the application listen on another port (8080 is the default)")
+    })
+}
+
+/// Env vars Knative sets itself; init containers and sidecars may set `PORT`.
+fn reserved_env(
+    object: &Object,
+    container: &RevisionContainer,
+    who: &str,
+    is_serving: bool,
+    out: &mut Vec<Diagnostic>,
+) {
+    let who = if is_serving {
+        format!("serving {who}")
+    } else {
+        who.to_string()
+    };
+    for name in &container.env {
+        let value = name.value.as_str();
+        if !RESERVED_ENV.contains(&value) || (value == "PORT" && !is_serving) {
+            continue;
+        }
+        out.push(
+            RULE.on(
+                object,
+                name.span,
+                format!(
+                    "env var `{value}` of {who} in {} is reserved: Knative sets it in every revision",
+                    object.display()
+                ),
+            )
+            .with_help(if value == "PORT" {
+                "remove it and let the application read `PORT`; choose the port with `ports[0].containerPort`"
             } else {
-                None
-            };
-            if let Some(message) = message {
-                out.push(with_config(RULE.on(object, node.span, message).with_help(
-                    format!(
-                        "use a value between {} and {} (0 means unlimited)",
-                        u8::from(!limits.concurrency_zero),
-                        limits.concurrency_max
-                    ),
-                )));
-            }
-        }
+                "remove it: Knative sets `K_SERVICE`, `K_CONFIGURATION` and `K_REVISION` itself; use another name for your own value"
+            }),
+        );
     }
-    if let Some(node) = spec.get("timeoutSeconds") {
-        if let Some(value) = node.as_i64() {
-            if value < 0 || value > limits.timeout_max {
-                out.push(with_config(
-                    RULE.on(
-                        object,
-                        node.span,
-                        format!(
-                            "timeoutSeconds {value} of {} is outside 0–{} (`max-revision-timeout-seconds`)",
-                            object.display(),
-                            limits.timeout_max
-                        ),
-                    )
-                    .with_help(format!(
-                        "use at most {} seconds (0 means the default, `revision-timeout-seconds`), or raise `max-revision-timeout-seconds` in `config-defaults`",
-                        limits.timeout_max
-                    )),
-                ));
-            }
+}
+
+/// Mounts over `/`, `/dev` or `/dev/log`, however many trailing slashes.
+fn reserved_mounts(
+    object: &Object,
+    container: &RevisionContainer,
+    who: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    for path in &container.mount_paths {
+        let raw = path.value.as_str();
+        let trimmed = raw.trim_end_matches('/');
+        let cleaned = if trimmed.is_empty() { "/" } else { trimmed };
+        if raw.is_empty() || !RESERVED_PATHS.contains(&cleaned) {
+            continue;
         }
+        out.push(
+            RULE.on(
+                object,
+                path.span,
+                format!(
+                    "mountPath `{raw}` of {who} in {} is reserved: Knative refuses mounts over `/`, `/dev` and `/dev/log`",
+                    object.display()
+                ),
+            )
+            .with_help("mount the volume on a directory of its own, e.g. `/data` or `/etc/<app>`"),
+        );
     }
+}
+
+/// `containerConcurrency` within 0…`container-concurrency-max-limit`, 0 only if allowed.
+fn concurrency(
+    ctx: &Context<'_>,
+    object: &Object,
+    spec: RevisionSpec<'_>,
+    limits: &Limits,
+) -> Option<Diagnostic> {
+    let (value, span) = spec.container_concurrency()?;
+    let message = if value < 0 || value > limits.concurrency_max {
+        format!(
+            "containerConcurrency {value} of {} is outside 0–{} (`container-concurrency-max-limit`)",
+            object.display(),
+            limits.concurrency_max
+        )
+    } else if value == 0 && !limits.concurrency_zero {
+        format!(
+            "containerConcurrency 0 (unlimited) of {} is refused: `config-defaults` sets `allow-container-concurrency-zero: \"false\"`",
+            object.display()
+        )
+    } else {
+        return None;
+    };
+    Some(limits.related(
+        ctx,
+        RULE.on(object, span, message).with_help(format!(
+            "use a value between {} and {} (0 means unlimited)",
+            u8::from(!limits.concurrency_zero),
+            limits.concurrency_max
+        )),
+    ))
+}
+
+/// `timeoutSeconds` within 0…`max-revision-timeout-seconds`.
+fn timeout(
+    ctx: &Context<'_>,
+    object: &Object,
+    spec: RevisionSpec<'_>,
+    limits: &Limits,
+) -> Option<Diagnostic> {
+    let (value, span) = spec.timeout_seconds()?;
+    if (0..=limits.timeout_max).contains(&value) {
+        return None;
+    }
+    Some(limits.related(
+        ctx,
+        RULE.on(
+            object,
+            span,
+            format!(
+                "timeoutSeconds {value} of {} is outside 0–{} (`max-revision-timeout-seconds`)",
+                object.display(),
+                limits.timeout_max
+            ),
+        )
+        .with_help(format!(
+            "use at most {} seconds (0 means the default, `revision-timeout-seconds`), or raise `max-revision-timeout-seconds` in `config-defaults`",
+            limits.timeout_max
+        )),
+    ))
 }

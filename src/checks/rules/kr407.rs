@@ -41,14 +41,15 @@
 
 use std::collections::HashMap;
 
-use crate::checks::rules::kr406::{knative_generated, KnativeReach, Reach};
+use crate::checks::support::knative::{knative_generated, KnativeReach, Reach};
 use crate::checks::{Context, Rule};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::graph::istio_fqdn;
 use crate::inventory::istio::{GatewayTarget, RouteProtocol};
-use crate::inventory::knative::{SERVING, VISIBILITY_LABEL};
-use crate::inventory::Serving;
+use crate::inventory::knative::{label_span, SERVING, VISIBILITY_LABEL};
+use crate::inventory::{Serving, VirtualService};
 use crate::manifest::{Object, ObjectId};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::yaml::Span;
 
 pub const RULE: Rule = Rule {
     code: "KR407",
@@ -61,19 +62,53 @@ const LEGACY_LABELS: [&str; 2] = ["serving.knative.dev/visibility", "visibility"
 
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     check_labels(ctx, out);
-    let private: HashMap<(&str, &str), &Serving> = ctx
-        .inv
-        .serving
-        .iter()
-        .filter(|s| s.kind != "Configuration" && s.cluster_local)
-        .map(|s| ((s.namespace.as_str(), s.name.as_str()), s))
-        .collect();
-    if private.is_empty() {
+    let Some(private) = Private::of(ctx) else {
         return;
+    };
+    let reach = KnativeReach::build(ctx.inv);
+    for vs in &ctx.inv.virtual_services {
+        through_istio(&private, &reach, vs, out);
     }
-    let by_id: HashMap<ObjectId, &Serving> = private.values().map(|s| (s.object, *s)).collect();
-    let exposed = |from: &Object, span, serving: &Serving, how: String| {
-        let target = ctx.inv.object(serving.object);
+    through_gateway_api(&private, out);
+    through_ingresses(&private, out);
+    through_domain_mappings(&private, out);
+}
+
+/// The cluster-local Knative Services and Routes of the input.
+struct Private<'a> {
+    ctx: &'a Context<'a>,
+    by_name: HashMap<(&'a str, &'a str), &'a Serving>,
+    by_id: HashMap<ObjectId, &'a Serving>,
+}
+
+impl<'a> Private<'a> {
+    /// `None` when there is none.
+    fn of(ctx: &'a Context<'a>) -> Option<Private<'a>> {
+        let by_name: HashMap<(&str, &str), &Serving> = ctx
+            .inv
+            .serving
+            .iter()
+            .filter(|s| s.kind != "Configuration" && s.cluster_local)
+            .map(|s| ((s.namespace.as_str(), s.name.as_str()), s))
+            .collect();
+        if by_name.is_empty() {
+            return None;
+        }
+        let by_id = by_name.values().map(|s| (s.object, *s)).collect();
+        Some(Private {
+            ctx,
+            by_name,
+            by_id,
+        })
+    }
+
+    fn named(&self, namespace: &str, name: &str) -> Option<&'a Serving> {
+        self.by_name.get(&(namespace, name)).copied()
+    }
+
+    /// The finding: `from` exposes `serving` `how`.
+    fn exposed(&self, from: &Object, span: Span, serving: &Serving, how: String) -> Diagnostic {
+        let target = self.ctx.inv.object(serving.object);
         RULE.on(
             from,
             span,
@@ -88,66 +123,72 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             label_span(target, VISIBILITY_LABEL),
             "labelled cluster-local here",
         )
-    };
+    }
+}
 
-    // Istio: VirtualServices bound to an external gateway.
-    let reach = KnativeReach::build(ctx.inv);
-    for vs in &ctx.inv.virtual_services {
-        let object = ctx.inv.object(vs.object);
-        if knative_generated(object) {
-            continue;
-        }
-        let Some(gateway) = vs.gateways.iter().find_map(|g| match &g.target {
-            GatewayTarget::Named { namespace, name }
-                if !reach
-                    .local_gateways
-                    .contains(&format!("{namespace}/{name}")) =>
-            {
-                Some(format!("{namespace}/{name}"))
-            }
-            _ => None,
-        }) else {
-            continue;
-        };
-        for route in vs
-            .routes
-            .iter()
-            .filter(|r| r.protocol == RouteProtocol::Http)
+/// A user VirtualService bound to an external gateway whose HTTP routes reach a
+/// cluster-local Knative Service.
+fn through_istio(
+    private: &Private<'_>,
+    reach: &KnativeReach,
+    vs: &VirtualService,
+    out: &mut Vec<Diagnostic>,
+) {
+    let ctx = private.ctx;
+    let object = ctx.inv.object(vs.object);
+    if knative_generated(object) {
+        return;
+    }
+    let Some(gateway) = vs.gateways.iter().find_map(|g| match &g.target {
+        GatewayTarget::Named { namespace, name }
+            if !reach
+                .local_gateways
+                .contains(&format!("{namespace}/{name}")) =>
         {
-            for dest in &route.destinations {
-                let fqdn = istio_fqdn(&dest.host.value, &vs.namespace);
-                let targets = ctx.graph.hosts.resolve(&fqdn);
-                let authority_target = route.rewrite_authority.as_ref().and_then(|a| {
-                    reach
-                        .served(&ctx.graph.knative_hosts, &a.value, true)
-                        .and_then(|h| by_id.get(&h.object).copied())
-                        .map(|s| (s, a.span))
-                });
-                let hit = match reach.classify(&targets, &fqdn) {
-                    Some(Reach::Knative(id)) => match route.rewrite_authority {
-                        Some(_) => authority_target,
-                        None => by_id.get(&id).map(|s| (*s, dest.host.span)),
-                    },
-                    Some(Reach::LocalGateway) => authority_target,
-                    _ => None,
-                };
-                if let Some((serving, span)) = hit {
-                    out.push(
-                        exposed(
-                            object,
-                            span,
-                            serving,
-                            format!("through gateway `{gateway}`"),
-                        )
+            Some(format!("{namespace}/{name}"))
+        }
+        _ => None,
+    }) else {
+        return;
+    };
+    for route in vs
+        .routes
+        .iter()
+        .filter(|r| r.protocol == RouteProtocol::Http)
+    {
+        for dest in &route.destinations {
+            let fqdn = istio_fqdn(&dest.host.value, &vs.namespace);
+            let targets = ctx.graph.hosts.resolve(&fqdn);
+            let authority_target = route.rewrite_authority.as_ref().and_then(|a| {
+                reach
+                    .served(&ctx.graph.knative_hosts, &a.value, true)
+                    .and_then(|h| private.by_id.get(&h.object).copied())
+                    .map(|s| (s, a.span))
+            });
+            let hit = match reach.classify(&targets, &fqdn) {
+                Some(Reach::Knative(id)) => match route.rewrite_authority {
+                    Some(_) => authority_target,
+                    None => private.by_id.get(&id).map(|s| (*s, dest.host.span)),
+                },
+                Some(Reach::LocalGateway) => authority_target,
+                _ => None,
+            };
+            if let Some((serving, span)) = hit {
+                out.push(
+                    private
+                        .exposed(object, span, serving, format!("through gateway `{gateway}`"))
                         .with_help("remove the route, or, if the Service is meant to be public, remove the cluster-local label; a DomainMapping is the documented way to publish a private Knative Service under a custom domain"),
-                    );
-                }
+                );
             }
         }
     }
+}
 
-    // Gateway API routes attached to a Gateway.
-    for route in &ctx.inv.api_routes {
+/// Gateway API routes attached to a Gateway whose backend is a cluster-local Knative
+/// Service.
+fn through_gateway_api(private: &Private<'_>, out: &mut Vec<Diagnostic>) {
+    let inv = private.ctx.inv;
+    for route in &inv.api_routes {
         let Some(parent) = route
             .parents
             .iter()
@@ -155,43 +196,48 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         else {
             continue;
         };
-        let object = ctx.inv.object(route.object);
+        let object = inv.object(route.object);
         for backend in route.rules.iter().flat_map(|r| &r.backends) {
             if !backend.group.is_empty() || backend.kind != "Service" {
                 continue;
             }
-            if let Some(serving) = private.get(&(backend.namespace.as_str(), backend.name.as_str()))
-            {
+            if let Some(serving) = private.named(&backend.namespace, &backend.name) {
                 out.push(
-                    exposed(
-                        object,
-                        backend.name_span,
-                        serving,
-                        format!("through Gateway {}/{}", parent.namespace, parent.name),
-                    )
-                    .with_help("remove the backendRef, or remove the cluster-local label if the Service is meant to be public (use a DomainMapping for a custom domain)"),
+                    private
+                        .exposed(
+                            object,
+                            backend.name_span,
+                            serving,
+                            format!("through Gateway {}/{}", parent.namespace, parent.name),
+                        )
+                        .with_help("remove the backendRef, or remove the cluster-local label if the Service is meant to be public (use a DomainMapping for a custom domain)"),
                 );
             }
         }
     }
+}
 
-    // Ingresses.
-    for ingress in &ctx.inv.ingresses {
-        let object = ctx.inv.object(ingress.object);
+/// Ingress backends that are cluster-local Knative Services.
+fn through_ingresses(private: &Private<'_>, out: &mut Vec<Diagnostic>) {
+    let inv = private.ctx.inv;
+    for ingress in &inv.ingresses {
+        let object = inv.object(ingress.object);
         for backend in &ingress.backends {
-            if let Some(serving) =
-                private.get(&(ingress.namespace.as_str(), backend.service.as_str()))
-            {
+            if let Some(serving) = private.named(&ingress.namespace, &backend.service) {
                 out.push(
-                    exposed(object, backend.service_span, serving, "through an Ingress".to_string())
+                    private
+                        .exposed(object, backend.service_span, serving, "through an Ingress".to_string())
                         .with_help("remove the backend, or remove the cluster-local label if the Service is meant to be public (use a DomainMapping for a custom domain)"),
                 );
             }
         }
     }
+}
 
-    // DomainMappings: the documented way, reported as info.
-    for mapping in &ctx.inv.domain_mappings {
+/// DomainMappings of cluster-local Knative Services: the documented way, reported as info.
+fn through_domain_mappings(private: &Private<'_>, out: &mut Vec<Diagnostic>) {
+    let inv = private.ctx.inv;
+    for mapping in &inv.domain_mappings {
         let Some(r) = &mapping.reference else {
             continue;
         };
@@ -199,29 +245,21 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if !is_knative {
             continue;
         }
-        if let Some(serving) = private.get(&(r.namespace.as_str(), r.name.as_str())) {
-            let object = ctx.inv.object(mapping.object);
+        if let Some(serving) = private.named(&r.namespace, &r.name) {
+            let object = inv.object(mapping.object);
             out.push(
-                exposed(
-                    object,
-                    r.name_span,
-                    serving,
-                    format!("under the domain `{}`", mapping.domain),
-                )
-                .with_severity(Severity::Info)
-                .with_help("this is the documented way to publish a private Knative Service; suppress with `kroute.dev/ignore: KR407` if intended"),
+                private
+                    .exposed(
+                        object,
+                        r.name_span,
+                        serving,
+                        format!("under the domain `{}`", mapping.domain),
+                    )
+                    .with_severity(Severity::Info)
+                    .with_help("this is the documented way to publish a private Knative Service; suppress with `kroute.dev/ignore: KR407` if intended"),
             );
         }
     }
-}
-
-/// The span of label `key` (its key) on `object`, or the name.
-fn label_span(object: &Object, key: &str) -> crate::yaml::Span {
-    object
-        .root
-        .at(&["metadata", "labels"])
-        .and_then(|labels| labels.string_pairs().find(|(k, _, _)| *k == key))
-        .map_or(object.name_span(), |(_, _, span)| span)
 }
 
 /// Visibility labels that do nothing.

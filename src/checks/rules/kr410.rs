@@ -47,9 +47,9 @@
 //! with another kind, apiVersion or namespace), or add the missing object. For a plain
 //! Service sink, expose port 80 (with `targetPort` set to the container's port).
 
-use crate::checks::rules::kr408::{is_trigger, RefChecker};
+use crate::checks::support::knative::RefChecker;
 use crate::checks::{Context, Rule};
-use crate::inventory::knative::DestinationRole;
+use crate::inventory::knative::{is_trigger, DestinationRole};
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {

@@ -36,11 +36,13 @@
 //! Name a Knative Service, Route or Service of the DomainMapping's namespace (create the
 //! DomainMapping in the namespace of its target), and use the public domain as its name.
 
-use crate::checks::rules::kr408::RefChecker;
+use crate::checks::support::knative::RefChecker;
 use crate::checks::{Context, Rule};
-use crate::graph::{is_dns_label, resolve_ref, CLUSTER_DOMAIN};
-use crate::inventory::knative::SERVING;
+use crate::graph::{resolve_ref, CLUSTER_DOMAIN};
+use crate::inventory::knative::{DomainMapping, KRef, SERVING};
+use crate::manifest::Object;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::manifest::names::is_dns1123_label;
 
 pub const RULE: Rule = Rule {
     code: "KR411",
@@ -64,7 +66,7 @@ fn domain_problem(domain: &str) -> Option<String> {
     if domain.len() > 253 {
         return Some(format!("is {} characters long, more than 253", domain.len()));
     }
-    if let Some(bad) = labels.iter().find(|l| !is_dns_label(l)) {
+    if let Some(bad) = labels.iter().find(|l| !is_dns1123_label(l)) {
         return Some(format!(
             "has `{bad}`, which is not a DNS label (lowercase letters, digits and `-`, at most 63)"
         ));
@@ -81,74 +83,75 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 RULE.on(
                     object,
                     object.name_span(),
-                    format!(
-                        "DomainMapping `{}` {problem}",
-                        mapping.domain
-                    ),
+                    format!("DomainMapping `{}` {problem}", mapping.domain),
                 )
                 .with_help("name the DomainMapping after the public domain it serves, e.g. `shop.example.com`"),
             );
         }
-        let Some(r) = &mapping.reference else {
-            continue;
-        };
-        let ref_node = object.spec().and_then(|s| s.get("ref"));
-        if r.namespace != mapping.namespace {
-            let span = ref_node
-                .and_then(|n| n.get("namespace"))
-                .map_or(r.span, |n| n.span);
-            out.push(
-                RULE.on(
-                    object,
-                    span,
-                    format!(
-                        "{} refers to {} `{}` in namespace `{}`, but a DomainMapping can only map an object of its own namespace `{}`",
-                        object.display(),
-                        r.kind,
-                        r.name,
-                        r.namespace,
-                        mapping.namespace
-                    ),
-                )
-                .with_help(format!(
-                    "create the DomainMapping in namespace `{}`, next to its target",
-                    r.namespace
-                )),
-            );
-            continue;
-        }
-        if r.kind.is_empty() || r.name.is_empty() {
-            continue; // incomplete ref: a schema problem
-        }
-        let addressable = matches!(
-            (r.group.as_str(), r.kind.as_str()),
-            (SERVING, "Service" | "Route") | ("", "Service")
-        );
-        if !addressable {
-            let span = ref_node.and_then(|n| n.get("kind")).map_or(r.span, |n| n.span);
-            let api = if r.api_version.is_empty() { &r.group } else { &r.api_version };
-            out.push(
-                RULE.on(
-                    object,
-                    span,
-                    format!(
-                        "{} maps {} `{}` (`{api}`), but a DomainMapping can only point at a Knative Service, a Knative Route or a core Service",
-                        object.display(),
-                        r.kind,
-                        r.name
-                    ),
-                )
-                .with_help("point the DomainMapping at the Knative Service (or Route, or Service) that serves the domain"),
-            );
-            continue;
-        }
-        if resolve_ref(ctx.inv, r).is_none() {
-            out.push(
-                refs.missing(&RULE, object, "ref", r)
-                    .with_help("name a Knative Service, Route or Service of the DomainMapping's namespace, or create it"),
-            );
+        if let Some(r) = &mapping.reference {
+            out.extend(check_ref(ctx, &refs, object, mapping, r));
         }
     }
+}
+
+/// The `ref`: in the DomainMapping's namespace, of a kind it can map, and existing.
+fn check_ref(
+    ctx: &Context<'_>,
+    refs: &RefChecker<'_>,
+    object: &Object,
+    mapping: &DomainMapping,
+    r: &KRef,
+) -> Option<Diagnostic> {
+    if r.namespace != mapping.namespace {
+        return Some(
+            RULE.on(
+                object,
+                r.namespace_span.unwrap_or(r.span),
+                format!(
+                    "{} refers to {} `{}` in namespace `{}`, but a DomainMapping can only map an object of its own namespace `{}`",
+                    object.display(),
+                    r.kind,
+                    r.name,
+                    r.namespace,
+                    mapping.namespace
+                ),
+            )
+            .with_help(format!(
+                "create the DomainMapping in namespace `{}`, next to its target",
+                r.namespace
+            )),
+        );
+    }
+    if r.kind.is_empty() || r.name.is_empty() {
+        return None; // incomplete ref: a schema problem
+    }
+    let addressable = matches!(
+        (r.group.as_str(), r.kind.as_str()),
+        (SERVING, "Service" | "Route") | ("", "Service")
+    );
+    if !addressable {
+        let api = if r.api_version.is_empty() { &r.group } else { &r.api_version };
+        return Some(
+            RULE.on(
+                object,
+                r.kind_span.unwrap_or(r.span),
+                format!(
+                    "{} maps {} `{}` (`{api}`), but a DomainMapping can only point at a Knative Service, a Knative Route or a core Service",
+                    object.display(),
+                    r.kind,
+                    r.name
+                ),
+            )
+            .with_help("point the DomainMapping at the Knative Service (or Route, or Service) that serves the domain"),
+        );
+    }
+    if resolve_ref(ctx.inv, r).is_some() {
+        return None;
+    }
+    Some(
+        refs.missing(&RULE, object, "ref", r)
+            .with_help("name a Knative Service, Route or Service of the DomainMapping's namespace, or create it"),
+    )
 }
 
 #[cfg(test)]

@@ -44,8 +44,11 @@
 
 use crate::checks::{Context, Rule};
 use crate::graph::{expand_template, hosts_of};
-use crate::inventory::knative::SERVING;
+use crate::inventory::knative::{KnativeConfig, SERVING};
+use crate::inventory::Serving;
+use crate::manifest::Object;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::manifest::names::{dns1035_label_problem, is_dns1035_label};
 use crate::yaml::Span;
 
 pub const RULE: Rule = Rule {
@@ -56,31 +59,6 @@ pub const RULE: Rule = Rule {
     run,
 };
 
-/// A DNS-1035 label: a lowercase letter first, then letters, digits and `-`, alphanumeric
-/// last, at most 63 characters.
-pub fn is_dns1035_label(s: &str) -> bool {
-    s.len() <= 63
-        && s.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.ends_with('-')
-}
-
-/// Why `s` is not a DNS-1035 label, for messages.
-fn label_problem(s: &str) -> String {
-    if s.len() > 63 {
-        format!("{} characters, more than 63", s.len())
-    } else if s.is_empty() {
-        "empty".to_string()
-    } else if !s.bytes().next().is_some_and(|b| b.is_ascii_lowercase()) {
-        "it must start with a lowercase letter".to_string()
-    } else if s.ends_with('-') {
-        "it must not end with `-`".to_string()
-    } else {
-        "only lowercase letters, digits and `-` are allowed".to_string()
-    }
-}
-
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for object in &ctx.inv.objects {
         if object.group == SERVING
@@ -89,156 +67,195 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 "Service" | "Configuration" | "Route" | "Revision"
             )
             && !object.generated_name
-            && !is_dns1035_label(&object.name)
         {
-            out.push(
-                RULE.on(
-                    object,
-                    object.name_span(),
-                    format!(
-                        "name `{}` of {} is not a DNS-1035 label ({}): Knative uses it as a host label and a Service name",
-                        object.name,
-                        object.display(),
-                        label_problem(&object.name)
-                    ),
-                )
-                .with_help("use at most 63 lowercase letters, digits and `-`, starting with a letter"),
-            );
+            out.extend(object_name(object));
         }
     }
-    let config = &ctx.inv.knative_config;
-    let network = config.object("config-network");
-    let with_network = |d: Diagnostic, key: &str| match network {
-        Some(id) if config.get("config-network", key).is_some() => {
-            d.with_related_object(ctx.inv.object(id), format!("`{key}` is set here"))
-        }
-        _ => d,
-    };
+    let network = Network::new(ctx);
     for serving in &ctx.inv.serving {
         let object = ctx.inv.object(serving.object);
         if !is_dns1035_label(&serving.name) {
             continue; // reported above; derived names would repeat it
         }
         if serving.kind != "Route" {
-            match &serving.revision_name {
-                Some(byo) if !is_dns1035_label(&byo.value) => out.push(
-                    RULE.on(
-                        object,
-                        byo.span,
-                        format!(
-                            "revision name `{}` of {} is not a DNS-1035 label ({})",
-                            byo.value,
-                            object.display(),
-                            label_problem(&byo.value)
-                        ),
-                    )
-                    .with_help("use `<service name>-<suffix>` of at most 63 lowercase letters, digits and `-`"),
-                ),
-                Some(_) => {}
-                None if serving.name.len() + 6 > 63 => out.push(
-                    RULE.on(
-                        object,
-                        object.name_span(),
-                        format!(
-                            "revision names of {} would be `{}-00001` ({} characters, more than 63): Knative shortens them with a hash, so revision and `<revision>-private` Service names are unpredictable",
-                            object.display(),
-                            serving.name,
-                            serving.name.len() + 6
-                        ),
-                    )
-                    .with_severity(Severity::Warning)
-                    .with_help("keep the name at most 57 characters, or set `spec.template.metadata.name`"),
-                ),
-                None => {}
-            }
+            out.extend(revision_name(serving, object));
         }
         if serving.kind == "Configuration" {
             continue;
         }
-        // Tag names: the tag Service and the first label of the tag hosts.
-        let mut reported_tags: Vec<&str> = Vec::new();
-        for tag in serving.tags() {
-            let label = expand_template(
-                config.tag_template(),
-                &serving.name,
-                &serving.namespace,
-                "",
-                &tag.value,
-            );
-            if label.len() > 63 && !label.contains('.') {
-                reported_tags.push(&tag.value);
-                out.push(with_network(
-                    RULE.on(
-                        object,
-                        tag.span,
-                        format!(
-                            "tag `{}` of {} makes the name `{label}` ({} characters, more than 63): its Service and host cannot be created",
-                            tag.value,
-                            object.display(),
-                            label.len()
-                        ),
-                    )
-                    .with_help(format!(
-                        "shorten the tag or the name to at most 63 characters together with the template `{}`",
-                        config.tag_template()
-                    )),
-                    "tag-template",
-                ));
-            }
+        let reported_tags = tag_labels(&network, serving, object, out);
+        host_labels(&network, serving, object, &reported_tags, out);
+    }
+}
+
+/// The object's own name, which Knative uses as a host label and a Service name.
+fn object_name(object: &Object) -> Option<Diagnostic> {
+    let problem = dns1035_label_problem(&object.name)?;
+    Some(
+        RULE.on(
+            object,
+            object.name_span(),
+            format!(
+                "name `{}` of {} is not a DNS-1035 label ({problem}): Knative uses it as a host label and a Service name",
+                object.name,
+                object.display(),
+            ),
+        )
+        .with_help("use at most 63 lowercase letters, digits and `-`, starting with a letter"),
+    )
+}
+
+/// The bring-your-own revision name, or the generated `<name>-00001` when it is too long.
+fn revision_name(serving: &Serving, object: &Object) -> Option<Diagnostic> {
+    if let Some(byo) = &serving.revision_name {
+        let problem = dns1035_label_problem(&byo.value)?;
+        return Some(
+            RULE.on(
+                object,
+                byo.span,
+                format!(
+                    "revision name `{}` of {} is not a DNS-1035 label ({problem})",
+                    byo.value,
+                    object.display(),
+                ),
+            )
+            .with_help("use `<service name>-<suffix>` of at most 63 lowercase letters, digits and `-`"),
+        );
+    }
+    let generated = serving.name.len() + GENERATED_SUFFIX.len();
+    (generated > 63).then(|| {
+        RULE.on(
+            object,
+            object.name_span(),
+            format!(
+                "revision names of {} would be `{}{GENERATED_SUFFIX}` ({generated} characters, more than 63): Knative shortens them with a hash, so revision and `<revision>-private` Service names are unpredictable",
+                object.display(),
+                serving.name,
+            ),
+        )
+        .with_severity(Severity::Warning)
+        .with_help("keep the name at most 57 characters, or set `spec.template.metadata.name`")
+    })
+}
+
+/// The suffix of the first generated revision name.
+const GENERATED_SUFFIX: &str = "-00001";
+
+/// `config-network`, which the tag and host templates come from.
+struct Network<'a> {
+    ctx: &'a Context<'a>,
+    config: &'a KnativeConfig,
+}
+
+impl<'a> Network<'a> {
+    fn new(ctx: &'a Context<'a>) -> Network<'a> {
+        Network {
+            ctx,
+            config: &ctx.inv.knative_config,
         }
-        // Every label of every host, and the total of known external hosts.
-        for host in hosts_of(ctx.inv, serving) {
-            if host
-                .tag
-                .as_deref()
-                .is_some_and(|t| reported_tags.contains(&t))
-            {
-                continue;
-            }
-            let span: Span = host
-                .tag
-                .as_ref()
-                .and_then(|t| serving.tags().find(|s| &s.value == t))
-                .map_or(object.name_span(), |t| t.span);
-            let long = host.host.split('.').find(|l| l.len() > 63);
-            if let Some(label) = long {
-                let shown = if host.domain_unknown {
-                    format!("{}<domain>", host.host)
-                } else {
-                    host.host.clone()
-                };
-                out.push(with_network(
-                    RULE.on(
-                        object,
-                        span,
-                        format!(
-                            "host `{shown}` of {} has the label `{label}` of {} characters, more than 63: the Route cannot serve it",
-                            object.display(),
-                            label.len()
-                        ),
-                    )
-                    .with_help(format!(
-                        "shorten the name, namespace or tag, or change `domain-template` (now `{}`) in `config-network`",
-                        config.domain_template()
-                    )),
-                    "domain-template",
-                ));
-            } else if !host.domain_unknown && host.host.len() > 253 {
-                out.push(with_network(
-                    RULE.on(
-                        object,
-                        span,
-                        format!(
-                            "host `{}` of {} is {} characters long, more than 253",
-                            host.host,
-                            object.display(),
-                            host.host.len()
-                        ),
-                    )
-                    .with_help("shorten the name, namespace, tag or domain"),
-                    "domain-template",
-                ));
-            }
+    }
+
+    /// `diagnostic`, pointing also at `config-network` when it sets `key`.
+    fn related(&self, diagnostic: Diagnostic, key: &str) -> Diagnostic {
+        match self.config.object("config-network") {
+            Some(id) if self.config.get("config-network", key).is_some() => diagnostic
+                .with_related_object(self.ctx.inv.object(id), format!("`{key}` is set here")),
+            _ => diagnostic,
         }
+    }
+}
+
+/// Tag names: the tag Service and the first label of the tag hosts. Returns the tags
+/// reported, whose hosts need no second finding.
+fn tag_labels<'s>(
+    network: &Network<'_>,
+    serving: &'s Serving,
+    object: &Object,
+    out: &mut Vec<Diagnostic>,
+) -> Vec<&'s str> {
+    let template = network.config.tag_template();
+    let mut reported = Vec::new();
+    for tag in serving.tags() {
+        let label = expand_template(template, &serving.name, &serving.namespace, "", &tag.value);
+        if label.len() <= 63 || label.contains('.') {
+            continue;
+        }
+        reported.push(tag.value.as_str());
+        out.push(network.related(
+            RULE.on(
+                object,
+                tag.span,
+                format!(
+                    "tag `{}` of {} makes the name `{label}` ({} characters, more than 63): its Service and host cannot be created",
+                    tag.value,
+                    object.display(),
+                    label.len()
+                ),
+            )
+            .with_help(format!(
+                "shorten the tag or the name to at most 63 characters together with the template `{template}`"
+            )),
+            "tag-template",
+        ));
+    }
+    reported
+}
+
+/// Every label of every host, and the total of known external hosts.
+fn host_labels(
+    network: &Network<'_>,
+    serving: &Serving,
+    object: &Object,
+    reported_tags: &[&str],
+    out: &mut Vec<Diagnostic>,
+) {
+    for host in hosts_of(network.ctx.inv, serving) {
+        if host
+            .tag
+            .as_deref()
+            .is_some_and(|t| reported_tags.contains(&t))
+        {
+            continue;
+        }
+        let span: Span = host
+            .tag
+            .as_ref()
+            .and_then(|t| serving.tags().find(|s| &s.value == t))
+            .map_or(object.name_span(), |t| t.span);
+        let diagnostic = if let Some(label) = host.host.split('.').find(|l| l.len() > 63) {
+            let shown = if host.domain_unknown {
+                format!("{}<domain>", host.host)
+            } else {
+                host.host.clone()
+            };
+            RULE.on(
+                object,
+                span,
+                format!(
+                    "host `{shown}` of {} has the label `{label}` of {} characters, more than 63: the Route cannot serve it",
+                    object.display(),
+                    label.len()
+                ),
+            )
+            .with_help(format!(
+                "shorten the name, namespace or tag, or change `domain-template` (now `{}`) in `config-network`",
+                network.config.domain_template()
+            ))
+        } else if !host.domain_unknown && host.host.len() > 253 {
+            RULE.on(
+                object,
+                span,
+                format!(
+                    "host `{}` of {} is {} characters long, more than 253",
+                    host.host,
+                    object.display(),
+                    host.host.len()
+                ),
+            )
+            .with_help("shorten the name, namespace, tag or domain")
+        } else {
+            continue;
+        };
+        out.push(network.related(diagnostic, "domain-template"));
     }
 }

@@ -48,8 +48,9 @@
 use std::collections::HashMap;
 
 use crate::checks::{Context, Rule};
-use crate::graph::{Broken, Edge, EdgeKind, RoutingGraph, Vertex};
-use crate::inventory::gateway_api::{ApiRoute, Listener, ParentRef, GROUP};
+use crate::checks::support::gateway_api::{describe_listener, parent_edges, parent_gateway};
+use crate::graph::{Broken, Edge};
+use crate::inventory::gateway_api::{ApiRoute, ParentRef, GROUP};
 use crate::inventory::{did_you_mean, nearest, ApiGateway, IstioGateway, PortRef};
 use crate::diagnostic::{Diagnostic, Severity};
 
@@ -59,42 +60,6 @@ pub const RULE: Rule = Rule {
     summary: "route parentRef names a Gateway (or listener) that does not exist",
     run,
 };
-
-/// The parentRefs of `route` the graph resolved (Gateways and mesh Services), each with
-/// its edge.
-pub fn parent_edges<'g>(
-    graph: &'g RoutingGraph,
-    route: &'g ApiRoute,
-) -> impl Iterator<Item = (&'g ParentRef, &'g Edge)> {
-    let edges: Vec<&Edge> = graph
-        .edges_from(Vertex::Object(route.object))
-        .filter(|e| e.kind == EdgeKind::ParentRef)
-        .collect();
-    route.parents.iter().filter_map(move |p| {
-        edges
-            .iter()
-            .find(|e| e.span == p.name_span)
-            .map(|e| (p, *e))
-    })
-}
-
-/// `` `https` (HTTPS, port 443, hostname `*.example.com`) ``, as messages show a listener.
-pub fn describe_listener(listener: &Listener) -> String {
-    let hostname = listener
-        .hostname
-        .as_ref()
-        .map_or_else(String::new, |h| format!(", hostname `{}`", h.value));
-    format!(
-        "`{}` ({}, port {}{hostname})",
-        listener.name.value, listener.protocol, listener.port
-    )
-}
-
-/// The Gateway `parent` names, when it exists.
-pub fn parent_gateway<'i>(ctx: &Context<'i>, parent: &ParentRef) -> Option<&'i ApiGateway> {
-    let g = ctx.graph.api_gateway(&parent.namespace, &parent.name)?;
-    ctx.inv.api_gateways.get(g)
-}
 
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     // Many routes may name the same missing Gateway: look for hints once per name.
@@ -435,37 +400,10 @@ fn repeated_parents(ctx: &Context<'_>, route: &ApiRoute) -> Vec<Diagnostic> {
     out
 }
 
-/// Runs one rule on a YAML stream, for the unit tests of the Gateway API rules.
-#[cfg(test)]
-pub(crate) fn run_rule(rule: &Rule, yaml: &str) -> Vec<Diagnostic> {
-    use crate::inventory::Inventory;
-    use crate::manifest::{read_text, LoadOptions, ObjectId};
-    let found = read_text(crate::source::FileId(0), yaml, &LoadOptions::default());
-    let objects = found
-        .objects
-        .into_iter()
-        .enumerate()
-        .map(|(i, mut o)| {
-            o.id = ObjectId(u32::try_from(i).unwrap_or(u32::MAX));
-            o
-        })
-        .collect();
-    let inv = Inventory::build(objects);
-    let graph = RoutingGraph::build(&inv);
-    let ctx = Context {
-        inv: &inv,
-        graph: &graph,
-        issues: &[],
-        sources: &crate::source::SourceMap::default(),
-    };
-    let mut out = Vec::new();
-    (rule.run)(&ctx, &mut out);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::support::testing::run_rule;
 
     const GATEWAY: &str = "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: infra}\nspec:\n  gatewayClassName: x\n  listeners:\n  - {name: a, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}\n  - {name: b, port: 81, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}\n";
 

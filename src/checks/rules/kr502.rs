@@ -42,7 +42,9 @@
 //! widen or remove the listener's `hostname`, or add a listener for the other names. A
 //! wildcard `*.example.com` does not match the bare `example.com`: list both.
 
-use crate::checks::rules::kr501::{describe_listener, parent_edges, parent_gateway};
+use crate::checks::support::gateway_api::{
+    attachments_by_route, describe_listener, parent_edges, parent_gateway,
+};
 use crate::checks::{Context, Rule};
 use crate::graph::{admits, listener_accepts, section_listeners, Broken};
 use crate::inventory::gateway_api::{ApiRoute, ParentRef};
@@ -65,16 +67,7 @@ fn quoted(names: impl IntoIterator<Item = impl AsRef<str>>) -> String {
 
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     // Attachments by route, so the partial check reads each route's own in one pass.
-    let mut attached: Vec<Vec<(usize, usize)>> = vec![Vec::new(); ctx.inv.api_routes.len()];
-    for a in &ctx.graph.attachments {
-        if let Some(list) = attached.get_mut(a.route) {
-            list.push((a.gateway, a.listener));
-        }
-    }
-    for list in &mut attached {
-        list.sort_unstable();
-        list.dedup();
-    }
+    let attached = attachments_by_route(ctx);
     for (r, route) in ctx.inv.api_routes.iter().enumerate() {
         for (parent, edge) in parent_edges(ctx.graph, route) {
             if let Err(Broken::NoHostname { .. }) = &edge.to {

@@ -33,9 +33,9 @@
 //! Name an existing Service (the diagnostic suggests the closest name) and one of its
 //! `port` numbers (the diagnostic lists them).
 
+use crate::checks::support::gateway_api::{backend_edges, severity_for};
 use crate::checks::{missing_service, Context, Rule};
-use crate::graph::{Broken, Edge, EdgeKind, RoutingGraph, Vertex};
-use crate::inventory::gateway_api::{ApiRoute, BackendRef};
+use crate::graph::Broken;
 use crate::inventory::{PortRef, Service, ServiceId, ServicePort};
 use crate::diagnostic::{Diagnostic, Severity};
 
@@ -45,32 +45,6 @@ pub const RULE: Rule = Rule {
     summary: "route backendRef Service or port does not exist",
     run,
 };
-
-/// The Service backendRefs of `route`, each with the edge the graph made for it (both in
-/// rule order).
-pub fn backend_edges<'g>(
-    graph: &'g RoutingGraph,
-    route: &'g ApiRoute,
-) -> impl Iterator<Item = (&'g BackendRef, &'g Edge)> {
-    let backends = route
-        .rules
-        .iter()
-        .flat_map(|r| r.backends.iter())
-        .filter(|b| b.is_service());
-    let edges = graph
-        .edges_from(Vertex::Object(route.object))
-        .filter(|e| e.kind == EdgeKind::BackendRef);
-    backends.zip(edges)
-}
-
-/// Weight 0 backends get no traffic: their problems are warnings.
-pub fn severity_for(backend: &BackendRef, rule: &Rule) -> Severity {
-    if backend.weight == 0 {
-        Severity::Warning
-    } else {
-        rule.severity
-    }
-}
 
 /// The Service port whose `targetPort` is `wanted` (a number, or a name the selected pods
 /// give that container port number).

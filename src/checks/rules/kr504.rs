@@ -42,7 +42,7 @@
 
 use std::collections::HashMap;
 
-use crate::checks::rules::kr503::{backend_edges, severity_for};
+use crate::checks::support::gateway_api::{backend_edges, severity_for};
 use crate::checks::{Context, Rule};
 use crate::graph::Broken;
 use crate::inventory::gateway_api::{ApiRoute, BackendRef, ReferenceGrant, GROUP};

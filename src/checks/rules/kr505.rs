@@ -48,7 +48,9 @@
 //! kind to `allowedRoutes.kinds`; or move the route to a namespace the listener admits.
 //! For the info, check the Namespace manifests together with the routes.
 
-use crate::checks::rules::kr501::{describe_listener, parent_edges, parent_gateway};
+use crate::checks::support::gateway_api::{
+    attachments_by_route, describe_listener, parent_edges, parent_gateway,
+};
 use crate::checks::{Context, Rule};
 use crate::graph::{admits, namespace_selected, section_listeners, Broken, NAMESPACE_NAME_LABEL};
 use crate::inventory::gateway_api::{AllowedFrom, ApiRoute, Listener, ParentRef};
@@ -63,12 +65,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let mut attached: Vec<Vec<(usize, usize)>> = vec![Vec::new(); ctx.inv.api_routes.len()];
-    for a in &ctx.graph.attachments {
-        if let Some(list) = attached.get_mut(a.route) {
-            list.push((a.gateway, a.listener));
-        }
-    }
+    let attached = attachments_by_route(ctx);
     for (r, route) in ctx.inv.api_routes.iter().enumerate() {
         for (parent, edge) in parent_edges(ctx.graph, route) {
             let Some(gateway) = parent_gateway(ctx, parent) else {
@@ -81,18 +78,13 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 Ok(_) => {
                     let g = ctx.graph.api_gateway(&parent.namespace, &parent.name);
                     let selected = section_listeners(gateway, parent);
-                    let mut listeners: Vec<usize> = attached
+                    // Sorted and without repeats: one gateway's listeners in order.
+                    let listeners: Vec<&Listener> = attached
                         .get(r)
                         .into_iter()
                         .flatten()
                         .filter(|(ag, l)| Some(*ag) == g && selected.contains(l))
-                        .map(|(_, l)| *l)
-                        .collect();
-                    listeners.sort_unstable();
-                    listeners.dedup();
-                    let listeners: Vec<&Listener> = listeners
-                        .into_iter()
-                        .filter_map(|l| gateway.listeners.get(l))
+                        .filter_map(|(_, l)| gateway.listeners.get(*l))
                         .collect();
                     out.extend(unknown_namespace(
                         ctx, route, gateway, &listeners, edge.span,
@@ -247,7 +239,7 @@ fn unknown_namespace(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::rules::kr501::run_rule;
+    use crate::checks::support::testing::run_rule;
 
     fn case(selector: &str, namespace_object: bool) -> Vec<Diagnostic> {
         let mut yaml = format!("apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {{name: gw, namespace: infra}}\nspec:\n  gatewayClassName: x\n  listeners:\n  - name: http\n    port: 80\n    protocol: HTTP\n    allowedRoutes: {{namespaces: {{from: Selector, selector: {selector}}}}}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: r, namespace: shop}}\nspec:\n  parentRefs: [{{name: gw, namespace: infra}}]\n");

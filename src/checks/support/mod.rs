@@ -5,4 +5,5 @@ pub mod gateway_api;
 pub mod istio;
 pub mod knative;
 pub mod kube;
-pub mod names;
+#[cfg(test)]
+pub mod testing;
