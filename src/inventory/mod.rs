@@ -486,4 +486,27 @@ pub fn describe_labels(labels: &BTreeMap<String, String>) -> String {
 }
 
 #[cfg(test)]
+impl Inventory {
+    /// The inventory of one YAML stream, read as file 0 with objects numbered in order: what
+    /// unit tests build their cases from.
+    pub(crate) fn from_yaml(yaml: &str) -> Inventory {
+        let found = crate::manifest::read_text(
+            crate::source::FileId(0),
+            yaml,
+            &crate::manifest::LoadOptions::default(),
+        );
+        let objects = found
+            .objects
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut o)| {
+                o.id = ObjectId(u32::try_from(i).unwrap_or(u32::MAX));
+                o
+            })
+            .collect();
+        Inventory::build(objects)
+    }
+}
+
+#[cfg(test)]
 mod tests;

@@ -1,21 +1,9 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::manifest::{read_text, LoadOptions};
-use crate::source::FileId;
 
 fn inventory(yaml: &str) -> Inventory {
-    let found = read_text(FileId(0), yaml, &LoadOptions::default());
-    let objects = found
-        .objects
-        .into_iter()
-        .enumerate()
-        .map(|(i, mut o)| {
-            o.id = ObjectId(u32::try_from(i).unwrap());
-            o
-        })
-        .collect();
-    Inventory::build(objects)
+    Inventory::from_yaml(yaml)
 }
 
 fn labels_yaml(labels: &[(u8, u8)]) -> String {

@@ -10,10 +10,9 @@
 use super::{Cx, Entry, Hop, TracePath, Walk};
 use crate::graph::{hosts_of, KnativeHost};
 use crate::graph::{wildcard, Problem, Vertex};
-use crate::inventory::knative::{Serving, TrafficTarget, VISIBILITY_LABEL};
+use crate::inventory::knative::{label_span, Serving, TrafficTarget, VISIBILITY_LABEL};
 use crate::inventory::WorkloadId;
 use crate::manifest::Object;
-use crate::yaml::Span;
 
 /// The port Knative gives the user container when it declares none (`PORT=8080`).
 const DEFAULT_PORT: i64 = 8080;
@@ -373,21 +372,8 @@ fn cluster_local_from_outside(cx: &Cx<'_>) -> Vec<TracePath> {
                 serving.namespace
             ),
             obj.file,
-            label_span(obj),
+            label_span(obj, VISIBILITY_LABEL),
         ));
     }
     paths
-}
-
-/// The span of the visibility label's key, or the name.
-fn label_span(object: &Object) -> Span {
-    object
-        .root
-        .at(&["metadata", "labels"])
-        .and_then(|labels| {
-            labels
-                .string_pairs()
-                .find(|(k, _, _)| *k == VISIBILITY_LABEL)
-        })
-        .map_or(object.name_span(), |(_, _, span)| span)
 }
