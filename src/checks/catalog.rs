@@ -3,8 +3,8 @@
 //! codes `kroute check` reports.
 
 use super::rules::{
-    kr201, kr202, kr204, kr301, kr302, kr303, kr304, kr305, kr307, kr308, kr401, kr407, kr408,
-    kr409, kr410, kr411, kr501, kr502, kr503, kr504, kr505,
+    kr201, kr202, kr204, kr301, kr302, kr303, kr304, kr305, kr307, kr308, kr401, kr406, kr407,
+    kr408, kr409, kr410, kr411, kr501, kr502, kr503, kr504, kr505,
 };
 use crate::graph::{Broken, EdgeKind, Problem};
 
@@ -30,6 +30,7 @@ fn edge_code(kind: EdgeKind, broken: &Broken) -> &'static str {
         (EdgeKind::RouteDestination, Broken::NoPort { .. } | Broken::PortRequired { .. }) => {
             kr304::RULE.code
         }
+        (EdgeKind::RouteDestination, Broken::KnativeRevision { .. }) => kr406::RULE.code,
         (EdgeKind::RouteDestination, _) => kr303::RULE.code,
         (EdgeKind::ParentRef, Broken::NotAllowed { .. }) => kr505::RULE.code,
         (EdgeKind::ParentRef, Broken::NoHostname { .. }) => kr502::RULE.code,

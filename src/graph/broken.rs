@@ -74,6 +74,12 @@ impl Broken {
                     did_you_mean(host, candidates)
                 )
             }
+            Broken::KnativeRevision { host, revision } => format!(
+                "host `{host}` is the {}Service Knative makes for revision `{}` of {}: route to the Knative Service's host instead",
+                if revision.private { "private " } else { "" },
+                revision.revision,
+                inv.object(revision.owner).display()
+            ),
             Broken::NoListener { gateway, section } => format!(
                 "{} has no listener `{section}`",
                 inv.object(*gateway).display()
@@ -111,6 +117,9 @@ impl Broken {
             }
             Broken::NoGateway { namespace, name } => format!("Gateway {namespace}/{name}"),
             Broken::NoHost { host } => format!("host {host}"),
+            Broken::KnativeRevision { revision, .. } => {
+                format!("revision {} (managed by Knative)", revision.revision)
+            }
             Broken::NoListener { gateway, section } => {
                 format!("listener {section} of {}", inv.object(*gateway).display())
             }

@@ -142,7 +142,7 @@ fn route_destinations(
                     Ok(Vertex::Object(inv.service_entries[*i].object))
                 }
                 Some(HostTarget::KnativeService(id)) => Ok(Vertex::Object(*id)),
-                None => Err(Broken::NoHost { host: fqdn.clone() }),
+                None => graph.unresolved_destination(inv, vs, &fqdn),
             };
             graph.edges.push(Edge {
                 from: Vertex::Object(vs.object),

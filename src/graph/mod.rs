@@ -12,6 +12,7 @@ mod hosts;
 mod istio;
 mod knative;
 mod kube;
+mod revisions;
 pub mod wildcard;
 
 use std::collections::HashMap;
@@ -26,7 +27,9 @@ pub use host::{HostForm, ServiceHost, CLUSTER_DOMAIN};
 pub use hosts::{istio_fqdn, HostTable, HostTarget};
 pub use istio::{Binding, DestinationHost};
 pub use knative::{expand_template, hosts_of, resolve_ref, route_service, KnativeHost};
+pub use revisions::{RevisionHost, RevisionIndex};
 
+use crate::inventory::knative::knative_generated;
 use crate::inventory::{
     Inventory, IstioGatewayId, PortRef, ServiceId, VirtualServiceId, WorkloadId,
 };
@@ -85,6 +88,12 @@ pub enum Broken {
     NoGateway { namespace: String, name: String },
     /// A host that no Service, ServiceEntry or Knative Service provides.
     NoHost { host: String },
+    /// A host naming a Service Knative makes for a revision, from a route Knative did not
+    /// write: it bypasses the Knative Route (traffic split, tags, the activator).
+    KnativeRevision {
+        host: String,
+        revision: RevisionHost,
+    },
     /// The Gateway has no listener with that `sectionName` (and `port`).
     NoListener { gateway: ObjectId, section: String },
     /// No listener admits the route: its namespace or kind is not allowed.
@@ -118,6 +127,8 @@ pub struct RoutingGraph {
     pub edges: Vec<Edge>,
     /// Every host a route can target.
     pub hosts: HostTable,
+    /// Revision names, for the Services Knative makes for revisions.
+    revision_index: RevisionIndex,
     /// DestinationRules by host; read through [`RoutingGraph::destination_rules`].
     destination_rule_index: DestinationRuleIndex,
     /// VirtualService hosts accepted by Istio Gateway servers, in VirtualService order.
@@ -141,6 +152,7 @@ impl RoutingGraph {
         let mut graph = RoutingGraph {
             hosts: HostTable::build(inv),
             destination_rule_index: DestinationRuleIndex::build(inv),
+            revision_index: RevisionIndex::build(inv),
             istio_gateway_index: inv
                 .istio_gateways_by_id()
                 .map(|(id, g)| ((g.namespace.clone(), g.name.clone()), id))
@@ -201,6 +213,34 @@ impl RoutingGraph {
         self.api_gateway_index
             .get(&(namespace.to_string(), name.to_string()))
             .copied()
+    }
+
+    /// Where a destination of `vs` whose host `fqdn` resolves to nothing goes: the
+    /// revision's owner when Knative wrote `vs` (revision Services exist once Knative runs),
+    /// else why it is broken.
+    pub fn unresolved_destination(
+        &self,
+        inv: &Inventory,
+        vs: &crate::inventory::VirtualService,
+        fqdn: &str,
+    ) -> Result<Vertex, Broken> {
+        match self.revision(fqdn) {
+            Some(revision) if knative_generated(inv.object(vs.object)) => {
+                Ok(Vertex::Object(revision.owner))
+            }
+            Some(revision) => Err(Broken::KnativeRevision {
+                host: fqdn.to_string(),
+                revision,
+            }),
+            None => Err(Broken::NoHost {
+                host: fqdn.to_string(),
+            }),
+        }
+    }
+
+    /// The Knative revision whose Service `fqdn` names, if it names one.
+    pub fn revision(&self, fqdn: &str) -> Option<RevisionHost> {
+        self.revision_index.lookup(fqdn)
     }
 
     /// The DestinationRules of `inv` (the inventory the graph was built from) by host.

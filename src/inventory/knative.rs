@@ -480,6 +480,15 @@ pub struct TriggerBroker {
     pub broker: Spanned,
 }
 
+/// Label Knative puts on the VirtualServices net-istio generates.
+const KNATIVE_INGRESS_LABEL: &str = "networking.internal.knative.dev/ingress";
+
+/// Whether a VirtualService was written by Knative itself.
+pub fn knative_generated(object: &Object) -> bool {
+    object.labels.contains_key(KNATIVE_INGRESS_LABEL)
+        || object.labels.contains_key("serving.knative.dev/route")
+}
+
 /// Whether `object` is an eventing Trigger.
 pub fn is_trigger(object: &Object) -> bool {
     object.group == "eventing.knative.dev" && object.kind == "Trigger"

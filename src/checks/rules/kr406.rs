@@ -55,8 +55,9 @@
 //! tags); to publish a Knative Service under your own domain, use a `DomainMapping`
 //! rather than a VirtualService.
 
+use crate::inventory::knative::knative_generated;
 use crate::checks::support::knative::{
-    cluster_local_form, knative_generated, KnativeReach, Reach,
+    cluster_local_form, KnativeReach, Reach,
 };
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
@@ -92,7 +93,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             for dest in &route.destinations {
                 let fqdn = istio_fqdn(&dest.host.value, &vs.namespace);
                 let targets = ctx.graph.hosts.resolve(&fqdn);
-                let Some(reach) = checker.reach.classify(&targets, &fqdn) else {
+                let Some(reach) = checker.reach.classify(ctx.graph, &targets, &fqdn) else {
                     continue;
                 };
                 let target = Target {

@@ -41,7 +41,8 @@
 
 use std::collections::HashMap;
 
-use crate::checks::support::knative::{knative_generated, KnativeReach, Reach};
+use crate::checks::support::knative::{KnativeReach, Reach};
+use crate::inventory::knative::knative_generated;
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::graph::istio_fqdn;
@@ -165,7 +166,7 @@ fn through_istio(
                     .and_then(|h| private.by_id.get(&h.object).copied())
                     .map(|s| (s, a.span))
             });
-            let hit = match reach.classify(&targets, &fqdn) {
+            let hit = match reach.classify(ctx.graph, &targets, &fqdn) {
                 Some(Reach::Knative(id)) => match route.rewrite_authority {
                     Some(_) => authority_target,
                     None => private.by_id.get(&id).map(|s| (*s, dest.host.span)),

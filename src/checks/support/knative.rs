@@ -5,7 +5,9 @@ use std::collections::{HashMap, HashSet};
 
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::graph::{resolve_ref, HostForm, HostTarget, KnativeHost, ServiceHost, Vertex};
+use crate::graph::{
+    resolve_ref, HostForm, HostTarget, KnativeHost, RevisionHost, RoutingGraph, ServiceHost, Vertex,
+};
 use crate::inventory::knative::{DestinationRole, EventDestination, KRef, SERVING};
 use crate::inventory::{did_you_mean, Inventory, Serving, Spanned};
 use crate::manifest::{Object, ObjectId};
@@ -22,15 +24,6 @@ pub fn traffic_owners<'a>(ctx: &'a Context<'_>) -> impl Iterator<Item = (&'a Ser
 /// `Knative Service ns/name`, as messages name these objects.
 pub fn knative_display(object: &Object) -> String {
     format!("Knative {}", object.display())
-}
-
-/// Label Knative puts on the VirtualServices net-istio generates.
-const KNATIVE_INGRESS_LABEL: &str = "networking.internal.knative.dev/ingress";
-
-/// Whether a VirtualService was written by Knative itself.
-pub fn knative_generated(object: &Object) -> bool {
-    object.labels.contains_key(KNATIVE_INGRESS_LABEL)
-        || object.labels.contains_key("serving.knative.dev/route")
 }
 
 /// The cluster-local name an authority stands for (`N.S`, `N.S.svc`, `N.S.svc.cluster.local`
@@ -58,48 +51,19 @@ pub enum Reach {
 pub struct KnativeReach {
     local_services: HashSet<String>,
     ingress_services: HashSet<String>,
-    /// (namespace, revision name) → owner.
-    revisions: HashMap<(String, String), ObjectId>,
-    /// (namespace, name) of Knative Services/Configurations, for generated revision names.
-    configurations: HashMap<(String, String), ObjectId>,
     /// Namespaces with a Knative Service or Route.
     namespaces: HashSet<String>,
     pub local_gateways: HashSet<String>,
 }
 
 impl KnativeReach {
-    /// The gateways of `config-istio` and the revision names of the input.
+    /// The gateways of `config-istio` and the namespaces Knative serves in.
     pub fn build(inv: &Inventory) -> KnativeReach {
         let (local, external) = inv.knative_config.gateways();
-        let mut revisions = HashMap::new();
-        let mut configurations = HashMap::new();
-        for serving in &inv.serving {
-            if serving.kind != "Route" {
-                configurations.insert(
-                    (serving.namespace.clone(), serving.name.clone()),
-                    serving.object,
-                );
-                if let Some(byo) = &serving.revision_name {
-                    revisions.insert(
-                        (serving.namespace.clone(), byo.value.clone()),
-                        serving.object,
-                    );
-                }
-            }
-        }
-        for object in inv
-            .objects
-            .iter()
-            .filter(|o| o.group == SERVING && o.kind == "Revision")
-        {
-            revisions.insert((object.namespace.clone(), object.name.clone()), object.id);
-        }
         KnativeReach {
             local_gateways: local.iter().map(|(g, _)| g.clone()).collect(),
             local_services: local.into_iter().map(|(_, s)| s).collect(),
             ingress_services: external.into_iter().map(|(_, s)| s).collect(),
-            revisions,
-            configurations,
             namespaces: inv
                 .serving
                 .iter()
@@ -116,7 +80,12 @@ impl KnativeReach {
 
     /// What destination `fqdn`, which resolves to `targets`, reaches; `None` when nothing
     /// Knative.
-    pub fn classify(&self, targets: &[HostTarget], fqdn: &str) -> Option<Reach> {
+    pub fn classify(
+        &self,
+        graph: &RoutingGraph,
+        targets: &[HostTarget],
+        fqdn: &str,
+    ) -> Option<Reach> {
         if let Some(HostTarget::KnativeService(id)) = targets
             .iter()
             .find(|t| matches!(t, HostTarget::KnativeService(_)))
@@ -129,29 +98,14 @@ impl KnativeReach {
         if self.ingress_services.contains(fqdn) {
             return Some(Reach::IngressGateway);
         }
-        let host = ServiceHost::parse(fqdn, "")?;
-        if host.form != HostForm::Qualified {
-            return None;
-        }
-        let (name, private) = match host.name.strip_suffix("-private") {
-            Some(rev) => (rev, true),
-            None => (host.name.as_str(), false),
-        };
-        let ns = host.namespace.clone();
-        let owner = self
-            .revisions
-            .get(&(ns.clone(), name.to_string()))
-            .copied()
-            .or_else(|| {
-                // Generated names: `<configuration>-00001`.
-                let (base, digits) = name.rsplit_once('-')?;
-                (digits.len() == 5 && digits.bytes().all(|b| b.is_ascii_digit()))
-                    .then(|| self.configurations.get(&(ns, base.to_string())).copied())
-                    .flatten()
-            })?;
+        let RevisionHost {
+            owner,
+            revision,
+            private,
+        } = graph.revision(fqdn)?;
         Some(Reach::Revision {
             owner,
-            revision: name.to_string(),
+            revision,
             private,
         })
     }

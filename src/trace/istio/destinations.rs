@@ -1,7 +1,7 @@
 //! The destinations of a VirtualService rule: Service (with subset and port), ServiceEntry
 //! or Knative Service, or why the host resolves to none.
 
-use crate::graph::{istio_fqdn, wildcard, Broken, EdgeKind, HostTarget, Problem, RoutingGraph};
+use crate::graph::{istio_fqdn, wildcard, EdgeKind, HostTarget, Problem, RoutingGraph, Vertex};
 use crate::inventory::istio::VsRoute;
 use crate::inventory::VirtualService;
 use crate::trace::backend::{self, PortChoice, Referrer, Subset};
@@ -39,16 +39,32 @@ pub(super) fn destinations(
         }
         let targets = cx.graph.hosts.resolve(&fqdn);
         match targets.first() {
-            None => {
-                let broken = Broken::NoHost { host: fqdn };
-                let reason = broken.reason(cx.inv, cx.graph);
-                paths.push(walk.clone().broken(
-                    Some(Problem::Edge(EdgeKind::RouteDestination, broken)),
-                    format!("{reason}{}", weighted(dest.weight)),
-                    obj.file,
-                    dest.host.span,
-                ));
-            }
+            None => match cx.graph.unresolved_destination(cx.inv, vs, &fqdn) {
+                Err(broken) => {
+                    let reason = broken.reason(cx.inv, cx.graph);
+                    paths.push(walk.clone().broken(
+                        Some(Problem::Edge(EdgeKind::RouteDestination, broken)),
+                        format!("{reason}{}", weighted(dest.weight)),
+                        obj.file,
+                        dest.host.span,
+                    ));
+                }
+                Ok(owner) => {
+                    // Knative's own route to a revision: the revision's Service exists once
+                    // Knative runs, and serves the owner's pods.
+                    let Vertex::Object(owner) = owner else {
+                        continue;
+                    };
+                    let owner_obj = cx.inv.object(owner);
+                    let hop = cx.object_hop(
+                        owner,
+                        format!("revision Service {fqdn}, made by Knative"),
+                        owner_obj.file,
+                        owner_obj.name_span(),
+                    );
+                    paths.push(walk.clone().with(hop).done());
+                }
+            },
             Some(HostTarget::Service(sid)) => {
                 let subset = match &dest.subset {
                     None => None,
