@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::selector::{LabelSpan, Selector};
+use super::selector::Selector;
 use crate::manifest::{Object, ObjectId};
 use crate::yaml::{Node, Span};
 
@@ -452,8 +452,6 @@ pub struct Subset {
     pub labels: BTreeMap<String, String>,
     pub span: Span,
     pub labels_span: Span,
-    /// Where each pair of `labels` was written.
-    pub label_spans: BTreeMap<String, LabelSpan>,
 }
 
 /// `networking.istio.io` DestinationRule.
@@ -483,7 +481,6 @@ impl DestinationRule {
                         labels: labels.map(Node::string_map).unwrap_or_default(),
                         span: s.span,
                         labels_span: labels.map_or(s.span, |l| l.span),
-                        label_spans: labels.map(LabelSpan::read).unwrap_or_default(),
                     })
                 })
                 .collect(),

@@ -28,19 +28,15 @@ pub struct LabelSpan {
 }
 
 impl LabelSpan {
-    /// The spans of the string-keyed pairs of a mapping, by key (the first of duplicate
-    /// keys, as `Node::entry` finds them).
-    pub fn read(node: &Node) -> BTreeMap<String, LabelSpan> {
-        let mut spans = BTreeMap::new();
-        for e in node.as_map().unwrap_or(&[]) {
-            if let Some(key) = e.key.as_str() {
-                spans.entry(key.to_string()).or_insert(LabelSpan {
-                    key: e.key.span,
-                    value: e.value.span,
-                });
-            }
-        }
-        spans
+    /// Where pair `key` of the label map written at `map` in `root` is. Views keep only
+    /// the map's span: these spans are wanted only for findings, and keeping them for every
+    /// selector of a large repository would cost more than the labels themselves.
+    pub fn find(root: &Node, map: Span, key: &str) -> Option<LabelSpan> {
+        let entry = root.find(map)?.entry(key)?;
+        Some(LabelSpan {
+            key: entry.key.span,
+            value: entry.value.span,
+        })
     }
 
     /// Where to point for a label that fails to match: its value when the labels it is
@@ -61,8 +57,8 @@ pub struct Selector {
     pub labels: BTreeMap<String, String>,
     pub exprs: Vec<Requirement>,
     pub span: Span,
-    /// Where each pair of `labels` was written.
-    pub label_spans: BTreeMap<String, LabelSpan>,
+    /// Where `labels` was written: the map itself, or `matchLabels`.
+    pub labels_span: Span,
 }
 
 impl Selector {
@@ -72,7 +68,7 @@ impl Selector {
             labels: node.string_map(),
             exprs: Vec::new(),
             span: node.span,
-            label_spans: LabelSpan::read(node),
+            labels_span: node.span,
         }
     }
 
@@ -85,7 +81,7 @@ impl Selector {
                 labels: BTreeMap::new(),
                 exprs: Vec::new(),
                 span: node.span,
-                label_spans: BTreeMap::new(),
+                labels_span: node.span,
             });
         selector.span = node.span;
         selector.exprs = node
@@ -163,8 +159,9 @@ impl Selector {
 
     /// Where to point at this selector when it misses `labels`: the first label they do not
     /// satisfy (see [`LabelSpan::at`]), or with nothing to compare with the value of its
-    /// first label; the whole selector when neither is known.
-    pub fn mismatch_span(&self, labels: Option<&BTreeMap<String, String>>) -> Span {
+    /// first label; the whole selector when neither is known. `root` is the tree of the
+    /// object the selector was read from.
+    pub fn mismatch_span(&self, root: &Node, labels: Option<&BTreeMap<String, String>>) -> Span {
         let pointed = match labels {
             Some(labels) => self
                 .label_diff(labels)
@@ -173,7 +170,9 @@ impl Selector {
             None => self.labels.keys().next().map(|k| (k.as_str(), true)),
         };
         pointed
-            .and_then(|(k, key_known)| Some(self.label_spans.get(k)?.at(key_known)))
+            .and_then(|(k, key_known)| {
+                Some(LabelSpan::find(root, self.labels_span, k)?.at(key_known))
+            })
             .unwrap_or(self.span)
     }
 

@@ -32,7 +32,7 @@ proptest! {
             labels: wanted.iter().map(|(k, v)| (format!("k{k}"), format!("v{v}"))).collect(),
             exprs: Vec::new(),
             span: Default::default(),
-            label_spans: Default::default(),
+            labels_span: Default::default(),
         };
         for ns in ["ns0", "ns1"] {
             let mut fast = inv.select(ns, &selector);

@@ -50,6 +50,11 @@ impl Span {
         Span::point(Pos::new(1, 1, 0))
     }
 
+    /// Whether `other` lies within this span.
+    pub fn contains(&self, other: Span) -> bool {
+        self.start.offset <= other.start.offset && other.end.offset <= self.end.offset
+    }
+
     /// The byte range of the span in its file's text.
     pub fn bytes(&self) -> std::ops::Range<usize> {
         self.start.offset as usize..self.end.offset as usize

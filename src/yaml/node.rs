@@ -96,6 +96,22 @@ impl Node {
         self.as_map()?.iter().find(|e| e.key.as_str() == Some(key))
     }
 
+    /// The node of this tree written at exactly `span`: how a view that kept only a span
+    /// finds its node again when a rule needs to look closer (rarely: only on findings).
+    pub fn find(&self, span: Span) -> Option<&Node> {
+        if self.span == span {
+            return Some(self);
+        }
+        let children: Box<dyn Iterator<Item = &Node>> = match &self.value {
+            Value::Scalar { .. } => return None,
+            Value::Seq(items) => Box::new(items.iter()),
+            Value::Map(entries) => Box::new(entries.iter().flat_map(|e| [&e.key, &e.value])),
+        };
+        children
+            .filter(|c| c.span.contains(span))
+            .find_map(|c| c.find(span))
+    }
+
     /// The value for `key` in a mapping.
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.entry(key).map(|e| &e.value)

@@ -41,7 +41,7 @@ use std::collections::BTreeMap;
 use crate::checks::{Context, Rule};
 use crate::graph::{istio_fqdn, HostTarget};
 use crate::inventory::istio::Subset;
-use crate::inventory::{describe_labels, did_you_mean, DestinationRule, WorkloadId};
+use crate::inventory::{describe_labels, did_you_mean, DestinationRule, LabelSpan, WorkloadId};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::yaml::Span;
 
@@ -178,7 +178,7 @@ fn diagnose(
         .find(|(k, v)| !backend.members.iter().any(|m| m.labels.get(*k) == Some(*v)))
         .and_then(|(k, _)| {
             let key_known = backend.members.iter().any(|m| m.labels.contains_key(*k));
-            Some(named?.label_spans.get(*k)?.at(key_known))
+            Some(LabelSpan::find(&object.root, named?.labels_span, k)?.at(key_known))
         })
         .unwrap_or(subset.labels_span);
     let diagnostic = RULE.on(

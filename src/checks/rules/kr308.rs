@@ -61,7 +61,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let object = ctx.inv.object(gateway.object);
         let near = nearest_workload(ctx, selector);
         // Point at the first selector label the nearest workload lacks.
-        let span = selector.mismatch_span(near.map(|w| &w.labels));
+        let span = selector.mismatch_span(&object.root, near.map(|w| &w.labels));
         let diagnostic = RULE.on(
             object,
             span,
