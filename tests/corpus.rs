@@ -53,11 +53,12 @@ fn corpus_files_load_without_input_errors() {
             let input_error =
                 d.code.starts_with("KR0") && d.code != "KR006" && d.severity == Severity::Error;
             if input_error {
+                let at = outcome.sources.line_col(d.file, d.span.start);
                 problems.push(format!(
                     "{}:{}:{} {} {}",
                     file.display(),
-                    d.span.start.line,
-                    d.span.start.col,
+                    at.line,
+                    at.col,
                     d.code,
                     d.message
                 ));

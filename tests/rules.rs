@@ -75,7 +75,10 @@ fn rules_fire_on_failing_fixtures_and_stay_silent_on_passing_ones() {
             let hits: Vec<String> = outcome
                 .reported()
                 .filter(|d| d.code == code)
-                .map(|d| format!("{}:{} {}", d.span.start.line, d.span.start.col, d.message))
+                .map(|d| {
+                    let at = outcome.sources.line_col(d.file, d.span.start);
+                    format!("{}:{} {}", at.line, at.col, d.message)
+                })
                 .collect();
             if !hits.is_empty() {
                 failures.push(format!("{code} fired on {}: {hits:?}", path.display()));

@@ -1,7 +1,7 @@
-//! Every reported location names a node exactly: its byte offsets agree with its line and
-//! column, and the bytes it covers are the text of a YAML node of the file (or a part of a
-//! one-line scalar, where a rule points inside a value). SARIF regions and automatic fixes
-//! rely on both.
+//! Every reported location names a node exactly: its byte offsets fall on characters, the
+//! line and column shown for them lead back to the same bytes, and the bytes it covers are
+//! the text of a YAML node of the file (or a part of a one-line scalar, where a rule points
+//! inside a value). SARIF regions and automatic fixes rely on both.
 
 use std::path::{Path, PathBuf};
 
@@ -39,11 +39,17 @@ fn nodes(node: &Node, out: &mut Vec<(Span, Option<String>)>) {
 
 /// Why `span` is not a precise location in `file`, if it is not.
 fn problem(file: &SourceFile, tree: &[(Span, Option<String>)], span: Span) -> Option<String> {
-    for (what, pos) in [("start", span.start), ("end", span.end)] {
-        let expected = file.pos(pos.line, pos.col);
-        if expected != pos {
+    for (what, offset) in [("start", span.start), ("end", span.end)] {
+        if !file.text.is_char_boundary(offset as usize) {
+            return Some(format!("{what} {offset} is not a character boundary"));
+        }
+        // The line and column reports show must lead back to the same byte.
+        let at = file.line_col(offset);
+        let back = file.offset(at.line, at.col);
+        if back != offset as usize {
             return Some(format!(
-                "{what} {pos:?} is not at its line and column ({expected:?})"
+                "{what} {offset} is shown as {}:{}, which is byte {back}",
+                at.line, at.col
             ));
         }
     }
@@ -55,7 +61,7 @@ fn problem(file: &SourceFile, tree: &[(Span, Option<String>)], span: Span) -> Op
     let is_node = tree.iter().any(|(s, _)| *s == span);
     // A rule may point at a part of a scalar (a host in an env value): one line of it, whose
     // text is part of the scalar's value.
-    let in_scalar = span.start.line == span.end.line
+    let in_scalar = !text.contains('\n')
         && tree.iter().any(|(s, value)| {
             s.start <= span.start
                 && span.end <= s.end
@@ -96,9 +102,10 @@ fn reported_spans_are_the_bytes_of_the_named_node() {
                 let source = outcome.sources.get(file);
                 checked += 1;
                 if let Some(problem) = problem(source, &trees[file.0 as usize], span) {
+                    let at = source.line_col(span.start);
                     failures.push(format!(
                         "{} {what} {}:{}:{}: {problem}",
-                        d.code, source.path, span.start.line, span.start.col
+                        d.code, source.path, at.line, at.col
                     ));
                 }
             }

@@ -8,8 +8,9 @@ use rayon::prelude::*;
 use super::object::{group_of, Object, ObjectId, ObjectKey};
 use super::scope::is_cluster_scoped;
 use super::template::find_template_marker;
+use crate::source::LineCol;
 use crate::source::{decode, FileId, Input, Refusal, SourceMap};
-use crate::yaml::{parse_stream, Limits, Node, Pos, Span, YamlIssueKind};
+use crate::yaml::{parse_stream, Limits, Node, Span, YamlIssueKind};
 
 #[derive(Clone, Debug)]
 pub struct LoadOptions {
@@ -175,7 +176,7 @@ fn load_file(file: FileId, input: &Input, opts: &LoadOptions) -> FileResult {
         }
         Err((path, message)) => {
             result.path = path;
-            let issue = file_issue(file, LoadIssueKind::Syntax, Span::file_start(), message);
+            let issue = file_issue(file, LoadIssueKind::Syntax, Span::point(0), message);
             result.found.issues.push(issue);
             return result;
         }
@@ -191,32 +192,30 @@ fn load_file(file: FileId, input: &Input, opts: &LoadOptions) -> FileResult {
     let text = match refusal {
         Ok(text) => text,
         Err(refusal) => {
-            let (kind, span, message) = match refusal {
+            let (kind, message) = match &refusal {
                 Refusal::TooLarge { limit, .. } => (
                     LoadIssueKind::Limit,
-                    Span::file_start(),
                     format!("file is larger than the {limit}-byte limit; it was not read"),
                 ),
                 Refusal::Utf16 => (
                     LoadIssueKind::Syntax,
-                    Span::file_start(),
                     "UTF-16 text; manifests must be UTF-8: re-save the file as UTF-8".to_string(),
                 ),
                 Refusal::Binary => (
                     LoadIssueKind::Syntax,
-                    Span::file_start(),
                     "binary file (contains NUL bytes), not YAML or JSON".to_string(),
                 ),
-                Refusal::InvalidUtf8 {
-                    line,
-                    column,
-                    offset,
-                } => (
+                Refusal::InvalidUtf8 { .. } => (
                     LoadIssueKind::Syntax,
-                    Span::point(Pos::new(line, column, offset)),
                     "invalid UTF-8; manifests must be UTF-8 text".to_string(),
                 ),
             };
+            // Invalid UTF-8 keeps the text before the bad byte, and points at its end, so
+            // the diagnostic shows where the byte is.
+            if let Refusal::InvalidUtf8 { valid } = refusal {
+                result.text = valid;
+            }
+            let span = Span::point(result.text.len());
             result
                 .found
                 .issues
@@ -249,9 +248,10 @@ pub fn read_text(file: FileId, text: &str, opts: &LoadOptions) -> Found {
             YamlIssueKind::Syntax => LoadIssueKind::Syntax,
             YamlIssueKind::Limit => LoadIssueKind::Limit,
             YamlIssueKind::DuplicateKey { first, .. } => {
+                let at = LineCol::of(text, first.start);
                 let message = format!(
                     "{} (first defined at line {}, column {})",
-                    issue.message, first.start.line, first.start.col
+                    issue.message, at.line, at.col
                 );
                 found.issues.push(file_issue(
                     file,

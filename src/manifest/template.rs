@@ -1,6 +1,6 @@
 //! Recognises Helm / Go templates, which are not manifests until rendered.
 
-use crate::yaml::{Pos, Span};
+use crate::yaml::Span;
 
 /// The position of the first Go-template action in structural YAML (a line that starts with
 /// `{{`, or a plain value or list item that does), if any. Text inside block scalars (`|`,
@@ -12,7 +12,7 @@ pub fn find_template_marker(text: &str) -> Option<Span> {
     }
     let mut block_indent: Option<usize> = None;
     let mut line_start = 0;
-    for (i, raw) in text.split_inclusive('\n').enumerate() {
+    for raw in text.split_inclusive('\n') {
         let line = raw.trim_end_matches(['\n', '\r']);
         let this_line = line_start;
         line_start += raw.len();
@@ -34,13 +34,7 @@ pub fn find_template_marker(text: &str) -> Option<Span> {
             None
         };
         if let Some(at) = at {
-            let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
-            let col = line[..at].chars().count() + 1;
-            return Some(Span::point(Pos::new(
-                line_no,
-                u32::try_from(col).unwrap_or(u32::MAX),
-                this_line + at,
-            )));
+            return Some(Span::point(this_line + at));
         }
         let stripped = trimmed.split(" #").next().unwrap_or(trimmed).trim_end();
         if stripped.ends_with('|')
@@ -62,15 +56,9 @@ mod tests {
     #[test]
     fn finds_helm_actions_but_not_block_or_quoted_text() {
         let helm = "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Values.name }}\n";
-        assert_eq!(
-            find_template_marker(helm),
-            Some(Span::point(Pos::new(4, 9, 47)))
-        );
+        assert_eq!(find_template_marker(helm), Some(Span::point(47)));
         let ctrl = "{{- if .Values.enabled }}\napiVersion: v1\n";
-        assert_eq!(
-            find_template_marker(ctrl),
-            Some(Span::point(Pos::new(1, 1, 0)))
-        );
+        assert_eq!(find_template_marker(ctrl), Some(Span::point(0)));
         let cm = "data:\n  tpl: |\n    {{ .Name }}\n  other: \"{{.Name}}.{{.Domain}}\"\n";
         assert_eq!(find_template_marker(cm), None);
     }

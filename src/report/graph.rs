@@ -17,7 +17,10 @@ fn location(
     sources: &SourceMap,
     at: Option<(crate::source::FileId, crate::yaml::Span)>,
 ) -> Option<String> {
-    at.map(|(file, span)| format!("{}:{}", sources.path(file), span.start.line))
+    at.map(|(file, span)| {
+        let line = sources.line_col(file, span.start).line;
+        format!("{}:{line}", sources.path(file))
+    })
 }
 
 /// Nodes grouped by namespace (sorted), then the nodes without one, each in view order.
@@ -280,10 +283,13 @@ fn json_location(
     sources: &SourceMap,
     at: Option<(crate::source::FileId, crate::yaml::Span)>,
 ) -> Option<LocationOut<'_>> {
-    at.map(|(file, span)| LocationOut {
-        file: sources.path(file),
-        line: span.start.line,
-        column: span.start.col,
+    at.map(|(file, span)| {
+        let at = sources.line_col(file, span.start);
+        LocationOut {
+            file: sources.path(file),
+            line: at.line,
+            column: at.col,
+        }
     })
 }
 

@@ -56,7 +56,8 @@ fn render_one(d: &Diagnostic, sources: &SourceMap, style: Style, out: &mut Strin
     );
     let _ = writeln!(out, "{sev}: {}", style.paint("1", &d.message));
     let file = sources.get(d.file);
-    let line_no = d.span.start.line;
+    let (start_at, end_at) = (file.line_col(d.span.start), file.line_col(d.span.end));
+    let line_no = start_at.line;
     let gutter = " ".repeat(line_no.to_string().len());
     let _ = writeln!(
         out,
@@ -64,18 +65,18 @@ fn render_one(d: &Diagnostic, sources: &SourceMap, style: Style, out: &mut Strin
         style.paint("1;34", "-->"),
         file.path,
         line_no,
-        d.span.start.col
+        start_at.col
     );
     if let Some(text) = file.line(line_no) {
         // A tab shown as one space keeps the carets under the columns they count.
         let text = text.replace('\t', " ");
         let bar = style.paint("1;34", "|");
-        let start = d.span.start.col.saturating_sub(1) as usize;
+        let start = start_at.col.saturating_sub(1) as usize;
         let width = text.chars().count();
         let end = if d.span.end == d.span.start {
             start + 1
-        } else if d.span.end.line == line_no {
-            (d.span.end.col - 1) as usize
+        } else if end_at.line == line_no {
+            (end_at.col - 1) as usize
         } else {
             width
         };
@@ -110,13 +111,14 @@ fn render_one(d: &Diagnostic, sources: &SourceMap, style: Style, out: &mut Strin
         );
     }
     for related in &d.related {
+        let at = sources.line_col(related.file, related.span.start);
         let _ = writeln!(
             out,
             "{gutter} {eq} note: {} ({}:{}:{})",
             related.message,
             sources.path(related.file),
-            related.span.start.line,
-            related.span.start.col
+            at.line,
+            at.col
         );
     }
     if let Some(help) = &d.help {

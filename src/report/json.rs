@@ -50,28 +50,35 @@ struct Report<'a> {
 }
 
 fn diagnostic<'a>(d: &'a Diagnostic, sources: &'a SourceMap) -> DiagnosticOut<'a> {
+    let (start, end) = (
+        sources.line_col(d.file, d.span.start),
+        sources.line_col(d.file, d.span.end),
+    );
     DiagnosticOut {
         code: d.code,
         severity: d.severity,
         message: &d.message,
         location: Location {
             file: sources.path(d.file),
-            line: d.span.start.line,
-            column: d.span.start.col,
+            line: start.line,
+            column: start.col,
             end: End {
-                line: d.span.end.line,
-                column: d.span.end.col,
+                line: end.line,
+                column: end.col,
             },
         },
         resource: d.resource.as_ref(),
         related: d
             .related
             .iter()
-            .map(|r| RelatedOut {
-                file: sources.path(r.file),
-                line: r.span.start.line,
-                column: r.span.start.col,
-                message: &r.message,
+            .map(|r| {
+                let at = sources.line_col(r.file, r.span.start);
+                RelatedOut {
+                    file: sources.path(r.file),
+                    line: at.line,
+                    column: at.col,
+                    message: &r.message,
+                }
             })
             .collect(),
         help: d.help.as_deref(),

@@ -10,7 +10,8 @@ use crate::trace::{Hop, Trace, TracePath};
 use crate::yaml::Span;
 
 fn at(sources: &SourceMap, file: FileId, span: Span) -> String {
-    format!("{}:{}", sources.path(file), span.start.line)
+    let line = sources.line_col(file, span.start).line;
+    format!("{}:{line}", sources.path(file))
 }
 
 /// `Service shop/cart:7070`.
@@ -148,10 +149,11 @@ struct LocationOut<'a> {
 }
 
 fn location(sources: &SourceMap, file: FileId, span: Span) -> LocationOut<'_> {
+    let at = sources.line_col(file, span.start);
     LocationOut {
         file: sources.path(file),
-        line: span.start.line,
-        column: span.start.col,
+        line: at.line,
+        column: at.col,
     }
 }
 

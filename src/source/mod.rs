@@ -5,7 +5,7 @@
 mod span;
 mod walk;
 
-pub use span::{Pos, Span};
+pub use span::{LineCol, Span};
 pub use walk::{collect_inputs, Input, InputError};
 
 use std::sync::{Arc, OnceLock};
@@ -47,9 +47,17 @@ impl SourceFile {
 }
 
 impl SourceFile {
-    /// The position of 1-based `line` and character column `col`, with its byte offset; a
-    /// column past the end of the line stops at the line's end.
-    pub fn pos(&self, line: u32, col: u32) -> Pos {
+    /// The line and column of byte `offset`.
+    pub fn line_col(&self, offset: u32) -> LineCol {
+        let offset = offset as usize;
+        let starts = self.line_starts();
+        let index = starts.partition_point(|&start| start <= offset).max(1) - 1;
+        LineCol::within(&self.text, index + 1, starts[index], offset)
+    }
+
+    /// The byte offset of 1-based `line` and character column `col`; a column past the end
+    /// of the line stops at the line's end.
+    pub fn offset(&self, line: u32, col: u32) -> usize {
         let start = usize::try_from(line)
             .ok()
             .and_then(|l| l.checked_sub(1))
@@ -58,11 +66,11 @@ impl SourceFile {
         let rest = &self.text[start..];
         let rest = &rest[..rest.find('\n').unwrap_or(rest.len())];
         let chars = usize::try_from(col.saturating_sub(1)).unwrap_or(usize::MAX);
-        let within = rest
-            .char_indices()
-            .nth(chars)
-            .map_or(rest.len(), |(i, _)| i);
-        Pos::new(line, col, start + within)
+        start
+            + rest
+                .char_indices()
+                .nth(chars)
+                .map_or(rest.len(), |(i, _)| i)
     }
 }
 
@@ -86,6 +94,11 @@ impl SourceMap {
 
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
+    }
+
+    /// The line and column of byte `offset` of file `id`.
+    pub fn line_col(&self, id: FileId, offset: u32) -> LineCol {
+        self.get(id).line_col(offset)
     }
 
     pub fn path(&self, id: FileId) -> &str {
@@ -114,13 +127,9 @@ pub enum Refusal {
     Binary,
     /// A UTF-16 byte-order mark: text, but not in the encoding manifests use.
     Utf16,
-    /// Not UTF-8; `line`/`column` locate the first bad byte.
-    /// Where the first invalid byte is: line, column and byte offset in the file.
-    InvalidUtf8 {
-        line: u32,
-        column: u32,
-        offset: usize,
-    },
+    /// Not UTF-8: the text before the first invalid byte, which ends where the error is
+    /// (so a diagnostic can show and point at it).
+    InvalidUtf8 { valid: String },
 }
 
 /// Decodes raw bytes into text: strips a UTF-8 BOM, refuses binary and invalid UTF-8.
@@ -133,31 +142,24 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, Refusal> {
         return Err(Refusal::Binary);
     }
     match String::from_utf8(bytes) {
-        Ok(mut text) => {
-            if text.starts_with('\u{feff}') {
-                text.drain(..'\u{feff}'.len_utf8());
-            }
-            Ok(text)
-        }
+        Ok(text) => Ok(without_bom(text)),
         Err(err) => {
             let valid = err.utf8_error().valid_up_to();
-            let prefix = &err.as_bytes()[..valid];
-            let line = prefix.iter().filter(|&&b| b == b'\n').count() + 1;
-            let line_start = prefix
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map_or(0, |p| p + 1);
-            let column = String::from_utf8_lossy(&prefix[line_start..])
-                .chars()
-                .count()
-                + 1;
+            let mut bytes = err.into_bytes();
+            bytes.truncate(valid);
+            let valid = String::from_utf8(bytes).unwrap_or_default();
             Err(Refusal::InvalidUtf8 {
-                line: u32::try_from(line).unwrap_or(u32::MAX),
-                column: u32::try_from(column).unwrap_or(u32::MAX),
-                offset: valid,
+                valid: without_bom(valid),
             })
         }
     }
+}
+
+fn without_bom(mut text: String) -> String {
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    text
 }
 
 #[cfg(test)]
@@ -185,9 +187,7 @@ mod tests {
         assert_eq!(
             decode(b"a: 1\nb: \xff".to_vec()),
             Err(Refusal::InvalidUtf8 {
-                line: 2,
-                column: 4,
-                offset: 8
+                valid: "a: 1\nb: ".to_string()
             })
         );
     }

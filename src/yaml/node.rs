@@ -2,7 +2,7 @@
 
 use compact_str::CompactString;
 
-pub use crate::source::{Pos, Span};
+pub use crate::source::Span;
 
 /// How a scalar was written. Only plain scalars are subject to YAML's implicit typing
 /// (`null`, `true`, `42`); a quoted `"42"` stays a string.

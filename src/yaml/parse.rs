@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as SaphyrSpan};
 
-use super::node::{Entry, Node, Pos, Span, Style, Value};
+use super::node::{Entry, Node, Span, Style, Value};
 
 /// Bounds that keep hostile input cheap to refuse.
 #[derive(Clone, Copy, Debug)]
@@ -78,25 +78,21 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Parsed {
     loop {
         let rest = &text[offset..];
         let bytes = ByteOffsets::new(rest, offset);
-        let Err(err) = Builder::new(limits, line_offset, &bytes, &mut out).run(rest) else {
+        let Err(err) = Builder::new(limits, &bytes, &mut out).run(rest) else {
             return out;
         };
         let err_line = u32::try_from(err.marker().line()).unwrap_or(u32::MAX);
         let err_line = err_line.saturating_add(line_offset);
+        let mut at = bytes.of(err.marker().index());
         let kind = if err.info().contains("recursion limit") {
             YamlIssueKind::Limit
         } else {
             YamlIssueKind::Syntax
         };
-        let mut at = Pos::new(
-            err_line,
-            col(err.marker().col()),
-            bytes.of(err.marker().index()),
-        );
         if err.info().contains("found a tab") || err.info().contains("tabs disallowed within") {
             // saphyr marks the content after the tab, or the start of the plain scalar the
             // tab interrupts (a line earlier): point at the tab itself.
-            at = indentation_tab(text, at.line).unwrap_or(at);
+            at = indentation_tab(text, err_line).unwrap_or(at);
         }
         out.issues.push(YamlIssue {
             kind,
@@ -124,16 +120,15 @@ fn describe(err: &ScanError) -> String {
 }
 
 /// The first tab in the indentation of a non-blank line, from line `from` (1-based) on.
-fn indentation_tab(text: &str, from: u32) -> Option<Pos> {
+fn indentation_tab(text: &str, from: u32) -> Option<usize> {
     let skip = usize::try_from(from.saturating_sub(1)).ok()?;
     let mut line_start: usize = text.split_inclusive('\n').take(skip).map(str::len).sum();
-    for (line, raw) in (from..).zip(text[line_start..].split_inclusive('\n')) {
+    for raw in text[line_start..].split_inclusive('\n') {
         let content = raw.trim_start_matches([' ', '\t']);
         if !content.trim_end_matches(['\n', '\r']).is_empty() {
             let indent = &raw[..raw.len() - content.len()];
             if let Some(i) = indent.find('\t') {
-                // Indentation is spaces and tabs: its characters are its bytes.
-                return Some(Pos::new(line, col(i), line_start + i));
+                return Some(line_start + i);
             }
         }
         line_start += raw.len();
@@ -185,10 +180,6 @@ impl<'t> ByteOffsets<'t> {
     }
 }
 
-fn col(c: usize) -> u32 {
-    u32::try_from(c.saturating_add(1)).unwrap_or(u32::MAX)
-}
-
 /// Finds the first `---` line at or after `min_line` (1-based, absolute) and strictly after the
 /// current start, returning its byte offset and the number of lines before it.
 fn next_document_marker(
@@ -212,12 +203,12 @@ fn next_document_marker(
 
 enum Frame {
     Seq {
-        start: Pos,
+        start: u32,
         anchor: usize,
         items: Vec<Node>,
     },
     Map {
-        start: Pos,
+        start: u32,
         anchor: usize,
         entries: Vec<Entry>,
         key: Option<Node>,
@@ -228,7 +219,6 @@ enum Frame {
 
 struct Builder<'a> {
     limits: &'a Limits,
-    line_offset: u32,
     bytes: &'a ByteOffsets<'a>,
     out: &'a mut Parsed,
     stack: Vec<Frame>,
@@ -241,15 +231,9 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(
-        limits: &'a Limits,
-        line_offset: u32,
-        bytes: &'a ByteOffsets<'a>,
-        out: &'a mut Parsed,
-    ) -> Self {
+    fn new(limits: &'a Limits, bytes: &'a ByteOffsets<'a>, out: &'a mut Parsed) -> Self {
         Builder {
             limits,
-            line_offset,
             bytes,
             out,
             stack: Vec::new(),
@@ -261,14 +245,8 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn pos(&self, m: &saphyr_parser::Marker) -> Pos {
-        Pos::new(
-            u32::try_from(m.line())
-                .unwrap_or(u32::MAX)
-                .saturating_add(self.line_offset),
-            col(m.col()),
-            self.bytes.of(m.index()),
-        )
+    fn pos(&self, m: &saphyr_parser::Marker) -> u32 {
+        u32::try_from(self.bytes.of(m.index())).unwrap_or(u32::MAX)
     }
 
     fn span(&self, s: &SaphyrSpan) -> Span {
@@ -357,7 +335,7 @@ impl<'a> Builder<'a> {
                 // event sits at the next token, past trailing blanks and comments, so it ends
                 // where its last child does.
                 let flow_end =
-                    (span.start != span.end).then(|| self.pos(&span.start).advance(1, 1));
+                    (span.start != span.end).then(|| self.pos(&span.start).saturating_add(1));
                 if let Some(frame) = self.stack.pop() {
                     let last_end = match &frame {
                         Frame::Seq { items, .. } => items.last().map(|n| n.span.end),

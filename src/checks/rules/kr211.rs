@@ -76,27 +76,27 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 /// are the source lines (literal, or folded without any folding). Otherwise the whole value.
 fn host_span(file: &SourceFile, value: &str, span: Span, start: usize, end: usize) -> Span {
     let chars = |s: &str| u32::try_from(s.chars().count()).unwrap_or(u32::MAX);
-    let (line, col_in_line) = if span.start.line == span.end.line {
-        let width = span.end.col.saturating_sub(span.start.col);
-        let quote = match width.checked_sub(chars(value)) {
+    let raw = file.text.get(span.bytes()).unwrap_or_default();
+    let from = if !raw.contains('\n') {
+        // Escapes and folding change the character count: an equal count (after the
+        // quotes) means the value is written as is.
+        let quote = match chars(raw).checked_sub(chars(value)) {
             Some(0) => 0,
             Some(2) => 1,
             _ => return span,
         };
-        (0, chars(&value[..start]) + quote)
-    } else if span.end.col == 1 && line_count(value) == span.end.line - span.start.line {
+        span.start as usize + quote + start
+    } else {
+        let (first, last) = (file.line_col(span.start), file.line_col(span.end));
+        if last.col != 1 || line_count(value) != last.line - first.line {
+            return span;
+        }
         let before = &value[..start];
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        (line_count(&before[..line_start]), chars(&before[line_start..]))
-    } else {
-        return span;
+        let line = first.line + line_count(&before[..line_start]);
+        file.offset(line, first.col + chars(&before[line_start..]))
     };
-    let from = file.pos(span.start.line + line, span.start.col + col_in_line);
-    let host = &value[start..end];
-    Span {
-        start: from,
-        end: from.advance(host.chars().count(), host.len()),
-    }
+    Span::new(from, from + (end - start))
 }
 
 /// The number of lines of `s` (`"a\nb\n"` has two).
@@ -199,7 +199,8 @@ mod tests {
                 let value = e.value.as_str()?;
                 let m = HOST.find(value)?;
                 let span = host_span(sources.get(file), value, e.value.span, m.start(), m.end());
-                Some((span.start.line, span.start.col))
+                let at = sources.get(file).line_col(span.start);
+                Some((at.line, at.col))
             })
             .collect()
     }
