@@ -83,17 +83,16 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         reach: KnativeReach::build(ctx.inv),
         khosts: &ctx.graph.knative_hosts,
     };
-    for vs in &ctx.inv.virtual_services {
+    for (v, vs) in ctx.inv.virtual_services_by_id() {
         let object = ctx.inv.object(vs.object);
         if knative_generated(object) {
             continue;
         }
         checker.check_hosts(vs, object, out);
-        for route in &vs.routes {
-            for dest in &route.destinations {
-                let fqdn = istio_fqdn(&dest.host.value, &vs.namespace);
-                let targets = ctx.graph.hosts.resolve(&fqdn);
-                let Some(reach) = checker.reach.classify(ctx.graph, &targets, &fqdn) else {
+        for (r, route) in vs.routes.iter().enumerate() {
+            for (dest, host) in route.destinations.iter().zip(ctx.graph.destinations(v, r)) {
+                let Some(reach) = checker.reach.classify(ctx.graph, &host.targets, &host.fqdn)
+                else {
                     continue;
                 };
                 let target = Target {

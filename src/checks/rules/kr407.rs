@@ -45,10 +45,9 @@ use crate::checks::support::knative::{KnativeReach, Reach};
 use crate::inventory::knative::knative_generated;
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::graph::istio_fqdn;
 use crate::inventory::istio::{GatewayTarget, RouteProtocol};
 use crate::inventory::knative::{label_span, SERVING, VISIBILITY_LABEL};
-use crate::inventory::{Serving, VirtualService};
+use crate::inventory::{Serving, VirtualService, VirtualServiceId};
 use crate::manifest::{Object, ObjectId};
 use crate::yaml::Span;
 
@@ -67,8 +66,8 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         return;
     };
     let reach = KnativeReach::build(ctx.inv);
-    for vs in &ctx.inv.virtual_services {
-        through_istio(&private, &reach, vs, out);
+    for (v, vs) in ctx.inv.virtual_services_by_id() {
+        through_istio(&private, &reach, v, vs, out);
     }
     through_gateway_api(&private, out);
     through_ingresses(&private, out);
@@ -132,6 +131,7 @@ impl<'a> Private<'a> {
 fn through_istio(
     private: &Private<'_>,
     reach: &KnativeReach,
+    v: VirtualServiceId,
     vs: &VirtualService,
     out: &mut Vec<Diagnostic>,
 ) {
@@ -152,21 +152,19 @@ fn through_istio(
     }) else {
         return;
     };
-    for route in vs
-        .routes
-        .iter()
-        .filter(|r| r.protocol == RouteProtocol::Http)
-    {
-        for dest in &route.destinations {
-            let fqdn = istio_fqdn(&dest.host.value, &vs.namespace);
-            let targets = ctx.graph.hosts.resolve(&fqdn);
+    for (r, route) in vs.routes.iter().enumerate() {
+        if route.protocol != RouteProtocol::Http {
+            continue;
+        }
+        for (dest, host) in route.destinations.iter().zip(ctx.graph.destinations(v, r)) {
+            let (fqdn, targets) = (&host.fqdn, &host.targets);
             let authority_target = route.rewrite_authority.as_ref().and_then(|a| {
                 reach
                     .served(&ctx.graph.knative_hosts, &a.value, true)
                     .and_then(|h| private.by_id.get(&h.object).copied())
                     .map(|s| (s, a.span))
             });
-            let hit = match reach.classify(ctx.graph, &targets, &fqdn) {
+            let hit = match reach.classify(ctx.graph, targets, fqdn) {
                 Some(Reach::Knative(id)) => match route.rewrite_authority {
                     Some(_) => authority_target,
                     None => private.by_id.get(&id).map(|s| (*s, dest.host.span)),
