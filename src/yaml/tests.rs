@@ -158,6 +158,43 @@ mod prop {
         fn never_panics_on_yamlish_text(text in "([ \\t]{0,4}(-|[a-z]{1,3}:|&a|\\*a|\\{|\\}|\\[|\\]|\"|'|---|\\||>|#)[ a-z0-9]{0,6}\n){0,30}") {
             let _ = parse(&text);
         }
+
+        /// Spans are byte ranges of the text on character boundaries, and a one-line plain
+        /// scalar's span covers exactly its text, multi-byte characters and CRLF included.
+        #[test]
+        fn spans_are_byte_ranges_of_the_text(text in "([ ]{0,4}(- |[a-zé😀]{1,3}: |---\r?\n)[a-zé😀0-9]{0,6}\r?\n){0,20}") {
+            let p = parse(&text);
+            let mut nodes = Vec::new();
+            for doc in &p.documents {
+                all_nodes(&doc.root, &mut nodes);
+            }
+            let spans = nodes.iter().map(|n| n.span).chain(p.issues.iter().map(|i| i.span));
+            for span in spans {
+                prop_assert!(span.start <= span.end && span.end as usize <= text.len());
+                prop_assert!(text.is_char_boundary(span.start as usize));
+                prop_assert!(text.is_char_boundary(span.end as usize));
+            }
+            for node in nodes {
+                if let Value::Scalar { text: value, style: Style::Plain } = &node.value {
+                    let source = &text[node.span.bytes()];
+                    if !source.contains('\n') && !value.is_empty() {
+                        prop_assert_eq!(source, value.as_str());
+                    }
+                }
+            }
+        }
+    }
+
+    fn all_nodes<'a>(node: &'a Node, out: &mut Vec<&'a Node>) {
+        out.push(node);
+        match &node.value {
+            Value::Scalar { .. } => {}
+            Value::Seq(items) => items.iter().for_each(|n| all_nodes(n, out)),
+            Value::Map(entries) => entries.iter().for_each(|e| {
+                all_nodes(&e.key, out);
+                all_nodes(&e.value, out);
+            }),
+        }
     }
 }
 
