@@ -1,18 +1,24 @@
 //! The destinations of a VirtualService rule: Service (with subset and port), ServiceEntry
 //! or Knative Service, or why the host resolves to none.
 
-use crate::graph::{istio_fqdn, wildcard, EdgeKind, HostTarget, Problem, RoutingGraph, Vertex};
-use crate::inventory::istio::VsRoute;
-use crate::inventory::VirtualService;
+use crate::graph::{
+    istio_fqdn, wildcard, DestinationHost, EdgeKind, HostTarget, Problem, RoutingGraph, Vertex,
+};
+use crate::inventory::VirtualServiceId;
 use crate::trace::backend::{self, PortChoice, Referrer, Subset};
 use crate::trace::{Cx, TracePath, Walk};
 
+/// The paths from `walk`, which ends at rule `r` (its position in `routes`) of
+/// VirtualService `v`, through each destination of the rule, to the targets the graph
+/// resolved their hosts to.
 pub(super) fn destinations(
     cx: &Cx<'_>,
     walk: Walk,
-    vs: &VirtualService,
-    route: &VsRoute,
+    v: VirtualServiceId,
+    r: usize,
 ) -> Vec<TracePath> {
+    let vs = cx.inv.virtual_service(v);
+    let route = &vs.routes[r];
     let obj = cx.inv.object(vs.object);
     if route.destinations.is_empty() {
         if route.answers_itself {
@@ -31,15 +37,15 @@ pub(super) fn destinations(
     }
     let several = route.destinations.len() > 1;
     let mut paths = Vec::new();
-    for dest in &route.destinations {
-        let fqdn = istio_fqdn(&dest.host.value, &vs.namespace);
+    for (dest, DestinationHost { fqdn, targets }) in
+        route.destinations.iter().zip(cx.graph.destinations(v, r))
+    {
         let mut extra = Vec::new();
         if several || dest.weight.is_some() {
             extra.push(format!("weight {}", dest.weight.unwrap_or(0)));
         }
-        let targets = cx.graph.hosts.resolve(&fqdn);
         match targets.first() {
-            None => match cx.graph.unresolved_destination(cx.inv, vs, &fqdn) {
+            None => match cx.graph.unresolved_destination(cx.inv, vs, fqdn) {
                 Err(broken) => {
                     let reason = broken.reason(cx.inv, cx.graph);
                     paths.push(walk.clone().broken(
@@ -68,7 +74,7 @@ pub(super) fn destinations(
             Some(HostTarget::Service(sid)) => {
                 let subset = match &dest.subset {
                     None => None,
-                    Some(name) => match subset(cx, &fqdn, &vs.namespace, &name.value) {
+                    Some(name) => match subset(cx, fqdn, &vs.namespace, &name.value) {
                         Some(s) => Some(s),
                         None => {
                             paths.push(walk.clone().broken(
@@ -88,8 +94,8 @@ pub(super) fn destinations(
                 let port = dest
                     .port
                     .map_or(PortChoice::Unspecified, PortChoice::Number);
-                let reported = RoutingGraph::port_missing(cx.inv, &targets, dest)
-                    || RoutingGraph::port_ambiguous(cx.inv, &targets, vs, route, dest);
+                let reported = RoutingGraph::port_missing(cx.inv, targets, dest)
+                    || RoutingGraph::port_ambiguous(cx.inv, targets, vs, route, dest);
                 paths.extend(backend::service(
                     cx,
                     &walk,
@@ -126,7 +132,7 @@ pub(super) fn destinations(
                 let span = entry
                     .hosts
                     .iter()
-                    .find(|h| wildcard::covers(&istio_fqdn(&h.value, &entry.namespace), &fqdn))
+                    .find(|h| wildcard::covers(&istio_fqdn(&h.value, &entry.namespace), fqdn))
                     .map_or_else(|| entry_obj.name_span(), |h| h.span);
                 let hop = cx.object_hop(entry.object, detail, entry_obj.file, span);
                 paths.push(walk.with(hop).done());
