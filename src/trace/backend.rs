@@ -3,9 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use super::{Cx, Note, TracePath, Walk};
+use super::{Break, Cx, Note, TracePath, Walk};
 use crate::graph::{Broken, EdgeKind, Problem};
-use crate::inventory::{describe_labels, PortRef, ServiceId, ServicePort, Workload};
+use crate::inventory::{
+    describe_labels, PortRef, Selector, Service, ServiceId, ServicePort, Workload, WorkloadId,
+};
 use crate::source::FileId;
 use crate::yaml::Span;
 
@@ -33,6 +35,40 @@ pub(super) struct Subset {
     pub span: Span,
 }
 
+impl Subset {
+    /// `subset v1 (version=v1, DestinationRule shop/cart)`.
+    fn describe(&self) -> String {
+        format!(
+            "subset {} ({}, {})",
+            self.name,
+            describe_labels(&self.labels),
+            self.defined_by
+        )
+    }
+
+    /// Whether the pods of workload `w` carry the subset's labels.
+    fn selects(&self, w: &Workload) -> bool {
+        self.labels.iter().all(|(k, v)| w.labels.get(k) == Some(v))
+    }
+
+    /// Why the subset leads nowhere although Service `id` selects pods.
+    fn matches_none(&self, cx: &Cx<'_>, id: ServiceId) -> Break {
+        let svc = cx.inv.service(id);
+        Break {
+            problem: Some(Problem::SubsetMatchesNoPods),
+            reason: format!(
+                "subset `{}` ({}) matches none of the pods Service {}/{} selects",
+                self.name,
+                describe_labels(&self.labels),
+                svc.namespace,
+                svc.name
+            ),
+            file: self.file,
+            span: self.span,
+        }
+    }
+}
+
 /// Where the reference to the Service is written, and the kind of graph edge it makes when
 /// a rule reports its port problems.
 #[derive(Clone, Copy, Debug)]
@@ -43,9 +79,15 @@ pub(super) struct Referrer {
 }
 
 impl Referrer {
-    /// The problem of a reference broken as `broken`, when a rule reports it.
-    fn problem(&self, broken: Broken) -> Option<Problem> {
-        self.edge.map(|kind| Problem::Edge(kind, broken))
+    /// Where a reference broken as `broken` stops the path, and why; a problem when a rule
+    /// reports it.
+    fn stop(&self, broken: Broken, reason: String) -> Break {
+        Break {
+            problem: self.edge.map(|kind| Problem::Edge(kind, broken)),
+            reason,
+            file: self.file,
+            span: self.span,
+        }
     }
 }
 
@@ -55,83 +97,95 @@ pub(super) fn service(
     walk: &Walk,
     id: ServiceId,
     port: PortChoice<'_>,
-    mut extra: Vec<String>,
+    extra: Vec<String>,
     subset: Option<&Subset>,
     at: Referrer,
 ) -> Vec<TracePath> {
     let svc = cx.inv.service(id);
     let obj = cx.inv.object(svc.object);
-    let display = format!("Service {}/{}", svc.namespace, svc.name);
-    let chosen: Option<&ServicePort> = match port {
-        PortChoice::Number(n) => match svc.port(&PortRef::Number(n)) {
-            Some(p) => Some(p),
-            None => {
-                return vec![walk.clone().broken(
-                    at.problem(Broken::NoPort {
-                        service: id,
-                        port: PortRef::Number(n),
-                    }),
-                    format!(
-                        "{display} has no port {n} (it has {})",
-                        svc.describe_ports()
-                    ),
-                    at.file,
-                    at.span,
-                )]
-            }
-        },
-        PortChoice::Ref(r) => match svc.port(r) {
-            Some(p) => Some(p),
-            None => {
-                return vec![walk.clone().broken(
-                    at.problem(Broken::NoPort {
-                        service: id,
-                        port: r.clone(),
-                    }),
-                    format!(
-                        "{display} has no port {r} (it has {})",
-                        svc.describe_ports()
-                    ),
-                    at.file,
-                    at.span,
-                )]
-            }
-        },
-        PortChoice::Unspecified => match svc.ports.as_slice() {
-            [only] => Some(only),
-            [] => None,
-            _ => {
-                return vec![walk.clone().broken(
-                    at.problem(Broken::PortRequired { service: id }),
-                    format!(
-                        "no port is named, and {display} has several ({})",
-                        svc.describe_ports()
-                    ),
-                    at.file,
-                    at.span,
-                )]
-            }
-        },
-        PortChoice::Any(Some(n)) => match svc.port(&PortRef::Number(n)) {
-            Some(p) => Some(p),
-            None => {
-                return vec![walk.clone().broken(
-                    None,
-                    format!(
-                        "{display} has no port {n} (it has {})",
-                        svc.describe_ports()
-                    ),
-                    obj.file,
-                    obj.name_span(),
-                )]
-            }
-        },
-        PortChoice::Any(None) => match svc.ports.as_slice() {
-            [only] => Some(only),
-            _ => None,
-        },
+    let chosen = match chosen_port(cx, id, port, at) {
+        Ok(chosen) => chosen,
+        Err(stop) => return vec![walk.clone().stopped(stop)],
     };
-    let mut detail = match chosen {
+    let endpoints = endpoints(cx, svc);
+    let mut detail = vec![port_detail(svc, chosen)];
+    detail.extend(extra);
+    detail.extend(subset.map(Subset::describe));
+    if let Endpoints::Elsewhere(how) = &endpoints {
+        detail.push(how.clone());
+    }
+    let span = chosen.map_or_else(|| obj.name_span(), |p| p.span);
+    let hop = cx.service_hop(id, chosen.map(|p| p.port), detail.join(", "), span);
+    let walk = walk.with(hop);
+    match endpoints {
+        Endpoints::Selected(selector) => {
+            pod_paths(cx, &walk, id, selector, subset, chosen.map(|p| &p.target))
+        }
+        Endpoints::Elsewhere(_) => vec![walk.done()],
+    }
+}
+
+/// The Service port that `choice` picks (`None`: the request may use any of them), or why
+/// the path stops: the Service has no such port, or the reference must name one.
+fn chosen_port<'a>(
+    cx: &Cx<'a>,
+    id: ServiceId,
+    choice: PortChoice<'_>,
+    at: Referrer,
+) -> Result<Option<&'a ServicePort>, Break> {
+    let svc = cx.inv.service(id);
+    let display = format!("Service {}/{}", svc.namespace, svc.name);
+    let wanted = match choice {
+        PortChoice::Number(n) | PortChoice::Any(Some(n)) => PortRef::Number(n),
+        PortChoice::Ref(r) => r.clone(),
+        PortChoice::Unspecified if svc.ports.len() > 1 => {
+            return Err(at.stop(
+                Broken::PortRequired { service: id },
+                format!(
+                    "no port is named, and {display} has several ({})",
+                    svc.describe_ports()
+                ),
+            ))
+        }
+        // With a single port, that one; with none, any.
+        PortChoice::Unspecified | PortChoice::Any(None) => {
+            return Ok(match svc.ports.as_slice() {
+                [only] => Some(only),
+                _ => None,
+            })
+        }
+    };
+    if let Some(found) = svc.port(&wanted) {
+        return Ok(Some(found));
+    }
+    let reason = format!(
+        "{display} has no port {wanted} (it has {})",
+        svc.describe_ports()
+    );
+    Err(match choice {
+        // An in-cluster request is no reference to point at: it stops at the Service.
+        PortChoice::Any(_) => {
+            let obj = cx.inv.object(svc.object);
+            Break {
+                problem: None,
+                reason,
+                file: obj.file,
+                span: obj.name_span(),
+            }
+        }
+        _ => at.stop(
+            Broken::NoPort {
+                service: id,
+                port: wanted,
+            },
+            reason,
+        ),
+    })
+}
+
+/// `port 80 (http) → targetPort 8080`, or `ports 80 (http), 443` when none is chosen.
+fn port_detail(svc: &Service, chosen: Option<&ServicePort>) -> String {
+    match chosen {
         Some(p) => {
             let name = p
                 .name
@@ -140,88 +194,87 @@ pub(super) fn service(
             format!("port {}{name} → targetPort {}", p.port, target(&p.target))
         }
         None => format!("ports {}", svc.describe_ports()),
-    };
-    if let Some(s) = subset {
-        extra.push(format!(
-            "subset {} ({}, {})",
-            s.name,
-            describe_labels(&s.labels),
-            s.defined_by
-        ));
     }
-    for e in &extra {
-        detail.push_str(", ");
-        detail.push_str(e);
-    }
-    let span = chosen.map_or_else(|| obj.name_span(), |p| p.span);
+}
+
+/// Where a Service's endpoints come from.
+enum Endpoints<'a> {
+    /// The pods its selector matches, which the trace follows.
+    Selected(&'a Selector),
+    /// Somewhere the trace does not follow: an external name, or endpoints written by hand
+    /// or by a controller.
+    Elsewhere(String),
+}
+
+fn endpoints<'a>(cx: &Cx<'_>, svc: &'a Service) -> Endpoints<'a> {
     if svc.type_ == "ExternalName" {
-        let external = obj
+        let external = cx
+            .inv
+            .object(svc.object)
             .spec()
             .and_then(|s| s.str_at("externalName"))
             .unwrap_or("(no externalName)");
-        detail.push_str(&format!(", ExternalName → {external}"));
-        let hop = cx.service_hop(id, chosen.map(|p| p.port), detail, span);
-        return vec![walk.with(hop).done()];
+        return Endpoints::Elsewhere(format!("ExternalName → {external}"));
     }
-    let Some(selector) = &svc.selector else {
-        let endpoints = if cx.inv.has_endpoints(&svc.namespace, &svc.name) {
-            "no selector: endpoints from the Endpoints/EndpointSlice in the input"
-        } else {
-            "no selector: endpoints are managed outside kroute's input"
-        };
-        detail.push_str(&format!(", {endpoints}"));
-        let hop = cx.service_hop(id, chosen.map(|p| p.port), detail, span);
-        return vec![walk.with(hop).done()];
-    };
-    let walk = walk.with(cx.service_hop(id, chosen.map(|p| p.port), detail, span));
+    match &svc.selector {
+        Some(selector) => Endpoints::Selected(selector),
+        None if cx.inv.has_endpoints(&svc.namespace, &svc.name) => Endpoints::Elsewhere(
+            "no selector: endpoints from the Endpoints/EndpointSlice in the input".to_string(),
+        ),
+        None => Endpoints::Elsewhere(
+            "no selector: endpoints are managed outside kroute's input".to_string(),
+        ),
+    }
+}
+
+/// The paths from `walk` (ending at Service `id`) into each workload whose pods its
+/// `selector`, narrowed by `subset`, matches; or why there is none.
+fn pod_paths(
+    cx: &Cx<'_>,
+    walk: &Walk,
+    id: ServiceId,
+    selector: &Selector,
+    subset: Option<&Subset>,
+    target: Option<&PortRef>,
+) -> Vec<TracePath> {
     let all = cx.graph.service_pods(id);
-    let pods: Vec<_> = all
+    let pods: Vec<WorkloadId> = all
         .iter()
         .copied()
-        .filter(|w| {
-            subset.is_none_or(|s| {
-                let labels = &cx.inv.workload(*w).labels;
-                s.labels.iter().all(|(k, v)| labels.get(k) == Some(v))
-            })
-        })
+        .filter(|w| subset.is_none_or(|s| s.selects(cx.inv.workload(*w))))
         .collect();
     if pods.is_empty() {
-        return vec![match subset {
-            Some(s) if !all.is_empty() => walk.broken(
-                Some(Problem::SubsetMatchesNoPods),
-                format!(
-                    "subset `{}` ({}) matches none of the pods {display} selects",
-                    s.name,
-                    describe_labels(&s.labels)
-                ),
-                s.file,
-                s.span,
-            ),
-            _ => walk.broken(
-                Some(Problem::NoServicePods),
-                format!(
-                    "{display} selects no pods: no workload in namespace `{}` has labels {}{}",
-                    svc.namespace,
-                    selector.describe(),
-                    nearest(cx, &svc.namespace, selector)
-                ),
-                obj.file,
-                selector.span,
-            ),
-        }];
+        let stop = match subset {
+            Some(s) if !all.is_empty() => s.matches_none(cx, id),
+            _ => selects_none(cx, id, selector),
+        };
+        return vec![walk.clone().stopped(stop)];
     }
     pods.into_iter()
-        .map(|w| workload(cx, &walk, w, chosen.map(|p| &p.target)))
+        .map(|w| workload(cx, walk, w, target))
         .collect()
 }
 
+/// Why Service `id` leads nowhere: its `selector` matches no workload.
+fn selects_none(cx: &Cx<'_>, id: ServiceId, selector: &Selector) -> Break {
+    let svc = cx.inv.service(id);
+    Break {
+        problem: Some(Problem::NoServicePods),
+        reason: format!(
+            "Service {}/{} selects no pods: no workload in namespace `{}` has labels {}{}",
+            svc.namespace,
+            svc.name,
+            svc.namespace,
+            selector.describe(),
+            nearest(cx, &svc.namespace, selector)
+        ),
+        file: cx.inv.object(svc.object).file,
+        span: selector.span,
+    }
+}
+
 /// The hop into one workload, checking that a container exposes the target port.
-fn workload(
-    cx: &Cx<'_>,
-    walk: &Walk,
-    id: crate::inventory::WorkloadId,
-    target: Option<&PortRef>,
-) -> TracePath {
+fn workload(cx: &Cx<'_>, walk: &Walk, id: WorkloadId, target: Option<&PortRef>) -> TracePath {
     let w = cx.inv.workload(id);
     let Some(target) = target else {
         let hop = cx.workload_hop(id, format!("containers expose {}", ports(w)), None);
@@ -308,7 +361,7 @@ fn ports(w: &Workload) -> String {
 }
 
 /// `; nearest: Deployment shop/checkout, where `app` is `checkout`` or nothing.
-fn nearest(cx: &Cx<'_>, namespace: &str, selector: &crate::inventory::Selector) -> String {
+fn nearest(cx: &Cx<'_>, namespace: &str, selector: &Selector) -> String {
     let Some(w) = cx.inv.nearest_workload(namespace, selector) else {
         return String::new();
     };

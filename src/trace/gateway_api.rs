@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 
 use super::backend::{self, PortChoice, Referrer};
 use super::request::{regex_matches, segment_prefix};
-use super::{Cx, Entry, TracePath, Walk};
-use crate::graph::{wildcard, EdgeKind, Problem, Vertex};
-use crate::inventory::gateway_api::{PathMatch, RouteRule};
+use super::{Cx, Entry, Hop, TracePath, Walk};
+use crate::graph::{wildcard, Edge, EdgeKind, Problem, Vertex};
+use crate::inventory::gateway_api::{BackendRef, PathMatch, RouteRule};
 use crate::inventory::ApiRoute;
+use crate::source::FileId;
 use crate::yaml::Node;
 
 fn accepts(pattern: &str, host: &str) -> bool {
@@ -276,6 +277,8 @@ fn redirects(cx: &Cx<'_>, route: &ApiRoute, rule: &RouteRule) -> bool {
         })
 }
 
+/// The paths through rule `rule` of `route`, taken for `what` it matched and only when
+/// `condition` holds, if one is given.
 fn rule_paths(
     cx: &Cx<'_>,
     walk: &Walk,
@@ -293,11 +296,9 @@ fn rule_paths(
     let walk = walk
         .with(cx.object_hop(route.object, detail, obj.file, rule.span))
         .when(condition.map(|c| format!("{} rule {}: {c}", obj.display(), rule.index)));
-    if rule.backends.is_empty() {
-        if redirect {
-            return vec![walk.done()];
-        }
-        return vec![walk.broken(
+    match rule.backends.as_slice() {
+        [] if redirect => vec![walk.done()],
+        [] => vec![walk.broken(
             None,
             format!(
                 "rule {} has no backendRefs: the gateway answers 404",
@@ -305,8 +306,14 @@ fn rule_paths(
             ),
             obj.file,
             rule.span,
-        )];
+        )],
+        _ => backend_paths(cx, &walk, route, rule),
     }
+}
+
+/// The paths from `walk` through each backendRef of `rule`, in order: a Service one
+/// through the BackendRef edge the graph made for it.
+fn backend_paths(cx: &Cx<'_>, walk: &Walk, route: &ApiRoute, rule: &RouteRule) -> Vec<TracePath> {
     let via = format!("rule {}", rule.index);
     let mut edges = cx
         .graph
@@ -315,61 +322,72 @@ fn rule_paths(
     let several = rule.backends.len() > 1;
     let mut paths = Vec::new();
     for backend in &rule.backends {
-        let extra: Vec<String> = if several {
-            vec![format!("weight {}", backend.weight)]
-        } else {
-            Vec::new()
-        };
+        let weight = several.then(|| format!("weight {}", backend.weight));
         if !backend.is_service() {
-            let kind = backend.kind.clone();
-            let mut detail = "not followed: kroute follows Service backends".to_string();
-            for e in extra {
-                detail.push_str(&format!(", {e}"));
-            }
-            paths.push(
-                walk.with(super::Hop {
-                    vertex: None,
-                    group: backend.group.clone(),
-                    kind,
-                    namespace: backend.namespace.clone(),
-                    name: backend.name.clone(),
-                    port: backend.port,
-                    detail,
-                    file: obj.file,
-                    span: backend.span,
-                    notes: Vec::new(),
-                })
-                .done(),
-            );
+            let file = cx.inv.object(route.object).file;
+            paths.push(walk.with(unfollowed(backend, weight, file)).done());
             continue;
         }
         let Some(edge) = edges.next() else { continue };
-        match &edge.to {
-            Ok(Vertex::Service(sid)) => paths.extend(backend::service(
-                cx,
-                &walk,
-                *sid,
-                backend
-                    .port
-                    .map_or(PortChoice::Unspecified, PortChoice::Number),
-                extra,
-                None,
-                Referrer {
-                    edge: Some(EdgeKind::BackendRef),
-                    file: obj.file,
-                    span: backend.port_span.unwrap_or(backend.span),
-                },
-            )),
-            Ok(_) => {}
-            Err(broken) => paths.push(walk.clone().broken(
-                Some(Problem::Edge(edge.kind, broken.clone())),
-                broken.reason(cx.inv, cx.graph),
-                edge.file,
-                edge.span,
-            )),
-        }
+        paths.extend(service_paths(cx, walk, route, backend, edge, weight));
     }
     paths
+}
+
+/// The hop to a backend that is not a Service, which kroute does not follow.
+fn unfollowed(backend: &BackendRef, weight: Option<String>, file: FileId) -> Hop {
+    let mut detail = "not followed: kroute follows Service backends".to_string();
+    if let Some(weight) = weight {
+        detail.push_str(&format!(", {weight}"));
+    }
+    Hop {
+        vertex: None,
+        group: backend.group.clone(),
+        kind: backend.kind.clone(),
+        namespace: backend.namespace.clone(),
+        name: backend.name.clone(),
+        port: backend.port,
+        detail,
+        file,
+        span: backend.span,
+        notes: Vec::new(),
+    }
+}
+
+/// The paths through the Service that `edge`, made by Service backendRef `backend` of
+/// `route`, leads to, or why it leads nowhere.
+fn service_paths(
+    cx: &Cx<'_>,
+    walk: &Walk,
+    route: &ApiRoute,
+    backend: &BackendRef,
+    edge: &Edge,
+    weight: Option<String>,
+) -> Vec<TracePath> {
+    match &edge.to {
+        Ok(Vertex::Service(sid)) => backend::service(
+            cx,
+            walk,
+            *sid,
+            backend
+                .port
+                .map_or(PortChoice::Unspecified, PortChoice::Number),
+            weight.into_iter().collect(),
+            None,
+            Referrer {
+                edge: Some(EdgeKind::BackendRef),
+                file: cx.inv.object(route.object).file,
+                span: backend.port_span.unwrap_or(backend.span),
+            },
+        ),
+        Ok(_) => Vec::new(),
+        Err(broken) => vec![walk.clone().broken(
+            Some(Problem::Edge(edge.kind, broken.clone())),
+            broken.reason(cx.inv, cx.graph),
+            edge.file,
+            edge.span,
+        )],
+    }
 }
 
 /// Routes whose hostnames accept the host but whose parentRefs attach nowhere.

@@ -324,16 +324,21 @@ impl Walk {
         file: FileId,
         span: Span,
     ) -> TracePath {
+        self.stopped(Break {
+            problem,
+            reason,
+            file,
+            span,
+        })
+    }
+
+    /// This walk, stopped short of a workload by `at`.
+    pub fn stopped(self, at: Break) -> TracePath {
         TracePath {
             entry: self.entry,
             hops: self.hops,
             conditions: self.conditions,
-            broken: Some(Break {
-                problem,
-                reason,
-                file,
-                span,
-            }),
+            broken: Some(at),
         }
     }
 }

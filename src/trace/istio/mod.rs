@@ -80,7 +80,7 @@ pub(super) fn gateways(cx: &Cx<'_>) -> Vec<TracePath> {
                 paths.extend(rules(
                     cx,
                     &walk,
-                    cx.inv.virtual_service(v),
+                    v,
                     protocol(server),
                     At::Gateway(gw),
                     Some(server.port),
@@ -137,7 +137,7 @@ fn protocol(server: &GatewayServer) -> RouteProtocol {
 pub(super) fn mesh(cx: &Cx<'_>) -> Vec<TracePath> {
     let host = cx.host();
     let mut paths = Vec::new();
-    for vs in cx.inv.virtual_services.iter().filter(|vs| {
+    for (v, vs) in cx.inv.virtual_services_by_id().filter(|(_, vs)| {
         vs.binds_mesh()
             && vs
                 .hosts
@@ -151,7 +151,7 @@ pub(super) fn mesh(cx: &Cx<'_>) -> Vec<TracePath> {
         paths.extend(rules(
             cx,
             &Walk::new(Entry::Mesh),
-            vs,
+            v,
             protocol,
             At::Mesh,
             cx.req.port,

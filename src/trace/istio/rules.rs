@@ -6,9 +6,9 @@ use super::destinations::destinations;
 use crate::inventory::istio::{
     GatewayRef, GatewayTarget, RouteMatch, RouteProtocol, UriMatch, VsRoute,
 };
-use crate::inventory::{IstioGateway, VirtualService};
+use crate::inventory::{IstioGateway, VirtualService, VirtualServiceId};
 use crate::trace::request::{describe_uri, uri_fits};
-use crate::trace::{Cx, TracePath, Walk};
+use crate::trace::{Cx, Hop, TracePath, Walk};
 use crate::yaml::Node;
 
 /// Where a VirtualService is being applied: at a Gateway, or by the sidecars.
@@ -182,46 +182,42 @@ fn other_conditions(cx: &Cx<'_>, vs: &VirtualService, route: &VsRoute, i: usize)
     }
 }
 
-/// The paths through VirtualService `vs`: rules in order, every conditional one, up to and
+/// The paths through VirtualService `v`: rules in order, every conditional one, up to and
 /// including the first that always matches (Istio takes the first match).
 pub(super) fn rules(
     cx: &Cx<'_>,
     walk: &Walk,
-    vs: &VirtualService,
+    v: VirtualServiceId,
     protocol: RouteProtocol,
     at: At<'_>,
     port: Option<i64>,
 ) -> Vec<TracePath> {
+    let vs = cx.inv.virtual_service(v);
     let obj = cx.inv.object(vs.object);
     let path = match protocol {
         RouteProtocol::Http => cx.req.match_path(),
         RouteProtocol::Tls | RouteProtocol::Tcp => None,
     };
     let mut paths = Vec::new();
-    for route in vs.routes.iter().filter(|r| r.protocol == protocol) {
+    // Numbered before filtering: the graph holds each rule's destinations by its position.
+    let numbered = vs.routes.iter().enumerate();
+    for (r, route) in numbered.filter(|(_, route)| route.protocol == protocol) {
         let (what, condition, last) = match route_fit(cx, vs, route, at, port, path) {
             Fit::No => continue,
             Fit::Yes(what) => (what, None, true),
             Fit::If { what, condition } => (what, Some(condition), false),
         };
-        let name = route
-            .name
-            .as_deref()
-            .map_or(String::new(), |n| format!(" \"{n}\""));
-        let mut detail = format!("rule {}[{}]{name}: {what}", protocol.key(), route.index);
-        if route.answers_itself {
-            detail.push_str(", answered by the proxy (redirect or directResponse)");
-        }
-        let hop = cx.object_hop(vs.object, detail, obj.file, route.span);
-        let walk = walk.with(hop).when(condition.map(|c| {
-            format!(
-                "{} rule {}[{}]: {c}",
-                obj.display(),
-                protocol.key(),
-                route.index
-            )
-        }));
-        paths.extend(destinations(cx, walk, vs, route));
+        let walk = walk
+            .with(rule_hop(cx, vs, route, &what))
+            .when(condition.map(|c| {
+                format!(
+                    "{} rule {}[{}]: {c}",
+                    obj.display(),
+                    protocol.key(),
+                    route.index
+                )
+            }));
+        paths.extend(destinations(cx, walk, v, r));
         if last {
             return paths;
         }
@@ -241,4 +237,22 @@ pub(super) fn rules(
         obj.name_span(),
     ));
     paths
+}
+
+/// The hop into rule `route` of `vs`, taken for `what` it matched.
+fn rule_hop(cx: &Cx<'_>, vs: &VirtualService, route: &VsRoute, what: &str) -> Hop {
+    let name = route
+        .name
+        .as_deref()
+        .map_or(String::new(), |n| format!(" \"{n}\""));
+    let mut detail = format!(
+        "rule {}[{}]{name}: {what}",
+        route.protocol.key(),
+        route.index
+    );
+    if route.answers_itself {
+        detail.push_str(", answered by the proxy (redirect or directResponse)");
+    }
+    let file = cx.inv.object(vs.object).file;
+    cx.object_hop(vs.object, detail, file, route.span)
 }
