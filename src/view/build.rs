@@ -28,7 +28,7 @@ pub(super) fn build(inv: &Inventory, graph: &RoutingGraph) -> GraphView {
     let mut b = Builder {
         inv,
         graph,
-        by: ByObject::new(inv),
+        by: ByObject::new(inv, graph),
         view: GraphView::default(),
         by_key: HashMap::new(),
         by_pair: HashMap::new(),
@@ -496,7 +496,7 @@ impl Builder<'_> {
                 }
                 Ok(Vertex::Service(sid)) if edge.kind == EdgeKind::RouteDestination => {
                     let from = self.vertex(edge.from);
-                    match destination_port_missing(graph, &self.by, edge) {
+                    match destination_port_missing(&self.by, edge) {
                         Some(port) => {
                             let broken = Broken::NoPort {
                                 service: *sid,

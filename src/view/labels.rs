@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::graph::{istio_fqdn, Edge, RoutingGraph, Vertex};
+use crate::graph::{DestinationHost, Edge, RoutingGraph, Vertex};
 use crate::inventory::gateway_api::ApiRoute;
 use crate::inventory::istio::Destination;
 use crate::inventory::{Ingress, Inventory, IstioGatewayId, VirtualService, VirtualServiceId};
@@ -13,6 +13,7 @@ use crate::manifest::ObjectId;
 /// stays linear in the size of the input.
 pub(super) struct ByObject<'a> {
     inv: &'a Inventory,
+    graph: &'a RoutingGraph,
     pub virtual_services: HashMap<ObjectId, VirtualServiceId>,
     pub api_routes: HashMap<ObjectId, &'a ApiRoute>,
     pub ingresses: HashMap<ObjectId, &'a Ingress>,
@@ -22,9 +23,10 @@ pub(super) struct ByObject<'a> {
 }
 
 impl<'a> ByObject<'a> {
-    pub fn new(inv: &'a Inventory) -> ByObject<'a> {
+    pub fn new(inv: &'a Inventory, graph: &'a RoutingGraph) -> ByObject<'a> {
         ByObject {
             inv,
+            graph,
             virtual_services: inv
                 .virtual_services_by_id()
                 .map(|(id, v)| (v.object, id))
@@ -50,16 +52,28 @@ impl<'a> ByObject<'a> {
         Some(self.inv.virtual_service(*v))
     }
 
-    /// The VirtualService destination whose `host` an edge starts at.
-    fn destination(&self, edge: &Edge) -> Option<&'a Destination> {
+    /// The VirtualService destination whose `host` an edge starts at, and what the graph
+    /// resolved its host to.
+    fn destination(&self, edge: &Edge) -> Option<(&'a Destination, &'a DestinationHost)> {
         let Vertex::Object(id) = edge.from else {
             return None;
         };
-        self.virtual_service(id)?
+        let v = *self.virtual_services.get(&id)?;
+        self.inv
+            .virtual_service(v)
             .routes
             .iter()
-            .flat_map(|r| r.destinations.iter())
-            .find(|d| d.host.span == edge.span)
+            .enumerate()
+            .find_map(|(r, route)| {
+                let d = route
+                    .destinations
+                    .iter()
+                    .position(|d| d.host.span == edge.span)?;
+                Some((
+                    &route.destinations[d],
+                    self.graph.destinations(v, r).get(d)?,
+                ))
+            })
     }
 }
 
@@ -84,7 +98,7 @@ pub(super) fn ingress_label(by: &ByObject<'_>, from: Vertex, n: usize) -> Option
 pub(super) fn destination_label(by: &ByObject<'_>, edge: &Edge) -> String {
     let dest = by.destination(edge);
     let mut parts = vec![edge.via.clone()];
-    if let Some(d) = dest {
+    if let Some((d, ..)) = dest {
         parts.extend(d.port.map(|p| format!(":{p}")));
         parts.extend(d.subset.as_ref().map(|s| format!("subset {}", s.value)));
         parts.extend(d.weight.map(|w| format!("{w}%")));
@@ -93,20 +107,9 @@ pub(super) fn destination_label(by: &ByObject<'_>, edge: &Edge) -> String {
 }
 
 /// The port a destination edge names when none of its targets has it.
-pub(super) fn destination_port_missing(
-    graph: &RoutingGraph,
-    by: &ByObject<'_>,
-    edge: &Edge,
-) -> Option<i64> {
-    let Vertex::Object(id) = edge.from else {
-        return None;
-    };
-    let dest = by.destination(edge)?;
-    let vs = by.virtual_service(id)?;
-    let targets = graph
-        .hosts
-        .resolve(&istio_fqdn(&dest.host.value, &vs.namespace));
-    let missing = RoutingGraph::port_missing(by.inv, &targets, dest);
+pub(super) fn destination_port_missing(by: &ByObject<'_>, edge: &Edge) -> Option<i64> {
+    let (dest, host) = by.destination(edge)?;
+    let missing = RoutingGraph::port_missing(by.inv, &host.targets, dest);
     dest.port.filter(|_| missing)
 }
 
