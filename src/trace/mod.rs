@@ -1,11 +1,11 @@
 //! `kroute trace`: every path a request for one host (and optionally port and path) takes
 //! through the routing graph, hop by hop, or where and why it breaks.
 //!
-//! Entry points, in the order paths are listed: Istio Gateway servers ([`istio`]), Gateway
-//! API listeners ([`gateway_api`]), Kubernetes Ingress rules ([`ingress`]), Knative hosts
-//! through Knative's gateways ([`knative`]), then the mesh
+//! Entry points, in the order paths are listed: Istio Gateway servers (`istio`), Gateway
+//! API listeners (`gateway_api`), Kubernetes Ingress rules (`ingress`), Knative hosts
+//! through Knative's gateways (`knative`), then the mesh
 //! (VirtualServices bound to `mesh`) and in-cluster Services. Every path ends in
-//! [`backend`], which follows a Service to the workloads whose pods serve it. Routes that
+//! `backend`, which follows a Service to the workloads whose pods serve it. Routes that
 //! claim the host but never attach to an entry point are listed last, with why.
 
 mod backend;
