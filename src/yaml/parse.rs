@@ -75,15 +75,32 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Parsed {
     let mut out = Parsed::default();
     let mut offset = 0usize;
     let mut line_offset = 0u32;
+    // The text with closing brackets moved (see `move_closing_bracket`), once one was.
+    let mut patched: Option<String> = None;
+    let mut moves: Vec<(u32, u32)> = Vec::new();
     loop {
-        let rest = &text[offset..];
+        let current = patched.as_deref().unwrap_or(text);
+        let rest = &current[offset..];
         let bytes = ByteOffsets::new(rest, offset);
+        let mark = (out.documents.len(), out.issues.len(), out.seen);
         let Err(err) = Builder::new(limits, &bytes, &mut out).run(rest) else {
-            return out;
+            return restore_moved_brackets(out, &moves);
         };
+        let mut at = bytes.of(err.marker().index());
+        if moves.len() < MAX_BRACKET_MOVES && err.info().contains("invalid indentation") {
+            if let Some((fixed, moved)) = move_closing_bracket(current, at) {
+                // Parse this document again from its start; drop what the failed pass
+                // added.
+                out.documents.truncate(mark.0);
+                out.issues.truncate(mark.1);
+                out.seen = mark.2;
+                moves.push(moved);
+                patched = Some(fixed);
+                continue;
+            }
+        }
         let err_line = u32::try_from(err.marker().line()).unwrap_or(u32::MAX);
         let err_line = err_line.saturating_add(line_offset);
-        let mut at = bytes.of(err.marker().index());
         let kind = if err.info().contains("recursion limit") {
             YamlIssueKind::Limit
         } else {
@@ -92,7 +109,7 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Parsed {
         if err.info().contains("found a tab") || err.info().contains("tabs disallowed within") {
             // saphyr marks the content after the tab, or the start of the plain scalar the
             // tab interrupts (a line earlier): point at the tab itself.
-            at = indentation_tab(text, err_line).unwrap_or(at);
+            at = indentation_tab(current, err_line).unwrap_or(at);
         }
         out.issues.push(YamlIssue {
             kind,
@@ -100,13 +117,104 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Parsed {
             message: describe(&err),
         });
         out.seen += 1;
-        match next_document_marker(text, offset, line_offset, err_line) {
+        match next_document_marker(current, offset, line_offset, err_line) {
             Some((next_offset, next_line)) => {
                 offset = next_offset;
                 line_offset = next_line;
             }
-            None => return out,
+            None => return restore_moved_brackets(out, &moves),
         }
+    }
+}
+
+/// Most closing brackets moved in one text: each move re-parses a document.
+const MAX_BRACKET_MOVES: usize = 64;
+
+/// libyaml, and so kubectl and the API server, accept a flow collection whose closing
+/// bracket is indented less than the block it sits in (`ports: [\n  80\n]`); saphyr
+/// rejects it. When the error is at such a bracket, first on its line, the bracket is moved
+/// to just after the last content before it (before a comment, which has no node): every
+/// other byte keeps its offset, so spans stay true. Returns the new text and `(where the
+/// bracket went, where it was)`.
+fn move_closing_bracket(text: &str, at: usize) -> Option<(String, (u32, u32))> {
+    let bracket = match text.as_bytes().get(at)? {
+        b']' => ']',
+        b'}' => '}',
+        _ => return None,
+    };
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    if !text[line_start..at]
+        .bytes()
+        .all(|b| b == b' ' || b == b'\t')
+    {
+        return None;
+    }
+    let content_end = last_content_before(text, line_start)?;
+    let mut fixed = String::with_capacity(text.len());
+    fixed.push_str(&text[..content_end]);
+    fixed.push(bracket);
+    fixed.push_str(&text[content_end..at]);
+    fixed.push_str(&text[at + 1..]);
+    let offset = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+    Some((fixed, (offset(content_end), offset(at))))
+}
+
+/// The end of the last content (not blank, not comment) of the lines before byte `end`.
+fn last_content_before(text: &str, end: usize) -> Option<usize> {
+    let mut end = end;
+    while end > 0 {
+        let start = text[..end - 1].rfind('\n').map_or(0, |i| i + 1);
+        let line = &text[start..end];
+        let content = line[..comment_start(line)].trim_end();
+        if !content.is_empty() {
+            return Some(start + content.len());
+        }
+        end = start;
+    }
+    None
+}
+
+/// Where a line's comment starts (its length when it has none): a `#` at the start or after
+/// a blank, outside quotes.
+fn comment_start(line: &str) -> usize {
+    let mut quote: Option<u8> = None;
+    let mut previous = b' ';
+    for (i, &b) in line.as_bytes().iter().enumerate() {
+        match quote {
+            Some(q) if b == q && !(q == b'"' && previous == b'\\') => quote = None,
+            Some(_) => {}
+            None if b == b'"' || b == b'\'' => quote = Some(b),
+            None if b == b'#' && (previous == b' ' || previous == b'\t') => return i,
+            None => {}
+        }
+        previous = b;
+    }
+    line.len()
+}
+
+/// Collections closed by a moved bracket end where the bracket really is.
+fn restore_moved_brackets(mut out: Parsed, moves: &[(u32, u32)]) -> Parsed {
+    if moves.is_empty() {
+        return out;
+    }
+    let ends: HashMap<u32, u32> = moves.iter().map(|&(to, from)| (to + 1, from + 1)).collect();
+    for doc in &mut out.documents {
+        restore_ends(&mut doc.root, &ends);
+    }
+    out
+}
+
+fn restore_ends(node: &mut Node, ends: &HashMap<u32, u32>) {
+    match &mut node.value {
+        Value::Scalar { .. } => return,
+        Value::Seq(items) => items.iter_mut().for_each(|n| restore_ends(n, ends)),
+        Value::Map(entries) => entries.iter_mut().for_each(|e| {
+            restore_ends(&mut e.key, ends);
+            restore_ends(&mut e.value, ends);
+        }),
+    }
+    if let Some(&end) = ends.get(&node.span.end) {
+        node.span.end = end;
     }
 }
 

@@ -264,3 +264,29 @@ fn spans_carry_byte_offsets_of_the_node_text() {
     let bracket = u32::try_from(text.find('[').unwrap()).unwrap();
     assert_eq!(at(text, e.span.start), (6, 4, bracket));
 }
+
+#[test]
+fn closing_brackets_indented_less_than_their_block_are_accepted_as_kubectl_does() {
+    // libyaml (kubectl, the API server) reads these; a comment before the bracket too.
+    let text = "a:\n  b: [x,\n    y\n  ]\nc:\n  d: {\n    k: 1  # one\n\n}\ne: 3\n";
+    let p = parse(text);
+    assert!(p.issues.is_empty(), "{:?}", p.issues);
+    let root = &p.documents[0].root;
+    let b = root.at(&["a", "b"]).unwrap();
+    let items: Vec<&str> = b
+        .as_seq()
+        .unwrap()
+        .iter()
+        .filter_map(Node::as_str)
+        .collect();
+    assert_eq!(items, ["x", "y"]);
+    // Spans are those of the text as written: the sequence ends at its real bracket.
+    assert_eq!(&text[b.span.bytes()], "[x,\n    y\n  ]");
+    let d = root.at(&["c", "d"]).unwrap();
+    assert_eq!(d.get("k").unwrap().as_i64(), Some(1));
+    assert_eq!(&text[d.span.bytes()], "{\n    k: 1  # one\n\n}");
+    assert_eq!(root.get("e").unwrap().as_i64(), Some(3));
+    // A bracket that closes nothing is still an error, once.
+    let p = parse("a: 1\n]\n");
+    assert_eq!(p.issues.len(), 1);
+}
