@@ -29,6 +29,8 @@ pub struct Outcome {
     /// Files and documents checked (context inputs excluded).
     pub files: usize,
     pub documents: usize,
+    /// Files of `files` skipped as not manifests (tool configuration, Helm charts).
+    pub skipped: usize,
     pub elapsed: Duration,
     pub inventory: Inventory,
     pub graph: RoutingGraph,
@@ -46,7 +48,13 @@ impl Outcome {
 
     /// The counts a report ends with.
     pub fn summary(&self) -> Summary {
-        Summary::new(&self.diagnostics, self.files, self.documents, self.elapsed)
+        Summary::new(
+            &self.diagnostics,
+            self.files,
+            self.documents,
+            self.skipped,
+            self.elapsed,
+        )
     }
 }
 
@@ -109,6 +117,12 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
         diagnostics,
         files: checked,
         documents: loaded.file_documents.iter().take(checked).sum(),
+        skipped: loaded
+            .file_skipped
+            .iter()
+            .take(checked)
+            .filter(|s| **s)
+            .count(),
         elapsed: start.elapsed(),
         inventory,
         graph,

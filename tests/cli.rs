@@ -217,8 +217,9 @@ fn fail_on_sets_the_threshold() {
     check_json(&["--fail-on", "info", arg(&file)], 1);
     check_json(&["--fail-on", "error", arg(&file)], 0);
 
-    // An info (non-Kubernetes YAML) fails only `--fail-on info`.
-    let info = write(dir.path(), "values.yaml", "replicaCount: 2\nimage: web\n");
+    // An info (YAML that is neither Kubernetes nor a known tool's) fails only
+    // `--fail-on info`.
+    let info = write(dir.path(), "settings.yaml", "replicaCount: 2\nimage: web\n");
     let report = check_json(&["--fail-on", "warning", arg(&info)], 0);
     assert_eq!(codes(&report), ["KR003"]);
     assert_eq!(diagnostics(&report)[0]["severity"], "info");
@@ -289,6 +290,7 @@ fn json_output_follows_the_contract() {
     for key in [
         "files",
         "documents",
+        "skipped",
         "errors",
         "warnings",
         "infos",
@@ -473,8 +475,9 @@ fn bad_files_do_not_hide_good_ones() {
 
     let summary = &report["summary"];
     assert_eq!(summary["files"], 14, "README.md is not read: {summary}");
-    // web (2), quote (1 of 2), dup, empty (1 of 5), bom, list, json.
-    assert_eq!(summary["documents"], 8, "{summary}");
+    // web (2), quote (1 of 2), dup, empty (1 of 5), bom, the template (it parses, but not
+    // as Kubernetes reads YAML), list, json.
+    assert_eq!(summary["documents"], 9, "{summary}");
     assert_eq!(summary["errors"], 12);
 
     // File-level problems carry no resource; object-level ones do.
@@ -532,6 +535,174 @@ fn gitignore_is_honoured_in_directories() {
     // A file named explicitly is read even when ignored.
     let report = check_json(&[arg(&d.join("dev.local.yaml"))], 1);
     assert_eq!(codes(&report), ["KR201"]);
+}
+
+/// Runs `kroute check --color never ARGS…` and returns what it printed.
+fn check_human(args: &[&str], code: i32) -> String {
+    let assert = kroute()
+        .args(["check", "--color", "never"])
+        .args(args)
+        .assert()
+        .code(code);
+    String::from_utf8(assert.get_output().stdout.clone()).expect("UTF-8 output")
+}
+
+#[test]
+fn a_helm_chart_is_one_info_and_its_templates_are_not_read() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    write(d, "web.yaml", WEB);
+    let chart = write(
+        d,
+        "charts/shop/Chart.yaml",
+        "apiVersion: v2\nname: shop\nversion: 0.1.0\n",
+    );
+    write(d, "charts/shop/values.yaml", "replicaCount: 2\n");
+    write(
+        d,
+        "charts/shop/templates/deployment.yaml",
+        "{{- if .Values.enabled }}\napiVersion: apps/v1\nkind: Deployment\n{{- end }}\n",
+    );
+    // Looks rendered and parses, but is a template source: its typo is not reported.
+    let template = write(d, "charts/shop/templates/service.yaml", TYPO_SERVICE);
+    write(
+        d,
+        "charts/shop/templates/tests/ping.yaml",
+        "{{ .Values }}\n",
+    );
+
+    let report = check_json(&[arg(d)], 0);
+    assert_eq!(
+        located(&report),
+        BTreeSet::from([loc("KR004", "Chart.yaml", 2, 7)]),
+        "{report:#}"
+    );
+    let chart_info = &diagnostics(&report)[0];
+    assert_eq!(chart_info["severity"], "info");
+    let render = format!(
+        "helm template shop {} | kroute check -",
+        arg(&d.join("charts/shop"))
+    );
+    assert!(
+        chart_info["help"].as_str().unwrap().contains(&render),
+        "{chart_info}"
+    );
+    // web.yaml, Chart.yaml and values.yaml; the templates are not inputs.
+    assert_eq!(report["summary"]["files"], 3, "{report:#}");
+    assert_eq!(report["summary"]["skipped"], 2, "{report:#}");
+    let human = check_human(&[arg(d)], 0);
+    assert!(human.contains("from 3 files (2 skipped)"), "{human}");
+
+    // Templates named one by one (as a pre-commit hook does) are the chart's, once.
+    for args in [vec![arg(&template)], vec![arg(&chart), arg(&template)]] {
+        let report = check_json(&args, 0);
+        assert_eq!(
+            located(&report),
+            BTreeSet::from([loc("KR004", "Chart.yaml", 2, 7)]),
+            "{args:?}: {report:#}"
+        );
+        assert_eq!(report["summary"]["files"], 1);
+    }
+}
+
+#[test]
+fn tool_and_configuration_files_are_skipped_and_counted() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    write(d, "web.yaml", WEB);
+    write(d, "kustomization.yaml", "resources:\n  - web.yaml\n");
+    write(
+        d,
+        "docker-compose.yml",
+        "services:\n  web:\n    image: nginx:1.27\n",
+    );
+    write(
+        d,
+        "skaffold.yaml",
+        "apiVersion: skaffold/v4beta6\nkind: Config\nmetadata:\n  name: web\n",
+    );
+    write(
+        d,
+        "cluster.yaml",
+        "apiVersion: kind.x-k8s.io/v1alpha4\nkind: Cluster\nnodes: [{role: control-plane}]\n",
+    );
+    write(
+        d,
+        "istio.yaml",
+        "apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n  profile: demo\n",
+    );
+    write(
+        d,
+        "tsconfig.json",
+        "{\n  // comments: not JSON, not YAML\n  \"compilerOptions\": {}\n}\n",
+    );
+    write(
+        d,
+        "package.json",
+        "{\"name\": \"web\", \"version\": \"1.0.0\"}\n",
+    );
+    write(d, "values.yaml", "kind: DaemonSet\nimage: web\n");
+    write(
+        d,
+        "Chart.yaml",
+        "apiVersion: v2\nname: library\nversion: 1.0.0\n",
+    );
+
+    let report = check_json(&[arg(d)], 0);
+    assert!(diagnostics(&report).is_empty(), "{report:#}");
+    assert_eq!(report["summary"]["files"], 10);
+    assert_eq!(report["summary"]["skipped"], 9);
+    let human = check_human(&[arg(d)], 0);
+    assert!(human.contains("from 10 files (9 skipped) in "), "{human}");
+
+    // What meant to be a Kubernetes object and is not stays an error.
+    write(d, "broken.yaml", "kind: Service\nmetadata:\n  name: web\n");
+    let report = check_json(&[arg(d)], 1);
+    assert_eq!(
+        located(&report),
+        BTreeSet::from([loc("KR003", "broken.yaml", 1, 1)])
+    );
+    assert_eq!(report["summary"]["skipped"], 9);
+}
+
+#[test]
+fn a_document_that_parses_is_read_whatever_its_strings_hold() {
+    let dir = TempDir::new().unwrap();
+    // Rendered output: a dashboard whose quoted JSON has Go-template text, even at the start
+    // of a line; a Service with a typo after it; then a template that does not parse,
+    // and an object after that.
+    let dashboard = r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: dashboards
+data:
+  http.json: "{\"legendFormat\": \"
+    {{route}}\"}"
+---
+"#;
+    let template = r#"---
+{{- if .Values.enabled }}
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: {{ .Values.name }}
+{{- end }}
+---
+"#;
+    let text = [dashboard, TYPO_SERVICE, template, WARNING_ONLY].concat();
+    let file = write(dir.path(), "rendered.yaml", text);
+    let report = check_json(&[arg(&file)], 1);
+    assert_eq!(
+        located(&report),
+        BTreeSet::from([
+            loc("KR201", "rendered.yaml", 15, 5),
+            loc("KR004", "rendered.yaml", 19, 1),
+            loc("KR206", "rendered.yaml", 32, 5),
+        ]),
+        "{report:#}"
+    );
+    assert_eq!(report["summary"]["documents"], 3);
+    assert_eq!(report["summary"]["skipped"], 0);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -7,10 +7,11 @@ use rayon::prelude::*;
 
 use super::object::{group_of, Object, ObjectId, ObjectKey};
 use super::scope::is_cluster_scoped;
-use super::template::find_template_marker;
+use super::template::{action_in_broken_document, unquoted_action};
+use super::tool::{self, Class};
 use crate::source::LineCol;
 use crate::source::{decode, FileId, Input, Refusal, SourceMap};
-use crate::yaml::{parse_stream, Limits, Node, Span, YamlIssueKind};
+use crate::yaml::{parse_stream, Document, Limits, Node, Span, YamlIssue, YamlIssueKind};
 
 #[derive(Clone, Debug)]
 pub struct LoadOptions {
@@ -34,12 +35,19 @@ pub enum LoadIssueKind {
     /// Unreadable, binary, non-UTF-8 or malformed YAML/JSON.
     Syntax,
     DuplicateKey,
-    /// Not a Kubernetes object; `obvious` when it is plainly some other YAML (no
-    /// `apiVersion` and no `kind`), as opposed to a broken Kubernetes object.
+    /// Not a Kubernetes object; `obvious` when it is plainly some other YAML that kroute
+    /// does not recognise (said once per file, at info level), as opposed to a broken
+    /// Kubernetes object. Recognised tool configuration raises no issue at all.
     NotAnObject {
         obvious: bool,
     },
+    /// A document that is not YAML Kubernetes reads because of Go-template syntax.
     Template,
+    /// A Helm chart, whose templates were not read: said once per chart, on `Chart.yaml`,
+    /// with the command that renders it.
+    HelmChart {
+        render: String,
+    },
     Limit,
     /// The same object defined again; `first` is the object that was kept.
     DuplicateObject {
@@ -67,6 +75,8 @@ pub struct Loaded {
     pub documents: usize,
     /// Documents read per file, by `FileId`.
     pub file_documents: Vec<usize>,
+    /// Whether each file, by `FileId`, was skipped as not a manifest (see [`Found::skipped`]).
+    pub file_skipped: Vec<bool>,
 }
 
 /// What one text holds: its documents, objects and the problems met reading them.
@@ -77,6 +87,9 @@ pub struct Found {
     /// Objects in document order; their ids are assigned by [`load`].
     pub objects: Vec<Object>,
     pub issues: Vec<LoadIssue>,
+    /// Not a manifest: a Helm chart, or a text whose every document is tool configuration or
+    /// other non-Kubernetes YAML.
+    pub skipped: bool,
 }
 
 struct FileResult {
@@ -100,6 +113,7 @@ pub fn load(inputs: &[Input], opts: &LoadOptions) -> Loaded {
         loaded.sources.add(result.path, result.text);
         loaded.documents += result.found.documents;
         loaded.file_documents.push(result.found.documents);
+        loaded.file_skipped.push(result.found.skipped);
         loaded.issues.extend(result.found.issues);
         for mut object in result.found.objects {
             let id = ObjectId(u32::try_from(loaded.objects.len()).unwrap_or(u32::MAX));
@@ -136,7 +150,7 @@ fn read_input(input: &Input, limit: u64) -> Result<(String, Vec<u8>), (String, S
         Input::Unreadable { path, reason } => {
             Err((path.display().to_string(), format!("cannot read: {reason}")))
         }
-        Input::File(path) => {
+        Input::File(path) | Input::HelmChart(path) => {
             let name = path.display().to_string();
             let read = || -> std::io::Result<Vec<u8>> {
                 let file = std::fs::File::open(path)?;
@@ -223,113 +237,185 @@ fn load_file(file: FileId, input: &Input, opts: &LoadOptions) -> FileResult {
             return result;
         }
     };
-    result.found = read_text(file, &text, opts);
+    result.found = match input {
+        Input::HelmChart(_) => read_chart(file, &result.path, &text, opts),
+        _ => read_named(file, &result.path, &text, opts),
+    };
     result.text = text;
     result
 }
 
 /// Reads the manifests of one text (a file's, stdin's, a request body's).
 pub fn read_text(file: FileId, text: &str, opts: &LoadOptions) -> Found {
-    let mut found = Found::default();
-    if let Some(span) = find_template_marker(text) {
-        found.issues.push(file_issue(
-            file,
-            LoadIssueKind::Template,
-            span,
-            "this file is a Helm/Go template (`{{ … }}`), not a rendered manifest".to_string(),
-        ));
-        return found;
-    }
+    read_named(file, "", text, opts)
+}
 
+/// Reads the manifests of the text of the file at `path` (whose name may say it is a tool's
+/// configuration). A document that parses is read, whatever its scalars hold.
+fn read_named(file: FileId, path: &str, text: &str, opts: &LoadOptions) -> Found {
     let parsed = parse_stream(text, &opts.limits);
-    found.documents = parsed.documents.len();
-    for issue in parsed.issues {
-        let kind = match issue.kind {
-            YamlIssueKind::Syntax => LoadIssueKind::Syntax,
-            YamlIssueKind::Limit => LoadIssueKind::Limit,
+    let mut found = Found {
+        documents: parsed.documents.len(),
+        issues: yaml_issues(file, text, parsed.issues),
+        ..Found::default()
+    };
+    let tool_file = tool::is_tool_file(path);
+    if tool_file {
+        // Whether a tool's file is well-formed is the tool's business (tsconfig.json has
+        // comments, docker-compose its own rules); only the objects it may hold are kroute's.
+        found.issues.retain(|i| i.kind == LoadIssueKind::Limit);
+    }
+    let skipped = read_documents(file, text, parsed.documents, tool_file, opts, &mut found);
+    let only_info = found
+        .issues
+        .iter()
+        .all(|i| i.kind == LoadIssueKind::NotAnObject { obvious: true });
+    found.skipped = found.objects.is_empty() && only_info && (tool_file || skipped > 0);
+    found
+}
+
+/// Reads the parsed `documents` of a text into `found`; returns how many were skipped as
+/// not Kubernetes objects.
+fn read_documents(
+    file: FileId,
+    text: &str,
+    documents: Vec<Document>,
+    tool_file: bool,
+    opts: &LoadOptions,
+    found: &mut Found,
+) -> usize {
+    let (mut skipped, mut told) = (0, false);
+    for doc in documents {
+        let class = tool::classify(&doc.root, tool_file);
+        let template = (class != Class::Tool)
+            .then(|| unquoted_action(&doc.root, text))
+            .flatten();
+        if let Some(span) = template {
+            let message = "unquoted `{{ … }}`: YAML reads it as a mapping, which Kubernetes refuses here; this document is a Helm/Go template, not a rendered manifest";
+            let issue = file_issue(file, LoadIssueKind::Template, span, message.to_string());
+            found.issues.push(issue);
+            continue;
+        }
+        match class {
+            Class::Manifest => objects_of(file, doc.index, doc.root, opts, found),
+            Class::Tool => skipped += 1,
+            Class::Other(message) => {
+                skipped += 1;
+                // Once per file is enough to say that it was not read.
+                if !told {
+                    let kind = LoadIssueKind::NotAnObject { obvious: true };
+                    found
+                        .issues
+                        .push(file_issue(file, kind, doc.root.span, message));
+                    told = true;
+                }
+            }
+        }
+    }
+    skipped
+}
+
+/// The load issues of the YAML problems of `text`.
+fn yaml_issues(file: FileId, text: &str, issues: Vec<YamlIssue>) -> Vec<LoadIssue> {
+    issues
+        .into_iter()
+        .map(|issue| match issue.kind {
+            YamlIssueKind::Syntax => syntax_issue(file, text, issue),
+            YamlIssueKind::Limit => {
+                file_issue(file, LoadIssueKind::Limit, issue.span, issue.message)
+            }
             YamlIssueKind::DuplicateKey { first, .. } => {
                 let at = LineCol::of(text, first.start);
                 let message = format!(
                     "{} (first defined at line {}, column {})",
                     issue.message, at.line, at.col
                 );
-                found.issues.push(file_issue(
-                    file,
-                    LoadIssueKind::DuplicateKey,
-                    issue.span,
-                    message,
-                ));
-                continue;
+                file_issue(file, LoadIssueKind::DuplicateKey, issue.span, message)
             }
-        };
-        found
-            .issues
-            .push(file_issue(file, kind, issue.span, issue.message));
-    }
-    for doc in parsed.documents {
-        objects_of(file, doc.index, doc.root, opts, &mut found);
-    }
-    found
+        })
+        .collect()
 }
 
-/// Kinds of tool configuration that carry `apiVersion`/`kind` but are not API objects.
-fn is_tool_config(group: &str, kind: &str) -> bool {
-    group.starts_with("kustomize.config.k8s.io")
-        || group.ends_with(".config.k8s.io")
-        || group == "skaffold"
-        || kind == "Config"
-        || kind.ends_with("Configuration") && !group.contains("admissionregistration")
+/// A syntax error in a document that has template actions is the template's doing: KR004
+/// at its first action, not KR001.
+fn syntax_issue(file: FileId, text: &str, issue: YamlIssue) -> LoadIssue {
+    match action_in_broken_document(text, issue.span.start as usize) {
+        Some(span) => {
+            let message = format!(
+                "this document is a Helm/Go template (`{{{{ … }}}}`), not a rendered manifest: it does not parse as YAML ({})",
+                issue.message
+            );
+            file_issue(file, LoadIssueKind::Template, span, message)
+        }
+        None => file_issue(file, LoadIssueKind::Syntax, issue.span, issue.message),
+    }
 }
 
+/// Reads a Helm chart's `Chart.yaml`: the chart is reported once, with the command that
+/// renders it, and skipped (whether `Chart.yaml` is well-formed is Helm's business).
+fn read_chart(file: FileId, path: &str, text: &str, opts: &LoadOptions) -> Found {
+    let parsed = parse_stream(text, &opts.limits);
+    let root = parsed.documents.first().map(|d| &d.root);
+    let dir = std::path::Path::new(path)
+        .parent()
+        .map(|d| d.display().to_string())
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| ".".to_string());
+    let name_node = root.and_then(|r| r.get("name"));
+    let name = name_node.and_then(Node::as_str).unwrap_or("RELEASE");
+    let message = format!(
+        "Helm chart `{name}`: its templates are not manifests until rendered, so they were not checked"
+    );
+    let render = format!("helm template {name} {dir} | kroute check -");
+    let span = name_node.or(root).map_or(Span::point(0), |n| n.span);
+    Found {
+        documents: parsed.documents.len(),
+        objects: Vec::new(),
+        issues: vec![file_issue(
+            file,
+            LoadIssueKind::HelmChart { render },
+            span,
+            message,
+        )],
+        skipped: true,
+    }
+}
+
+/// Reads a document meant as a Kubernetes object (or an item of a `List`); what keeps it
+/// from being one is an error.
 fn objects_of(file: FileId, doc: u32, root: Node, opts: &LoadOptions, out: &mut Found) {
-    let not_object = |obvious: bool, span: Span, message: String| LoadIssue {
-        kind: LoadIssueKind::NotAnObject { obvious },
-        file,
-        span,
-        message,
-        object: None,
+    let mut broken = |span: Span, message: String| {
+        let kind = LoadIssueKind::NotAnObject { obvious: false };
+        out.issues.push(file_issue(file, kind, span, message));
     };
     if root.as_map().is_none() {
-        out.issues.push(not_object(
-            true,
+        broken(
             root.span,
-            "document is not a mapping, so not a Kubernetes object; ignored".to_string(),
-        ));
+            "not a mapping, so not a Kubernetes object".to_string(),
+        );
         return;
     }
-    let api_version = root.get("apiVersion");
-    let kind = root.get("kind");
-    let (api_version, kind) = match (api_version, kind) {
-        (None, None) => {
-            out.issues.push(not_object(
-                true,
-                root.span,
-                "document has no `apiVersion` or `kind`: not a Kubernetes object; ignored"
-                    .to_string(),
-            ));
-            return;
-        }
+    let (api_version, kind) = match (root.get("apiVersion"), root.get("kind")) {
         (Some(a), Some(k)) => match (a.as_str(), k.as_str()) {
             (Some(a), Some(k)) => (a.to_string(), k.to_string()),
             (None, _) => {
                 let message = "`apiVersion` must be a string such as `apps/v1`".to_string();
-                out.issues.push(not_object(false, a.span, message));
+                broken(a.span, message);
                 return;
             }
             (_, None) => {
                 let message = "`kind` must be a string such as `Deployment`".to_string();
-                out.issues.push(not_object(false, k.span, message));
+                broken(k.span, message);
                 return;
             }
         },
-        (Some(_), None) => {
-            let message = "document has `apiVersion` but no `kind`".to_string();
-            out.issues.push(not_object(false, root.span, message));
-            return;
-        }
-        (None, Some(_)) => {
-            let message = "document has `kind` but no `apiVersion`".to_string();
-            out.issues.push(not_object(false, root.span, message));
+        (api_version, kind) => {
+            let message = match (api_version, kind) {
+                (Some(_), None) => "document has `apiVersion` but no `kind`",
+                (None, Some(_)) => "document has `kind` but no `apiVersion`",
+                _ => "document has no `apiVersion` or `kind`",
+            };
+            broken(root.span, message.to_string());
             return;
         }
     };
@@ -341,11 +427,10 @@ fn objects_of(file: FileId, doc: u32, root: Node, opts: &LoadOptions, out: &mut 
                 }
             }
             None if items.is_null() => {}
-            None => out.issues.push(not_object(
-                false,
+            None => broken(
                 items.span,
                 format!("`items` of this {kind} must be a list of objects"),
-            )),
+            ),
         }
         return;
     }
@@ -357,14 +442,8 @@ fn objects_of(file: FileId, doc: u32, root: Node, opts: &LoadOptions, out: &mut 
         (Some(n), _) => (n.to_string(), false),
         (None, Some(g)) => (g.to_string(), true),
         (None, None) => {
-            if metadata.is_none() && is_tool_config(&group, &kind) {
-                let message = format!("`{kind}` ({api_version}) is tool configuration, not a Kubernetes object; ignored");
-                out.issues.push(not_object(true, root.span, message));
-            } else {
-                let at = metadata.map_or(root.span, |m| m.span);
-                let message = format!("{kind} has no `metadata.name`");
-                out.issues.push(not_object(false, at, message));
-            }
+            let at = metadata.map_or(root.span, |m| m.span);
+            broken(at, format!("{kind} has no `metadata.name`"));
             return;
         }
     };

@@ -5,6 +5,7 @@ pub mod names;
 mod object;
 mod scope;
 mod template;
+mod tool;
 
 pub use load::{load, read_text, Found, LoadIssue, LoadIssueKind, LoadOptions, Loaded};
 pub use object::{group_of, Object, ObjectId, ObjectKey};

@@ -10,6 +10,9 @@ use crate::diagnostic::Diagnostic;
 pub struct Summary {
     pub files: usize,
     pub documents: usize,
+    /// Files of `files` that are not manifests (tool and configuration files, Helm charts),
+    /// so were not checked as such.
+    pub skipped: usize,
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
@@ -18,11 +21,13 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// The counts of a run over `files` files holding `documents` documents.
+    /// The counts of a run over `files` files holding `documents` documents, `skipped` of
+    /// the files not manifests.
     pub fn new(
         diagnostics: &[Diagnostic],
         files: usize,
         documents: usize,
+        skipped: usize,
         elapsed: Duration,
     ) -> Summary {
         let count = |s: Severity| {
@@ -33,6 +38,7 @@ impl Summary {
         Summary {
             files,
             documents,
+            skipped,
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
             infos: count(Severity::Info),
@@ -50,7 +56,8 @@ impl Summary {
         }
     }
 
-    /// `2 errors, 1 warning, 0 infos in 12 documents from 3 files (1 suppressed) in 4 ms`
+    /// `2 errors, 1 warning, 0 infos in 12 documents from 3 files (1 skipped) (1 suppressed)
+    /// in 4 ms`
     pub fn line(&self) -> String {
         let plural = |n: usize, word: &str| {
             if n == 1 {
@@ -59,13 +66,17 @@ impl Summary {
                 format!("{n} {word}s")
             }
         };
-        let suppressed = if self.suppressed > 0 {
-            format!(" ({} suppressed)", self.suppressed)
-        } else {
-            String::new()
+        let count = |n: usize, word: &str| {
+            if n > 0 {
+                format!(" ({n} {word})")
+            } else {
+                String::new()
+            }
         };
+        let skipped = count(self.skipped, "skipped");
+        let suppressed = count(self.suppressed, "suppressed");
         format!(
-            "{}, {}, {} in {} from {}{suppressed} in {} ms",
+            "{}, {}, {} in {} from {}{skipped}{suppressed} in {} ms",
             plural(self.errors, "error"),
             plural(self.warnings, "warning"),
             plural(self.infos, "info"),

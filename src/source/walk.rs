@@ -13,6 +13,10 @@ pub enum Input {
         path: PathBuf,
         reason: String,
     },
+    /// The `Chart.yaml` of a Helm chart (a directory with `Chart.yaml` and `templates/`).
+    /// The files under `templates/` are template sources, not manifests, even when one looks
+    /// rendered: they are not inputs, and the chart is reported once, on this file.
+    HelmChart(PathBuf),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -32,7 +36,12 @@ fn has_manifest_extension(path: &Path) -> bool {
 /// Expands `paths`: `-` is stdin, a file is taken whatever its extension, a directory is
 /// walked recursively for `.yaml`/`.yml`/`.json` files, honouring `.gitignore` and hidden
 /// files the way git does. The result is sorted per argument so output is deterministic.
+/// A Helm chart's templates, found or named, become one [`Input::HelmChart`] for the chart.
 pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, InputError> {
+    Ok(helm_charts(expand(paths)?))
+}
+
+fn expand(paths: &[PathBuf]) -> Result<Vec<Input>, InputError> {
     let mut inputs = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
@@ -75,9 +84,49 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, InputError> {
     Ok(inputs)
 }
 
+/// Replaces each file of a Helm chart's `templates/` and the chart's `Chart.yaml` by one
+/// [`Input::HelmChart`], where the chart first appears.
+fn helm_charts(inputs: Vec<Input>) -> Vec<Input> {
+    let mut charts = std::collections::HashSet::new();
+    inputs
+        .into_iter()
+        .filter_map(|input| {
+            let Input::File(path) = &input else {
+                return Some(input);
+            };
+            let Some(chart) = chart_of(path) else {
+                return Some(input);
+            };
+            let chart_yaml = chart.join(CHART_FILE);
+            charts
+                .insert(chart_yaml.clone())
+                .then_some(Input::HelmChart(chart_yaml))
+        })
+        .collect()
+}
+
+const CHART_FILE: &str = "Chart.yaml";
+
+/// The chart directory `path` belongs to as its `Chart.yaml` or as a file under its
+/// `templates/`, if it does. Only a directory that has both is a chart: a `Chart.yaml`
+/// alone (a library or umbrella chart) is plain tool configuration.
+fn chart_of(path: &Path) -> Option<PathBuf> {
+    let is_chart = |dir: &Path| dir.join(CHART_FILE).is_file() && dir.join("templates").is_dir();
+    if path.file_name().is_some_and(|n| n == CHART_FILE) {
+        let dir = path.parent()?;
+        return is_chart(dir).then(|| dir.to_path_buf());
+    }
+    path.ancestors()
+        .skip(1)
+        .filter(|a| a.file_name().is_some_and(|n| n == "templates"))
+        .filter_map(Path::parent)
+        .find(|dir| is_chart(dir))
+        .map(Path::to_path_buf)
+}
+
 fn input_path(input: &Input) -> &Path {
     match input {
-        Input::File(path) | Input::Unreadable { path, .. } => path,
+        Input::File(path) | Input::Unreadable { path, .. } | Input::HelmChart(path) => path,
         Input::Stdin => Path::new("-"),
     }
 }

@@ -4,7 +4,10 @@
 //! That every input file is readable UTF-8 text and valid YAML (or JSON, which is read as
 //! YAML). Tabs used for indentation, unclosed quotes or brackets, bad indentation, binary
 //! files and invalid UTF-8 are all reported here, at the line and column where reading
-//! stopped.
+//! stopped. A document that does not parse because it is a Helm/Go template (`{{ … }}` in
+//! its structure) is reported as KR004 instead; `{{ … }}` inside a quoted or block scalar
+//! does not make it one. Tool and configuration files (docker-compose, `tsconfig.json`
+//! with comments, Helm values, …) are not kroute's to judge and are skipped (see KR003).
 //!
 //! ## Why it matters
 //! `kubectl apply` refuses the whole file, and tools that skip unparsable files silently

@@ -1,14 +1,20 @@
 //! # KR003: document is not a Kubernetes object
 //!
 //! ## What it checks
-//! That every YAML document has a string `apiVersion`, a string `kind` and a
-//! `metadata.name` (or `metadata.generateName`). A `kind: List` (or `ServiceList`, …) is
-//! read item by item.
+//! That every YAML document meant as a Kubernetes object has a string `apiVersion`, a
+//! string `kind` and a `metadata.name` (or `metadata.generateName`). A `kind: List` (or
+//! `ServiceList`, …) is read item by item. A document with `kind` but no `apiVersion`, with
+//! `apiVersion` and `metadata` or `spec` but no `kind`, or with no name is a broken
+//! Kubernetes object: an **error**.
 //!
-//! Documents that are plainly some other YAML (no `apiVersion` and no `kind`: a
-//! docker-compose file, a CI workflow, Helm values, a kustomization) are reported at
-//! **info** level and otherwise ignored. A document that has one of `apiVersion`/`kind` but
-//! not the other, or no name, is a broken Kubernetes object and an **error**.
+//! YAML and JSON of tools that sits next to manifests is not an error: Helm `Chart.yaml`
+//! and values files, kustomizations, kind/k3d cluster configs, `IstioOperator` install
+//! specs, skaffold, docker-compose, CI workflows (GitHub, GitLab), pre-commit, renovate and
+//! dependabot configs, `package.json`, `tsconfig.json`, JSON 6902 patches, kubelet and
+//! kubeadm configuration, … are recognised by their file name or content, skipped, and
+//! counted in the summary (`(3 skipped)`, `summary.skipped` in JSON). Other YAML that is
+//! plainly not a Kubernetes object (no `apiVersion` and no `kind`) is skipped too, with one
+//! **info** per file, since it may have been meant as a manifest.
 //!
 //! ## Why it matters
 //! An object without identity cannot be applied, and nothing can route to it.
@@ -26,13 +32,13 @@
 //! Kubernetes manifests out of the paths you check.
 
 use crate::checks::{report_load_issues, Context, Rule};
-use crate::manifest::LoadIssueKind;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::manifest::LoadIssueKind;
 
 pub const RULE: Rule = Rule {
     code: "KR003",
     severity: Severity::Error,
-    summary: "document is not a Kubernetes object (info for obvious non-Kubernetes YAML)",
+    summary: "document is not a Kubernetes object (tool and config files are skipped; info for other non-Kubernetes YAML)",
     run,
 };
 
