@@ -1,14 +1,26 @@
 //! Drives the stages in order; the binary and the tests enter here.
+//!
+//! Each kustomization root is checked as its own scope ([`scope`]), optionally as
+//! `kustomize build` renders it ([`render`]); without kustomizations there is one scope.
 
+pub mod render;
+mod scope;
+
+use std::collections::HashSet;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
 
 use crate::checks::{self, Context};
 use crate::diagnostic::Diagnostic;
 use crate::graph::RoutingGraph;
 use crate::inventory::Inventory;
-use crate::manifest::{self, LoadOptions};
+use crate::manifest::{self, LoadIssue, LoadIssueKind, LoadOptions, Object, ObjectId, Stream};
 use crate::report::Summary;
-use crate::source::{Input, SourceMap};
+use crate::source::{FileId, Input, SourceMap, Span};
+use render::Renderer;
+use scope::{Layout, Scope};
 
 #[derive(Clone, Debug, Default)]
 pub struct CheckOptions {
@@ -18,6 +30,17 @@ pub struct CheckOptions {
     /// More inputs loaded only so that references resolve (the rest of the repository, stub
     /// manifests of what the platform provides): nothing is reported about them.
     pub context: Vec<Input>,
+    /// A Secret referenced but not defined is an error rather than an info.
+    pub strict_secrets: bool,
+    /// Check each kustomization root as this program renders it (`--kustomize`).
+    pub kustomize: Option<Renderer>,
+}
+
+/// The inventory and routing graph of one scope.
+#[derive(Debug)]
+pub struct ScopeModel {
+    pub inventory: Inventory,
+    pub graph: RoutingGraph,
 }
 
 /// The result of one `check` run.
@@ -29,11 +52,14 @@ pub struct Outcome {
     /// Files and documents checked (context inputs excluded).
     pub files: usize,
     pub documents: usize,
-    /// Files of `files` skipped as not manifests (tool configuration, Helm charts).
+    /// Files of `files` skipped as not manifests (tool configuration, Helm charts, patches).
     pub skipped: usize,
     pub elapsed: Duration,
-    pub inventory: Inventory,
-    pub graph: RoutingGraph,
+    /// What kroute could not do and did otherwise (a kustomization `--kustomize` could not
+    /// render was checked file by file), for the user to read.
+    pub warnings: Vec<String>,
+    /// One per scope checked: a single one when the input has no kustomization.
+    pub scopes: Vec<ScopeModel>,
 }
 
 impl Outcome {
@@ -58,25 +84,194 @@ impl Outcome {
     }
 }
 
-/// Loads `inputs` (and the context inputs), builds the inventory and the routing graph, and
-/// runs every rule; reports only on `inputs`.
+/// Loads `inputs` (and the context inputs), divides them into scopes, builds each scope's
+/// inventory and routing graph and runs every rule on it; reports only on `inputs`.
 pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
     let start = Instant::now();
     let checked = inputs.len();
+    let (mut all, mut canonical) = with_context(inputs, &opts.context);
+    let layout = Layout::discover(&canonical, &opts.load.limits);
+    for path in layout.missing_files(&canonical) {
+        all.push(Input::File(path.clone()));
+        canonical.push(Some(path));
+    }
+    let mut loaded = manifest::load(&all, &opts.load);
+    let documents = loaded.file_documents.iter().take(checked).sum();
+    let mut scopes = if layout.is_empty() {
+        vec![Scope {
+            own: std::mem::take(&mut loaded.objects),
+            issues: std::mem::take(&mut loaded.issues),
+            reported: true,
+            ..Scope::default()
+        }]
+    } else {
+        let namespace = &opts.load.default_namespace;
+        layout.scopes(&mut loaded, &canonical, checked, namespace)
+    };
+    scopes.retain(|s| s.reported);
+    let skipped = loaded
+        .file_skipped
+        .iter()
+        .take(checked)
+        .filter(|s| **s)
+        .count();
+    let mut sources = loaded.sources;
+    let mut warnings = Vec::new();
+    let rendered = match &opts.kustomize {
+        Some(renderer) => {
+            let r = render::render(renderer, &layout, &mut scopes, &mut sources, &opts.load);
+            warnings = r.warnings;
+            r.files
+        }
+        None => Vec::new(),
+    };
+    let mut reported = vec![false; sources.len()];
+    reported.iter_mut().take(checked).for_each(|r| *r = true);
+    for file in rendered {
+        reported[file.0 as usize] = true;
+    }
+    let (diagnostics, models): (Vec<_>, Vec<_>) = scopes
+        .into_par_iter()
+        .map(|scope| check_scope(scope, &sources, &reported, opts))
+        .unzip();
+    Outcome {
+        diagnostics: merge(diagnostics.into_iter().flatten().collect(), &sources),
+        sources,
+        files: checked,
+        documents,
+        skipped,
+        elapsed: start.elapsed(),
+        warnings,
+        scopes: models,
+    }
+}
+
+/// The inputs followed by the context inputs that are not inputs too, with the canonical
+/// path of each file.
+fn with_context(inputs: &[Input], context: &[Input]) -> (Vec<Input>, Vec<Option<PathBuf>>) {
     let canonical = |input: &Input| match input {
         Input::File(path) => std::fs::canonicalize(path).ok(),
         _ => None,
     };
-    let given: std::collections::HashSet<_> = inputs.iter().filter_map(canonical).collect();
+    let mut paths: Vec<Option<PathBuf>> = inputs.iter().map(canonical).collect();
+    let given: HashSet<PathBuf> = paths.iter().flatten().cloned().collect();
     let mut all = inputs.to_vec();
-    all.extend(
-        opts.context
+    for input in context {
+        let path = canonical(input);
+        if path.as_ref().is_none_or(|p| !given.contains(p)) {
+            all.push(input.clone());
+            paths.push(path);
+        }
+    }
+    (all, paths)
+}
+
+/// Checks one scope, and each alternative definition of its objects defined twice; keeps
+/// what is reported on `reported` files.
+fn check_scope(
+    scope: Scope,
+    sources: &SourceMap,
+    reported: &[bool],
+    opts: &CheckOptions,
+) -> (Vec<Diagnostic>, ScopeModel) {
+    let files = scope.stream_files();
+    let name = scope.name.clone().unwrap_or_default();
+    let stream = files.as_ref().map(|files| Stream { name: &name, files });
+    let (objects, mut issues, rendering) = scope.into_parts();
+    let definitions = manifest::first_definitions(objects, sources, stream);
+    let is_reported = |file: FileId| reported.get(file.0 as usize).copied().unwrap_or(false);
+    let alternatives = if opts.parse_only {
+        Vec::new()
+    } else {
+        alternatives(&definitions.issues, is_reported)
+    };
+    issues.extend(definitions.issues);
+    let (mut diagnostics, model) = analyse(definitions.objects, &issues, sources, opts);
+    diagnostics.par_extend(alternatives.into_par_iter().flat_map_iter(|alternative| {
+        check_alternative(&model.inventory.objects, alternative, sources, opts)
+    }));
+    if let Some(rendering) = rendering {
+        rendering.map_back(&model.inventory.objects, &mut diagnostics, sources);
+    }
+    diagnostics.retain(|d| is_reported(d.file));
+    (diagnostics, model)
+}
+
+/// At most this many definitions of one object are checked, so that a stream of thousands
+/// of copies stays linear; later ones are only reported as duplicates.
+const MAX_ALTERNATIVES: usize = 8;
+
+/// The later definitions of objects defined more than once, in reported files: the k-th
+/// alternative replaces the first definition of every object defined more than k times by
+/// its (k+1)-th.
+fn alternatives(
+    duplicates: &[LoadIssue],
+    reported: impl Fn(FileId) -> bool,
+) -> Vec<Vec<(ObjectId, Object)>> {
+    let mut out: Vec<Vec<(ObjectId, Object)>> = Vec::new();
+    let mut rank: std::collections::HashMap<ObjectId, usize> = Default::default();
+    for issue in duplicates {
+        let (LoadIssueKind::DuplicateObject { first, .. }, Some(object)) =
+            (&issue.kind, &issue.object)
+        else {
+            continue;
+        };
+        if !reported(object.file) {
+            continue;
+        }
+        let k = rank.entry(*first).or_default();
+        if *k < MAX_ALTERNATIVES {
+            if out.len() <= *k {
+                out.push(Vec::new());
+            }
+            out[*k].push((*first, object.as_ref().clone()));
+            *k += 1;
+        }
+    }
+    out
+}
+
+/// Checks `objects` with some replaced by other definitions of themselves; keeps what is
+/// found on those definitions.
+fn check_alternative(
+    objects: &[Object],
+    alternative: Vec<(ObjectId, Object)>,
+    sources: &SourceMap,
+    opts: &CheckOptions,
+) -> Vec<Diagnostic> {
+    let mut objects = objects.to_vec();
+    let mut spans = Vec::new();
+    for (id, mut object) in alternative {
+        object.id = id;
+        spans.push((object.file, object.span()));
+        objects[id.0 as usize] = object;
+    }
+    let (mut diagnostics, _) = analyse(objects, &[], sources, opts);
+    // What one alternative says about another is a combination nobody may apply.
+    let within = |file: FileId, span: Span| {
+        spans
             .iter()
-            .filter(|c| canonical(c).is_none_or(|p| !given.contains(&p)))
-            .cloned(),
-    );
-    let loaded = manifest::load(&all, &opts.load);
-    let inventory = Inventory::build(loaded.objects);
+            .position(|(f, s)| file == *f && s.contains(span))
+    };
+    diagnostics.retain(|d| {
+        within(d.file, d.span).is_some_and(|at| {
+            d.related
+                .iter()
+                .all(|r| within(r.file, r.span).is_none_or(|other| other == at))
+        })
+    });
+    diagnostics
+}
+
+/// Builds the inventory and routing graph of `objects` and runs the rules (only the input
+/// rules with `parse_only`).
+fn analyse(
+    objects: Vec<Object>,
+    issues: &[LoadIssue],
+    sources: &SourceMap,
+    opts: &CheckOptions,
+) -> (Vec<Diagnostic>, ScopeModel) {
+    let inventory = Inventory::build(objects);
     let graph = if opts.parse_only {
         RoutingGraph::default()
     } else {
@@ -85,10 +280,11 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
     let ctx = Context {
         inv: &inventory,
         graph: &graph,
-        issues: &loaded.issues,
-        sources: &loaded.sources,
+        issues,
+        sources,
+        strict_secrets: opts.strict_secrets,
     };
-    let mut diagnostics = if opts.parse_only {
+    let diagnostics = if opts.parse_only {
         checks::registry()
             .iter()
             .filter(|e| e.rule.code.starts_with("KR0"))
@@ -101,32 +297,46 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
     } else {
         checks::run(&ctx)
     };
-    // Context files come after the checked ones, so their ids are the high ones.
-    diagnostics.retain(|d| (d.file.0 as usize) < checked);
-    let sources = loaded.sources;
+    (diagnostics, ScopeModel { inventory, graph })
+}
+
+/// Sorts the findings of every scope and merges those found in several (a base object
+/// checked under two overlays): one finding per distinct message at one place, with the
+/// related locations of each.
+fn merge(mut diagnostics: Vec<Diagnostic>, sources: &SourceMap) -> Vec<Diagnostic> {
     diagnostics.sort_by(|a, b| {
-        (sources.path(a.file), a.span, a.code, &a.message).cmp(&(
+        (sources.path(a.file), a.span, a.code, &a.message, a.severity).cmp(&(
             sources.path(b.file),
             b.span,
             b.code,
             &b.message,
+            b.severity,
         ))
     });
-    Outcome {
-        sources,
-        diagnostics,
-        files: checked,
-        documents: loaded.file_documents.iter().take(checked).sum(),
-        skipped: loaded
-            .file_skipped
-            .iter()
-            .take(checked)
-            .filter(|s| **s)
-            .count(),
-        elapsed: start.elapsed(),
-        inventory,
-        graph,
-    }
+    diagnostics.dedup_by(|later, kept| {
+        let same = (
+            later.file,
+            later.span,
+            later.code,
+            later.severity,
+            &later.message,
+        ) == (
+            kept.file,
+            kept.span,
+            kept.code,
+            kept.severity,
+            &kept.message,
+        );
+        if same {
+            for related in later.related.drain(..) {
+                if !kept.related.contains(&related) {
+                    kept.related.push(related);
+                }
+            }
+        }
+        same
+    });
+    diagnostics
 }
 
 /// What `graph` and `trace` read: the inputs, inventory and routing graph, without the rules.
@@ -140,10 +350,12 @@ pub struct Model {
     pub unreadable: usize,
 }
 
-/// Loads `inputs` and builds the inventory and the routing graph.
+/// Loads `inputs` and builds the inventory and the routing graph, of the first definition
+/// of each object.
 pub fn model(inputs: &[Input], load: &LoadOptions) -> Model {
     let loaded = manifest::load(inputs, load);
-    let inventory = Inventory::build(loaded.objects);
+    let definitions = manifest::first_definitions(loaded.objects, &loaded.sources, None);
+    let inventory = Inventory::build(definitions.objects);
     let graph = RoutingGraph::build(&inventory);
     Model {
         sources: loaded.sources,
@@ -152,13 +364,7 @@ pub fn model(inputs: &[Input], load: &LoadOptions) -> Model {
         unreadable: loaded
             .issues
             .iter()
-            .filter(|i| {
-                !matches!(
-                    i.kind,
-                    manifest::LoadIssueKind::NotAnObject { obvious: true }
-                        | manifest::LoadIssueKind::DuplicateObject { .. }
-                )
-            })
+            .filter(|i| !matches!(i.kind, LoadIssueKind::NotAnObject { obvious: true }))
             .count(),
     }
 }

@@ -59,6 +59,9 @@ pub struct Context<'a> {
     pub issues: &'a [LoadIssue],
     /// The text of every input, for rules that point inside a scalar.
     pub sources: &'a SourceMap,
+    /// A Secret that is referenced but not defined is an error (`--strict-secrets`), not an
+    /// info: Secrets are usually kept out of the repository on purpose.
+    pub strict_secrets: bool,
 }
 
 /// A rule: a stable code, its default severity, a one-line summary and the check itself.
@@ -107,7 +110,7 @@ pub fn report_load_issues(
             None => Diagnostic::new(rule.code, severity, issue.file, issue.span, &issue.message),
         };
         let diagnostic = match &issue.kind {
-            crate::manifest::LoadIssueKind::DuplicateObject { first } => {
+            crate::manifest::LoadIssueKind::DuplicateObject { first, .. } => {
                 diagnostic.with_related_object(ctx.inv.object(*first), "first defined here")
             }
             _ => diagnostic,

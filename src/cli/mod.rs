@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::checks::{registry, rule};
 use crate::diagnostic::Severity;
+use crate::pipeline::render::Renderer;
 use crate::pipeline::{check, CheckOptions};
 use crate::report::{human, json};
 use crate::source::collect_inputs;
@@ -100,6 +101,15 @@ pub struct CheckArgs {
     /// provides (the Istio ingress gateway, Knative's gateways, GatewayClasses). Repeatable.
     #[arg(long, value_name = "PATH")]
     pub context: Vec<PathBuf>,
+    /// Report a Secret that is referenced but not defined as an error, not an info: for
+    /// repositories that keep every Secret (sealed, generated, or as stubs)
+    #[arg(long)]
+    pub strict_secrets: bool,
+    /// Check each kustomization root as `kustomize build` (or `kubectl kustomize`) renders
+    /// it, instead of its files; findings on objects a file defines unchanged are shown in
+    /// that file
+    #[arg(long)]
+    pub kustomize: bool,
 }
 
 /// The severity threshold of `--fail-on`; the command line's own type, so the diagnostic
@@ -232,12 +242,28 @@ fn run_check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::
         };
         context
     };
+    let kustomize = match (args.kustomize, Renderer::find()) {
+        (false, _) => None,
+        (true, Some(renderer)) => Some(renderer),
+        (true, None) => {
+            writeln!(
+                err,
+                "kroute: --kustomize needs `kustomize` or `kubectl` on PATH; install one, or check the files as they are (without --kustomize)"
+            )?;
+            return Ok(EXIT_USAGE);
+        }
+    };
     let opts = CheckOptions {
         load: args.load.options(),
         parse_only: args.parse_only,
         context,
+        strict_secrets: args.strict_secrets,
+        kustomize,
     };
     let outcome = check(&inputs, &opts);
+    for warning in &outcome.warnings {
+        writeln!(err, "kroute: warning: {warning}")?;
+    }
     let summary = outcome.summary();
     let text = match args.format {
         Format::Json => json::render(&outcome.diagnostics, &outcome.sources, &summary) + "\n",

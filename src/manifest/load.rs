@@ -1,11 +1,11 @@
 //! Reads every input in parallel and turns its documents into objects.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::Read;
 
 use rayon::prelude::*;
 
-use super::object::{group_of, Object, ObjectId, ObjectKey};
+use super::object::{group_of, Object, ObjectId};
 use super::scope::is_cluster_scoped;
 use super::template::{action_in_broken_document, unquoted_action};
 use super::tool::{self, Class};
@@ -49,9 +49,12 @@ pub enum LoadIssueKind {
         render: String,
     },
     Limit,
-    /// The same object defined again; `first` is the object that was kept.
+    /// The same object defined again; `same_stream` when in the same file, or in files built
+    /// into one stream (a kustomization root). `first` is the definition references resolve
+    /// to.
     DuplicateObject {
         first: ObjectId,
+        same_stream: bool,
     },
 }
 
@@ -69,6 +72,8 @@ pub struct LoadIssue {
 #[derive(Debug, Default)]
 pub struct Loaded {
     pub sources: SourceMap,
+    /// Every object read, each definition of one object included
+    /// ([`first_definitions`](super::first_definitions) keeps one).
     pub objects: Vec<Object>,
     pub issues: Vec<LoadIssue>,
     /// YAML documents read (empty ones excluded).
@@ -108,7 +113,6 @@ pub fn load(inputs: &[Input], opts: &LoadOptions) -> Loaded {
         .collect();
 
     let mut loaded = Loaded::default();
-    let mut seen: HashMap<ObjectKey, ObjectId> = HashMap::new();
     for result in results {
         loaded.sources.add(result.path, result.text);
         loaded.documents += result.found.documents;
@@ -116,21 +120,7 @@ pub fn load(inputs: &[Input], opts: &LoadOptions) -> Loaded {
         loaded.file_skipped.push(result.found.skipped);
         loaded.issues.extend(result.found.issues);
         for mut object in result.found.objects {
-            let id = ObjectId(u32::try_from(loaded.objects.len()).unwrap_or(u32::MAX));
-            if !object.generated_name {
-                if let Some(&first) = seen.get(&object.key()) {
-                    loaded.issues.push(LoadIssue {
-                        kind: LoadIssueKind::DuplicateObject { first },
-                        file: object.file,
-                        span: object.name_span(),
-                        message: format!("{} is defined more than once", object.display()),
-                        object: Some(Box::new(object)),
-                    });
-                    continue;
-                }
-                seen.insert(object.key(), id);
-            }
-            object.id = id;
+            object.id = ObjectId(u32::try_from(loaded.objects.len()).unwrap_or(u32::MAX));
             loaded.objects.push(object);
         }
     }

@@ -1,5 +1,7 @@
 //! Manifest stage: YAML documents become Kubernetes [`Object`]s with an identity.
 
+mod duplicate;
+pub mod kustomize;
 mod load;
 pub mod names;
 mod object;
@@ -7,6 +9,7 @@ mod scope;
 mod template;
 mod tool;
 
+pub use duplicate::{first_definitions, Definitions, Stream};
 pub use load::{load, read_text, Found, LoadIssue, LoadIssueKind, LoadOptions, Loaded};
 pub use object::{group_of, Object, ObjectId, ObjectKey};
 pub use scope::is_cluster_scoped;

@@ -11,9 +11,15 @@
 //! `ISTIO_MUTUAL`, `PASSTHROUGH` and `AUTO_PASSTHROUGH` mode, which use no credential.
 //!
 //! A Secret counts as present when the input has the `Secret` itself or an object that
-//! creates it: a cert-manager `Certificate` (`spec.secretName`), a `SealedSecret`, or an
-//! `ExternalSecret` (`spec.target.name`). When the Secret's keys are visible (a `Secret` or
-//! `SealedSecret` with data) two more problems are reported at the same severity:
+//! creates it: a kustomize `secretGenerator`, a cert-manager `Certificate`
+//! (`spec.secretName`), a `SealedSecret`, an `ExternalSecret` (`spec.target.name`), a Vault
+//! Secrets Operator secret (`spec.destination.name`), a 1Password item, or a
+//! `SecretProviderClass` (`spec.secretObjects[].secretName`). A Secret the input does not
+//! define anywhere is reported at **info** level, since Secrets are usually created outside
+//! the repository (`--strict-secrets` makes it an error); one defined in another namespace
+//! than the gateway pods' is an error. When the Secret's keys are visible (a `Secret` or
+//! `SealedSecret` with data, a generator with files or literals) two more problems are
+//! reported at the rule's severity:
 //!
 //! - the Secret has no certificate: neither `tls.crt` + `tls.key` nor `cert` + `key`
 //!   (IST0166, InvalidGatewayCredential);
@@ -48,13 +54,14 @@
 //! (`kubectl -n istio-system create secret tls shop-cert --cert=… --key=…`), or point
 //! `credentialName` at one that exists there.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use crate::checks::support::istio::gateway_namespaces;
+use crate::checks::support::secrets::missing_secret;
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::inventory::istio::GatewayServer;
-use crate::inventory::{did_you_mean, Inventory, SecretSource, Spanned, Workload};
+use crate::inventory::{did_you_mean, SecretSource, Secrets, Spanned, Workload};
 use crate::manifest::Object;
 
 pub const RULE: Rule = Rule {
@@ -68,7 +75,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     if ctx.inv.istio_gateways.is_empty() {
         return;
     }
-    let secrets = Secrets::index(ctx.inv);
+    let secrets = Secrets::index(&ctx.inv.secrets);
     for (g, gateway) in ctx.inv.istio_gateways_by_id() {
         let proxies = gateway_namespaces(ctx, g);
         for server in &gateway.servers {
@@ -84,40 +91,6 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 out.extend(check_credential(ctx, &secrets, &c, &proxies));
             }
         }
-    }
-}
-
-/// The Secrets of the input: the first source of each `(namespace, name)`, and every
-/// source of each name, whatever its namespace.
-struct Secrets<'a> {
-    by_key: HashMap<(String, String), &'a SecretSource>,
-    by_name: HashMap<&'a str, Vec<&'a SecretSource>>,
-}
-
-impl<'a> Secrets<'a> {
-    fn index(inv: &'a Inventory) -> Secrets<'a> {
-        let mut secrets = Secrets {
-            by_key: HashMap::new(),
-            by_name: HashMap::new(),
-        };
-        for source in &inv.secrets {
-            secrets
-                .by_name
-                .entry(source.name.as_str())
-                .or_default()
-                .push(source);
-            secrets
-                .by_key
-                .entry((source.namespace.clone(), source.name.clone()))
-                .or_insert(source);
-        }
-        secrets
-    }
-
-    fn get(&self, namespace: &str, name: &str) -> Option<&'a SecretSource> {
-        self.by_key
-            .get(&(namespace.to_string(), name.to_string()))
-            .copied()
     }
 }
 
@@ -152,7 +125,7 @@ fn check_credential(
         let Some(found) = secrets.get(ns, name) else {
             // Where unknown gateway pods run is a guess: a Secret of that name elsewhere is
             // probably where they are.
-            if workload.is_none() && secrets.by_name.contains_key(name) {
+            if workload.is_none() && !secrets.named(name).is_empty() {
                 continue;
             }
             out.push(missing(ctx, secrets, c, (ns, name), workload));
@@ -294,10 +267,8 @@ fn missing(
         ),
     );
     let elsewhere = secrets
-        .by_name
-        .get(name)
-        .into_iter()
-        .flatten()
+        .named(name)
+        .iter()
         .find(|s| s.namespace != ns)
         .map(|s| ctx.inv.object(s.object));
     let diagnostic = match (elsewhere, workload) {
@@ -319,8 +290,13 @@ fn missing(
         ),
         (None, None) => diagnostic,
     };
-    diagnostic.with_help(format!(
-        "create the TLS Secret `{name}` in namespace `{ns}` (`kubectl -n {ns} create secret tls {name} --cert=… --key=…`), or check together with the file that defines it"
+    // A Secret the repository defines in another namespace is certainly in the wrong place.
+    let (severity, unless) = match elsewhere {
+        Some(_) => (RULE.severity, ""),
+        None => missing_secret(ctx, RULE.severity),
+    };
+    diagnostic.with_severity(severity).with_help(format!(
+        "create the TLS Secret `{name}` in namespace `{ns}` (`kubectl -n {ns} create secret tls {name} --cert=… --key=…`), or check together with the file that defines it{unless}"
     ))
 }
 

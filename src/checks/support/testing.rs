@@ -17,6 +17,7 @@ pub fn run_rule(rule: &Rule, yaml: &str) -> Vec<Diagnostic> {
         graph: &graph,
         issues: &[],
         sources: &sources,
+        strict_secrets: false,
     };
     let mut out = Vec::new();
     (rule.run)(&ctx, &mut out);

@@ -1,0 +1,326 @@
+//! Divides a run's objects into scopes that are checked apart: each kustomization root is
+//! one, with every file it includes transitively (a base belongs to every root that builds
+//! on it), and the inputs outside every kustomization are one more. Context files outside
+//! every kustomization (the rest of a repository, stubs of what the platform provides)
+//! serve every scope. Files a kustomization reads as patches or generator input are not
+//! objects at all.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+
+use super::render::Rendering;
+use crate::manifest::kustomize::Kustomizations;
+use crate::manifest::{LoadIssue, LoadIssueKind, Loaded, Object};
+use crate::source::FileId;
+use crate::yaml::Limits;
+
+/// What one scope checks.
+#[derive(Debug, Default)]
+pub(super) struct Scope {
+    /// The kustomization root, by index in [`Layout::kustomizations`]; `None` for the inputs
+    /// outside every kustomization.
+    pub root: Option<usize>,
+    /// How messages name the root: `kustomization DIR/kustomization.yaml`.
+    pub name: Option<String>,
+    /// Objects of the scope's own files, in input order.
+    pub own: Vec<Object>,
+    /// Objects of the files every scope shares.
+    pub shared: Vec<Object>,
+    /// What the scope's generators make.
+    pub generated: Vec<Object>,
+    pub issues: Vec<LoadIssue>,
+    /// Whether a file of the scope is reported on: the other scopes need no checking.
+    pub reported: bool,
+    /// Set when the scope checks a rendering of its root (`--kustomize`).
+    pub rendering: Option<Rendering>,
+}
+
+impl Scope {
+    /// The files of the scope's own objects, when a kustomization builds them into one
+    /// stream.
+    pub fn stream_files(&self) -> Option<HashSet<FileId>> {
+        self.root?;
+        Some(self.own.iter().map(|o| o.file).collect())
+    }
+
+    /// Every object the scope sees (its own first), its load issues and its rendering.
+    pub fn into_parts(self) -> (Vec<Object>, Vec<LoadIssue>, Option<Rendering>) {
+        let mut objects = self.own;
+        objects.extend(self.shared);
+        objects.extend(self.generated);
+        (objects, self.issues, self.rendering)
+    }
+}
+
+/// The kustomizations of a run and its roots.
+#[derive(Debug, Default)]
+pub(super) struct Layout {
+    pub kustomizations: Kustomizations,
+    pub roots: Vec<usize>,
+}
+
+impl Layout {
+    /// Finds the kustomizations of the directories of the files `canonical` names, and
+    /// every one they include.
+    pub fn discover(canonical: &[Option<PathBuf>], limits: &Limits) -> Layout {
+        let mut seen = HashSet::new();
+        let dirs = canonical
+            .iter()
+            .flatten()
+            .filter_map(|path| path.parent())
+            .filter(|dir| seen.insert(*dir))
+            .map(PathBuf::from)
+            .collect::<Vec<_>>();
+        let kustomizations = Kustomizations::discover(dirs, limits);
+        let roots = kustomizations.roots();
+        Layout {
+            kustomizations,
+            roots,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.roots.is_empty()
+    }
+
+    /// The files of each root: its kustomizations, what they include and what they read.
+    fn root_files(&self, root: usize) -> impl Iterator<Item = &PathBuf> {
+        self.kustomizations
+            .closure(root)
+            .into_iter()
+            .map(|k| &self.kustomizations.all[k])
+            .flat_map(|k| std::iter::once(&k.file).chain(&k.resources).chain(&k.reads))
+    }
+
+    /// Kustomization and resource files the roots include that `canonical` does not name
+    /// (a base outside the directories given, a kustomization file without extension):
+    /// they are loaded as context, so that each root is whole.
+    pub fn missing_files(&self, canonical: &[Option<PathBuf>]) -> Vec<PathBuf> {
+        let mut known: HashSet<&PathBuf> = canonical.iter().flatten().collect();
+        self.kustomizations
+            .all
+            .iter()
+            .flat_map(|k| std::iter::once(&k.file).chain(&k.resources))
+            .filter(|path| known.insert(path))
+            .cloned()
+            .collect()
+    }
+
+    /// Divides the objects and issues of `loaded` into scopes. `canonical` names the file
+    /// of each loaded input by its `FileId`; the first `checked` files are reported on.
+    pub fn scopes(
+        &self,
+        loaded: &mut Loaded,
+        canonical: &[Option<PathBuf>],
+        checked: usize,
+        default_namespace: &str,
+    ) -> Vec<Scope> {
+        let index: HashMap<&PathBuf, FileId> = canonical
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| Some((p.as_ref()?, FileId(u32::try_from(i).ok()?))))
+            .collect();
+        let membership = self.membership(&index, loaded.sources.len(), checked);
+        let not_objects = self.not_objects(&index);
+        let mut scopes: Vec<Scope> = self
+            .roots
+            .iter()
+            .map(|&root| Scope {
+                root: Some(root),
+                ..Scope::default()
+            })
+            .collect();
+        if membership.default {
+            scopes.push(Scope::default());
+        }
+        for (i, scope) in scopes.iter_mut().enumerate() {
+            scope.reported = membership.reported.contains(&i);
+        }
+        distribute_objects(loaded, &membership, &not_objects, &mut scopes);
+        distribute_issues(loaded, &membership, &not_objects, &mut scopes);
+        for scope in &mut scopes {
+            if let Some(root) = scope.root {
+                scope.generated = self.generated(root, &index, default_namespace);
+                let file = &self.kustomizations.all[root].file;
+                let shown = index.get(file).map_or_else(
+                    || file.display().to_string(),
+                    |&f| loaded.sources.path(f).to_string(),
+                );
+                scope.name = Some(format!("kustomization `{shown}`"));
+            }
+        }
+        scopes
+    }
+
+    /// Which scopes each file belongs to.
+    fn membership(
+        &self,
+        index: &HashMap<&PathBuf, FileId>,
+        files: usize,
+        checked: usize,
+    ) -> Membership {
+        let mut of: Vec<Vec<usize>> = vec![Vec::new(); files];
+        for (scope, &root) in self.roots.iter().enumerate() {
+            for path in self.root_files(root) {
+                if let Some(&file) = index.get(path) {
+                    let scopes = &mut of[file.0 as usize];
+                    // A root's files are all listed before the next root's: a repeat is last.
+                    if scopes.last() != Some(&scope) {
+                        scopes.push(scope);
+                    }
+                }
+            }
+        }
+        let default_scope = self.roots.len();
+        let mut default = false;
+        let mut reported = HashSet::new();
+        for scopes in of.iter_mut().take(checked) {
+            if scopes.is_empty() {
+                scopes.push(default_scope);
+                default = true;
+            }
+            reported.extend(scopes.iter().copied());
+        }
+        Membership {
+            of,
+            default,
+            reported,
+        }
+    }
+
+    /// Files some kustomization reads (patches, generator input) and none includes as a
+    /// resource.
+    fn not_objects(&self, index: &HashMap<&PathBuf, FileId>) -> HashSet<FileId> {
+        let all = &self.kustomizations.all;
+        let resources: HashSet<&PathBuf> = all.iter().flat_map(|k| &k.resources).collect();
+        all.iter()
+            .flat_map(|k| &k.reads)
+            .filter(|path| !resources.contains(path))
+            .filter_map(|path| index.get(path).copied())
+            .collect()
+    }
+
+    /// What the generators of `root` and of every kustomization it builds on make. A raw
+    /// reference resolves in the namespace of the object that makes it, which kustomize
+    /// will replace by the kustomization's: a generated object is put in each of those
+    /// namespaces (in its own only when its entry names one).
+    fn generated(
+        &self,
+        root: usize,
+        index: &HashMap<&PathBuf, FileId>,
+        default_namespace: &str,
+    ) -> Vec<Object> {
+        let all = &self.kustomizations.all;
+        let root_namespace = all[root].namespace.as_deref();
+        let mut out = Vec::new();
+        for k in self
+            .kustomizations
+            .closure(root)
+            .into_iter()
+            .map(|k| &all[k])
+        {
+            let Some(&file) = index.get(&k.file) else {
+                continue;
+            };
+            for generator in &k.generators {
+                let mut namespaces = match generator.namespace.as_deref() {
+                    Some(ns) => vec![ns],
+                    None => [
+                        Some(default_namespace),
+                        k.namespace.as_deref(),
+                        root_namespace,
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect(),
+                };
+                namespaces.sort_unstable();
+                namespaces.dedup();
+                out.extend(namespaces.into_iter().map(|ns| generator.object(file, ns)));
+            }
+        }
+        out
+    }
+}
+
+/// Which scopes each file belongs to; a file in none (a context file outside every
+/// kustomization) serves them all.
+struct Membership {
+    of: Vec<Vec<usize>>,
+    /// Whether some input is outside every kustomization: the default scope exists.
+    default: bool,
+    /// Scopes with a reported file.
+    reported: HashSet<usize>,
+}
+
+impl Membership {
+    fn scopes_of(&self, file: FileId) -> &[usize] {
+        self.of.get(file.0 as usize).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Moves each object into the scopes of its file (a copy for each but the last), or into
+/// every scope's shared objects.
+fn distribute_objects(
+    loaded: &mut Loaded,
+    membership: &Membership,
+    not_objects: &HashSet<FileId>,
+    scopes: &mut [Scope],
+) {
+    for object in std::mem::take(&mut loaded.objects) {
+        if not_objects.contains(&object.file) {
+            continue;
+        }
+        let own = membership.scopes_of(object.file);
+        let targets: Vec<usize> = if own.is_empty() {
+            (0..scopes.len()).collect()
+        } else {
+            own.to_vec()
+        };
+        let Some((&last, rest)) = targets.split_last() else {
+            continue;
+        };
+        let place = |scope: &mut Scope, object: Object| {
+            if own.is_empty() {
+                scope.shared.push(object);
+            } else {
+                scope.own.push(object);
+            }
+        };
+        for &s in rest {
+            place(&mut scopes[s], object.clone());
+        }
+        place(&mut scopes[last], object);
+    }
+}
+
+/// Gives each load issue to the scopes of its file; issues of shared (context) files are
+/// never reported. A file that is not objects raises no "not an object" issue, and counts
+/// as skipped when nothing else is wrong with it.
+fn distribute_issues(
+    loaded: &mut Loaded,
+    membership: &Membership,
+    not_objects: &HashSet<FileId>,
+    scopes: &mut [Scope],
+) {
+    let mut troubled = HashSet::new();
+    for issue in std::mem::take(&mut loaded.issues) {
+        let not_an_object = matches!(issue.kind, LoadIssueKind::NotAnObject { .. });
+        if not_an_object && not_objects.contains(&issue.file) {
+            continue;
+        }
+        troubled.insert(issue.file);
+        let targets = membership.scopes_of(issue.file);
+        if let Some((&last, rest)) = targets.split_last() {
+            for &s in rest {
+                scopes[s].issues.push(issue.clone());
+            }
+            scopes[last].issues.push(issue);
+        }
+    }
+    for file in not_objects.difference(&troubled) {
+        if let Some(skipped) = loaded.file_skipped.get_mut(file.0 as usize) {
+            *skipped = true;
+        }
+    }
+}
