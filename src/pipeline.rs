@@ -167,33 +167,38 @@ fn with_context(inputs: &[Input], context: &[Input]) -> (Vec<Input>, Vec<Option<
 }
 
 /// Checks one scope, and each alternative definition of its objects defined twice; keeps
-/// what is reported on `reported` files.
+/// what is reported on its own `reported` files.
 fn check_scope(
     scope: Scope,
     sources: &SourceMap,
     reported: &[bool],
     opts: &CheckOptions,
 ) -> (Vec<Diagnostic>, ScopeModel) {
-    let files = scope.stream_files();
+    let own = scope.own_files();
     let name = scope.name.clone().unwrap_or_default();
-    let stream = files.as_ref().map(|files| Stream { name: &name, files });
+    let stream = scope
+        .root
+        .and(own.as_ref())
+        .map(|files| Stream { name: &name, files });
     let (objects, mut issues, rendering) = scope.into_parts();
     let definitions = manifest::first_definitions(objects, sources, stream);
     let is_reported = |file: FileId| reported.get(file.0 as usize).copied().unwrap_or(false);
+    let keep = |file: FileId| is_reported(file) && own.as_ref().is_none_or(|f| f.contains(&file));
     let alternatives = if opts.parse_only {
         Vec::new()
     } else {
-        alternatives(&definitions.issues, is_reported)
+        alternatives(&definitions.issues, keep)
     };
     issues.extend(definitions.issues);
     let (mut diagnostics, model) = analyse(definitions.objects, &issues, sources, opts);
     diagnostics.par_extend(alternatives.into_par_iter().flat_map_iter(|alternative| {
         check_alternative(&model.inventory.objects, alternative, sources, opts)
     }));
+    diagnostics.retain(|d| keep(d.file));
     if let Some(rendering) = rendering {
         rendering.map_back(&model.inventory.objects, &mut diagnostics, sources);
+        diagnostics.retain(|d| is_reported(d.file));
     }
-    diagnostics.retain(|d| is_reported(d.file));
     (diagnostics, model)
 }
 

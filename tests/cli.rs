@@ -872,3 +872,145 @@ fn context_resolves_references_without_reporting_on_it() {
         BTreeSet::from(["KR001".to_string(), "KR201".to_string()])
     );
 }
+
+/// `(code, severity, file, line)` of every diagnostic, files relative to `testdata/kustomize/`
+/// (renderings keep their `<…>` name).
+fn kustomize_findings(report: &Value) -> BTreeSet<(String, String, String, u64)> {
+    diagnostics(report)
+        .iter()
+        .map(|d| {
+            let file = d["location"]["file"].as_str().unwrap();
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["severity"].as_str().unwrap().to_string(),
+                file.replace("testdata/kustomize/", ""),
+                d["location"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn finding(code: &str, severity: &str, file: &str, line: u64) -> (String, String, String, u64) {
+    (code.into(), severity.into(), file.into(), line)
+}
+
+#[test]
+fn each_kustomization_root_is_a_scope() {
+    let report = check_json(&["testdata/kustomize"], 1);
+    // The base's Service is checked under both overlays and reported once; the generator
+    // provides `shop-settings` (also under a rendered name with a hash suffix); a missing
+    // Secret is an info; the prod overlay does not see the ConfigMap of the dev overlay.
+    assert_eq!(
+        kustomize_findings(&report),
+        BTreeSet::from([
+            finding("KR201", "error", "base/service.yaml", 15),
+            finding("KR207", "info", "base/deployment.yaml", 22),
+            finding("KR207", "error", "overlays/prod/worker.yaml", 16),
+        ]),
+        "{report:#}"
+    );
+    assert_eq!(diagnostics(&report).len(), 3);
+    // One finding for the Secret both containers use, the other use as related location.
+    let secret = diagnostics(&report)
+        .iter()
+        .find(|d| d["code"] == "KR207" && d["severity"] == "info")
+        .unwrap();
+    assert_eq!(secret["related"].as_array().unwrap().len(), 1);
+    assert_eq!(secret["related"][0]["line"], 28);
+    // Three kustomizations and the prod overlay's patch are not manifests.
+    assert_eq!(report["summary"]["skipped"], 4);
+
+    let strict = check_json(&["--strict-secrets", "testdata/kustomize"], 1);
+    assert!(kustomize_findings(&strict).contains(&finding(
+        "KR207",
+        "error",
+        "base/deployment.yaml",
+        22
+    )));
+}
+
+#[test]
+fn a_changed_file_of_a_kustomization_is_checked_in_its_scopes() {
+    let worker = check_json(
+        &[
+            "--context",
+            "testdata/kustomize",
+            "testdata/kustomize/overlays/prod/worker.yaml",
+        ],
+        1,
+    );
+    assert_eq!(
+        kustomize_findings(&worker),
+        BTreeSet::from([finding("KR207", "error", "overlays/prod/worker.yaml", 16)])
+    );
+    // A patch is not an object: nothing to say about it, and it is skipped.
+    let patch = check_json(
+        &[
+            "--context",
+            "testdata/kustomize",
+            "testdata/kustomize/overlays/prod/replicas.yaml",
+        ],
+        0,
+    );
+    assert!(diagnostics(&patch).is_empty(), "{patch:#}");
+    assert_eq!(patch["summary"]["skipped"], 1);
+}
+
+/// Whether `kustomize` or `kubectl` can render; under CI=true one must (the machine has
+/// kubectl, and `.ci/run` installs it otherwise).
+fn can_render() -> bool {
+    let found = ["kustomize", "kubectl"].iter().any(|tool| {
+        std::process::Command::new(tool)
+            .arg("version")
+            .arg("--client")
+            .output()
+            .is_ok()
+    });
+    assert!(
+        found || std::env::var("CI").as_deref() != Ok("true"),
+        "kustomize or kubectl is required under CI=true (.ci/run installs kubectl)"
+    );
+    found
+}
+
+#[test]
+fn kustomize_renders_each_root_and_maps_findings_back_to_unchanged_objects() {
+    if !can_render() {
+        eprintln!("note: neither kustomize nor kubectl found; --kustomize test skipped");
+        return;
+    }
+    let report = check_json(&["--kustomize", "testdata/kustomize"], 1);
+    let found = kustomize_findings(&report);
+    // The dev overlay renders the base's Services unchanged: the finding is on the file.
+    assert!(
+        found.contains(&finding("KR201", "error", "base/service.yaml", 15)),
+        "{report:#}"
+    );
+    // The prod overlay sets a namespace, so its objects are not the files': they are found
+    // in the rendering, named after the command (`<kubectl kustomize …/overlays/prod>`).
+    let prod: BTreeSet<&str> = found
+        .iter()
+        .filter(|(_, _, file, _)| file.starts_with('<') && file.ends_with(" overlays/prod>"))
+        .map(|(code, _, _, _)| code.as_str())
+        .collect();
+    assert_eq!(prod, BTreeSet::from(["KR201", "KR207"]), "{report:#}");
+    // The rendering names the generated ConfigMap with its real hash: the one copied into
+    // the CronJob is stale, which only the rendering shows.
+    assert!(
+        found.contains(&finding("KR207", "error", "overlays/dev/cleanup.yaml", 17)),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn kustomize_without_a_renderer_is_a_usage_error() {
+    let empty = TempDir::new().unwrap();
+    kroute()
+        .env("PATH", empty.path())
+        .args(["check", "--kustomize", "testdata/kustomize"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--kustomize needs `kustomize` or `kubectl` on PATH",
+        ));
+}

@@ -63,14 +63,31 @@ impl Renderer {
         if output.status.success() {
             String::from_utf8(output.stdout).map_err(|_| "its output is not UTF-8".to_string())
         } else {
-            let said = String::from_utf8_lossy(&output.stderr);
-            Err(said
-                .lines()
-                .next()
-                .unwrap_or("it failed")
-                .trim()
-                .to_string())
+            Err(complaint(&String::from_utf8_lossy(&output.stderr)))
         }
+    }
+}
+
+/// What a renderer said on failure, on one line: kubectl's log prefix
+/// (`E1130 19:37:43.665113 450 run.go:72] "command failed" err=<`) and the quoting of its
+/// error removed.
+fn complaint(stderr: &str) -> String {
+    let words: Vec<&str> = stderr
+        .lines()
+        .map(|line| match line.split_once("] ") {
+            Some((head, rest)) if head.starts_with(['E', 'W', 'I', 'F']) => rest,
+            _ => line,
+        })
+        .map(|line| {
+            let line = line.trim().trim_start_matches("\"command failed\" err=");
+            line.trim_matches(['<', '>', '"']).trim()
+        })
+        .filter(|line| !line.is_empty())
+        .collect();
+    if words.is_empty() {
+        "it failed without a word".to_string()
+    } else {
+        words.join(" ")
     }
 }
 
@@ -305,5 +322,25 @@ fn same(a: &Node, b: &Node) -> bool {
         }
         (Value::Map(_), Value::Map(_)) => same_map(a, b, None, |_, a, b| same(a, b)),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::complaint;
+
+    #[test]
+    fn complaints_lose_kubectls_log_prefix() {
+        let stderr = "E1130 19:37:43.665113     450 run.go:72] \"command failed\" err=\"accumulating resources: may not add resource\"\n";
+        assert_eq!(
+            complaint(stderr),
+            "accumulating resources: may not add resource"
+        );
+        let multi = "E1130 19:37:46.671690     475 run.go:72] \"command failed\" err=<\n\tno such file\n >\n";
+        assert_eq!(complaint(multi), "no such file");
+        assert_eq!(
+            complaint("Error: missing kustomization\n"),
+            "Error: missing kustomization"
+        );
     }
 }

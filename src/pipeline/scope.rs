@@ -36,11 +36,14 @@ pub(super) struct Scope {
 }
 
 impl Scope {
-    /// The files of the scope's own objects, when a kustomization builds them into one
-    /// stream.
-    pub fn stream_files(&self) -> Option<HashSet<FileId>> {
-        self.root?;
-        Some(self.own.iter().map(|o| o.file).collect())
+    /// The scope's own files, whose findings it reports, when it sees objects of other
+    /// files too (and always for a kustomization root, which builds them into one stream).
+    pub fn own_files(&self) -> Option<HashSet<FileId>> {
+        if self.root.is_none() && self.shared.is_empty() {
+            return None;
+        }
+        let objects = self.own.iter().chain(&self.generated).map(|o| o.file);
+        Some(objects.chain(self.issues.iter().map(|i| i.file)).collect())
     }
 
     /// Every object the scope sees (its own first), its load issues and its rendering.
@@ -130,7 +133,7 @@ impl Layout {
                 ..Scope::default()
             })
             .collect();
-        if membership.default {
+        if membership.default.is_some() {
             scopes.push(Scope::default());
         }
         for (i, scope) in scopes.iter_mut().enumerate() {
@@ -172,12 +175,12 @@ impl Layout {
             }
         }
         let default_scope = self.roots.len();
-        let mut default = false;
+        let mut default = None;
         let mut reported = HashSet::new();
         for scopes in of.iter_mut().take(checked) {
             if scopes.is_empty() {
                 scopes.push(default_scope);
-                default = true;
+                default = Some(default_scope);
             }
             reported.extend(scopes.iter().copied());
         }
@@ -247,8 +250,8 @@ impl Layout {
 /// kustomization) serves them all.
 struct Membership {
     of: Vec<Vec<usize>>,
-    /// Whether some input is outside every kustomization: the default scope exists.
-    default: bool,
+    /// The default scope, when some input is outside every kustomization.
+    default: Option<usize>,
     /// Scopes with a reported file.
     reported: HashSet<usize>,
 }
@@ -259,8 +262,10 @@ impl Membership {
     }
 }
 
-/// Moves each object into the scopes of its file (a copy for each but the last), or into
-/// every scope's shared objects.
+/// Moves each object into the scopes of its file (a copy for each but the last). The
+/// default scope sees the objects of the kustomizations too, which plain manifests are
+/// usually applied with, and every scope sees the objects of context files outside every
+/// kustomization; neither is the seeing scope's own.
 fn distribute_objects(
     loaded: &mut Loaded,
     membership: &Membership,
@@ -272,25 +277,27 @@ fn distribute_objects(
             continue;
         }
         let own = membership.scopes_of(object.file);
-        let targets: Vec<usize> = if own.is_empty() {
-            (0..scopes.len()).collect()
+        let targets: Vec<(usize, bool)> = if own.is_empty() {
+            (0..scopes.len()).map(|s| (s, false)).collect()
         } else {
-            own.to_vec()
+            let default = membership.default.filter(|d| !own.contains(d));
+            let own = own.iter().map(|&s| (s, true));
+            own.chain(default.map(|d| (d, false))).collect()
         };
         let Some((&last, rest)) = targets.split_last() else {
             continue;
         };
-        let place = |scope: &mut Scope, object: Object| {
-            if own.is_empty() {
-                scope.shared.push(object);
-            } else {
+        let place = |scope: &mut Scope, (own, object): (bool, Object)| {
+            if own {
                 scope.own.push(object);
+            } else {
+                scope.shared.push(object);
             }
         };
-        for &s in rest {
-            place(&mut scopes[s], object.clone());
+        for &(s, own) in rest {
+            place(&mut scopes[s], (own, object.clone()));
         }
-        place(&mut scopes[last], object);
+        place(&mut scopes[last.0], (last.1, object));
     }
 }
 
