@@ -89,26 +89,9 @@ impl Outcome {
 pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
     let start = Instant::now();
     let checked = inputs.len();
-    let (mut all, mut canonical) = with_context(inputs, &opts.context);
-    let layout = Layout::discover(&canonical, &opts.load.limits);
-    for path in layout.missing_files(&canonical) {
-        all.push(Input::File(path.clone()));
-        canonical.push(Some(path));
-    }
-    let mut loaded = manifest::load(&all, &opts.load);
-    let documents = loaded.file_documents.iter().take(checked).sum();
-    let mut scopes = if layout.is_empty() {
-        vec![Scope {
-            own: std::mem::take(&mut loaded.objects),
-            issues: std::mem::take(&mut loaded.issues),
-            reported: true,
-            ..Scope::default()
-        }]
-    } else {
-        let namespace = &opts.load.default_namespace;
-        layout.scopes(&mut loaded, &canonical, checked, namespace)
-    };
-    scopes.retain(|s| s.reported);
+    let (layout, loaded, mut scopes) = load_scopes(inputs, opts);
+    let count = |per_file: &[usize]| per_file.iter().take(checked).sum();
+    let documents = count(&loaded.file_documents);
     let skipped = loaded
         .file_skipped
         .iter()
@@ -116,19 +99,13 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
         .filter(|s| **s)
         .count();
     let mut sources = loaded.sources;
-    let mut warnings = Vec::new();
     let rendered = match &opts.kustomize {
-        Some(renderer) => {
-            let r = render::render(renderer, &layout, &mut scopes, &mut sources, &opts.load);
-            warnings = r.warnings;
-            r.files
-        }
-        None => Vec::new(),
+        Some(renderer) => render::render(renderer, &layout, &mut scopes, &mut sources, &opts.load),
+        None => render::Rendered::default(),
     };
     let mut reported = vec![false; sources.len()];
-    reported.iter_mut().take(checked).for_each(|r| *r = true);
-    for file in rendered {
-        reported[file.0 as usize] = true;
+    for file in (0..checked).chain(rendered.files.iter().map(|f| f.0 as usize)) {
+        reported[file] = true;
     }
     let (diagnostics, models): (Vec<_>, Vec<_>) = scopes
         .into_par_iter()
@@ -141,9 +118,35 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
         documents,
         skipped,
         elapsed: start.elapsed(),
-        warnings,
+        warnings: rendered.warnings,
         scopes: models,
     }
+}
+
+/// Finds the kustomizations of the inputs, loads the inputs, the context and what the
+/// kustomizations include, and divides the objects into the scopes that have something to
+/// report: one for everything when there is no kustomization.
+fn load_scopes(inputs: &[Input], opts: &CheckOptions) -> (Layout, manifest::Loaded, Vec<Scope>) {
+    let (mut all, mut canonical) = with_context(inputs, &opts.context);
+    let layout = Layout::discover(&canonical, &opts.load.limits);
+    for path in layout.missing_files(&canonical) {
+        all.push(Input::File(path.clone()));
+        canonical.push(Some(path));
+    }
+    let mut loaded = manifest::load(&all, &opts.load);
+    let mut scopes = if layout.is_empty() {
+        vec![Scope {
+            own: std::mem::take(&mut loaded.objects),
+            issues: std::mem::take(&mut loaded.issues),
+            reported: true,
+            ..Scope::default()
+        }]
+    } else {
+        let namespace = &opts.load.default_namespace;
+        layout.scopes(&mut loaded, &canonical, inputs.len(), namespace)
+    };
+    scopes.retain(|s| s.reported);
+    (layout, loaded, scopes)
 }
 
 /// The inputs followed by the context inputs that are not inputs too, with the canonical

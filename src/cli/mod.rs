@@ -234,31 +234,8 @@ fn run_check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::
     let Some(inputs) = inputs(&args.paths, err)? else {
         return Ok(EXIT_USAGE);
     };
-    let context = if args.context.is_empty() {
-        Vec::new()
-    } else {
-        let Some(context) = self::inputs(&args.context, err)? else {
-            return Ok(EXIT_USAGE);
-        };
-        context
-    };
-    let kustomize = match (args.kustomize, Renderer::find()) {
-        (false, _) => None,
-        (true, Some(renderer)) => Some(renderer),
-        (true, None) => {
-            writeln!(
-                err,
-                "kroute: --kustomize needs `kustomize` or `kubectl` on PATH; install one, or check the files as they are (without --kustomize)"
-            )?;
-            return Ok(EXIT_USAGE);
-        }
-    };
-    let opts = CheckOptions {
-        load: args.load.options(),
-        parse_only: args.parse_only,
-        context,
-        strict_secrets: args.strict_secrets,
-        kustomize,
+    let Some(opts) = check_options(&args, err)? else {
+        return Ok(EXIT_USAGE);
     };
     let outcome = check(&inputs, &opts);
     for warning in &outcome.warnings {
@@ -289,6 +266,37 @@ fn run_check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::
     // delay the exit.
     std::mem::forget(outcome);
     Ok(if fails { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// What `check` is asked to do besides reading the inputs; `None` (after saying why) on a
+/// usage or I/O error.
+fn check_options(args: &CheckArgs, err: &mut dyn Write) -> std::io::Result<Option<CheckOptions>> {
+    let context = if args.context.is_empty() {
+        Vec::new()
+    } else {
+        let Some(context) = inputs(&args.context, err)? else {
+            return Ok(None);
+        };
+        context
+    };
+    let kustomize = match args.kustomize.then(Renderer::find) {
+        None => None,
+        Some(Some(renderer)) => Some(renderer),
+        Some(None) => {
+            writeln!(
+                err,
+                "kroute: --kustomize needs `kustomize` or `kubectl` on PATH; install one, or check the files as they are (without --kustomize)"
+            )?;
+            return Ok(None);
+        }
+    };
+    Ok(Some(CheckOptions {
+        load: args.load.options(),
+        parse_only: args.parse_only,
+        context,
+        strict_secrets: args.strict_secrets,
+        kustomize,
+    }))
 }
 
 /// The inputs `paths` name; `None` (after saying why) on a usage or I/O error.

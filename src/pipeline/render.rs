@@ -111,6 +111,7 @@ fn is_executable(path: &Path) -> bool {
 }
 
 /// The renderings added to the sources, and what could not be rendered.
+#[derive(Debug, Default)]
 pub(super) struct Rendered {
     pub files: Vec<FileId>,
     pub warnings: Vec<String>,

@@ -1,9 +1,11 @@
 //! Divides a run's objects into scopes that are checked apart: each kustomization root is
 //! one, with every file it includes transitively (a base belongs to every root that builds
-//! on it), and the inputs outside every kustomization are one more. Context files outside
-//! every kustomization (the rest of a repository, stubs of what the platform provides)
-//! serve every scope. Files a kustomization reads as patches or generator input are not
-//! objects at all.
+//! on it), and the inputs outside every kustomization are one more, which also sees the
+//! kustomizations' objects (plain manifests are usually applied next to them) without
+//! owning them. Context files outside every kustomization (the rest of a repository, stubs
+//! of what the platform provides) serve every scope. Files a kustomization reads as
+//! patches or generator input are not objects at all. A scope reports only on its own
+//! files.
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -99,6 +101,9 @@ impl Layout {
     /// (a base outside the directories given, a kustomization file without extension):
     /// they are loaded as context, so that each root is whole.
     pub fn missing_files(&self, canonical: &[Option<PathBuf>]) -> Vec<PathBuf> {
+        if self.kustomizations.all.is_empty() {
+            return Vec::new();
+        }
         let mut known: HashSet<&PathBuf> = canonical.iter().flatten().collect();
         self.kustomizations
             .all

@@ -8,13 +8,14 @@
 //! ReplicaSet, NetworkPolicy) and the same kind under its current group.
 //!
 //! Twice in one file (or one stream) is an **error**: whatever applies it keeps only the
-//! last. In two files it is a **warning** naming both: they may be alternatives that are
-//! never applied together (samples, versions of one route). Each kustomization root is a
-//! scope of its own, so a base and its overlays, or two sibling overlays, never collide;
-//! objects outside every kustomization form one more scope.
+//! last. So is twice in two files that one kustomization builds together: `kustomize
+//! build` refuses it. In two other files it is a **warning** naming both: they may be
+//! alternatives that are never applied together (samples, versions of one route). Each
+//! kustomization root is a scope of its own, so a base and its overlays, or two sibling
+//! overlays, never collide; objects outside every kustomization form one more scope.
 //!
-//! References resolve to the first definition, and every definition is still checked: a
-//! mistake in the second one is reported too.
+//! References resolve to the first definition, and every definition is still checked (up
+//! to eight of one object): a mistake in the second one is reported too.
 //!
 //! ## Why it matters
 //! Applying both makes the last one win, silently: a route or a Service port quietly
