@@ -1,11 +1,11 @@
 //! Divides a run's objects into scopes that are checked apart: each kustomization root is
 //! one, with every file it includes transitively (a base belongs to every root that builds
-//! on it), and the inputs outside every kustomization are one more, which also sees the
-//! kustomizations' objects (plain manifests are usually applied next to them) without
-//! owning them. Context files outside every kustomization (the rest of a repository, stubs
-//! of what the platform provides) serve every scope. Files a kustomization reads as
-//! patches or generator input are not objects at all. A scope reports only on its own
-//! files.
+//! on it), and the inputs outside every kustomization are one more. A root never sees
+//! another root's objects; the rest is seen by every scope without being its own (plain
+//! manifests and kustomizations are usually applied side by side), and so are context
+//! files outside every kustomization (the rest of a repository, stubs of what the platform
+//! provides). A scope reports only on its own files, and a duplicate only among its own
+//! objects. Files a kustomization reads as patches or generator input are not objects.
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -265,12 +265,30 @@ impl Membership {
     fn scopes_of(&self, file: FileId) -> &[usize] {
         self.of.get(file.0 as usize).map_or(&[], Vec::as_slice)
     }
+
+    /// The scopes that see the objects of `file`, each with whether they are its own.
+    fn targets(&self, file: FileId, scopes: usize) -> Vec<(usize, bool)> {
+        let own = self.scopes_of(file);
+        let in_root = own.iter().any(|&s| Some(s) != self.default);
+        (0..scopes)
+            .filter_map(|s| {
+                if own.contains(&s) {
+                    Some((s, true))
+                } else if !in_root || Some(s) == self.default {
+                    Some((s, false))
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
 }
 
-/// Moves each object into the scopes of its file (a copy for each but the last). The
-/// default scope sees the objects of the kustomizations too, which plain manifests are
-/// usually applied with, and every scope sees the objects of context files outside every
-/// kustomization; neither is the seeing scope's own.
+/// Moves each object into the scopes of its file (a copy for each but the last), and into
+/// the other scopes that see it: every scope sees the objects of the inputs and context
+/// files outside every kustomization (plain manifests are usually applied next to the
+/// kustomizations), and the default scope sees the kustomizations' objects; a root never
+/// sees another root's.
 fn distribute_objects(
     loaded: &mut Loaded,
     membership: &Membership,
@@ -281,14 +299,7 @@ fn distribute_objects(
         if not_objects.contains(&object.file) {
             continue;
         }
-        let own = membership.scopes_of(object.file);
-        let targets: Vec<(usize, bool)> = if own.is_empty() {
-            (0..scopes.len()).map(|s| (s, false)).collect()
-        } else {
-            let default = membership.default.filter(|d| !own.contains(d));
-            let own = own.iter().map(|&s| (s, true));
-            own.chain(default.map(|d| (d, false))).collect()
-        };
+        let targets = membership.targets(object.file, scopes.len());
         let Some((&last, rest)) = targets.split_last() else {
             continue;
         };
