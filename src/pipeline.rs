@@ -58,8 +58,8 @@ pub struct Outcome {
     /// What kroute could not do and did otherwise (a kustomization `--kustomize` could not
     /// render was checked file by file), for the user to read.
     pub warnings: Vec<String>,
-    /// One per scope checked: a single one when the input has no kustomization.
-    pub scopes: Vec<ScopeModel>,
+    /// The inventory and routing graph, when the input makes one scope (no kustomization).
+    pub model: Option<ScopeModel>,
 }
 
 impl Outcome {
@@ -89,7 +89,7 @@ impl Outcome {
 pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
     let start = Instant::now();
     let checked = inputs.len();
-    let (layout, loaded, mut scopes) = load_scopes(inputs, opts);
+    let (layout, mut loaded, mut scopes) = load_scopes(inputs, opts);
     let count = |per_file: &[usize]| per_file.iter().take(checked).sum();
     let documents = count(&loaded.file_documents);
     let skipped = loaded
@@ -98,6 +98,7 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
         .take(checked)
         .filter(|s| **s)
         .count();
+    let objects = std::mem::take(&mut loaded.objects);
     let mut sources = loaded.sources;
     let rendered = match &opts.kustomize {
         Some(renderer) => render::render(renderer, &layout, &mut scopes, &mut sources, &opts.load),
@@ -107,9 +108,15 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
     for file in (0..checked).chain(rendered.files.iter().map(|f| f.0 as usize)) {
         reported[file] = true;
     }
-    let (diagnostics, models): (Vec<_>, Vec<_>) = scopes
+    // One scope's model is kept for the caller to free, or not (the command line exits
+    // without); several are freed by the threads that built them.
+    let single = scopes.len() == 1;
+    let (diagnostics, model): (Vec<_>, Vec<_>) = scopes
         .into_par_iter()
-        .map(|scope| check_scope(scope, &sources, &reported, opts))
+        .map(|scope| {
+            let (diagnostics, model) = check_scope(scope, &objects, &sources, &reported, opts);
+            (diagnostics, single.then_some(model))
+        })
         .unzip();
     Outcome {
         diagnostics: merge(diagnostics.into_iter().flatten().collect(), &sources),
@@ -119,7 +126,7 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
         skipped,
         elapsed: start.elapsed(),
         warnings: rendered.warnings,
-        scopes: models,
+        model: model.into_iter().flatten().next(),
     }
 }
 
@@ -170,36 +177,37 @@ fn with_context(inputs: &[Input], context: &[Input]) -> (Vec<Input>, Vec<Option<
 }
 
 /// Checks one scope, and each alternative definition of its objects defined twice; keeps
-/// what is reported on its own `reported` files.
+/// what is reported on its own `reported` files. `loaded` are the objects of the files.
 fn check_scope(
     scope: Scope,
+    loaded: &[Object],
     sources: &SourceMap,
     reported: &[bool],
     opts: &CheckOptions,
 ) -> (Vec<Diagnostic>, ScopeModel) {
-    let own = scope.own_files();
     let name = scope.name.clone().unwrap_or_default();
-    let stream = scope
-        .root
-        .and(own.as_ref())
-        .map(|files| Stream { name: &name, files });
-    let (objects, mut issues, rendering) = scope.into_parts();
-    let definitions = manifest::first_definitions(objects, sources, stream);
+    let root = scope.root;
+    let scope = scope.materialize(loaded);
+    let own = scope.own_files.as_ref();
+    let stream = root.and(own).map(|files| Stream { name: &name, files });
+    let definitions = manifest::first_definitions(scope.objects, sources, stream);
     let is_reported = |file: FileId| reported.get(file.0 as usize).copied().unwrap_or(false);
-    let keep = |file: FileId| is_reported(file) && own.as_ref().is_none_or(|f| f.contains(&file));
+    let keep = |file: FileId| is_reported(file) && own.is_none_or(|f| f.contains(&file));
     let alternatives = if opts.parse_only {
         Vec::new()
     } else {
         alternatives(&definitions.issues, keep)
     };
+    let mut issues = scope.issues;
     issues.extend(definitions.issues);
     let (mut diagnostics, model) = analyse(definitions.objects, &issues, sources, opts);
     diagnostics.par_extend(alternatives.into_par_iter().flat_map_iter(|alternative| {
         check_alternative(&model.inventory.objects, alternative, sources, opts)
     }));
     diagnostics.retain(|d| keep(d.file));
-    if let Some(rendering) = rendering {
-        rendering.map_back(&model.inventory.objects, &mut diagnostics, sources);
+    if let Some(rendering) = scope.rendering {
+        let objects = &model.inventory.objects;
+        rendering.map_back(loaded, objects, &mut diagnostics, sources);
         diagnostics.retain(|d| is_reported(d.file));
     }
     (diagnostics, model)

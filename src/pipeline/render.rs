@@ -149,7 +149,8 @@ pub(super) fn render(
                 let found = manifest::read_text(file, &text, opts);
                 sources.add(label, text);
                 let scope = &mut scopes[i];
-                let raw = std::mem::replace(&mut scope.own, found.objects);
+                scope.own = found.objects;
+                let raw = std::mem::take(&mut scope.own_loaded);
                 scope.generated.clear();
                 scope.issues.extend(found.issues);
                 scope.rendering = Some(Rendering { file, raw });
@@ -164,23 +165,26 @@ pub(super) fn render(
     rendered
 }
 
-/// A scope's rendering: the file it was read as, and the objects of the root's files.
+/// A scope's rendering: the file it was read as, and the objects of the root's files (by
+/// index among the loaded objects).
 #[derive(Debug)]
 pub(super) struct Rendering {
     file: FileId,
-    raw: Vec<Object>,
+    raw: Vec<usize>,
 }
 
 impl Rendering {
     /// Moves the locations in rendered objects that a file defines unchanged into that
-    /// file. `objects` are the scope's, the rendered ones among them.
+    /// file. `objects` are the scope's, the rendered ones among them; `loaded` the objects
+    /// of the files.
     pub fn map_back(
         &self,
+        loaded: &[Object],
         objects: &[Object],
         diagnostics: &mut [Diagnostic],
         sources: &SourceMap,
     ) {
-        let origins = self.origins(objects);
+        let origins = self.origins(loaded, objects);
         if origins.is_empty() {
             return;
         }
@@ -201,9 +205,13 @@ impl Rendering {
 
     /// Each rendered object that a file of the root defines unchanged, with that definition,
     /// in the order of the rendering.
-    fn origins<'a>(&'a self, objects: &'a [Object]) -> Vec<(&'a Object, &'a Object)> {
+    fn origins<'a>(
+        &self,
+        loaded: &'a [Object],
+        objects: &'a [Object],
+    ) -> Vec<(&'a Object, &'a Object)> {
         let mut raw: HashMap<(&str, &str), Vec<&Object>> = HashMap::new();
-        for object in &self.raw {
+        for object in self.raw.iter().map(|&i| &loaded[i]) {
             raw.entry((&object.kind, &object.name))
                 .or_default()
                 .push(object);

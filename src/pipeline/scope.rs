@@ -16,7 +16,9 @@ use crate::manifest::{LoadIssue, LoadIssueKind, Loaded, Object};
 use crate::source::FileId;
 use crate::yaml::Limits;
 
-/// What one scope checks.
+/// What one scope checks. The objects of the loaded files that it owns or sees are named
+/// by their index among them, and copied only when the scope is checked, so that only the
+/// scopes being checked hold copies.
 #[derive(Debug, Default)]
 pub(super) struct Scope {
     /// The kustomization root, by index in [`Layout::kustomizations`]; `None` for the inputs
@@ -24,10 +26,13 @@ pub(super) struct Scope {
     pub root: Option<usize>,
     /// How messages name the root: `kustomization DIR/kustomization.yaml`.
     pub name: Option<String>,
-    /// Objects of the scope's own files, in input order.
+    /// Objects the scope owns outright: every object when there is one scope, or the
+    /// rendering of its root.
     pub own: Vec<Object>,
-    /// Objects of the files every scope shares.
-    pub shared: Vec<Object>,
+    /// Loaded objects of the scope's own files.
+    pub own_loaded: Vec<usize>,
+    /// Loaded objects of other files that the scope sees.
+    pub seen: Vec<usize>,
     /// What the scope's generators make.
     pub generated: Vec<Object>,
     pub issues: Vec<LoadIssue>,
@@ -37,23 +42,35 @@ pub(super) struct Scope {
     pub rendering: Option<Rendering>,
 }
 
-impl Scope {
-    /// The scope's own files, whose findings it reports, when it sees objects of other
-    /// files too (and always for a kustomization root, which builds them into one stream).
-    pub fn own_files(&self) -> Option<HashSet<FileId>> {
-        if self.root.is_none() && self.shared.is_empty() {
-            return None;
-        }
-        let objects = self.own.iter().chain(&self.generated).map(|o| o.file);
-        Some(objects.chain(self.issues.iter().map(|i| i.file)).collect())
-    }
+/// A scope ready to check: every object it sees, its own first.
+pub(super) struct Checked {
+    pub objects: Vec<Object>,
+    pub issues: Vec<LoadIssue>,
+    /// The files whose findings the scope reports, when it sees objects of others (and
+    /// always for a kustomization root, which builds them into one stream).
+    pub own_files: Option<HashSet<FileId>>,
+    pub rendering: Option<Rendering>,
+}
 
-    /// Every object the scope sees (its own first), its load issues and its rendering.
-    pub fn into_parts(self) -> (Vec<Object>, Vec<LoadIssue>, Option<Rendering>) {
+impl Scope {
+    /// Copies the loaded objects the scope owns and sees out of `loaded`.
+    pub fn materialize(self, loaded: &[Object]) -> Checked {
+        let own_files = (self.root.is_some() || !self.seen.is_empty()).then(|| {
+            let own = self.own.iter().chain(&self.generated).map(|o| o.file);
+            let own_loaded = self.own_loaded.iter().map(|&i| loaded[i].file);
+            let issues = self.issues.iter().map(|i| i.file);
+            own.chain(own_loaded).chain(issues).collect()
+        });
         let mut objects = self.own;
-        objects.extend(self.shared);
+        let copies = self.own_loaded.iter().chain(&self.seen);
+        objects.extend(copies.map(|&i| loaded[i].clone()));
         objects.extend(self.generated);
-        (objects, self.issues, self.rendering)
+        Checked {
+            objects,
+            issues: self.issues,
+            own_files,
+            rendering: self.rendering,
+        }
     }
 }
 
@@ -284,36 +301,27 @@ impl Membership {
     }
 }
 
-/// Moves each object into the scopes of its file (a copy for each but the last), and into
-/// the other scopes that see it: every scope sees the objects of the inputs and context
-/// files outside every kustomization (plain manifests are usually applied next to the
-/// kustomizations), and the default scope sees the kustomizations' objects; a root never
-/// sees another root's.
+/// Names each loaded object in the scopes of its file, and in the other scopes that see
+/// it: every scope sees the objects of the inputs and context files outside every
+/// kustomization (plain manifests are usually applied next to the kustomizations), and the
+/// default scope sees the kustomizations' objects; a root never sees another root's.
 fn distribute_objects(
-    loaded: &mut Loaded,
+    loaded: &Loaded,
     membership: &Membership,
     not_objects: &HashSet<FileId>,
     scopes: &mut [Scope],
 ) {
-    for object in std::mem::take(&mut loaded.objects) {
+    for (i, object) in loaded.objects.iter().enumerate() {
         if not_objects.contains(&object.file) {
             continue;
         }
-        let targets = membership.targets(object.file, scopes.len());
-        let Some((&last, rest)) = targets.split_last() else {
-            continue;
-        };
-        let place = |scope: &mut Scope, (own, object): (bool, Object)| {
+        for (s, own) in membership.targets(object.file, scopes.len()) {
             if own {
-                scope.own.push(object);
+                scopes[s].own_loaded.push(i);
             } else {
-                scope.shared.push(object);
+                scopes[s].seen.push(i);
             }
-        };
-        for &(s, own) in rest {
-            place(&mut scopes[s], (own, object.clone()));
         }
-        place(&mut scopes[last.0], (last.1, object));
     }
 }
 
