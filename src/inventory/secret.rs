@@ -166,5 +166,12 @@ mod tests {
         let secrets = Secrets::index(&inv.secrets);
         assert!(secrets.get("default", "plain").is_some());
         assert!(secrets.get("default", "plain-5f7k9h2c6t").is_none());
+        // What a secretGenerator makes carries kroute's marker.
+        let inv = Inventory::from_yaml(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  annotations: {kroute.dev/generated-by: secretGenerator}\n",
+        );
+        let secrets = Secrets::index(&inv.secrets);
+        assert!(secrets.get("default", "db-5f7k9h2c6t").is_some());
+        assert!(secrets.get("default", "db-5f7k9h2c6").is_none());
     }
 }

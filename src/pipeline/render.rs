@@ -336,7 +336,46 @@ fn same(a: &Node, b: &Node) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::complaint;
+    use super::{complaint, counterpart, same_object};
+    use crate::manifest::{read_text, LoadOptions, Object};
+    use crate::source::FileId;
+
+    fn object(yaml: &str) -> Object {
+        let mut found = read_text(FileId(0), yaml, &LoadOptions::default());
+        found.objects.remove(0)
+    }
+
+    const RAW: &str = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  ports: [{port: 80, name: \"http\"}]\n";
+    const RENDERED: &str = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: default\nspec:\n  ports:\n  - name: http\n    port: 80\n  selector:\n    app: web\n";
+
+    #[test]
+    fn a_rendering_in_another_order_and_style_is_the_same_object() {
+        assert!(same_object(&object(RAW), &object(RENDERED)));
+        let changed = RENDERED.replace("port: 80", "port: 8080");
+        assert!(!same_object(&object(RAW), &object(&changed)));
+        let labelled = RENDERED.replace("  namespace: default\n", "  labels: {env: prod}\n");
+        assert!(!same_object(&object(RAW), &object(&labelled)));
+    }
+
+    #[test]
+    fn a_node_of_the_rendering_is_found_in_the_file() {
+        let (raw, rendered) = (object(RAW), object(RENDERED));
+        let at = RENDERED.find("80").unwrap();
+        let port = rendered
+            .root
+            .at(&["spec", "ports"])
+            .unwrap()
+            .as_seq()
+            .unwrap()[0]
+            .get("port")
+            .unwrap();
+        assert_eq!(port.span.start as usize, at);
+        let (_, found) = counterpart(&rendered.root, &raw.root, port.span);
+        assert_eq!(&RAW[found.span.bytes()], "80");
+        let selector = rendered.root.at(&["spec", "selector"]).unwrap();
+        let (_, found) = counterpart(&rendered.root, &raw.root, selector.span);
+        assert_eq!(&RAW[found.span.bytes()], "{app: web}");
+    }
 
     #[test]
     fn complaints_lose_kubectls_log_prefix() {
