@@ -912,6 +912,12 @@ fn graph_and_trace_load_the_profiles_and_draw_only_what_the_input_reaches() {
         "{search}"
     );
     assert!(search.contains("(<platform:knative-istio>:"), "{search}");
+    // The local gateway Service's target port 8081 is a server of Knative's local Gateway.
+    assert!(
+        search.contains("port 8081 (a server of its Gateways)"),
+        "{search}"
+    );
+    assert!(!search.contains("KR202"), "{search}");
 
     let assert = kroute()
         .args([
