@@ -241,9 +241,12 @@ mod tests {
             assert!(found.issues.is_empty(), "{:?}", found.issues);
             assert!(!found.objects.is_empty());
             assert!(text.starts_with("# kroute"), "a header comment first");
+            assert!(
+                text.contains("\n# Follows "),
+                "the header names the release followed"
+            );
         }
         for p in &PROFILES {
-            assert!(p.text.contains("Follows "), "{} names its release", p.name);
             assert!(p.requires.iter().all(|r| profile(r).is_some()));
         }
     }
