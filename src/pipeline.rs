@@ -7,8 +7,9 @@ use crate::diagnostic::Diagnostic;
 use crate::graph::RoutingGraph;
 use crate::inventory::Inventory;
 use crate::manifest::{self, LoadOptions};
+use crate::platform::{self, Profile};
 use crate::report::Summary;
-use crate::source::{Input, SourceMap};
+use crate::source::{FileId, Input, SourceMap};
 
 #[derive(Clone, Debug, Default)]
 pub struct CheckOptions {
@@ -18,6 +19,9 @@ pub struct CheckOptions {
     /// More inputs loaded only so that references resolve (the rest of the repository, stub
     /// manifests of what the platform provides): nothing is reported about them.
     pub context: Vec<Input>,
+    /// Platform profiles (`--platform`), loaded after the context as it is; the Kubernetes
+    /// built-ins are loaded in any case.
+    pub platforms: Vec<&'static Profile>,
 }
 
 /// The result of one `check` run.
@@ -75,8 +79,9 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
             .filter(|c| canonical(c).is_none_or(|p| !given.contains(&p)))
             .cloned(),
     );
-    let loaded = manifest::load(&all, &opts.load);
-    let inventory = Inventory::build(loaded.objects);
+    let mut loaded = manifest::load(&all, &opts.load);
+    let platform = platform::load(&mut loaded, &opts.platforms);
+    let inventory = Inventory::build_with_platform(loaded.objects, platform);
     let graph = if opts.parse_only {
         RoutingGraph::default()
     } else {
@@ -101,7 +106,7 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
     } else {
         checks::run(&ctx)
     };
-    // Context files come after the checked ones, so their ids are the high ones.
+    // Context and platform files come after the checked ones, so their ids are the high ones.
     diagnostics.retain(|d| (d.file.0 as usize) < checked);
     let sources = loaded.sources;
     diagnostics.sort_by(|a, b| {
@@ -138,14 +143,19 @@ pub struct Model {
     /// Documents that could not be read as objects (syntax errors, templates, limits, broken
     /// objects): what they define is missing from the graph. `kroute check` reports them.
     pub unreadable: usize,
+    /// The first file of what the platform provides (built-ins and `platforms`): files before
+    /// it are the inputs.
+    pub platform: FileId,
 }
 
-/// Loads `inputs` and builds the inventory and the routing graph.
-pub fn model(inputs: &[Input], load: &LoadOptions) -> Model {
-    let loaded = manifest::load(inputs, load);
-    let inventory = Inventory::build(loaded.objects);
+/// Loads `inputs` and the platform, and builds the inventory and the routing graph.
+pub fn model(inputs: &[Input], load: &LoadOptions, platforms: &[&'static Profile]) -> Model {
+    let mut loaded = manifest::load(inputs, load);
+    let platform = platform::load(&mut loaded, platforms);
+    let inventory = Inventory::build_with_platform(loaded.objects, platform);
     let graph = RoutingGraph::build(&inventory);
     Model {
+        platform,
         sources: loaded.sources,
         inventory,
         graph,

@@ -151,10 +151,14 @@ pub fn selects_nothing(
                 "move one of the two into the same namespace (this one is in `{namespace}`)"
             ));
     }
+    let platform = crate::platform::advice(crate::platform::Wanted::Pods {
+        namespace: Some(namespace),
+        selector,
+    });
     let Some(nearest) = ctx.inv.nearest_workload(namespace, selector) else {
-        return diagnostic.with_help(format!(
+        return diagnostic.with_help(platform.unwrap_or_else(|| format!(
             "no workload in namespace `{namespace}` carries labels like these; fix the selector, or check together with the files that define the workloads"
-        ));
+        )));
     };
     let object = ctx.inv.object(nearest.object);
     let diff = selector.explain_diff(&nearest.labels, |k, want| {
@@ -171,7 +175,10 @@ pub fn selects_nothing(
     };
     diagnostic
         .with_related(object.file, nearest.labels_span, what)
-        .with_help("make the selector and the pod template labels agree")
+        .with_help(
+            platform
+                .unwrap_or_else(|| "make the selector and the pod template labels agree".into()),
+        )
 }
 
 /// The diagnostic for a reference from `from` to a Service that is missing, or lacks the

@@ -192,6 +192,15 @@ impl RoutingGraph {
             .map_or(&[], Vec::as_slice)
     }
 
+    /// Whether an Istio Gateway that selects workload `pods` has a server on `port`: gateway
+    /// pods listen on their Gateways' server ports, which their containers need not declare
+    /// (Knative's local gateway Service targets port 8081 of Istio's ingress gateway pods).
+    pub fn gateway_listens(&self, inv: &Inventory, pods: WorkloadId, port: i64) -> bool {
+        inv.istio_gateways_by_id().any(|(g, gw)| {
+            gw.servers.iter().any(|s| s.port == port) && self.gateway_pods(g).contains(&pods)
+        })
+    }
+
     /// What the destinations of rule `route` (an index into `VirtualService::routes`) of
     /// VirtualService `vs` resolve to: one entry per destination of the rule, in order.
     pub fn destinations(&self, vs: VirtualServiceId, route: usize) -> &[DestinationHost] {

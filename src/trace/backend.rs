@@ -315,6 +315,10 @@ fn workload(cx: &Cx<'_>, walk: &Walk, id: WorkloadId, target: Option<&PortRef>) 
                 obj.name_span(),
             )
         }
+        (None, PortRef::Number(n)) if cx.graph.gateway_listens(cx.inv, id, *n) => {
+            let hop = cx.workload_hop(id, format!("port {n} (a server of its Gateways)"), None);
+            walk.with(hop).done()
+        }
         (None, PortRef::Number(n)) if w.ports().next().is_some() => {
             let mut hop = cx.workload_hop(id, format!("port {n}"), None);
             hop.notes.push(Note {

@@ -9,7 +9,8 @@
 //! - a **numeric** `targetPort` should be a `containerPort` of at least one selected
 //!   workload, when those workloads declare any ports at all. Declaring container ports is
 //!   optional in Kubernetes and a process may listen on a port it does not declare, so this
-//!   case is a **warning**; pods that declare no ports are not checked.
+//!   case is a **warning**; pods that declare no ports are not checked, nor Istio gateway
+//!   pods on a port one of their Gateways has a server on (they listen on those).
 //!
 //! ## Why it matters
 //! A named target that no container defines gives the Service no endpoints for that port.
@@ -60,6 +61,12 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             if matches!(port.target, PortRef::Number(_)) && !declares_ports {
                 continue;
             }
+            if let PortRef::Number(n) = port.target {
+                let pods = ctx.graph.service_pods(id);
+                if pods.iter().any(|w| ctx.graph.gateway_listens(ctx.inv, *w, n)) {
+                    continue;
+                }
+            }
             let exposed: Vec<String> = pods
                 .iter()
                 .flat_map(|w| w.ports())
@@ -102,5 +109,41 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 .with_help("set `targetPort` to a port the container declares, or declare the port the process listens on under the container's `ports`"),
             );
         }
+    }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::support::testing::run_rule;
+
+    /// Knative's local gateway Service targets port 8081 of Istio's ingress gateway pods,
+    /// which declare 8080: they listen on 8081 because a Gateway has a server there.
+    const LOCAL_GATEWAY: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: edge-gateway, namespace: edge}
+spec:
+  selector: {matchLabels: {istio: edge}}
+  template:
+    metadata: {labels: {istio: edge}}
+    spec:
+      containers:
+      - {name: istio-proxy, image: istio/proxyv2, ports: [{containerPort: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: edge-local, namespace: edge}
+spec:
+  selector: {istio: edge}
+  ports: [{name: http2, port: 80, targetPort: 8081}]
+";
+
+    #[test]
+    fn gateway_pods_listen_on_their_gateways_server_ports() {
+        assert_eq!(run_rule(&RULE, LOCAL_GATEWAY).len(), 1);
+        let gateway = "---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: local, namespace: knative-serving}\nspec:\n  selector: {istio: edge}\n  servers: [{port: {number: 8081, name: http, protocol: HTTP}, hosts: ['*']}]\n";
+        assert!(run_rule(&RULE, &format!("{LOCAL_GATEWAY}{gateway}")).is_empty());
     }
 }

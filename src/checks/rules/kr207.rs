@@ -7,11 +7,12 @@
 //! - ConfigMaps: `configMap` and projected volumes, `env[].valueFrom.configMapKeyRef`,
 //!   `envFrom[].configMapRef`;
 //! - Secrets: `secret` and projected volumes, `secretKeyRef`, `envFrom[].secretRef`;
-//! - ServiceAccounts: `serviceAccountName` (the implicit `default` account always exists);
+//! - ServiceAccounts: `serviceAccountName`;
 //! - PersistentVolumeClaims: `persistentVolumeClaim.claimName`.
 //!
-//! A missing reference marked `optional: true` is reported at **info** level: the pod
-//! starts, without the data.
+//! What every namespace has is always known: its `default` ServiceAccount and its
+//! `kube-root-ca.crt` ConfigMap. A missing reference marked `optional: true` is reported at
+//! **info** level: the pod starts, without the data.
 //!
 //! ## Why it matters
 //! The pod is created but never starts: `CreateContainerConfigError` for a missing
@@ -35,7 +36,7 @@
 //! external-secrets) can be suppressed with `kroute.dev/ignore: KR207` on the workload.
 
 use crate::checks::{Context, Rule};
-use crate::inventory::{did_you_mean, RefKind};
+use crate::inventory::did_you_mean;
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
@@ -48,9 +49,6 @@ pub const RULE: Rule = Rule {
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for workload in &ctx.inv.workloads {
         for r in &workload.refs {
-            if r.kind == RefKind::ServiceAccount && r.name == "default" {
-                continue;
-            }
             let kind = r.kind.kind();
             if ctx.inv.defines(kind, &workload.namespace, &r.name) {
                 continue;

@@ -34,6 +34,7 @@ use regex::Regex;
 use crate::checks::{Context, Rule};
 use crate::inventory::{did_you_mean, PortRef, ServicePort};
 use crate::manifest::Object;
+use crate::platform::{advice, Wanted};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::SourceFile;
 use crate::yaml::Span;
@@ -176,7 +177,14 @@ fn check_value(
                         did_you_mean(name, ctx.inv.names("Service", ns))
                     ),
                 )
-                .with_help("fix the host name or add the Service"),
+                .with_help(
+                    advice(Wanted::Object {
+                        kind: "Service",
+                        namespace: ns,
+                        name,
+                    })
+                    .unwrap_or_else(|| "fix the host name or add the Service".to_string()),
+                ),
             ),
         }
     }

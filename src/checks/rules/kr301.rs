@@ -45,6 +45,7 @@ use crate::graph::{Broken, EdgeKind, Vertex};
 use crate::inventory::did_you_mean;
 use crate::inventory::istio::{GatewayRef, GatewayTarget};
 use crate::manifest::Object;
+use crate::platform::{advice, Wanted};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::yaml::Span;
 
@@ -145,7 +146,14 @@ fn missing_gateway(
                 vs.namespace
             )),
         None => diagnostic.with_help(
-            "name an existing Gateway as `<namespace>/<name>` (or `mesh` for sidecars); if the platform provides this Gateway, check together with its manifest or a stub of it, or suppress with `kroute.dev/ignore: KR301`",
+            advice(Wanted::Object {
+                kind: "Gateway",
+                namespace,
+                name,
+            })
+            .unwrap_or_else(|| {
+                "name an existing Gateway as `<namespace>/<name>` (or `mesh` for sidecars); if the platform provides this Gateway, check together with its manifest or a stub of it, or suppress with `kroute.dev/ignore: KR301`".to_string()
+            }),
         ),
     }
 }

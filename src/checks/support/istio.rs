@@ -7,6 +7,7 @@ use crate::diagnostic::Diagnostic;
 use crate::graph::{HostForm, HostTarget, ServiceHost, CLUSTER_DOMAIN};
 use crate::inventory::{nearest, IstioGatewayId, Workload};
 use crate::manifest::{Object, ObjectId};
+use crate::platform::{advice, Wanted};
 use crate::yaml::Span;
 
 /// The namespaces the proxies of Istio Gateway `g` run in: those of the workloads it
@@ -197,9 +198,14 @@ impl Question<'_> {
             Some(other) => format!(
                 "write `{name}.{other}.svc.{CLUSTER_DOMAIN}` to reach the Service of namespace `{other}`"
             ),
-            None => format!(
+            None => advice(Wanted::Object {
+                kind: "Service",
+                namespace: ns,
+                name,
+            })
+            .unwrap_or_else(|| format!(
                 "name an existing Service (a short name resolves in the {kind}'s namespace), or check together with the files that define the Service"
-            ),
+            )),
         };
         let related = match (elsewhere_svc, suggestion) {
             (Some(svc), _) => Some((svc.object, format!("Service {}/{name}", svc.namespace))),
