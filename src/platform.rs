@@ -117,6 +117,7 @@ pub fn load(loaded: &mut Loaded, profiles: &[&'static Profile]) -> FileId {
         let found = manifest::read_text(file, &text, &LoadOptions::default());
         loaded.sources.add(format!("<platform:{name}>"), text);
         loaded.file_documents.push(found.documents);
+        loaded.file_skipped.push(found.skipped);
         for mut object in found.objects {
             if known.insert(object.key()) {
                 object.id = ObjectId(u32::try_from(loaded.objects.len()).unwrap_or(u32::MAX));
