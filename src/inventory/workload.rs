@@ -260,19 +260,19 @@ impl Workload {
                 }
             }
         }
-        let sa = pod
-            .get("serviceAccountName")
-            .or_else(|| pod.get("serviceAccount"));
-        if let Some(sa) = sa {
-            if let Some(name) = sa.as_str() {
-                self.refs.push(PodRef {
-                    kind: RefKind::ServiceAccount,
-                    name: name.to_string(),
-                    span: sa.span,
-                    optional: false,
-                    via: "serviceAccountName".to_string(),
-                });
-            }
+        // An empty name is no name: the pod runs as `default`, like one that sets none.
+        let sa = ["serviceAccountName", "serviceAccount"]
+            .iter()
+            .filter_map(|k| pod.get(k))
+            .find(|n| n.as_str().is_some_and(|s| !s.is_empty()));
+        if let Some((sa, name)) = sa.and_then(|n| Some((n, n.as_str()?))) {
+            self.refs.push(PodRef {
+                kind: RefKind::ServiceAccount,
+                name: name.to_string(),
+                span: sa.span,
+                optional: false,
+                via: "serviceAccountName".to_string(),
+            });
         }
     }
 
