@@ -102,7 +102,9 @@ pub struct Workload {
     pub labels: BTreeMap<String, String>,
     /// Span of the template's `metadata.labels` (or of the template when there are none).
     pub labels_span: Span,
-    /// The owner's own `spec.selector`, for controllers that have one.
+    /// The owner's own `spec.selector`, which must select its pod template: that of a
+    /// Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController or Rollout, and
+    /// of a Job with `manualSelector: true` (the API server writes other Jobs' selectors).
     pub selector: Option<Selector>,
     pub containers: Vec<Container>,
     pub refs: Vec<PodRef>,
@@ -110,6 +112,22 @@ pub struct Workload {
     pub service_name: Option<(String, Span)>,
     /// StatefulSet `volumeClaimTemplates` names: claims the controller creates itself.
     pub claim_templates: Vec<String>,
+}
+
+/// The selector `spec` of `object` sets for its own pods (see [`Workload::selector`]).
+fn own_selector(object: &Object, spec: &Node) -> Option<Selector> {
+    let node = spec.get("selector").filter(|n| !n.is_null())?;
+    match (object.group.as_str(), object.kind.as_str()) {
+        // The one controller whose selector is a plain map.
+        ("", "ReplicationController") => Some(Selector::from_map(node)),
+        ("batch", "Job") if spec.get("manualSelector").and_then(Node::as_bool) != Some(true) => {
+            None
+        }
+        ("apps", _) | ("batch", "Job") | ("argoproj.io", "Rollout") => {
+            Some(Selector::from_label_selector(node))
+        }
+        _ => None,
+    }
 }
 
 impl Workload {
@@ -146,10 +164,7 @@ impl Workload {
             kind: object.kind.clone(),
             labels,
             labels_span: labels_node.map_or(template.span, |n| n.span),
-            selector: spec
-                .and_then(|s| s.get("selector"))
-                .filter(|_| !path.is_empty())
-                .map(Selector::from_label_selector),
+            selector: spec.and_then(|s| own_selector(object, s)),
             containers: Vec::new(),
             refs: Vec::new(),
             service_name: spec
