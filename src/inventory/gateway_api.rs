@@ -177,6 +177,10 @@ pub struct ApiRoute {
     pub namespace: String,
     pub name: String,
     pub parents: Vec<ParentRef>,
+    /// How many `parentRefs` entries are written (`parents` keeps those with a name), and
+    /// where the list is, when it is.
+    pub written_parents: usize,
+    pub parents_span: Option<Span>,
     pub hostnames: Vec<Spanned>,
     pub rules: Vec<RouteRule>,
 }
@@ -185,9 +189,9 @@ impl ApiRoute {
     pub fn from_object(object: &Object) -> ApiRoute {
         let spec = object.spec();
         let ns = &object.namespace;
-        let parents = spec
-            .map(|s| s.seq_at("parentRefs"))
-            .unwrap_or(&[])
+        let parents_node = spec.and_then(|s| s.get("parentRefs"));
+        let written = parents_node.and_then(Node::as_seq).unwrap_or(&[]);
+        let parents = written
             .iter()
             .filter_map(|p| {
                 let name = p.get("name")?;
@@ -256,6 +260,8 @@ impl ApiRoute {
             namespace: object.namespace.clone(),
             name: object.name.clone(),
             parents,
+            written_parents: written.len(),
+            parents_span: parents_node.map(|n| n.span),
             hostnames: spec
                 .and_then(|s| s.get("hostnames"))
                 .and_then(Node::as_seq)
