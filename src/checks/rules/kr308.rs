@@ -44,7 +44,9 @@ use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR308",
-    severity: Severity::Error,
+    // `trace` does not stop at such a Gateway (its proxies may come from the platform): a
+    // finding that does not break the request is not an error.
+    severity: Severity::Warning,
     summary: "Gateway selector matches no gateway workload (IST0101)",
     run,
 };
