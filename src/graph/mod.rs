@@ -25,7 +25,7 @@ pub use gateway_api::{
 };
 pub use host::{HostForm, ServiceHost, CLUSTER_DOMAIN};
 pub use hosts::{istio_fqdn, HostTable, HostTarget};
-pub use istio::{Binding, DestinationHost};
+pub use istio::{Binding, DestinationHost, Resolved};
 pub use knative::{expand_template, hosts_of, resolve_ref, route_service, KnativeHost};
 pub use revisions::{RevisionHost, RevisionIndex};
 
@@ -142,6 +142,8 @@ pub struct RoutingGraph {
     gateway_pods: Vec<Vec<WorkloadId>>,
     /// VirtualService → rule → destination: what each destination host resolves to.
     destinations: Vec<Vec<Vec<DestinationHost>>>,
+    /// VirtualService → rule → mirror: the same for mirrors.
+    mirrors: Vec<Vec<Vec<DestinationHost>>>,
     istio_gateway_index: HashMap<(String, String), IstioGatewayId>,
     api_gateway_index: HashMap<(String, String), usize>,
     by_source: HashMap<Vertex, Vec<usize>>,
