@@ -13,6 +13,7 @@ mod istio;
 mod knative;
 mod kube;
 mod revisions;
+mod roots;
 pub mod wildcard;
 
 use std::collections::HashMap;
@@ -138,6 +139,8 @@ pub struct RoutingGraph {
     /// Host names Knative Services and Routes are served under.
     pub knative_hosts: Vec<KnativeHost>,
     service_pods: Vec<Vec<WorkloadId>>,
+    /// Services whose traffic a TrafficSplit or mesh route sends elsewhere.
+    routing_roots: HashMap<ServiceId, ObjectId>,
     workload_services: Vec<Vec<ServiceId>>,
     gateway_pods: Vec<Vec<WorkloadId>>,
     /// VirtualService → rule → destination: what each destination host resolves to.
@@ -165,6 +168,7 @@ impl RoutingGraph {
                 .enumerate()
                 .map(|(i, g)| ((g.namespace.clone(), g.name.clone()), i))
                 .collect(),
+            routing_roots: roots::build(inv),
             ..RoutingGraph::default()
         };
         kube::build(inv, &mut graph);
@@ -180,6 +184,13 @@ impl RoutingGraph {
     /// The workloads whose pods a Service selects.
     pub fn service_pods(&self, id: ServiceId) -> &[WorkloadId] {
         &self.service_pods[id.0 as usize]
+    }
+
+    /// The object (an SMI TrafficSplit, a Gateway API mesh route) that sends what is
+    /// addressed to Service `id` to other Services, when one does: such a Service needs no
+    /// pods of its own.
+    pub fn routed_elsewhere(&self, id: ServiceId) -> Option<ObjectId> {
+        self.routing_roots.get(&id).copied()
     }
 
     /// The Services that select a workload's pods.

@@ -10,6 +10,7 @@ mod policy;
 mod secret;
 mod selector;
 mod service;
+pub mod smi;
 mod workload;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -26,6 +27,7 @@ pub use policy::{PodSelector, ScaleTarget};
 pub use secret::SecretSource;
 pub use selector::{LabelSpan, Op, Requirement, Selector};
 pub use service::{PortRef, Service, ServicePort};
+pub use smi::TrafficSplit;
 pub use workload::{
     template_path, Container, ContainerPort, EnvValue, PodRef, RefKind, Workload,
     POD_TEMPLATE_PATHS,
@@ -75,6 +77,7 @@ pub struct Inventory {
     pub api_gateways: Vec<ApiGateway>,
     pub api_routes: Vec<ApiRoute>,
     pub reference_grants: Vec<ReferenceGrant>,
+    pub traffic_splits: Vec<TrafficSplit>,
     /// Names of the GatewayClasses in the input.
     pub gateway_classes: Vec<ObjectId>,
     /// Knative's config ConfigMaps from namespace `knative-serving`.
@@ -236,6 +239,10 @@ impl Inventory {
                     .push(ReferenceGrant::from_object(object));
             }
             (gateway_api::GROUP, "GatewayClass") => self.gateway_classes.push(object.id),
+            (smi::GROUP, "TrafficSplit") => {
+                self.traffic_splits
+                    .extend(TrafficSplit::from_object(object));
+            }
             _ => {}
         }
         self.serving.extend(Serving::from_object(object));
