@@ -193,15 +193,20 @@ pub fn missing_service(
 ) -> Option<Diagnostic> {
     use crate::graph::Broken;
     match broken {
-        Broken::NoService { namespace, name } => Some(rule.on(
-            from,
-            span,
-            format!(
-                "{} routes to Service `{name}`, which does not exist in namespace `{namespace}`{}",
-                from.display(),
-                crate::inventory::did_you_mean(name, ctx.inv.names("Service", namespace))
-            ),
-        )),
+        Broken::NoService { namespace, name } => {
+            let diagnostic = rule.on(
+                from,
+                span,
+                format!(
+                    "{} routes to Service `{name}`, which does not exist in namespace `{namespace}`{}",
+                    from.display(),
+                    crate::inventory::did_you_mean(name, ctx.inv.names("Service", namespace))
+                ),
+            );
+            Some(support::namespace::outside_input(
+                ctx, namespace, diagnostic,
+            ))
+        }
         Broken::NoPort { service, port } => {
             let svc = ctx.inv.service(*service);
             Some(

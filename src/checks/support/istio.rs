@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::checks::support::namespace::outside_input;
 use crate::checks::{Context, Rule};
 use crate::diagnostic::Diagnostic;
 use crate::graph::{HostForm, HostTarget, ServiceHost, CLUSTER_DOMAIN};
@@ -37,6 +38,8 @@ pub struct UnknownHost {
     pub help: String,
     /// The object the host was probably meant to name.
     pub related: Option<(ObjectId, String)>,
+    /// The namespace a Service-shaped host names.
+    pub namespace: Option<String>,
 }
 
 impl UnknownHost {
@@ -49,8 +52,12 @@ impl UnknownHost {
         span: Span,
     ) -> Diagnostic {
         let d = rule.on(object, span, self.message).with_help(self.help);
-        match self.related {
+        let d = match self.related {
             Some((id, note)) => d.with_related_object(ctx.inv.object(id), note),
+            None => d,
+        };
+        match &self.namespace {
+            Some(namespace) => outside_input(ctx, namespace, d),
             None => d,
         }
     }
@@ -98,6 +105,7 @@ pub fn unknown_host(
                     parsed.fqdn()
                 ),
                 related: Some((svc.id, format!("Service {ns}/{name}"))),
+                namespace: None,
             });
         }
     }
@@ -151,6 +159,7 @@ impl Question<'_> {
                 "Istio only knows external hosts a ServiceEntry declares (outboundTrafficPolicy ALLOW_ANY does not change that for a {kind}): add a ServiceEntry for `{raw}` with its ports, or name an existing Service"
             ),
             related,
+            namespace: None,
         }
     }
 
@@ -183,16 +192,7 @@ impl Question<'_> {
                 "; Service `{name}` exists in namespace `{other}`, but a short host means the {kind}'s own namespace `{ns}`"
             ),
             Some(other) => format!("; Service `{name}` exists in namespace `{other}`"),
-            None => suggestion.map_or_else(
-                || {
-                    if ctx.inv.knows_namespace(ns) {
-                        String::new()
-                    } else {
-                        format!("; nothing in the input is in namespace `{ns}`")
-                    }
-                },
-                |c| format!("; did you mean `{c}`?"),
-            ),
+            None => suggestion.map_or_else(String::new, |c| format!("; did you mean `{c}`?")),
         };
         let help = match elsewhere {
             Some(other) => format!(
@@ -222,6 +222,7 @@ impl Question<'_> {
             ),
             help,
             related,
+            namespace: Some(ns.to_string()),
         }
     }
 }

@@ -5,5 +5,6 @@ pub mod gateway_api;
 pub mod istio;
 pub mod knative;
 pub mod kube;
+pub mod namespace;
 #[cfg(test)]
 pub mod testing;
