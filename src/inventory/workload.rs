@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use super::istio::Spanned;
 use super::selector::Selector;
 use crate::manifest::{Object, ObjectId};
 use crate::yaml::{Node, Span};
@@ -59,6 +60,8 @@ pub struct Container {
     pub span: Span,
     pub ports: Vec<ContainerPort>,
     pub env: Vec<EnvValue>,
+    /// `command` then `args`, the string items of each.
+    pub argv: Vec<Spanned>,
 }
 
 /// Kinds of object a pod can depend on by name.
@@ -247,6 +250,11 @@ impl Workload {
                     span: c.span,
                     ports,
                     env,
+                    argv: ["command", "args"]
+                        .iter()
+                        .flat_map(|k| c.seq_at(k))
+                        .filter_map(Spanned::of)
+                        .collect(),
                 });
             }
         }
