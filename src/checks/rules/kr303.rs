@@ -58,7 +58,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 pub const RULE: Rule = Rule {
     code: "KR303",
     severity: Severity::Error,
-    summary: "route destination host resolves to no Service, Knative Service or ServiceEntry (IST0101)",
+    summary: "route (or mirror) destination host resolves to no Service, Knative Service or ServiceEntry (IST0101)",
     run,
 };
 

@@ -53,7 +53,7 @@ use crate::yaml::Span;
 pub const RULE: Rule = Rule {
     code: "KR307",
     severity: Severity::Warning,
-    summary: "DestinationRule subset labels match no pods of the host's Service (IST0173)",
+    summary: "DestinationRule subset a route uses matches no pods of the host's Service (IST0173; unused subsets: info)",
     run,
 };
 
