@@ -943,7 +943,9 @@ fn without_a_profile_findings_about_platform_objects_name_the_profile_to_add() {
         "app.yaml",
         format!("{WEB}---\n{ON_THE_PLATFORM}"),
     );
-    let report = check_json(&[arg(&app)], 1);
+    // No error: KR308 is a warning, and the references into `knative-serving` and
+    // `istio-system`, of which the input holds nothing, are infos.
+    let report = check_json(&[arg(&app)], 0);
     let found: BTreeSet<String> = codes(&report).into_iter().collect();
     let expected = ["KR301", "KR303", "KR308", "KR506"].map(String::from);
     assert_eq!(found, BTreeSet::from(expected), "{report:#}");
