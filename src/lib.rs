@@ -3,7 +3,9 @@
 //! Data flows one way: [`source`] → [`yaml`] → [`manifest`] → [`inventory`] → [`graph`] →
 //! {[`checks`], [`trace`], [`view`]} → [`report`] → [`cli`]. [`diagnostic`] is the model
 //! checks produce and renderers read; [`pipeline::check`] drives the stages and is what the
-//! binary and the tests call. `tests/structure.rs` keeps the imports pointing this way.
+//! binary and the tests call; [`platform`] holds what a platform provides, which the
+//! pipeline loads after the input and rules name in their help. `tests/structure.rs` keeps
+//! the imports pointing this way.
 
 pub mod checks;
 pub mod cli;
@@ -12,6 +14,7 @@ pub mod graph;
 pub mod inventory;
 pub mod manifest;
 pub mod pipeline;
+pub mod platform;
 pub mod report;
 pub mod source;
 pub mod trace;

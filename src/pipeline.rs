@@ -17,6 +17,7 @@ use crate::diagnostic::Diagnostic;
 use crate::graph::RoutingGraph;
 use crate::inventory::Inventory;
 use crate::manifest::{self, LoadIssue, LoadIssueKind, LoadOptions, Object, ObjectId, Stream};
+use crate::platform::{self, Profile};
 use crate::report::Summary;
 use crate::source::{FileId, Input, SourceMap, Span};
 use render::Renderer;
@@ -30,6 +31,9 @@ pub struct CheckOptions {
     /// More inputs loaded only so that references resolve (the rest of the repository, stub
     /// manifests of what the platform provides): nothing is reported about them.
     pub context: Vec<Input>,
+    /// Platform profiles (`--platform`), loaded after the context as it is; the Kubernetes
+    /// built-ins are loaded in any case.
+    pub platforms: Vec<&'static Profile>,
     /// A Secret referenced but not defined is an error rather than an info.
     pub strict_secrets: bool,
     /// Check each kustomization root as this program renders it (`--kustomize`).
@@ -89,7 +93,7 @@ impl Outcome {
 pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
     let start = Instant::now();
     let checked = inputs.len();
-    let (layout, mut loaded, mut scopes) = load_scopes(inputs, opts);
+    let (mut loaded, scopes, rendered, platform) = load_scopes(inputs, opts);
     let count = |per_file: &[usize]| per_file.iter().take(checked).sum();
     let documents = count(&loaded.file_documents);
     let skipped = loaded
@@ -99,22 +103,25 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
         .filter(|s| **s)
         .count();
     let objects = std::mem::take(&mut loaded.objects);
-    let mut sources = loaded.sources;
-    let rendered = match &opts.kustomize {
-        Some(renderer) => render::render(renderer, &layout, &mut scopes, &mut sources, &opts.load),
-        None => render::Rendered::default(),
-    };
+    let sources = loaded.sources;
     let mut reported = vec![false; sources.len()];
     for file in (0..checked).chain(rendered.files.iter().map(|f| f.0 as usize)) {
         reported[file] = true;
     }
+    let run = Run {
+        loaded: &objects,
+        sources: &sources,
+        reported: &reported,
+        platform,
+        opts,
+    };
     // One scope's model is kept for the caller to free, or not (the command line exits
     // without); several are freed by the threads that built them.
     let single = scopes.len() == 1;
     let (diagnostics, model): (Vec<_>, Vec<_>) = scopes
         .into_par_iter()
         .map(|scope| {
-            let (diagnostics, model) = check_scope(scope, &objects, &sources, &reported, opts);
+            let (diagnostics, model) = check_scope(scope, &run);
             (diagnostics, single.then_some(model))
         })
         .unzip();
@@ -130,10 +137,26 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
     }
 }
 
-/// Finds the kustomizations of the inputs, loads the inputs, the context and what the
-/// kustomizations include, and divides the objects into the scopes that have something to
+/// What every scope's check reads.
+struct Run<'a> {
+    /// The objects of the files, which scopes name by index.
+    loaded: &'a [Object],
+    sources: &'a SourceMap,
+    /// Whether each file is reported on.
+    reported: &'a [bool],
+    /// The first file of what the platform provides.
+    platform: FileId,
+    opts: &'a CheckOptions,
+}
+
+/// Finds the kustomizations of the inputs; loads the inputs, the context, what the
+/// kustomizations include, the renderings of their roots (`--kustomize`) and what the
+/// platform provides; and divides the objects into the scopes that have something to
 /// report: one for everything when there is no kustomization.
-fn load_scopes(inputs: &[Input], opts: &CheckOptions) -> (Layout, manifest::Loaded, Vec<Scope>) {
+fn load_scopes(
+    inputs: &[Input],
+    opts: &CheckOptions,
+) -> (manifest::Loaded, Vec<Scope>, render::Rendered, FileId) {
     let (mut all, mut canonical) = with_context(inputs, &opts.context);
     let layout = Layout::discover(&canonical, &opts.load.limits);
     for path in layout.missing_files(&canonical) {
@@ -141,19 +164,30 @@ fn load_scopes(inputs: &[Input], opts: &CheckOptions) -> (Layout, manifest::Load
         canonical.push(Some(path));
     }
     let mut loaded = manifest::load(&all, &opts.load);
-    let mut scopes = if layout.is_empty() {
-        vec![Scope {
+    if layout.is_empty() {
+        let platform = platform::load(&mut loaded, &opts.platforms);
+        let scope = Scope {
             own: std::mem::take(&mut loaded.objects),
             issues: std::mem::take(&mut loaded.issues),
             reported: true,
             ..Scope::default()
-        }]
-    } else {
-        let namespace = &opts.load.default_namespace;
-        layout.scopes(&mut loaded, &canonical, inputs.len(), namespace)
-    };
+        };
+        return (loaded, vec![scope], render::Rendered::default(), platform);
+    }
+    let namespace = &opts.load.default_namespace;
+    let mut scopes = layout.scopes(&mut loaded, &canonical, inputs.len(), namespace);
     scopes.retain(|s| s.reported);
-    (layout, loaded, scopes)
+    let rendered = match &opts.kustomize {
+        Some(renderer) => render::render(renderer, &layout, &mut scopes, &mut loaded, &opts.load),
+        None => render::Rendered::default(),
+    };
+    // Rendered before the platform is loaded: its files are the last ones.
+    let first = loaded.objects.len();
+    let platform = platform::load(&mut loaded, &opts.platforms);
+    for scope in &mut scopes {
+        scope.seen.extend(first..loaded.objects.len());
+    }
+    (loaded, scopes, rendered, platform)
 }
 
 /// The inputs followed by the context inputs that are not inputs too, with the canonical
@@ -177,37 +211,31 @@ fn with_context(inputs: &[Input], context: &[Input]) -> (Vec<Input>, Vec<Option<
 }
 
 /// Checks one scope, and each alternative definition of its objects defined twice; keeps
-/// what is reported on its own `reported` files. `loaded` are the objects of the files.
-fn check_scope(
-    scope: Scope,
-    loaded: &[Object],
-    sources: &SourceMap,
-    reported: &[bool],
-    opts: &CheckOptions,
-) -> (Vec<Diagnostic>, ScopeModel) {
+/// what is reported on its own reported files.
+fn check_scope(scope: Scope, run: &Run<'_>) -> (Vec<Diagnostic>, ScopeModel) {
     let name = scope.name.clone().unwrap_or_default();
     let root = scope.root;
-    let scope = scope.materialize(loaded);
+    let scope = scope.materialize(run.loaded);
     let own = scope.own_files.as_ref();
     let stream = root.and(own).map(|files| Stream { name: &name, files });
-    let definitions = manifest::first_definitions(scope.objects, sources, stream);
-    let is_reported = |file: FileId| reported.get(file.0 as usize).copied().unwrap_or(false);
+    let definitions = manifest::first_definitions(scope.objects, run.sources, stream);
+    let is_reported = |file: FileId| run.reported.get(file.0 as usize).copied().unwrap_or(false);
     let keep = |file: FileId| is_reported(file) && own.is_none_or(|f| f.contains(&file));
-    let alternatives = if opts.parse_only {
+    let alternatives = if run.opts.parse_only {
         Vec::new()
     } else {
         alternatives(&definitions.issues, keep)
     };
     let mut issues = scope.issues;
     issues.extend(definitions.issues);
-    let (mut diagnostics, model) = analyse(definitions.objects, &issues, sources, opts);
+    let (mut diagnostics, model) = analyse(definitions.objects, &issues, run);
     diagnostics.par_extend(alternatives.into_par_iter().flat_map_iter(|alternative| {
-        check_alternative(&model.inventory.objects, alternative, sources, opts)
+        check_alternative(&model.inventory.objects, alternative, run)
     }));
     diagnostics.retain(|d| keep(d.file));
     if let Some(rendering) = scope.rendering {
         let objects = &model.inventory.objects;
-        rendering.map_back(loaded, objects, &mut diagnostics, sources);
+        rendering.map_back(run.loaded, objects, &mut diagnostics, run.sources);
         diagnostics.retain(|d| is_reported(d.file));
     }
     (diagnostics, model)
@@ -252,8 +280,7 @@ fn alternatives(
 fn check_alternative(
     objects: &[Object],
     alternative: Vec<(ObjectId, Object)>,
-    sources: &SourceMap,
-    opts: &CheckOptions,
+    run: &Run<'_>,
 ) -> Vec<Diagnostic> {
     let mut objects = objects.to_vec();
     let mut spans = Vec::new();
@@ -262,7 +289,7 @@ fn check_alternative(
         spans.push((object.file, object.span()));
         objects[id.0 as usize] = object;
     }
-    let (mut diagnostics, _) = analyse(objects, &[], sources, opts);
+    let (mut diagnostics, _) = analyse(objects, &[], run);
     // What one alternative says about another is a combination nobody may apply.
     let within = |file: FileId, span: Span| {
         spans
@@ -284,10 +311,10 @@ fn check_alternative(
 fn analyse(
     objects: Vec<Object>,
     issues: &[LoadIssue],
-    sources: &SourceMap,
-    opts: &CheckOptions,
+    run: &Run<'_>,
 ) -> (Vec<Diagnostic>, ScopeModel) {
-    let inventory = Inventory::build(objects);
+    let (sources, opts) = (run.sources, run.opts);
+    let inventory = Inventory::build_with_platform(objects, run.platform);
     let graph = if opts.parse_only {
         RoutingGraph::default()
     } else {
@@ -364,16 +391,21 @@ pub struct Model {
     /// Documents that could not be read as objects (syntax errors, templates, limits, broken
     /// objects): what they define is missing from the graph. `kroute check` reports them.
     pub unreadable: usize,
+    /// The first file of what the platform provides (built-ins and `platforms`): files before
+    /// it are the inputs.
+    pub platform: FileId,
 }
 
-/// Loads `inputs` and builds the inventory and the routing graph, of the first definition
-/// of each object.
-pub fn model(inputs: &[Input], load: &LoadOptions) -> Model {
-    let loaded = manifest::load(inputs, load);
+/// Loads `inputs` and the platform, and builds the inventory and the routing graph of the
+/// first definition of each object.
+pub fn model(inputs: &[Input], load: &LoadOptions, platforms: &[&'static Profile]) -> Model {
+    let mut loaded = manifest::load(inputs, load);
+    let platform = platform::load(&mut loaded, platforms);
     let definitions = manifest::first_definitions(loaded.objects, &loaded.sources, None);
-    let inventory = Inventory::build(definitions.objects);
+    let inventory = Inventory::build_with_platform(definitions.objects, platform);
     let graph = RoutingGraph::build(&inventory);
     Model {
+        platform,
         sources: loaded.sources,
         inventory,
         graph,

@@ -1014,3 +1014,253 @@ fn kustomize_without_a_renderer_is_a_usage_error() {
             "--kustomize needs `kustomize` or `kubectl` on PATH",
         ));
 }
+// ---------------------------------------------------------------------------------------
+// Platform profiles and the Kubernetes built-ins
+
+/// An application that leans on what the platform installs: Istio's ingress gateway pods
+/// (a Gateway selector), Knative's Istio gateway and local gateway Service, and Istio's
+/// GatewayClass.
+const ON_THE_PLATFORM: &str = "\
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: web
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+    - port: {number: 80, name: http, protocol: HTTP}
+      hosts: [web.example.com]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: web
+spec:
+  hosts: [web.example.com]
+  gateways: [web]
+  http:
+    - route:
+        - destination: {host: web, port: {number: 80}}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: search
+spec:
+  hosts: [search.example.com]
+  gateways: [knative-serving/knative-ingress-gateway]
+  http:
+    - rewrite: {authority: search.default.svc.cluster.local}
+      route:
+        - destination:
+            host: knative-local-gateway.istio-system.svc.cluster.local
+            port: {number: 80}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: api
+spec:
+  gatewayClassName: istio
+  listeners:
+    - {name: http, port: 80, protocol: HTTP}
+";
+
+/// The help of the diagnostic with `code`.
+fn help_of<'a>(report: &'a Value, code: &str) -> &'a str {
+    diagnostics(report)
+        .iter()
+        .find(|d| d["code"] == code)
+        .and_then(|d| d["help"].as_str())
+        .unwrap_or_else(|| panic!("no {code} with a help in {report:#}"))
+}
+
+#[test]
+fn without_a_profile_findings_about_platform_objects_name_the_profile_to_add() {
+    let dir = TempDir::new().unwrap();
+    let app = write(
+        dir.path(),
+        "app.yaml",
+        format!("{WEB}---\n{ON_THE_PLATFORM}"),
+    );
+    // No error: KR308 is a warning, and the references into `knative-serving` and
+    // `istio-system`, of which the input holds nothing, are infos.
+    let report = check_json(&[arg(&app)], 0);
+    let found: BTreeSet<String> = codes(&report).into_iter().collect();
+    let expected = ["KR301", "KR303", "KR308", "KR506"].map(String::from);
+    assert_eq!(found, BTreeSet::from(expected), "{report:#}");
+    for (code, profile) in [
+        ("KR308", "istio"),
+        ("KR301", "knative-istio"),
+        ("KR303", "knative-istio"),
+        ("KR506", "gateway-api-istio"),
+    ] {
+        let help = help_of(&report, code);
+        assert!(
+            help.contains(&format!("`--platform {profile}`")),
+            "{code}: {help}"
+        );
+    }
+    assert!(help_of(&report, "KR308").contains("Deployment istio-system/istio-ingressgateway"));
+}
+
+#[test]
+fn platform_profiles_resolve_references_and_are_never_reported() {
+    let dir = TempDir::new().unwrap();
+    let app = write(
+        dir.path(),
+        "app.yaml",
+        format!("{WEB}---\n{ON_THE_PLATFORM}"),
+    );
+    // Repeatable and comma-separated, in any order.
+    let all = [
+        "--platform",
+        "gateway-api-istio",
+        "--platform",
+        "istio,knative-istio",
+    ];
+    let report = check_json(&[&all[..], &[arg(&app)]].concat(), 0);
+    assert!(codes(&report).is_empty(), "{report:#}");
+    assert_eq!(report["summary"]["files"], 1, "profiles are not counted");
+    assert_eq!(report["summary"]["documents"], 6);
+
+    // `knative-istio` brings `istio`, whose ingress gateway pods its Gateways select.
+    let report = check_json(&["--platform", "knative-istio", arg(&app)], 0);
+    assert_eq!(codes(&report), ["KR506"], "{report:#}");
+    assert_eq!(report["diagnostics"][0]["severity"], "info");
+}
+
+#[test]
+fn an_unknown_platform_is_a_usage_error() {
+    kroute()
+        .args(["check", "--platform", "itsio", "testdata/demo"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid value 'itsio'"))
+        .stderr(predicate::str::contains("gateway-api-istio"));
+}
+
+#[test]
+fn what_every_cluster_and_namespace_has_is_always_known() {
+    let dir = TempDir::new().unwrap();
+    let app = write(
+        dir.path(),
+        "app.yaml",
+        "\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: client, namespace: shop}
+spec:
+  selector: {matchLabels: {app: client}}
+  template:
+    metadata: {labels: {app: client}}
+    spec:
+      serviceAccountName: default
+      containers:
+        - name: client
+          image: example/client:1.0.0
+          env:
+            - {name: API, value: kubernetes.default.svc:443}
+            - {name: DNS, value: kube-dns.kube-system.svc.cluster.local:53}
+          volumeMounts:
+            - {name: ca, mountPath: /etc/ca}
+      volumes:
+        - name: ca
+          configMap: {name: kube-root-ca.crt}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: default}
+data:
+  api: https://kubernetes.default.svc:6443/
+",
+    );
+    let report = check_json(&[arg(&app)], 0);
+    // The port is the API server's, not the Service's: the built-in Service says so.
+    assert_eq!(codes(&report), ["KR211"], "{report:#}");
+    let message = report["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(message.contains("Service default/kubernetes has no port 6443 (it has 443"));
+    let related = &report["diagnostics"][0]["related"][0];
+    assert_eq!(related["file"], "<platform:kubernetes>", "{report:#}");
+
+    // A related location in a platform file names it like any file.
+    kroute()
+        .args(["check", "--color", "never", arg(&app)])
+        .assert()
+        .stdout(predicate::str::contains(
+            "= note: the Service (<platform:kubernetes>:",
+        ));
+}
+
+#[test]
+fn graph_and_trace_load_the_profiles_and_draw_only_what_the_input_reaches() {
+    let dir = TempDir::new().unwrap();
+    let app = write(
+        dir.path(),
+        "app.yaml",
+        format!("{WEB}---\n{ON_THE_PLATFORM}"),
+    );
+
+    let trace = |platform: &[&str], request: &str, code: i32| {
+        let assert = kroute()
+            .arg("trace")
+            .args(platform)
+            .args([request, arg(&app)])
+            .assert()
+            .code(code);
+        String::from_utf8(assert.get_output().stdout.clone()).unwrap()
+    };
+    assert!(trace(&[], "web.example.com/", 0).contains("! KR308"));
+    trace(&[], "search.example.com/", 1);
+    let knative = ["--platform", "knative-istio"];
+    let web = trace(&knative, "web.example.com/", 0);
+    assert!(!web.contains("KR308"), "{web}");
+    assert!(
+        web.contains("on Deployment istio-system/istio-ingressgateway"),
+        "{web}"
+    );
+    let search = trace(&knative, "search.example.com/", 0);
+    assert!(
+        search.contains("Gateway knative-serving/knative-ingress-gateway"),
+        "{search}"
+    );
+    assert!(search.contains("(<platform:knative-istio>:"), "{search}");
+    // The local gateway Service's target port 8081 is a server of Knative's local Gateway.
+    assert!(
+        search.contains("port 8081 (a server of its Gateways)"),
+        "{search}"
+    );
+    assert!(!search.contains("KR202"), "{search}");
+
+    let assert = kroute()
+        .args([
+            "graph",
+            "--format",
+            "json",
+            "--platform",
+            "istio",
+            arg(&app),
+        ])
+        .assert()
+        .code(0);
+    let graph: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    let titles: BTreeSet<&str> = graph["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["title"].as_str())
+        .collect();
+    assert!(
+        titles.contains("Deployment istio-system/istio-ingressgateway"),
+        "{titles:?}"
+    );
+    // The built-ins and istiod serve no request of the input: not drawn.
+    for absent in [
+        "Service default/kubernetes",
+        "Service kube-system/kube-dns",
+        "Service istio-system/istiod",
+    ] {
+        assert!(!titles.contains(absent), "{absent} in {titles:?}");
+    }
+}

@@ -57,7 +57,9 @@ fn floor(module: &str) -> Option<u8> {
         "yaml" => 1,
         "manifest" => 2,
         "inventory" | "diagnostic" => 3,
-        "graph" => 4,
+        // What a platform provides: read with `manifest` and `inventory`, loaded by
+        // `pipeline`, named by `checks` in their help.
+        "graph" | "platform" => 4,
         "checks" | "trace" | "view" => 5,
         "report" => 6,
         "pipeline" => 7,

@@ -29,7 +29,7 @@ rules!(
     // Input
     kr001, kr002, kr003, kr004, kr005, kr006,
     // Kubernetes discovery
-    kr201, kr202, kr203, kr204, kr205, kr206, kr207, kr208, kr210, kr211,
+    kr201, kr202, kr203, kr204, kr205, kr206, kr207, kr208, kr209, kr210, kr211,
     // Istio
     kr301, kr302, kr303, kr304, kr305, kr306, kr307, kr308,
     kr309, kr310, kr311, kr312, kr313, kr314, kr315, kr316,
@@ -37,7 +37,7 @@ rules!(
     kr401, kr402, kr403, kr404, kr405, kr406,
     kr407, kr408, kr409, kr410, kr411, kr412,
     // Gateway API
-    kr501, kr502, kr503, kr504, kr505, kr506,
+    kr501, kr502, kr503, kr504, kr505, kr506, kr507,
 );
 
 use rayon::prelude::*;
@@ -154,10 +154,14 @@ pub fn selects_nothing(
                 "move one of the two into the same namespace (this one is in `{namespace}`)"
             ));
     }
+    let platform = crate::platform::advice(crate::platform::Wanted::Pods {
+        namespace: Some(namespace),
+        selector,
+    });
     let Some(nearest) = ctx.inv.nearest_workload(namespace, selector) else {
-        return diagnostic.with_help(format!(
+        return diagnostic.with_help(platform.unwrap_or_else(|| format!(
             "no workload in namespace `{namespace}` carries labels like these; fix the selector, or check together with the files that define the workloads"
-        ));
+        )));
     };
     let object = ctx.inv.object(nearest.object);
     let diff = selector.explain_diff(&nearest.labels, |k, want| {
@@ -174,7 +178,10 @@ pub fn selects_nothing(
     };
     diagnostic
         .with_related(object.file, nearest.labels_span, what)
-        .with_help("make the selector and the pod template labels agree")
+        .with_help(
+            platform
+                .unwrap_or_else(|| "make the selector and the pod template labels agree".into()),
+        )
 }
 
 /// The diagnostic for a reference from `from` to a Service that is missing, or lacks the
@@ -189,15 +196,20 @@ pub fn missing_service(
 ) -> Option<Diagnostic> {
     use crate::graph::Broken;
     match broken {
-        Broken::NoService { namespace, name } => Some(rule.on(
-            from,
-            span,
-            format!(
-                "{} routes to Service `{name}`, which does not exist in namespace `{namespace}`{}",
-                from.display(),
-                crate::inventory::did_you_mean(name, ctx.inv.names("Service", namespace))
-            ),
-        )),
+        Broken::NoService { namespace, name } => {
+            let diagnostic = rule.on(
+                from,
+                span,
+                format!(
+                    "{} routes to Service `{name}`, which does not exist in namespace `{namespace}`{}",
+                    from.display(),
+                    crate::inventory::did_you_mean(name, ctx.inv.names("Service", namespace))
+                ),
+            );
+            Some(support::namespace::outside_input(
+                ctx, namespace, diagnostic,
+            ))
+        }
         Broken::NoPort { service, port } => {
             let svc = ctx.inv.service(*service);
             Some(

@@ -4,12 +4,14 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::checks::{registry, rule};
 use crate::diagnostic::Severity;
 use crate::pipeline::render::Renderer;
 use crate::pipeline::{check, CheckOptions};
+use crate::platform::{self, Profile};
 use crate::report::{human, json};
 use crate::source::collect_inputs;
 use crate::yaml::Limits;
@@ -37,7 +39,7 @@ pub struct Cli {
 pub enum Command {
     /// Check manifests and report broken discovery paths
     #[command(
-        after_help = "Examples:\n  kroute check testdata/demo\n  kroute check --format json --fail-on warning k8s/ istio/\n  kubectl kustomize overlays/prod | kroute check -\n  kroute check --default-namespace shop shop/*.yaml\n  kroute check --context k8s/ k8s/shop/cart.yaml   # a changed file against the repository\n  kroute check --context platform-stubs/ k8s/"
+        after_help = "Examples:\n  kroute check testdata/demo\n  kroute check --format json --fail-on warning k8s/ istio/\n  kubectl kustomize overlays/prod | kroute check -\n  kroute check --default-namespace shop shop/*.yaml\n  kroute check --context k8s/ k8s/shop/cart.yaml   # a changed file against the repository\n  kroute check --platform istio,knative-istio k8s/\n  kroute check --context platform-stubs/ k8s/"
     )]
     Check(CheckArgs),
     /// List every rule with its code, default severity and summary
@@ -98,7 +100,7 @@ pub struct CheckArgs {
     pub jobs: Option<usize>,
     /// Also load PATH so that references resolve, without reporting on it: the rest of the
     /// repository (when checking changed files), or stub manifests of what the platform
-    /// provides (the Istio ingress gateway, Knative's gateways, GatewayClasses). Repeatable.
+    /// provides beyond the `--platform` profiles. Repeatable.
     #[arg(long, value_name = "PATH")]
     pub context: Vec<PathBuf>,
     /// Report a Secret that is referenced but not defined as an error, not an info: for
@@ -140,9 +142,41 @@ pub struct LoadArgs {
     /// Largest file accepted, in bytes
     #[arg(long, default_value_t = Limits::default().max_file_bytes, value_name = "BYTES")]
     pub max_file_size: u64,
+    /// Also load what a standard install of platform NAME provides, so that references to it
+    /// resolve (repeatable or comma-separated)
+    ///
+    /// Its gateways, Services and GatewayClasses are loaded like `--context` files: nothing
+    /// is reported about them. What every Kubernetes cluster has (the `kubernetes` and
+    /// `kube-dns` Services, each namespace's `default` ServiceAccount and `kube-root-ca.crt`
+    /// ConfigMap) is always known.
+    #[arg(long, value_name = "NAME", value_delimiter = ',', value_parser = platform_names())]
+    pub platform: Vec<String>,
+}
+
+/// The `--platform` names, with what each stands for in `--help`.
+fn platform_names() -> PossibleValuesParser {
+    PossibleValuesParser::new(platform::PROFILES.iter().map(|p| {
+        let mut help = p.about.to_string();
+        for r in p.requires {
+            help.push_str(&format!(" (brings `{r}`)"));
+        }
+        PossibleValue::new(p.name).help(help)
+    }))
 }
 
 impl LoadArgs {
+    /// The profiles `--platform` names; `None` (after saying why) for an unknown name,
+    /// which only a caller bypassing clap's check can give.
+    fn platforms(&self, err: &mut dyn Write) -> std::io::Result<Option<Vec<&'static Profile>>> {
+        match platform::select(&self.platform) {
+            Ok(profiles) => Ok(Some(profiles)),
+            Err(e) => {
+                writeln!(err, "kroute: --platform: {e}")?;
+                Ok(None)
+            }
+        }
+    }
+
     fn options(&self) -> crate::manifest::LoadOptions {
         crate::manifest::LoadOptions {
             default_namespace: self.default_namespace.clone(),
@@ -290,10 +324,14 @@ fn check_options(args: &CheckArgs, err: &mut dyn Write) -> std::io::Result<Optio
             return Ok(None);
         }
     };
+    let Some(platforms) = args.load.platforms(err)? else {
+        return Ok(None);
+    };
     Ok(Some(CheckOptions {
         load: args.load.options(),
         parse_only: args.parse_only,
         context,
+        platforms,
         strict_secrets: args.strict_secrets,
         kustomize,
     }))
@@ -332,7 +370,10 @@ fn load_model(
     let Some(inputs) = inputs(paths, err)? else {
         return Ok(None);
     };
-    let model = crate::pipeline::model(&inputs, &load.options());
+    let Some(platforms) = load.platforms(err)? else {
+        return Ok(None);
+    };
+    let model = crate::pipeline::model(&inputs, &load.options(), &platforms);
     if model.unreadable > 0 {
         writeln!(
             err,
@@ -361,7 +402,10 @@ fn run_graph(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> std:
     let Some(model) = load_model(&args.paths, &args.load, err)? else {
         return Ok(EXIT_USAGE);
     };
-    let mut view = GraphView::build(&model.inventory, &model.graph);
+    // What the platform provides is drawn only where the input's requests reach it.
+    let input =
+        |node: &crate::view::ViewNode| node.location.is_some_and(|(f, _)| f < model.platform);
+    let mut view = GraphView::build(&model.inventory, &model.graph).around(input);
     if let Some(focus) = &focus {
         view = match view.focus(focus) {
             Ok(view) => view,

@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::{wildcard, Broken, Edge, EdgeKind, RoutingGraph, Vertex};
-use crate::inventory::gateway_api::{AllowedFrom, ApiRoute, Listener, ParentRef, GROUP};
+use crate::inventory::gateway_api::{
+    AllowedFrom, ApiRoute, BackendRef, Listener, ParentRef, GROUP,
+};
 use crate::inventory::{ApiGateway, Inventory, PortRef, ReferenceGrant, Selector};
 
 /// A route attached to one listener of a Gateway.
@@ -180,6 +182,39 @@ fn granted_by(grants: &[&ReferenceGrant], route: &ApiRoute, name: &str) -> bool 
         .any(|g| g.allows(GROUP, &route.kind, &route.namespace, "", "Service", name))
 }
 
+/// Where Service backendRef `backend` leads, or why it leads nowhere; `cross_denied` when it
+/// crosses namespaces without a ReferenceGrant.
+fn backend_target(
+    inv: &Inventory,
+    backend: &BackendRef,
+    cross_denied: bool,
+) -> Result<Vertex, Broken> {
+    let denied = || Broken::NotPermitted {
+        namespace: backend.namespace.clone(),
+    };
+    let Some(sid) = inv.service_named(&backend.namespace, &backend.name) else {
+        return match super::knative::route_service(inv, &backend.namespace, &backend.name) {
+            Some(_) if cross_denied => Err(denied()),
+            Some(id) => Ok(Vertex::Object(id)),
+            None => Err(Broken::NoService {
+                namespace: backend.namespace.clone(),
+                name: backend.name.clone(),
+            }),
+        };
+    };
+    match backend.port {
+        None => Err(Broken::PortRequired { service: sid }),
+        Some(port) if inv.service(sid).port(&PortRef::Number(port)).is_none() => {
+            Err(Broken::NoPort {
+                service: sid,
+                port: PortRef::Number(port),
+            })
+        }
+        Some(_) if cross_denied => Err(denied()),
+        Some(_) => Ok(Vertex::Service(sid)),
+    }
+}
+
 pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
     let mut grants: HashMap<&str, Vec<&ReferenceGrant>> = HashMap::new();
     for grant in &inv.reference_grants {
@@ -248,7 +283,11 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
             });
         }
         for rule in &route.rules {
-            for backend in rule.backends.iter().filter(|b| b.is_service()) {
+            let via = format!("rule {}", rule.index);
+            let backends = rule.backends.iter().map(|b| (b, via.clone()));
+            // Mirrors after the backends, as `BackendRef` edges of their own `via`.
+            let mirrors = rule.mirrors.iter().map(|b| (b, format!("{via} mirror")));
+            for (backend, via) in backends.chain(mirrors).filter(|(b, _)| b.is_service()) {
                 let cross_denied = backend.namespace != route.namespace
                     && !granted_by(
                         grants
@@ -257,37 +296,7 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
                         route,
                         &backend.name,
                     );
-                let to = match inv.service_named(&backend.namespace, &backend.name) {
-                    None => {
-                        match super::knative::route_service(inv, &backend.namespace, &backend.name)
-                        {
-                            Some(_) if cross_denied => Err(Broken::NotPermitted {
-                                namespace: backend.namespace.clone(),
-                            }),
-                            Some(id) => Ok(Vertex::Object(id)),
-                            None => Err(Broken::NoService {
-                                namespace: backend.namespace.clone(),
-                                name: backend.name.clone(),
-                            }),
-                        }
-                    }
-                    Some(sid) => {
-                        let svc = inv.service(sid);
-                        match backend.port {
-                            None => Err(Broken::PortRequired { service: sid }),
-                            Some(port) if svc.port(&PortRef::Number(port)).is_none() => {
-                                Err(Broken::NoPort {
-                                    service: sid,
-                                    port: PortRef::Number(port),
-                                })
-                            }
-                            Some(_) if cross_denied => Err(Broken::NotPermitted {
-                                namespace: backend.namespace.clone(),
-                            }),
-                            Some(_) => Ok(Vertex::Service(sid)),
-                        }
-                    }
-                };
+                let to = backend_target(inv, backend, cross_denied);
                 let span = match &to {
                     Err(Broken::NoPort { .. }) => backend.port_span.unwrap_or(backend.span),
                     Err(Broken::NotPermitted { .. }) => {
@@ -301,7 +310,7 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
                     to,
                     file: obj.file,
                     span,
-                    via: format!("rule {}", rule.index),
+                    via,
                 });
             }
         }

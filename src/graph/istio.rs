@@ -3,7 +3,7 @@
 
 use super::hosts::{istio_fqdn, HostTarget};
 use super::{wildcard, Broken, Edge, EdgeKind, RoutingGraph, Vertex};
-use crate::inventory::istio::GatewayTarget;
+use crate::inventory::istio::{Destination, GatewayTarget, VsRoute};
 use crate::inventory::{Inventory, IstioGatewayId, VirtualService, VirtualServiceId};
 
 /// A VirtualService host accepted by one server host of a Gateway it is bound to.
@@ -33,8 +33,9 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
     select_gateway_pods(inv, graph);
     for (v, vs) in inv.virtual_services_by_id() {
         bind_gateways(inv, graph, v, vs);
-        let resolved = route_destinations(inv, graph, vs);
-        graph.destinations.push(resolved);
+        let (destinations, mirrors) = route_destinations(inv, graph, vs);
+        graph.destinations.push(destinations);
+        graph.mirrors.push(mirrors);
     }
 }
 
@@ -123,38 +124,101 @@ fn bind_gateways(
 }
 
 /// The `RouteDestination` edges of VirtualService `vs`, to the first target of each
-/// destination host; returns every target, rule by rule.
+/// destination host (mirrors too); returns every target, rule by rule, of its destinations
+/// and of its mirrors.
 fn route_destinations(
     inv: &Inventory,
     graph: &mut RoutingGraph,
     vs: &VirtualService,
-) -> Vec<Vec<DestinationHost>> {
-    let obj = inv.object(vs.object);
-    let mut resolved = Vec::with_capacity(vs.routes.len());
+) -> (Vec<Vec<DestinationHost>>, Vec<Vec<DestinationHost>>) {
+    let mut destinations = Vec::with_capacity(vs.routes.len());
+    let mut mirrors = Vec::with_capacity(vs.routes.len());
     for route in &vs.routes {
-        let mut hosts = Vec::with_capacity(route.destinations.len());
-        for dest in &route.destinations {
-            let fqdn = istio_fqdn(&dest.host.value, &vs.namespace);
-            let targets = graph.hosts.resolve(&fqdn);
-            let to = match targets.first() {
-                Some(HostTarget::Service(id)) => Ok(Vertex::Service(*id)),
-                Some(HostTarget::ServiceEntry(i)) => {
-                    Ok(Vertex::Object(inv.service_entries[*i].object))
-                }
-                Some(HostTarget::KnativeService(id)) => Ok(Vertex::Object(*id)),
-                None => graph.unresolved_destination(inv, vs, &fqdn),
-            };
-            graph.edges.push(Edge {
-                from: Vertex::Object(vs.object),
-                kind: EdgeKind::RouteDestination,
-                to,
-                file: obj.file,
-                span: dest.host.span,
-                via: format!("{}[{}]", route.protocol.key(), route.index),
-            });
-            hosts.push(DestinationHost { fqdn, targets });
-        }
-        resolved.push(hosts);
+        let via = format!("{}[{}]", route.protocol.key(), route.index);
+        destinations.push(
+            route
+                .destinations
+                .iter()
+                .map(|d| resolve_destination(inv, graph, vs, d, via.clone()))
+                .collect(),
+        );
+        mirrors.push(
+            route
+                .mirrors
+                .iter()
+                .map(|d| resolve_destination(inv, graph, vs, d, format!("{via} mirror")))
+                .collect(),
+        );
     }
-    resolved
+    (destinations, mirrors)
+}
+
+/// What destination `dest` of `vs` resolves to, with its `RouteDestination` edge.
+fn resolve_destination(
+    inv: &Inventory,
+    graph: &mut RoutingGraph,
+    vs: &VirtualService,
+    dest: &Destination,
+    via: String,
+) -> DestinationHost {
+    let fqdn = istio_fqdn(&dest.host.value, &vs.namespace);
+    let targets = graph.hosts.resolve(&fqdn);
+    let to = match targets.first() {
+        Some(HostTarget::Service(id)) => Ok(Vertex::Service(*id)),
+        Some(HostTarget::ServiceEntry(i)) => Ok(Vertex::Object(inv.service_entries[*i].object)),
+        Some(HostTarget::KnativeService(id)) => Ok(Vertex::Object(*id)),
+        None => graph.unresolved_destination(inv, vs, &fqdn),
+    };
+    graph.edges.push(Edge {
+        from: Vertex::Object(vs.object),
+        kind: EdgeKind::RouteDestination,
+        to,
+        file: inv.object(vs.object).file,
+        span: dest.host.span,
+        via,
+    });
+    DestinationHost { fqdn, targets }
+}
+
+/// A destination of a VirtualService rule with what its host resolves to.
+#[derive(Clone, Copy, Debug)]
+pub struct Resolved<'a> {
+    pub route: &'a VsRoute,
+    pub dest: &'a Destination,
+    pub host: &'a DestinationHost,
+    /// True for a mirror (`mirror`, `mirrors[]`): it gets copies, not the requests.
+    pub mirror: bool,
+}
+
+impl RoutingGraph {
+    /// What the mirrors of rule `route` of VirtualService `vs` resolve to, in
+    /// `VsRoute::mirrors` order.
+    pub fn mirror_destinations(&self, vs: VirtualServiceId, route: usize) -> &[DestinationHost] {
+        self.mirrors
+            .get(vs.0 as usize)
+            .and_then(|routes| routes.get(route))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Every destination of VirtualService `v` (`vs`), rule by rule: its route destinations,
+    /// then its mirrors. What rules that check a destination's host, port or subset read.
+    pub fn all_destinations<'a>(
+        &'a self,
+        v: VirtualServiceId,
+        vs: &'a VirtualService,
+    ) -> impl Iterator<Item = Resolved<'a>> {
+        vs.routes.iter().enumerate().flat_map(move |(r, route)| {
+            let routed = route.destinations.iter().zip(self.destinations(v, r));
+            let mirrored = route.mirrors.iter().zip(self.mirror_destinations(v, r));
+            routed
+                .map(|d| (d, false))
+                .chain(mirrored.map(|d| (d, true)))
+                .map(move |((dest, host), mirror)| Resolved {
+                    route,
+                    dest,
+                    host,
+                    mirror,
+                })
+        })
+    }
 }

@@ -13,6 +13,7 @@ mod istio;
 mod knative;
 mod kube;
 mod revisions;
+mod roots;
 pub mod wildcard;
 
 use std::collections::HashMap;
@@ -25,7 +26,7 @@ pub use gateway_api::{
 };
 pub use host::{HostForm, ServiceHost, CLUSTER_DOMAIN};
 pub use hosts::{istio_fqdn, HostTable, HostTarget};
-pub use istio::{Binding, DestinationHost};
+pub use istio::{Binding, DestinationHost, Resolved};
 pub use knative::{expand_template, hosts_of, resolve_ref, route_service, KnativeHost};
 pub use revisions::{RevisionHost, RevisionIndex};
 
@@ -138,10 +139,14 @@ pub struct RoutingGraph {
     /// Host names Knative Services and Routes are served under.
     pub knative_hosts: Vec<KnativeHost>,
     service_pods: Vec<Vec<WorkloadId>>,
+    /// Services whose traffic a TrafficSplit or mesh route sends elsewhere.
+    routing_roots: HashMap<ServiceId, ObjectId>,
     workload_services: Vec<Vec<ServiceId>>,
     gateway_pods: Vec<Vec<WorkloadId>>,
     /// VirtualService → rule → destination: what each destination host resolves to.
     destinations: Vec<Vec<Vec<DestinationHost>>>,
+    /// VirtualService → rule → mirror: the same for mirrors.
+    mirrors: Vec<Vec<Vec<DestinationHost>>>,
     istio_gateway_index: HashMap<(String, String), IstioGatewayId>,
     api_gateway_index: HashMap<(String, String), usize>,
     by_source: HashMap<Vertex, Vec<usize>>,
@@ -163,6 +168,7 @@ impl RoutingGraph {
                 .enumerate()
                 .map(|(i, g)| ((g.namespace.clone(), g.name.clone()), i))
                 .collect(),
+            routing_roots: roots::build(inv),
             ..RoutingGraph::default()
         };
         kube::build(inv, &mut graph);
@@ -180,6 +186,13 @@ impl RoutingGraph {
         &self.service_pods[id.0 as usize]
     }
 
+    /// The object (an SMI TrafficSplit, a Gateway API mesh route) that sends what is
+    /// addressed to Service `id` to other Services, when one does: such a Service needs no
+    /// pods of its own.
+    pub fn routed_elsewhere(&self, id: ServiceId) -> Option<ObjectId> {
+        self.routing_roots.get(&id).copied()
+    }
+
     /// The Services that select a workload's pods.
     pub fn workload_services(&self, id: WorkloadId) -> &[ServiceId] {
         &self.workload_services[id.0 as usize]
@@ -190,6 +203,15 @@ impl RoutingGraph {
         self.gateway_pods
             .get(gateway.0 as usize)
             .map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether an Istio Gateway that selects workload `pods` has a server on `port`: gateway
+    /// pods listen on their Gateways' server ports, which their containers need not declare
+    /// (Knative's local gateway Service targets port 8081 of Istio's ingress gateway pods).
+    pub fn gateway_listens(&self, inv: &Inventory, pods: WorkloadId, port: i64) -> bool {
+        inv.istio_gateways_by_id().any(|(g, gw)| {
+            gw.servers.iter().any(|s| s.port == port) && self.gateway_pods(g).contains(&pods)
+        })
     }
 
     /// What the destinations of rule `route` (an index into `VirtualService::routes`) of

@@ -145,6 +145,8 @@ pub struct BackendRef {
     pub port_span: Option<Span>,
     /// Whether `namespace` was written (so it may differ from the route's).
     pub namespace_span: Option<Span>,
+    /// True for the `backendRef` of a `RequestMirror` filter.
+    pub mirror: bool,
 }
 
 impl BackendRef {
@@ -166,6 +168,9 @@ pub struct RouteRule {
     pub index: usize,
     pub paths: Vec<PathMatch>,
     pub backends: Vec<BackendRef>,
+    /// The `backendRef` of each `RequestMirror` filter, of the rule and of its backendRefs:
+    /// where copies of the requests go (their answers are dropped).
+    pub mirrors: Vec<BackendRef>,
     pub span: Span,
 }
 
@@ -177,6 +182,10 @@ pub struct ApiRoute {
     pub namespace: String,
     pub name: String,
     pub parents: Vec<ParentRef>,
+    /// How many `parentRefs` entries are written (`parents` keeps those with a name), and
+    /// where the list is, when it is.
+    pub written_parents: usize,
+    pub parents_span: Option<Span>,
     pub hostnames: Vec<Spanned>,
     pub rules: Vec<RouteRule>,
 }
@@ -185,9 +194,9 @@ impl ApiRoute {
     pub fn from_object(object: &Object) -> ApiRoute {
         let spec = object.spec();
         let ns = &object.namespace;
-        let parents = spec
-            .map(|s| s.seq_at("parentRefs"))
-            .unwrap_or(&[])
+        let parents_node = spec.and_then(|s| s.get("parentRefs"));
+        let written = parents_node.and_then(Node::as_seq).unwrap_or(&[]);
+        let parents = written
             .iter()
             .filter_map(|p| {
                 let name = p.get("name")?;
@@ -229,23 +238,18 @@ impl ApiRoute {
                 backends: rule
                     .seq_at("backendRefs")
                     .iter()
-                    .filter_map(|b| {
-                        let name = b.get("name")?;
-                        let port = b.get("port");
-                        let namespace = b.get("namespace");
-                        Some(BackendRef {
-                            group: b.str_at("group").unwrap_or("").to_string(),
-                            kind: b.str_at("kind").unwrap_or("Service").to_string(),
-                            namespace: namespace.and_then(Node::as_str).unwrap_or(ns).to_string(),
-                            name: name.as_str()?.to_string(),
-                            port: port.and_then(Node::as_i64),
-                            weight: b.get("weight").and_then(Node::as_i64).unwrap_or(1),
-                            span: b.span,
-                            name_span: name.span,
-                            port_span: port.map(|p| p.span),
-                            namespace_span: namespace.map(|n| n.span),
-                        })
-                    })
+                    .filter_map(|b| read_backend(b, ns, false))
+                    .collect(),
+                mirrors: rule
+                    .seq_at("filters")
+                    .iter()
+                    .chain(
+                        rule.seq_at("backendRefs")
+                            .iter()
+                            .flat_map(|b| b.seq_at("filters")),
+                    )
+                    .filter(|f| f.str_at("type") == Some("RequestMirror"))
+                    .filter_map(|f| read_backend(f.at(&["requestMirror", "backendRef"])?, ns, true))
                     .collect(),
                 span: rule.span,
             })
@@ -256,6 +260,8 @@ impl ApiRoute {
             namespace: object.namespace.clone(),
             name: object.name.clone(),
             parents,
+            written_parents: written.len(),
+            parents_span: parents_node.map(|n| n.span),
             hostnames: spec
                 .and_then(|s| s.get("hostnames"))
                 .and_then(Node::as_seq)
@@ -266,6 +272,27 @@ impl ApiRoute {
             rules,
         }
     }
+}
+
+/// A `backendRefs` entry (or, for a `mirror`, a mirror's `backendRef`) of a route in
+/// namespace `ns`.
+fn read_backend(b: &Node, ns: &str, mirror: bool) -> Option<BackendRef> {
+    let name = b.get("name")?;
+    let port = b.get("port");
+    let namespace = b.get("namespace");
+    Some(BackendRef {
+        group: b.str_at("group").unwrap_or("").to_string(),
+        kind: b.str_at("kind").unwrap_or("Service").to_string(),
+        namespace: namespace.and_then(Node::as_str).unwrap_or(ns).to_string(),
+        name: name.as_str()?.to_string(),
+        port: port.and_then(Node::as_i64),
+        weight: b.get("weight").and_then(Node::as_i64).unwrap_or(1),
+        span: b.span,
+        name_span: name.span,
+        port_span: port.map(|p| p.span),
+        namespace_span: namespace.map(|n| n.span),
+        mirror,
+    })
 }
 
 /// One `from` or `to` entry of a ReferenceGrant.

@@ -333,6 +333,9 @@ pub struct VsRoute {
     pub name: Option<String>,
     pub matches: Vec<RouteMatch>,
     pub destinations: Vec<Destination>,
+    /// Where an HTTP rule copies its requests: `mirror`, then each `mirrors[].destination`.
+    /// The copies' answers are dropped, so they are no part of a request's path.
+    pub mirrors: Vec<Destination>,
     /// `rewrite.authority` of an HTTP rule.
     pub rewrite_authority: Option<Spanned>,
     /// True for an HTTP rule answered without a destination (`redirect`, `directResponse`).
@@ -420,19 +423,17 @@ fn read_route(protocol: RouteProtocol, index: usize, rule: &Node) -> VsRoute {
     let destinations = rule
         .seq_at("route")
         .iter()
-        .filter_map(|r| {
-            let dest = r.get("destination")?;
-            let port = dest.at(&["port", "number"]);
-            Some(Destination {
-                host: Spanned::of(dest.get("host")?)?,
-                port: port.and_then(Node::as_i64),
-                port_span: port.map(|p| p.span),
-                subset: dest.get("subset").and_then(Spanned::of),
-                weight: r.get("weight").and_then(Node::as_i64),
-                weight_span: r.get("weight").map(|w| w.span),
-                span: r.span,
-            })
-        })
+        .filter_map(|r| read_destination(r.get("destination")?, r))
+        .collect();
+    let mirrors = rule
+        .get("mirror")
+        .and_then(|m| read_destination(m, m))
+        .into_iter()
+        .chain(
+            rule.seq_at("mirrors")
+                .iter()
+                .filter_map(|m| read_destination(m.get("destination")?, m)),
+        )
         .collect();
     VsRoute {
         protocol,
@@ -440,10 +441,26 @@ fn read_route(protocol: RouteProtocol, index: usize, rule: &Node) -> VsRoute {
         name: rule.str_at("name").map(str::to_string),
         matches,
         destinations,
+        mirrors,
         rewrite_authority: rule.at(&["rewrite", "authority"]).and_then(Spanned::of),
         answers_itself: rule.get("redirect").is_some() || rule.get("directResponse").is_some(),
         span: rule.span,
     }
+}
+
+/// The `destination` node `dest` of `entry` (a `route[]` entry with its `weight`, or a
+/// mirror).
+fn read_destination(dest: &Node, entry: &Node) -> Option<Destination> {
+    let port = dest.at(&["port", "number"]);
+    Some(Destination {
+        host: Spanned::of(dest.get("host")?)?,
+        port: port.and_then(Node::as_i64),
+        port_span: port.map(|p| p.span),
+        subset: dest.get("subset").and_then(Spanned::of),
+        weight: entry.get("weight").and_then(Node::as_i64),
+        weight_span: entry.get("weight").map(|w| w.span),
+        span: entry.span,
+    })
 }
 
 #[derive(Clone, Debug)]

@@ -10,6 +10,7 @@ mod policy;
 mod secret;
 mod selector;
 mod service;
+pub mod smi;
 mod workload;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -26,12 +27,14 @@ pub use policy::{PodSelector, ScaleTarget};
 pub use secret::{SecretSource, Secrets};
 pub use selector::{LabelSpan, Op, Requirement, Selector};
 pub use service::{PortRef, Service, ServicePort};
+pub use smi::TrafficSplit;
 pub use workload::{
     template_path, Container, ContainerPort, EnvValue, PodRef, RefKind, Workload,
     POD_TEMPLATE_PATHS,
 };
 
 use crate::manifest::{Object, ObjectId};
+use crate::source::FileId;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ServiceId(pub u32);
@@ -74,6 +77,7 @@ pub struct Inventory {
     pub api_gateways: Vec<ApiGateway>,
     pub api_routes: Vec<ApiRoute>,
     pub reference_grants: Vec<ReferenceGrant>,
+    pub traffic_splits: Vec<TrafficSplit>,
     /// Names of the GatewayClasses in the input.
     pub gateway_classes: Vec<ObjectId>,
     /// Knative's config ConfigMaps from namespace `knative-serving`.
@@ -98,22 +102,44 @@ pub struct Inventory {
     namespaces: HashSet<String>,
     /// True when any Istio object or sidecar-injection marker is in the input.
     pub mesh: bool,
+    /// The first file of what the platform provides, when it was loaded (`platform::load`).
+    platform: Option<FileId>,
 }
 
 impl Inventory {
     pub fn build(objects: Vec<Object>) -> Inventory {
-        let mut inv = Inventory::default();
-        for object in &objects {
-            inv.index(object);
+        Inventory::default().indexing(objects)
+    }
+
+    /// The inventory of `objects`, of which those read from files `platform` and later are
+    /// what the platform provides: references resolve against them, but they neither make
+    /// their namespace one the input knows nor the input a mesh, since a platform profile
+    /// describes part of a namespace and the platform's own pods.
+    pub fn build_with_platform(objects: Vec<Object>, platform: FileId) -> Inventory {
+        Inventory {
+            platform: Some(platform),
+            ..Inventory::default()
         }
-        for (ns, key, value) in inv.label_index.keys() {
-            inv.label_values
+        .indexing(objects)
+    }
+
+    fn indexing(mut self, objects: Vec<Object>) -> Inventory {
+        for object in &objects {
+            self.index(object);
+        }
+        for (ns, key, value) in self.label_index.keys() {
+            self.label_values
                 .entry((ns.clone(), key.clone()))
                 .or_default()
                 .push(value.clone());
         }
-        inv.objects = objects;
-        inv
+        self.objects = objects;
+        self
+    }
+
+    /// Whether `object` is what the platform provides rather than part of the input.
+    pub fn from_platform(&self, object: &Object) -> bool {
+        self.platform.is_some_and(|first| object.file >= first)
     }
 
     fn index(&mut self, object: &Object) {
@@ -127,12 +153,14 @@ impl Inventory {
             .entry((kind, ns.clone()))
             .or_default()
             .push(object.id);
-        if !ns.is_empty() {
+        let input = !self.from_platform(object);
+        if input && !ns.is_empty() {
             self.namespaces.insert(ns.clone());
         }
-        if object.group.ends_with("istio.io")
-            || object.labels.get("istio-injection").map(String::as_str) == Some("enabled")
-            || object.labels.contains_key("istio.io/rev")
+        if input
+            && (object.group.ends_with("istio.io")
+                || object.labels.get("istio-injection").map(String::as_str) == Some("enabled")
+                || object.labels.contains_key("istio.io/rev"))
         {
             self.mesh = true;
         }
@@ -211,6 +239,10 @@ impl Inventory {
                     .push(ReferenceGrant::from_object(object));
             }
             (gateway_api::GROUP, "GatewayClass") => self.gateway_classes.push(object.id),
+            (smi::GROUP, "TrafficSplit") => {
+                self.traffic_splits
+                    .extend(TrafficSplit::from_object(object));
+            }
             _ => {}
         }
         self.serving.extend(Serving::from_object(object));
@@ -219,14 +251,15 @@ impl Inventory {
             self.event_destinations
                 .extend(knative::event_destinations(object));
         }
-        if core && object.kind == "Namespace" {
+        if input && core && object.kind == "Namespace" {
             self.namespaces.insert(object.name.clone());
         }
         if let Some(workload) = Workload::from_object(object) {
-            if workload
-                .labels
-                .keys()
-                .any(|k| k.starts_with("sidecar.istio.io"))
+            if input
+                && workload
+                    .labels
+                    .keys()
+                    .any(|k| k.starts_with("sidecar.istio.io"))
             {
                 self.mesh = true;
             }
@@ -485,16 +518,12 @@ pub fn describe_labels(labels: &BTreeMap<String, String>) -> String {
         .join(", ")
 }
 
-#[cfg(test)]
 impl Inventory {
     /// The inventory of one YAML stream, read as file 0 with objects numbered in order: what
-    /// unit tests build their cases from.
-    pub(crate) fn from_yaml(yaml: &str) -> Inventory {
-        let found = crate::manifest::read_text(
-            crate::source::FileId(0),
-            yaml,
-            &crate::manifest::LoadOptions::default(),
-        );
+    /// a platform profile provides, and what unit tests build their cases from.
+    pub fn from_yaml(yaml: &str) -> Inventory {
+        let found =
+            crate::manifest::read_text(FileId(0), yaml, &crate::manifest::LoadOptions::default());
         let objects = found
             .objects
             .into_iter()

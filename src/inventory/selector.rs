@@ -20,6 +20,19 @@ pub struct Requirement {
     pub values: Vec<String>,
 }
 
+impl Requirement {
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+        let value = labels.get(&self.key);
+        match self.op {
+            Some(Op::In) => value.is_some_and(|v| self.values.contains(v)),
+            Some(Op::NotIn) => value.is_none_or(|v| !self.values.contains(v)),
+            Some(Op::Exists) => value.is_some(),
+            Some(Op::DoesNotExist) => value.is_none(),
+            None => false,
+        }
+    }
+}
+
 /// Where a `key: value` pair of a label map was written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LabelSpan {
@@ -112,16 +125,7 @@ impl Selector {
 
     pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
         self.labels.iter().all(|(k, v)| labels.get(k) == Some(v))
-            && self.exprs.iter().all(|r| {
-                let value = labels.get(&r.key);
-                match r.op {
-                    Some(Op::In) => value.is_some_and(|v| r.values.contains(v)),
-                    Some(Op::NotIn) => value.is_none_or(|v| !r.values.contains(v)),
-                    Some(Op::Exists) => value.is_some(),
-                    Some(Op::DoesNotExist) => value.is_none(),
-                    None => false,
-                }
-            })
+            && self.exprs.iter().all(|r| r.matches(labels))
     }
 
     /// `k=v, k2=v2, key in (a, b)`, as messages show a selector.

@@ -86,8 +86,10 @@ impl Service {
                 Some(ServicePort {
                     name: p.str_at("name").map(str::to_string),
                     port,
+                    // Kubernetes defaults `0` and `""` as it defaults an absent targetPort.
                     target: target_node
                         .and_then(PortRef::from_node)
+                        .filter(|t| *t != PortRef::Number(0) && *t != PortRef::Name(String::new()))
                         .unwrap_or(PortRef::Number(port)),
                     target_span: target_node.map_or(p.span, |n| n.span),
                     protocol: p.str_at("protocol").unwrap_or("TCP").to_string(),

@@ -95,3 +95,33 @@ fn init_container_ports_serve_only_for_native_sidecars() {
     assert!(!pod.exposes(&PortRef::Name("http".into())));
     assert!(pod.exposes(&PortRef::Name("proxy".into())));
 }
+
+#[test]
+fn an_empty_service_account_name_is_the_default_account() {
+    let inv = inventory(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  serviceAccountName: \"\"\n  containers: [{name: c, image: x}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: b}\nspec:\n  serviceAccountName: \"\"\n  serviceAccount: runner\n  containers: [{name: c, image: x}]\n",
+    );
+    assert!(inv.workloads[0].refs.is_empty());
+    let names: Vec<&str> = inv.workloads[1]
+        .refs
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect();
+    assert_eq!(names, ["runner"]);
+}
+
+#[test]
+fn a_zero_or_empty_target_port_defaults_to_the_port() {
+    let inv = inventory(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports:\n  - {port: 80, targetPort: 0}\n  - {port: 81, targetPort: \"\"}\n  - {port: 82, targetPort: http}\n",
+    );
+    let targets: Vec<&PortRef> = inv.services[0].ports.iter().map(|p| &p.target).collect();
+    assert_eq!(
+        targets,
+        [
+            &PortRef::Number(80),
+            &PortRef::Number(81),
+            &PortRef::Name("http".into())
+        ]
+    );
+}

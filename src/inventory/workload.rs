@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use super::istio::Spanned;
 use super::selector::Selector;
 use crate::manifest::{Object, ObjectId};
 use crate::yaml::{Node, Span};
@@ -59,6 +60,8 @@ pub struct Container {
     pub span: Span,
     pub ports: Vec<ContainerPort>,
     pub env: Vec<EnvValue>,
+    /// `command` then `args`, the string items of each.
+    pub argv: Vec<Spanned>,
 }
 
 /// Kinds of object a pod can depend on by name.
@@ -102,7 +105,9 @@ pub struct Workload {
     pub labels: BTreeMap<String, String>,
     /// Span of the template's `metadata.labels` (or of the template when there are none).
     pub labels_span: Span,
-    /// The owner's own `spec.selector`, for controllers that have one.
+    /// The owner's own `spec.selector`, which must select its pod template: that of a
+    /// Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController or Rollout, and
+    /// of a Job with `manualSelector: true` (the API server writes other Jobs' selectors).
     pub selector: Option<Selector>,
     pub containers: Vec<Container>,
     pub refs: Vec<PodRef>,
@@ -110,6 +115,22 @@ pub struct Workload {
     pub service_name: Option<(String, Span)>,
     /// StatefulSet `volumeClaimTemplates` names: claims the controller creates itself.
     pub claim_templates: Vec<String>,
+}
+
+/// The selector `spec` of `object` sets for its own pods (see [`Workload::selector`]).
+fn own_selector(object: &Object, spec: &Node) -> Option<Selector> {
+    let node = spec.get("selector").filter(|n| !n.is_null())?;
+    match (object.group.as_str(), object.kind.as_str()) {
+        // The one controller whose selector is a plain map.
+        ("", "ReplicationController") => Some(Selector::from_map(node)),
+        ("batch", "Job") if spec.get("manualSelector").and_then(Node::as_bool) != Some(true) => {
+            None
+        }
+        ("apps", _) | ("batch", "Job") | ("argoproj.io", "Rollout") => {
+            Some(Selector::from_label_selector(node))
+        }
+        _ => None,
+    }
 }
 
 impl Workload {
@@ -146,10 +167,7 @@ impl Workload {
             kind: object.kind.clone(),
             labels,
             labels_span: labels_node.map_or(template.span, |n| n.span),
-            selector: spec
-                .and_then(|s| s.get("selector"))
-                .filter(|_| !path.is_empty())
-                .map(Selector::from_label_selector),
+            selector: spec.and_then(|s| own_selector(object, s)),
             containers: Vec::new(),
             refs: Vec::new(),
             service_name: spec
@@ -232,6 +250,11 @@ impl Workload {
                     span: c.span,
                     ports,
                     env,
+                    argv: ["command", "args"]
+                        .iter()
+                        .flat_map(|k| c.seq_at(k))
+                        .filter_map(Spanned::of)
+                        .collect(),
                 });
             }
         }
@@ -260,19 +283,19 @@ impl Workload {
                 }
             }
         }
-        let sa = pod
-            .get("serviceAccountName")
-            .or_else(|| pod.get("serviceAccount"));
-        if let Some(sa) = sa {
-            if let Some(name) = sa.as_str() {
-                self.refs.push(PodRef {
-                    kind: RefKind::ServiceAccount,
-                    name: name.to_string(),
-                    span: sa.span,
-                    optional: false,
-                    via: "serviceAccountName".to_string(),
-                });
-            }
+        // An empty name is no name: the pod runs as `default`, like one that sets none.
+        let sa = ["serviceAccountName", "serviceAccount"]
+            .iter()
+            .filter_map(|k| pod.get(k))
+            .find(|n| n.as_str().is_some_and(|s| !s.is_empty()));
+        if let Some((sa, name)) = sa.and_then(|n| Some((n, n.as_str()?))) {
+            self.refs.push(PodRef {
+                kind: RefKind::ServiceAccount,
+                name: name.to_string(),
+                span: sa.span,
+                optional: false,
+                via: "serviceAccountName".to_string(),
+            });
         }
     }
 

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use super::scope::{Layout, Scope};
 use crate::diagnostic::Diagnostic;
-use crate::manifest::{self, LoadOptions, Object};
+use crate::manifest::{self, LoadOptions, Loaded, Object, ObjectId};
 use crate::source::{FileId, SourceMap};
 use crate::yaml::{Entry, Node, Span, Value};
 
@@ -117,13 +117,14 @@ pub(super) struct Rendered {
     pub warnings: Vec<String>,
 }
 
-/// Renders the root of each kustomization scope and makes the scope check the rendering;
-/// a root that cannot be rendered is checked file by file, with a warning.
+/// Renders the root of each kustomization scope, adds each rendering to `loaded` as a file
+/// and makes the scope check it; a root that cannot be rendered is checked file by file,
+/// with a warning.
 pub(super) fn render(
     renderer: &Renderer,
     layout: &Layout,
     scopes: &mut [Scope],
-    sources: &mut SourceMap,
+    loaded: &mut Loaded,
     opts: &LoadOptions,
 ) -> Rendered {
     let dirs: Vec<(usize, PathBuf)> = scopes
@@ -145,12 +146,21 @@ pub(super) fn render(
     for (i, label, result) in results {
         match result {
             Ok(text) => {
-                let file = FileId(u32::try_from(sources.len()).unwrap_or(u32::MAX));
+                let file = FileId(u32::try_from(loaded.sources.len()).unwrap_or(u32::MAX));
                 let found = manifest::read_text(file, &text, opts);
-                sources.add(label, text);
+                loaded.sources.add(label, text);
+                loaded.file_documents.push(found.documents);
+                loaded.file_skipped.push(found.skipped);
+                let first = loaded.objects.len();
+                for mut object in found.objects {
+                    object.id = ObjectId(u32::try_from(loaded.objects.len()).unwrap_or(u32::MAX));
+                    loaded.objects.push(object);
+                }
                 let scope = &mut scopes[i];
-                scope.own = found.objects;
-                let raw = std::mem::take(&mut scope.own_loaded);
+                let raw = std::mem::replace(
+                    &mut scope.own_loaded,
+                    (first..loaded.objects.len()).collect(),
+                );
                 scope.generated.clear();
                 scope.issues.extend(found.issues);
                 scope.rendering = Some(Rendering { file, raw });

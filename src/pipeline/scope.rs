@@ -26,8 +26,7 @@ pub(super) struct Scope {
     pub root: Option<usize>,
     /// How messages name the root: `kustomization DIR/kustomization.yaml`.
     pub name: Option<String>,
-    /// Objects the scope owns outright: every object when there is one scope, or the
-    /// rendering of its root.
+    /// Objects the scope owns outright: every object when there is one scope.
     pub own: Vec<Object>,
     /// Loaded objects of the scope's own files.
     pub own_loaded: Vec<usize>,

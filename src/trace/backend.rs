@@ -255,18 +255,23 @@ fn pod_paths(
         .collect()
 }
 
-/// Why Service `id` leads nowhere: its `selector` matches no workload.
+/// Why Service `id` leads nowhere: its `selector` matches no workload (no problem when a
+/// mesh sends its traffic elsewhere, which kroute does not follow).
 fn selects_none(cx: &Cx<'_>, id: ServiceId, selector: &Selector) -> Break {
     let svc = cx.inv.service(id);
+    let routed = cx.graph.routed_elsewhere(id).map(|o| cx.inv.object(o));
     Break {
-        problem: Some(Problem::NoServicePods),
+        problem: routed.is_none().then_some(Problem::NoServicePods),
         reason: format!(
             "Service {}/{} selects no pods: no workload in namespace `{}` has labels {}{}",
             svc.namespace,
             svc.name,
             svc.namespace,
             selector.describe(),
-            nearest(cx, &svc.namespace, selector)
+            routed.map_or_else(
+                || nearest(cx, &svc.namespace, selector),
+                |o| format!("; {} sends its traffic to other Services", o.display())
+            )
         ),
         file: cx.inv.object(svc.object).file,
         span: selector.span,
@@ -314,6 +319,10 @@ fn workload(cx: &Cx<'_>, walk: &Walk, id: WorkloadId, target: Option<&PortRef>) 
                 obj.file,
                 obj.name_span(),
             )
+        }
+        (None, PortRef::Number(n)) if cx.graph.gateway_listens(cx.inv, id, *n) => {
+            let hop = cx.workload_hop(id, format!("port {n} (a server of its Gateways)"), None);
+            walk.with(hop).done()
         }
         (None, PortRef::Number(n)) if w.ports().next().is_some() => {
             let mut hop = cx.workload_hop(id, format!("port {n}"), None);

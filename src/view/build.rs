@@ -433,7 +433,7 @@ impl Builder<'_> {
             let Some(selector) = &svc.selector else {
                 continue;
             };
-            if graph.service_pods(id).is_empty() {
+            if graph.service_pods(id).is_empty() && graph.routed_elsewhere(id).is_none() {
                 let from = self.service(id);
                 let labels = selector.describe();
                 self.broken(

@@ -1,5 +1,6 @@
 //! `--focus HOST|KIND/NS/NAME`: keep the nodes reachable from the focus nodes and those
-//! the focus nodes are reachable from, with the edges followed on the way.
+//! the focus nodes are reachable from, with the edges followed on the way; the same walk
+//! from the input's nodes keeps of the platform only what the input's requests reach.
 
 use std::collections::{BTreeSet, VecDeque};
 
@@ -142,6 +143,21 @@ impl GraphView {
                 } => format!("no node for {kind}/{namespace}/{name} in the routing graph"),
             });
         }
+        Ok(self.reachable(&seeds))
+    }
+
+    /// The part of the graph reachable from or to the nodes `seed` accepts: with the
+    /// input's nodes as seeds, what the platform provides shows only where the input's
+    /// requests pass through it.
+    pub fn around(&self, seed: impl Fn(&ViewNode) -> bool) -> GraphView {
+        let seeds: Vec<usize> = (0..self.nodes.len())
+            .filter(|&i| seed(&self.nodes[i]))
+            .collect();
+        self.reachable(&seeds)
+    }
+
+    /// The nodes reachable from or to `seeds`, and the edges followed on the way.
+    fn reachable(&self, seeds: &[usize]) -> GraphView {
         // Edge indexes leaving (forward) and entering (backward) each node.
         let mut out = vec![Vec::new(); self.nodes.len()];
         let mut into = vec![Vec::new(); self.nodes.len()];
@@ -178,7 +194,7 @@ impl GraphView {
                 })
                 .collect()
         };
-        Ok(GraphView {
+        GraphView {
             nodes: keep_nodes.iter().map(|i| self.nodes[*i].clone()).collect(),
             edges: keep_edges
                 .iter()
@@ -190,7 +206,7 @@ impl GraphView {
                     Some(e)
                 })
                 .collect(),
-        })
+        }
     }
 }
 

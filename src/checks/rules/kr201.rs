@@ -8,7 +8,10 @@
 //! both), exactly as Kubernetes does.
 //!
 //! Selectorless Services (no selector, or `selector: {}`) are not checked: their endpoints
-//! come from Endpoints/EndpointSlice objects or an `externalName`.
+//! come from Endpoints/EndpointSlice objects or an `externalName`. Nor are routing roots,
+//! Services whose traffic a mesh sends to other Services: the apex (`spec.service`) of an
+//! SMI TrafficSplit, and the parent Service of a Gateway API mesh (GAMMA) route, unless
+//! that route or split also sends traffic to the Service itself.
 //!
 //! ## Why it matters
 //! A Service that selects nothing has no endpoints: every request to it fails
@@ -52,7 +55,10 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let id = ServiceId(u32::try_from(i).unwrap_or(u32::MAX));
-        if svc.type_ == "ExternalName" || !ctx.graph.service_pods(id).is_empty() {
+        if svc.type_ == "ExternalName"
+            || !ctx.graph.service_pods(id).is_empty()
+            || ctx.graph.routed_elsewhere(id).is_some()
+        {
             continue;
         }
         let object = ctx.inv.object(svc.object);

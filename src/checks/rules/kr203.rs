@@ -6,7 +6,14 @@
 //! labels), that every named Service port without `appProtocol` is called
 //! `<protocol>` or `<protocol>-<suffix>`, with protocol one of `grpc`, `grpc-web`, `http`,
 //! `http2`, `https`, `mongo`, `mysql`, `redis`, `tcp`, `tls`, `udp`. Unnamed ports and
-//! ports with `appProtocol` are not checked. Matches `istioctl analyze` IST0118.
+//! ports with `appProtocol` are not checked. Matches `istioctl analyze` IST0118, with its
+//! exemptions: UDP ports, the well-known ports Istio treats as TCP whatever their name
+//! (25, 53, 3306, 27017), Services in system namespaces (`kube-system`, `kube-public`,
+//! `kube-node-lease`, `local-path-storage`) and Istio's own Services (an `istio` label, or
+//! `release: istio`).
+//!
+//! The finding is **info**: the port still carries traffic, only without the mesh's
+//! protocol features.
 //!
 //! ## Why it matters
 //! Istio picks the protocol of a port from its name (or `appProtocol`). An unrecognised name
@@ -26,13 +33,32 @@
 use crate::checks::support::kube::{protocol_of_name, MESH_PROTOCOLS};
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::manifest::Object;
 
 pub const RULE: Rule = Rule {
     code: "KR203",
-    severity: Severity::Warning,
+    severity: Severity::Info,
     summary: "Service port name does not follow the `<protocol>[-suffix]` mesh convention (IST0118)",
     run,
 };
+
+/// Namespaces whose Services Istio's analyzer leaves alone.
+const SYSTEM_NAMESPACES: &[&str] = &[
+    "kube-system",
+    "kube-public",
+    "kube-node-lease",
+    "local-path-storage",
+];
+
+/// Ports Istio treats as TCP whatever their name: SMTP, DNS, MySQL, MongoDB.
+const WELL_KNOWN_PORTS: &[i64] = &[25, 53, 3306, 27017];
+
+/// Whether Istio's analyzer skips the Service: a system namespace, or Istio's own.
+fn exempt(object: &Object) -> bool {
+    SYSTEM_NAMESPACES.contains(&object.namespace.as_str())
+        || object.labels.contains_key("istio")
+        || object.labels.get("release").is_some_and(|r| r == "istio")
+}
 
 /// A conventional name for a port called `name`: `grpcapi` → `grpc-api` when the name
 /// starts with a protocol but lacks the dash, `http-<name>` otherwise.
@@ -52,14 +78,21 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     for svc in &ctx.inv.services {
+        let object = ctx.inv.object(svc.object);
+        if exempt(object) {
+            continue;
+        }
         for port in &svc.ports {
             let (Some(name), Some(span)) = (&port.name, port.name_span) else {
                 continue;
             };
-            if port.app_protocol.is_some() || protocol_of_name(name).is_some() {
+            if port.app_protocol.is_some()
+                || protocol_of_name(name).is_some()
+                || port.protocol.eq_ignore_ascii_case("UDP")
+                || WELL_KNOWN_PORTS.contains(&port.port)
+            {
                 continue;
             }
-            let object = ctx.inv.object(svc.object);
             out.push(
                 RULE.on(
                     object,

@@ -7,15 +7,17 @@
 //! - ConfigMaps: `configMap` and projected volumes, `env[].valueFrom.configMapKeyRef`,
 //!   `envFrom[].configMapRef`;
 //! - Secrets: `secret` and projected volumes, `secretKeyRef`, `envFrom[].secretRef`;
-//! - ServiceAccounts: `serviceAccountName` (the implicit `default` account always exists);
+//! - ServiceAccounts: `serviceAccountName`;
 //! - PersistentVolumeClaims: `persistentVolumeClaim.claimName`.
 //!
-//! Objects that other objects produce count as defined: the ConfigMaps and Secrets of a
-//! kustomize `configMapGenerator` or `secretGenerator` of the same kustomization scope
-//! (a rendered name with kustomize's hash suffix, `app-config-5f7k9h2c6t`, matches the
-//! generator `app-config`), and the Secrets of cert-manager Certificates
-//! (`spec.secretName`), SealedSecrets, ExternalSecrets (`spec.target.name`), Vault Secrets
-//! Operator secrets, 1Password items and SecretProviderClasses.
+//! What every namespace has is always known: its `default` ServiceAccount and its
+//! `kube-root-ca.crt` ConfigMap. Objects that other objects produce count as defined: the
+//! ConfigMaps and Secrets of a kustomize `configMapGenerator` or `secretGenerator` of the
+//! same kustomization scope (a rendered name with kustomize's hash suffix,
+//! `app-config-5f7k9h2c6t`, matches the generator `app-config`), and the Secrets of
+//! cert-manager Certificates (`spec.secretName`), SealedSecrets, ExternalSecrets
+//! (`spec.target.name`), Vault Secrets Operator secrets, 1Password items and
+//! SecretProviderClasses.
 //!
 //! A missing ConfigMap, ServiceAccount or PVC is an **error**. A missing **Secret is an
 //! info**: Secrets are usually kept out of the repository on purpose; `--strict-secrets`
@@ -95,7 +97,6 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 fn defined(ctx: &Context<'_>, secrets: &Secrets<'_>, workload: &Workload, r: &PodRef) -> bool {
     let ns = workload.namespace.as_str();
     match r.kind {
-        RefKind::ServiceAccount if r.name == "default" => true,
         RefKind::Secret => secrets.get(ns, &r.name).is_some(),
         RefKind::ConfigMap => {
             ctx.inv.defines("ConfigMap", ns, &r.name)

@@ -40,11 +40,13 @@
 //! provides the Gateway outside your repository, check together with its manifest (or a
 //! stub of it), or suppress with the annotation `kroute.dev/ignore: KR301`.
 
+use crate::checks::support::namespace::outside_input;
 use crate::checks::{Context, Rule};
 use crate::graph::{Broken, EdgeKind, Vertex};
 use crate::inventory::did_you_mean;
 use crate::inventory::istio::{GatewayRef, GatewayTarget};
 use crate::manifest::Object;
+use crate::platform::{advice, Wanted};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::yaml::Span;
 
@@ -66,7 +68,8 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let vs = ctx.inv.object(from);
-        out.push(missing_gateway(ctx, vs, edge.span, namespace, name, "is bound to"));
+        let diagnostic = missing_gateway(ctx, vs, edge.span, namespace, name, "is bound to");
+        out.push(outside_input(ctx, namespace, diagnostic));
     }
     // Per-rule `match[].gateways` are not edges of the graph: they only narrow where a rule
     // of an already bound VirtualService applies, but a name there must exist all the same.
@@ -87,14 +90,9 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         continue;
                     }
                     let object = ctx.inv.object(vs.object);
-                    out.push(missing_gateway(
-                        ctx,
-                        object,
-                        gref.span,
-                        namespace,
-                        name,
-                        "applies a rule to",
-                    ));
+                    let verb = "applies a rule to";
+                    let diagnostic = missing_gateway(ctx, object, gref.span, namespace, name, verb);
+                    out.push(outside_input(ctx, namespace, diagnostic));
                 }
             }
         }
@@ -145,7 +143,14 @@ fn missing_gateway(
                 vs.namespace
             )),
         None => diagnostic.with_help(
-            "name an existing Gateway as `<namespace>/<name>` (or `mesh` for sidecars); if the platform provides this Gateway, check together with its manifest or a stub of it, or suppress with `kroute.dev/ignore: KR301`",
+            advice(Wanted::Object {
+                kind: "Gateway",
+                namespace,
+                name,
+            })
+            .unwrap_or_else(|| {
+                "name an existing Gateway as `<namespace>/<name>` (or `mesh` for sidecars); if the platform provides this Gateway, check together with its manifest or a stub of it, or suppress with `kroute.dev/ignore: KR301`".to_string()
+            }),
         ),
     }
 }

@@ -1,8 +1,9 @@
 //! # KR303: route destination host resolves to no service
 //!
 //! ## What it checks
-//! That the `destination.host` of every `http`, `tls` and `tcp` route of a VirtualService
-//! names something in Istio's service registry: a Kubernetes Service, a host of a
+//! That the `destination.host` of every `http`, `tls` and `tcp` route of a VirtualService,
+//! and the host of every HTTP `mirror` and `mirrors[].destination`, names something in
+//! Istio's service registry: a Kubernetes Service, a host of a
 //! ServiceEntry (wildcard hosts included) or a Knative Service. Hosts are read exactly as
 //! Istio reads them:
 //!
@@ -57,7 +58,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 pub const RULE: Rule = Rule {
     code: "KR303",
     severity: Severity::Error,
-    summary: "route destination host resolves to no Service, Knative Service or ServiceEntry (IST0101)",
+    summary: "route (or mirror) destination host resolves to no Service, Knative Service or ServiceEntry (IST0101)",
     run,
 };
 
@@ -79,16 +80,17 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let Some(vs) = by_object.get(&from) else {
             continue;
         };
-        let Some(raw) = vs
-            .routes
-            .iter()
-            .flat_map(|r| &r.destinations)
-            .find(|d| d.host.span == edge.span)
-            .map(|d| d.host.value.as_str())
+        let routed = vs.routes.iter().flat_map(|r| &r.destinations);
+        let mirrored = vs.routes.iter().flat_map(|r| &r.mirrors);
+        let Some((raw, mirror)) = routed
+            .map(|d| (d, false))
+            .chain(mirrored.map(|d| (d, true)))
+            .find(|(d, _)| d.host.span == edge.span)
+            .map(|(d, mirror)| (d.host.value.as_str(), mirror))
         else {
             continue;
         };
-        out.extend(diagnose(ctx, vs, raw, fqdn, edge.span));
+        out.extend(diagnose(ctx, vs, raw, mirror, fqdn, edge.span));
     }
 }
 
@@ -96,11 +98,13 @@ fn diagnose(
     ctx: &Context<'_>,
     vs: &VirtualService,
     raw: &str,
+    mirror: bool,
     fqdn: &str,
     span: crate::yaml::Span,
 ) -> Option<Diagnostic> {
     let object = ctx.inv.object(vs.object);
-    let subject = format!("{} routes to", object.display());
+    let verb = if mirror { "mirrors to" } else { "routes to" };
+    let subject = format!("{} {verb}", object.display());
     let found = unknown_host(ctx, &subject, "VirtualService", raw, fqdn, &vs.namespace)?;
     Some(found.diagnostic(ctx, &RULE, object, span))
 }

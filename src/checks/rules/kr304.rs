@@ -1,7 +1,7 @@
 //! # KR304: destination port missing on the target Service
 //!
 //! ## What it checks
-//! For every route destination of a VirtualService whose host resolves (KR303 reports the
+//! For every route destination (and HTTP mirror) of a VirtualService whose host resolves (KR303 reports the
 //! others) to a Kubernetes Service or a ServiceEntry:
 //!
 //! - a `port.number` must be one of the Service's `port`s (not a `targetPort`: the mesh
@@ -53,8 +53,8 @@
 //! `port.number` when the Service has more than one port.
 
 use crate::checks::{Context, Rule};
-use crate::graph::{HostTarget, RoutingGraph};
-use crate::inventory::istio::{Destination, GatewayTarget, VsRoute};
+use crate::graph::{HostTarget, Resolved, RoutingGraph};
+use crate::inventory::istio::GatewayTarget;
 use crate::inventory::{PortRef, VirtualService};
 use crate::manifest::Object;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -79,26 +79,25 @@ struct Target<'a> {
 
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for (v, vs) in ctx.inv.virtual_services_by_id() {
-        for (r, route) in vs.routes.iter().enumerate() {
-            for (dest, host) in route.destinations.iter().zip(ctx.graph.destinations(v, r)) {
-                if host
-                    .targets
-                    .iter()
-                    .any(|t| matches!(t, HostTarget::KnativeService(_)))
-                {
-                    continue;
-                }
-                let targets: Vec<Target<'_>> = host
-                    .targets
-                    .iter()
-                    .filter_map(|t| target(ctx, *t, &host.fqdn))
-                    .filter(|t| !t.ports.is_empty())
-                    .collect();
-                let Some(first) = targets.first() else {
-                    continue;
-                };
-                out.extend(check(ctx, vs, route, dest, &host.targets, first));
+        for resolved in ctx.graph.all_destinations(v, vs) {
+            let host = resolved.host;
+            if host
+                .targets
+                .iter()
+                .any(|t| matches!(t, HostTarget::KnativeService(_)))
+            {
+                continue;
             }
+            let targets: Vec<Target<'_>> = host
+                .targets
+                .iter()
+                .filter_map(|t| target(ctx, *t, &host.fqdn))
+                .filter(|t| !t.ports.is_empty())
+                .collect();
+            let Some(first) = targets.first() else {
+                continue;
+            };
+            out.extend(check(ctx, vs, resolved, first));
         }
     }
 }
@@ -106,15 +105,18 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 fn check(
     ctx: &Context<'_>,
     vs: &VirtualService,
-    route: &VsRoute,
-    dest: &Destination,
-    resolved: &[HostTarget],
+    resolved: Resolved<'_>,
     first: &Target<'_>,
 ) -> Option<Diagnostic> {
+    let Resolved {
+        route, dest, host, ..
+    } = resolved;
+    let resolved_targets = host.targets.as_slice();
+    let verb = if resolved.mirror { "mirrors to" } else { "routes to" };
     let object = ctx.inv.object(vs.object);
     match (dest.port, dest.port_span) {
         (Some(port), Some(span)) => {
-            if !RoutingGraph::port_missing(ctx.inv, resolved, dest) {
+            if !RoutingGraph::port_missing(ctx.inv, resolved_targets, dest) {
                 return None;
             }
             let pod_port = first
@@ -129,7 +131,7 @@ fn check(
                     object,
                     span,
                     format!(
-                        "{} routes to port {port} of {}, which has {}{pod_port}",
+                        "{} {verb} port {port} of {}, which has {}{pod_port}",
                         object.display(),
                         first.what,
                         first.described
@@ -142,7 +144,7 @@ fn check(
             )
         }
         _ => {
-            if !RoutingGraph::port_ambiguous(ctx.inv, resolved, vs, route, dest) {
+            if !RoutingGraph::port_ambiguous(ctx.inv, resolved_targets, vs, route, dest) {
                 return None;
             }
             let at_gateway = vs.gateways.iter().any(|g| g.target != GatewayTarget::Mesh);
@@ -150,7 +152,7 @@ fn check(
                 object,
                 dest.host.span,
                 format!(
-                    "{} routes to {} without a port, but it has several: {}",
+                    "{} {verb} {} without a port, but it has several: {}",
                     object.display(),
                     first.what,
                     first.described

@@ -1,7 +1,8 @@
 //! # KR305: destination subset not defined by a DestinationRule
 //!
 //! ## What it checks
-//! That every route destination of a VirtualService that names a `subset` finds it in a
+//! That every route destination (and HTTP mirror) of a VirtualService that names a
+//! `subset` finds it in a
 //! DestinationRule for the destination host that the VirtualService's namespace can see:
 //!
 //! - a DestinationRule applies to a host when its `host` (a short name resolves in the
@@ -47,7 +48,7 @@
 
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::graph::{istio_fqdn, DestinationHost, DestinationRules};
+use crate::graph::{istio_fqdn, DestinationRules, Resolved};
 use crate::inventory::{DestinationRule, Spanned, VirtualService};
 
 pub const RULE: Rule = Rule {
@@ -63,20 +64,19 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         .virtual_services
         .iter()
         .flat_map(|vs| &vs.routes)
-        .flat_map(|r| &r.destinations)
+        .flat_map(|r| r.destinations.iter().chain(&r.mirrors))
         .any(|d| d.subset.is_some())
     {
         return;
     }
     let rules = ctx.graph.destination_rules(ctx.inv);
     for (v, vs) in ctx.inv.virtual_services_by_id() {
-        for (r, route) in vs.routes.iter().enumerate() {
-            for (dest, host) in route.destinations.iter().zip(ctx.graph.destinations(v, r)) {
-                let Some(subset) = dest.subset.as_ref().filter(|s| !s.value.is_empty()) else {
-                    continue;
-                };
-                out.extend(undefined_subset(ctx, &rules, vs, subset, host));
-            }
+        for resolved in ctx.graph.all_destinations(v, vs) {
+            let subset = resolved.dest.subset.as_ref();
+            let Some(subset) = subset.filter(|s| !s.value.is_empty()) else {
+                continue;
+            };
+            out.extend(undefined_subset(ctx, &rules, vs, subset, resolved));
         }
     }
 }
@@ -88,8 +88,9 @@ fn undefined_subset(
     rules: &DestinationRules<'_>,
     vs: &VirtualService,
     subset: &Spanned,
-    host: &DestinationHost,
+    resolved: Resolved<'_>,
 ) -> Option<Diagnostic> {
+    let host = resolved.host;
     let fqdn = &host.fqdn;
     let defines = |dr: &DestinationRule| dr.subsets.iter().any(|s| s.name == subset.value);
     let visible = rules.for_host(fqdn, Some(&vs.namespace));
@@ -105,8 +106,13 @@ fn undefined_subset(
         subset,
         fqdn,
         lead: format!(
-            "{} routes to subset `{}` of host `{fqdn}`",
+            "{} {} subset `{}` of host `{fqdn}`",
             ctx.inv.object(vs.object).display(),
+            if resolved.mirror {
+                "mirrors to"
+            } else {
+                "routes to"
+            },
             subset.value
         ),
     };

@@ -15,6 +15,10 @@
 //! `service.istio.io/canonical-*`) and Knative's (`serving.knative.dev/*`). Matches
 //! `istioctl analyze` IST0173 (DestinationRuleSubsetNotSelectPods).
 //!
+//! A **warning** when a VirtualService routes (or mirrors) to the subset; **info** when
+//! none does: an unused subset sends no request anywhere, yet (often a version not
+//! deployed yet, as in samples that define every version up front).
+//!
 //! ## Why it matters
 //! A subset without pods is an empty cluster: every request routed to it fails with
 //! `503 UH` (no healthy upstream). It typically happens when a Deployment's `version`
@@ -36,19 +40,20 @@
 //! Make the subset's labels match the pod template labels of the version it stands for
 //! (the diagnostic lists the values the Service's pods have), or remove the subset.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use crate::checks::{Context, Rule};
 use crate::graph::{istio_fqdn, HostTarget};
 use crate::inventory::istio::Subset;
 use crate::inventory::{describe_labels, did_you_mean, DestinationRule, LabelSpan, WorkloadId};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::manifest::ObjectId;
 use crate::yaml::Span;
 
 pub const RULE: Rule = Rule {
     code: "KR307",
     severity: Severity::Warning,
-    summary: "DestinationRule subset labels match no pods of the host's Service (IST0173)",
+    summary: "DestinationRule subset a route uses matches no pods of the host's Service (IST0173; unused subsets: info)",
     run,
 };
 
@@ -86,7 +91,25 @@ struct Member {
     span: Span,
 }
 
+/// The subsets some VirtualService destination or mirror uses: `(DestinationRule, subset)`.
+fn used_subsets<'a>(ctx: &'a Context<'_>) -> HashSet<(ObjectId, &'a str)> {
+    let rules = ctx.graph.destination_rules(ctx.inv);
+    let mut used = HashSet::new();
+    for (v, vs) in ctx.inv.virtual_services_by_id() {
+        for resolved in ctx.graph.all_destinations(v, vs) {
+            let Some(subset) = &resolved.dest.subset else {
+                continue;
+            };
+            for dr in rules.for_host(&resolved.host.fqdn, Some(&vs.namespace)) {
+                used.insert((dr.object, subset.value.as_str()));
+            }
+        }
+    }
+    used
+}
+
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let mut used = None;
     for dr in &ctx.inv.destination_rules {
         if dr.subsets.is_empty() || dr.host.value.contains('*') {
             continue;
@@ -116,9 +139,27 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             {
                 continue;
             }
-            out.push(diagnose(ctx, dr, subset, &wanted, &backend));
+            let used = used.get_or_insert_with(|| used_subsets(ctx));
+            let diagnostic = diagnose(ctx, dr, subset, &wanted, &backend);
+            out.push(if used.contains(&(dr.object, subset.name.as_str())) {
+                diagnostic
+            } else {
+                unused(diagnostic)
+            });
         }
     }
+}
+
+/// `diagnostic` about a subset no route uses: worth knowing, not yet a failing request.
+fn unused(diagnostic: Diagnostic) -> Diagnostic {
+    Diagnostic {
+        message: format!(
+            "{} (no VirtualService routes to this subset yet)",
+            diagnostic.message
+        ),
+        ..diagnostic
+    }
+    .with_severity(Severity::Info)
 }
 
 fn diagnose(

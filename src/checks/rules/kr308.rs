@@ -39,11 +39,14 @@
 
 use crate::checks::{Context, Rule};
 use crate::inventory::{describe_labels, nearest, Selector, Workload};
+use crate::platform::{advice, Wanted};
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR308",
-    severity: Severity::Error,
+    // `trace` does not stop at such a Gateway (its proxies may come from the platform): a
+    // finding that does not break the request is not an error.
+    severity: Severity::Warning,
     summary: "Gateway selector matches no gateway workload (IST0101)",
     run,
 };
@@ -59,6 +62,10 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let object = ctx.inv.object(gateway.object);
+        let platform = advice(Wanted::Pods {
+            namespace: None,
+            selector,
+        });
         let near = nearest_workload(ctx, selector);
         // Point at the first selector label the nearest workload lacks.
         let span = selector.mismatch_span(&object.root, near.map(|w| &w.labels));
@@ -88,13 +95,13 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         w.labels_span,
                         format!("nearest workload {}: {what}", w_object.display()),
                     )
-                    .with_help(format!(
-                        "make the selector match the gateway pods' labels; {STUB_HELP}"
-                    ))
+                    .with_help(platform.unwrap_or_else(|| {
+                        format!("make the selector match the gateway pods' labels; {STUB_HELP}")
+                    }))
             }
-            None => diagnostic.with_help(format!(
-                "no workload in the input carries labels like these; {STUB_HELP}"
-            )),
+            None => diagnostic.with_help(platform.unwrap_or_else(|| {
+                format!("no workload in the input carries labels like these; {STUB_HELP}")
+            })),
         };
         out.push(diagnostic);
     }

@@ -47,6 +47,7 @@
 
 use std::collections::HashMap;
 
+use crate::checks::support::namespace::outside_input;
 use crate::checks::{Context, Rule};
 use crate::checks::support::gateway_api::{describe_listener, parent_edges, parent_gateway};
 use crate::graph::{Broken, Edge};
@@ -76,9 +77,13 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     let hint = *hints
                         .entry(key)
                         .or_insert_with(|| gateway_hint(ctx, &by_name, namespace, name));
-                    out.push(no_gateway(ctx, route, parent, edge, key, hint));
+                    let diagnostic = no_gateway(ctx, route, parent, edge, key, hint);
+                    out.push(outside_input(ctx, namespace, diagnostic));
                 }
-                Err(broken) => out.extend(broken_parent(ctx, route, parent, edge, broken)),
+                Err(broken) => out.extend(
+                    broken_parent(ctx, route, parent, edge, broken)
+                        .map(|d| outside_input(ctx, &parent.namespace, d)),
+                ),
                 Ok(_) => {}
             }
         }

@@ -7,6 +7,9 @@
 //! required for a Service backend (the CRD's "Must have port for Service reference") and it
 //! is the Service's `port`, not its `targetPort` or the container port.
 //!
+//! The `backendRef` of a `RequestMirror` filter (of a rule, or of one of its backendRefs)
+//! is checked the same way: the copies of the requests go there.
+//!
 //! A backend with `weight: 0` receives no traffic, so a problem there is reported as a
 //! **warning**: nothing breaks until someone shifts weight to it.
 //!
@@ -130,6 +133,18 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             };
             let Some(diagnostic) = diagnostic else {
                 continue;
+            };
+            let diagnostic = if backend.mirror {
+                let message = format!(
+                    "{}; it is the backendRef of a `RequestMirror` filter, so the mirrored copies fail",
+                    diagnostic.message
+                );
+                Diagnostic {
+                    message,
+                    ..diagnostic
+                }
+            } else {
+                diagnostic
             };
             let severity = severity_for(backend, &RULE);
             let diagnostic = if severity == RULE.severity {

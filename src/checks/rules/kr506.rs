@@ -37,6 +37,7 @@ use std::collections::HashSet;
 
 use crate::checks::{Context, Rule};
 use crate::inventory::did_you_mean;
+use crate::platform::{advice, Wanted};
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
@@ -62,6 +63,11 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let object = ctx.inv.object(gateway.object);
+        let platform = advice(Wanted::Object {
+            kind: "GatewayClass",
+            namespace: "",
+            name: &class.value,
+        });
         if classes.is_empty() {
             out.push(
                 RULE.on(
@@ -74,9 +80,9 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     ),
                 )
                 .with_severity(Severity::Info)
-                .with_help(
-                    "GatewayClasses usually come with the controller; check together with its manifest to verify the name",
-                ),
+                .with_help(platform.unwrap_or_else(|| {
+                    "GatewayClasses usually come with the controller; check together with its manifest to verify the name".to_string()
+                })),
             );
             continue;
         }
@@ -101,9 +107,14 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .map(|n| format!("`{n}`"))
             .collect::<Vec<_>>()
             .join(", ");
-        out.push(diagnostic.with_help(format!(
+        // The input's own classes come first: a platform class may be a slip of the pen.
+        let mut help = format!(
             "use one of the GatewayClasses: {list}; no controller serves a Gateway of an unknown class, so it gets no address"
-        )));
+        );
+        if let Some(platform) = platform {
+            help.push_str(&format!("; or else, {platform}"));
+        }
+        out.push(diagnostic.with_help(help));
     }
 }
 

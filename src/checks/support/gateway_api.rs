@@ -42,8 +42,9 @@ pub fn parent_gateway<'i>(ctx: &Context<'i>, parent: &ParentRef) -> Option<&'i A
     ctx.inv.api_gateways.get(g)
 }
 
-/// The Service backendRefs of `route`, each with the edge the graph made for it (both in
-/// rule order).
+/// The Service backendRefs of `route` and of its `RequestMirror` filters, each with the
+/// edge the graph made for it (both in rule order, each rule's mirrors after its
+/// backends).
 pub fn backend_edges<'g>(
     graph: &'g RoutingGraph,
     route: &'g ApiRoute,
@@ -51,7 +52,7 @@ pub fn backend_edges<'g>(
     let backends = route
         .rules
         .iter()
-        .flat_map(|r| r.backends.iter())
+        .flat_map(|r| r.backends.iter().chain(&r.mirrors))
         .filter(|b| b.is_service());
     let edges = graph
         .edges_from(Vertex::Object(route.object))

@@ -2,11 +2,13 @@
 
 use std::collections::BTreeSet;
 
+use crate::checks::support::namespace::outside_input;
 use crate::checks::{Context, Rule};
 use crate::diagnostic::Diagnostic;
 use crate::graph::{HostForm, HostTarget, ServiceHost, CLUSTER_DOMAIN};
 use crate::inventory::{nearest, IstioGatewayId, Workload};
 use crate::manifest::{Object, ObjectId};
+use crate::platform::{advice, Wanted};
 use crate::yaml::Span;
 
 /// The namespaces the proxies of Istio Gateway `g` run in: those of the workloads it
@@ -36,6 +38,8 @@ pub struct UnknownHost {
     pub help: String,
     /// The object the host was probably meant to name.
     pub related: Option<(ObjectId, String)>,
+    /// The namespace a Service-shaped host names.
+    pub namespace: Option<String>,
 }
 
 impl UnknownHost {
@@ -48,8 +52,12 @@ impl UnknownHost {
         span: Span,
     ) -> Diagnostic {
         let d = rule.on(object, span, self.message).with_help(self.help);
-        match self.related {
+        let d = match self.related {
             Some((id, note)) => d.with_related_object(ctx.inv.object(id), note),
+            None => d,
+        };
+        match &self.namespace {
+            Some(namespace) => outside_input(ctx, namespace, d),
             None => d,
         }
     }
@@ -97,6 +105,7 @@ pub fn unknown_host(
                     parsed.fqdn()
                 ),
                 related: Some((svc.id, format!("Service {ns}/{name}"))),
+                namespace: None,
             });
         }
     }
@@ -150,6 +159,7 @@ impl Question<'_> {
                 "Istio only knows external hosts a ServiceEntry declares (outboundTrafficPolicy ALLOW_ANY does not change that for a {kind}): add a ServiceEntry for `{raw}` with its ports, or name an existing Service"
             ),
             related,
+            namespace: None,
         }
     }
 
@@ -182,24 +192,20 @@ impl Question<'_> {
                 "; Service `{name}` exists in namespace `{other}`, but a short host means the {kind}'s own namespace `{ns}`"
             ),
             Some(other) => format!("; Service `{name}` exists in namespace `{other}`"),
-            None => suggestion.map_or_else(
-                || {
-                    if ctx.inv.knows_namespace(ns) {
-                        String::new()
-                    } else {
-                        format!("; nothing in the input is in namespace `{ns}`")
-                    }
-                },
-                |c| format!("; did you mean `{c}`?"),
-            ),
+            None => suggestion.map_or_else(String::new, |c| format!("; did you mean `{c}`?")),
         };
         let help = match elsewhere {
             Some(other) => format!(
                 "write `{name}.{other}.svc.{CLUSTER_DOMAIN}` to reach the Service of namespace `{other}`"
             ),
-            None => format!(
+            None => advice(Wanted::Object {
+                kind: "Service",
+                namespace: ns,
+                name,
+            })
+            .unwrap_or_else(|| format!(
                 "name an existing Service (a short name resolves in the {kind}'s namespace), or check together with the files that define the Service"
-            ),
+            )),
         };
         let related = match (elsewhere_svc, suggestion) {
             (Some(svc), _) => Some((svc.object, format!("Service {}/{name}", svc.namespace))),
@@ -216,6 +222,7 @@ impl Question<'_> {
             ),
             help,
             related,
+            namespace: Some(ns.to_string()),
         }
     }
 }

@@ -3,6 +3,7 @@
 use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 
+use crate::checks::support::namespace::outside_input;
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::graph::{
@@ -253,7 +254,7 @@ impl<'a> RefChecker<'a> {
         for (_, other, note) in near.into_iter().take(3) {
             diagnostic = diagnostic.with_related_object(other, note);
         }
-        diagnostic
+        outside_input(self.ctx, &r.namespace, diagnostic)
     }
 
     /// Checks one eventing destination with `rule`: a missing `ref` target (error), a core

@@ -5,6 +5,7 @@ pub mod gateway_api;
 pub mod istio;
 pub mod knative;
 pub mod kube;
+pub mod namespace;
 pub mod secrets;
 #[cfg(test)]
 pub mod testing;
