@@ -6,6 +6,8 @@
 //! errors: the corpus files are all valid YAML. KR006 is allowed, since a few sample
 //! streams define the same object twice on purpose.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use kroute::diagnostic::Severity;
@@ -17,23 +19,6 @@ fn corpus() -> Option<PathBuf> {
     dir.is_dir().then_some(dir)
 }
 
-fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files(&path, out);
-        } else if path
-            .extension()
-            .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
-        {
-            out.push(path);
-        }
-    }
-}
-
 #[test]
 fn corpus_files_load_without_input_errors() {
     let Some(dir) = corpus() else {
@@ -41,7 +26,7 @@ fn corpus_files_load_without_input_errors() {
         return;
     };
     let mut all = Vec::new();
-    files(&dir, &mut all);
+    common::files_with(&dir, &["yaml", "yml", "json"], &mut all);
     all.sort();
     assert!(!all.is_empty(), "corpus has no manifest files");
     let mut documents = 0;

@@ -3,6 +3,8 @@
 //! kubectl does) accepts must load without a syntax error. PyYAML comes from `.ci/run`;
 //! without it the test says it was skipped (and fails under CI).
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -10,17 +12,7 @@ use std::process::{Command, Stdio};
 use kroute::yaml::{parse_stream, Limits, YamlIssueKind};
 
 fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            yaml_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            out.push(path);
-        }
-    }
+    common::files_with(dir, &["yaml", "yml"], out);
 }
 
 /// The files of `paths` the reference parser accepts, or `None` when it cannot run.

@@ -1,4 +1,7 @@
-//! What the end-to-end test files share.
+//! What the end-to-end test files share. Each test file uses part of it.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
@@ -9,4 +12,22 @@ pub fn kroute() -> Command {
         .env_remove("NO_COLOR")
         .env("RUST_BACKTRACE", "0");
     cmd
+}
+
+/// Every file under `dir` whose extension is one of `extensions`, in no particular order.
+pub fn files_with(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files_with(&path, extensions, out);
+        } else if path
+            .extension()
+            .is_some_and(|e| extensions.iter().any(|x| e == *x))
+        {
+            out.push(path);
+        }
+    }
 }
