@@ -6,8 +6,8 @@
 pub mod render;
 mod scope;
 
-use std::collections::HashSet;
-use std::path::PathBuf;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -226,12 +226,20 @@ fn check_scope(scope: Scope, run: &Run<'_>) -> (Vec<Diagnostic>, ScopeModel) {
     } else {
         alternatives(&definitions.issues, keep)
     };
+    let beside = beside_alternatives(&alternatives, &definitions.objects, run.sources);
+    let judged_by = |file: FileId| directory(run.sources, file).and_then(|d| beside.get(&d));
     let mut issues = scope.issues;
     issues.extend(definitions.issues);
     let (mut diagnostics, model) = analyse(definitions.objects, &issues, run);
-    diagnostics.par_extend(alternatives.into_par_iter().flat_map_iter(|alternative| {
-        check_alternative(&model.inventory.objects, alternative, run)
-    }));
+    // What loading found stays here; what references found beside an alternative is
+    // judged in its run.
+    diagnostics.retain(|d| judged_by(d.file).is_none() || checks::is_input_rule(d.code));
+    diagnostics.par_extend(alternatives.into_par_iter().enumerate().flat_map_iter(
+        |(k, alternative)| {
+            let beside = |file: FileId| judged_by(file) == Some(&k);
+            check_alternative(&model.inventory.objects, alternative, beside, run)
+        },
+    ));
     diagnostics.retain(|d| keep(d.file));
     if let Some(rendering) = scope.rendering {
         let objects = &model.inventory.objects;
@@ -253,7 +261,7 @@ fn alternatives(
     reported: impl Fn(FileId) -> bool,
 ) -> Vec<Vec<(ObjectId, Object)>> {
     let mut out: Vec<Vec<(ObjectId, Object)>> = Vec::new();
-    let mut rank: std::collections::HashMap<ObjectId, usize> = Default::default();
+    let mut rank: HashMap<ObjectId, usize> = HashMap::new();
     for issue in duplicates {
         let (LoadIssueKind::DuplicateObject { first, .. }, Some(object)) =
             (&issue.kind, &issue.object)
@@ -275,11 +283,47 @@ fn alternatives(
     out
 }
 
+/// The directory of `file`, when it has one (not stdin, not a platform profile).
+fn directory(sources: &SourceMap, file: FileId) -> Option<PathBuf> {
+    Path::new(sources.path(file))
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+}
+
+/// Directories that hold a later definition of an object but not its first, each with the
+/// alternative run that uses that definition. Sample repositories give each example its
+/// own copy of a shared object (four examples, four `Gateway example-gateway`): the files
+/// beside a copy mean that copy, so their references are judged in its run, not against
+/// the first definition.
+fn beside_alternatives(
+    alternatives: &[Vec<(ObjectId, Object)>],
+    first: &[Object],
+    sources: &SourceMap,
+) -> HashMap<PathBuf, usize> {
+    let mut out = HashMap::new();
+    for (k, run) in alternatives.iter().enumerate() {
+        for (id, object) in run {
+            let Some(dir) = directory(sources, object.file) else {
+                continue;
+            };
+            let first_dir = first
+                .get(id.0 as usize)
+                .and_then(|f| directory(sources, f.file));
+            if first_dir.as_ref() != Some(&dir) {
+                out.entry(dir).or_insert(k);
+            }
+        }
+    }
+    out
+}
+
 /// Checks `objects` with some replaced by other definitions of themselves; keeps what is
-/// found on those definitions.
+/// found on those definitions, and everything found in the files `beside` them.
 fn check_alternative(
     objects: &[Object],
     alternative: Vec<(ObjectId, Object)>,
+    beside: impl Fn(FileId) -> bool,
     run: &Run<'_>,
 ) -> Vec<Diagnostic> {
     let mut objects = objects.to_vec();
@@ -297,11 +341,12 @@ fn check_alternative(
             .position(|(f, s)| file == *f && s.contains(span))
     };
     diagnostics.retain(|d| {
-        within(d.file, d.span).is_some_and(|at| {
-            d.related
-                .iter()
-                .all(|r| within(r.file, r.span).is_none_or(|other| other == at))
-        })
+        beside(d.file)
+            || within(d.file, d.span).is_some_and(|at| {
+                d.related
+                    .iter()
+                    .all(|r| within(r.file, r.span).is_none_or(|other| other == at))
+            })
     });
     diagnostics
 }
@@ -330,7 +375,7 @@ fn analyse(
     let diagnostics = if opts.parse_only {
         checks::registry()
             .iter()
-            .filter(|e| e.rule.code.starts_with("KR0"))
+            .filter(|e| checks::is_input_rule(e.rule.code))
             .flat_map(|e| {
                 let mut out = Vec::new();
                 (e.rule.run)(&ctx, &mut out);

@@ -1264,3 +1264,61 @@ fn graph_and_trace_load_the_profiles_and_draw_only_what_the_input_reaches() {
         assert!(!titles.contains(absent), "{absent} in {titles:?}");
     }
 }
+
+/// A Gateway `example-gateway` with one listener, as each example of a samples directory
+/// ships its own.
+fn example_gateway(listener: &str) -> String {
+    format!(
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: example-gateway\nspec:\n  gatewayClassName: example\n  listeners:\n  - name: {listener}\n    protocol: HTTP\n    port: 80\n"
+    )
+}
+
+/// An HTTPRoute attached to listener `section` of `example-gateway`.
+fn example_route(name: &str, section: &str) -> String {
+    format!(
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: {name}\nspec:\n  parentRefs:\n  - name: example-gateway\n    sectionName: {section}\n"
+    )
+}
+
+#[test]
+fn routes_beside_an_alternative_definition_are_judged_against_it() {
+    // Two examples each define Gateway example-gateway, with different listeners: each
+    // route means the Gateway beside it, not the first one read.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a/gateway.yaml", example_gateway("grpc"));
+    write(dir.path(), "a/route.yaml", example_route("a", "grpc"));
+    write(dir.path(), "b/gateway.yaml", example_gateway("https"));
+    write(dir.path(), "b/route.yaml", example_route("b", "https"));
+    write(dir.path(), "b/typo.yaml", example_route("typo", "htps"));
+    let report = check_json(&[arg(dir.path())], 1);
+    let found: Vec<(String, String)> = diagnostics(&report)
+        .iter()
+        .filter(|d| d["severity"] != "info")
+        .map(|d| {
+            let file = d["location"]["file"].as_str().unwrap();
+            let file = Path::new(file)
+                .strip_prefix(dir.path())
+                .unwrap_or(Path::new(file));
+            (
+                d["code"].as_str().unwrap().to_string(),
+                file.display().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("KR006".to_string(), "b/gateway.yaml".to_string()),
+            ("KR501".to_string(), "b/typo.yaml".to_string()),
+        ],
+        "{report}"
+    );
+    let duplicate = &diagnostics(&report)
+        .iter()
+        .find(|d| d["code"] == "KR006")
+        .unwrap()["related"][0]["file"];
+    assert!(
+        duplicate.as_str().unwrap().ends_with("a/gateway.yaml"),
+        "{report}"
+    );
+}

@@ -79,6 +79,12 @@ impl Rule {
     }
 }
 
+/// Whether rule `code` is an input rule (KR0xx): it reports what loading found, whatever
+/// the objects resolve to.
+pub fn is_input_rule(code: &str) -> bool {
+    code.starts_with("KR0")
+}
+
 /// Runs every registered rule in parallel. The result's order is the registry's order, then
 /// each rule's own; callers sort for output.
 pub fn run(ctx: &Context<'_>) -> Vec<Diagnostic> {

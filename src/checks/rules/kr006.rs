@@ -14,8 +14,10 @@
 //! kustomization root is a scope of its own, so a base and its overlays, or two sibling
 //! overlays, never collide; objects outside every kustomization form one more scope.
 //!
-//! References resolve to the first definition, and every definition is still checked (up
-//! to eight of one object): a mistake in the second one is reported too.
+//! References resolve to the first definition, except from the files in the directory of a
+//! later one (where it is not), which mean that one: a samples directory gives each example
+//! its own copy of a shared object. Every definition is still checked (up to eight of one
+//! object): a mistake in the second one is reported too.
 //!
 //! ## Why it matters
 //! Applying both makes the last one win, silently: a route or a Service port quietly
@@ -56,7 +58,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             LoadIssueKind::DuplicateObject { .. } => Some(Severity::Warning),
             _ => None,
         },
-        "remove or rename one of the definitions; references resolve to the first one, and each is checked",
+        "remove or rename one of the definitions; references resolve to the first one (the files beside a later one use that one), and each is checked",
         out,
     );
 }
