@@ -254,7 +254,7 @@ impl Inventory {
         if input && core && object.kind == "Namespace" {
             self.namespaces.insert(object.name.clone());
         }
-        if let Some(workload) = Workload::from_object(object) {
+        for workload in Workload::of_object(object) {
             if input
                 && workload
                     .labels

@@ -117,6 +117,33 @@ pub struct Workload {
     pub claim_templates: Vec<String>,
 }
 
+/// The pods of a Rollout's experiment templates (`steps[].experiment.templates[]`): the
+/// Rollout's pod template with the labels of the template's `metadata` laid over its own
+/// and the template's selector. Their references are the Rollout's, reported once there.
+fn experiment_workloads(object: &Object, base: &Workload) -> Vec<Workload> {
+    let steps = object
+        .root
+        .at(&["spec", "strategy", "canary"])
+        .map_or(&[][..], |canary| canary.seq_at("steps"));
+    steps
+        .iter()
+        .filter_map(|step| step.get("experiment"))
+        .flat_map(|experiment| experiment.seq_at("templates"))
+        .filter_map(|template| {
+            let labels_node = template.at(&["metadata", "labels"])?;
+            let mut labels = base.labels.clone();
+            labels.extend(labels_node.string_map());
+            Some(Workload {
+                labels,
+                labels_span: labels_node.span,
+                selector: template.get("selector").map(Selector::from_label_selector),
+                refs: Vec::new(),
+                ..base.clone()
+            })
+        })
+        .collect()
+}
+
 /// The selector `spec` of `object` sets for its own pods (see [`Workload::selector`]).
 fn own_selector(object: &Object, spec: &Node) -> Option<Selector> {
     let node = spec.get("selector").filter(|n| !n.is_null())?;
@@ -134,8 +161,24 @@ fn own_selector(object: &Object, spec: &Node) -> Option<Selector> {
 }
 
 impl Workload {
+    /// The workloads of `object`: its pod template's, and for an Argo Rollout those of the
+    /// ReplicaSets its canary steps' experiments run, whose templates relabel their pods so
+    /// that another Service (a preview) reaches them.
+    pub fn of_object(object: &Object) -> Vec<Workload> {
+        let Some(workload) = Workload::from_object(object) else {
+            return Vec::new();
+        };
+        let experiments =
+            if (object.group.as_str(), object.kind.as_str()) == ("argoproj.io", "Rollout") {
+                experiment_workloads(object, &workload)
+            } else {
+                Vec::new()
+            };
+        std::iter::once(workload).chain(experiments).collect()
+    }
+
     /// The workload view of `object`, when its kind owns a pod template.
-    pub fn from_object(object: &Object) -> Option<Workload> {
+    fn from_object(object: &Object) -> Option<Workload> {
         let path = template_path(&object.group, &object.kind)?;
         let template = object.root.at(path)?;
         let labels_node = template.at(&["metadata", "labels"]);
