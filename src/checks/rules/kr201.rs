@@ -4,8 +4,8 @@
 //! That the `spec.selector` of every Service matches the pod-template labels of at least
 //! one workload (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet,
 //! ReplicationController, Job, CronJob, Argo Rollout with the pods its canary experiments
-//! relabel, Knative Service/Configuration) in the Service's namespace. Every selector label must match (`app: web` and `tier: frontend`
-//! both), exactly as Kubernetes does.
+//! relabel, Knative Service/Configuration) in the Service's namespace. Every selector label
+//! must match (`app: web` and `tier: frontend` both), exactly as Kubernetes does.
 //!
 //! Selectorless Services (no selector, or `selector: {}`) are not checked: their endpoints
 //! come from Endpoints/EndpointSlice objects or an `externalName`. Nor are routing roots,
