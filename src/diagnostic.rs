@@ -112,6 +112,14 @@ impl Diagnostic {
         }
     }
 
+    /// Sets the help unless a shared helper already gave a more specific one.
+    pub fn or_help(self, help: impl Into<String>) -> Self {
+        if self.help.is_some() {
+            return self;
+        }
+        self.with_help(help)
+    }
+
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self

@@ -212,6 +212,7 @@ pub fn missing_service(
                     crate::inventory::did_you_mean(name, ctx.inv.names("Service", namespace))
                 ),
             );
+            let diagnostic = support::operators::made_by_operator(name, diagnostic);
             Some(support::namespace::outside_input(
                 ctx, namespace, diagnostic,
             ))

@@ -51,7 +51,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             _ => "use one of the Service's `port` numbers or port names",
         };
         out.extend(
-            missing_service(ctx, &RULE, ingress, edge.span, broken).map(|d| d.with_help(help)),
+            missing_service(ctx, &RULE, ingress, edge.span, broken).map(|d| d.or_help(help)),
         );
     }
 }

@@ -105,7 +105,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         format!("name an existing Service of namespace `{namespace}`, or fix the backendRef's `namespace`")
                     };
                     missing_service(ctx, &RULE, object, edge.span, broken)
-                        .map(|d| d.with_help(help))
+                        .map(|d| d.or_help(help))
                 }
                 Broken::NoPort { service, .. } => {
                     missing_service(ctx, &RULE, object, edge.span, broken)

@@ -6,6 +6,7 @@ pub mod istio;
 pub mod knative;
 pub mod kube;
 pub mod namespace;
+pub mod operators;
 pub mod secrets;
 #[cfg(test)]
 pub mod testing;
