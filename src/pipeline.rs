@@ -218,7 +218,8 @@ fn check_scope(scope: Scope, run: &Run<'_>) -> (Vec<Diagnostic>, ScopeModel) {
     let scope = scope.materialize(run.loaded);
     let own = scope.own_files.as_ref();
     let stream = root.and(own).map(|files| Stream { name: &name, files });
-    let definitions = manifest::first_definitions(scope.objects, run.sources, stream);
+    let objects = platform::without_shadowed(scope.objects, run.platform);
+    let definitions = manifest::first_definitions(objects, run.sources, stream);
     let is_reported = |file: FileId| run.reported.get(file.0 as usize).copied().unwrap_or(false);
     let keep = |file: FileId| is_reported(file) && own.is_none_or(|f| f.contains(&file));
     let alternatives = if run.opts.parse_only {
@@ -446,7 +447,8 @@ pub struct Model {
 pub fn model(inputs: &[Input], load: &LoadOptions, platforms: &[&'static Profile]) -> Model {
     let mut loaded = manifest::load(inputs, load);
     let platform = platform::load(&mut loaded, platforms);
-    let definitions = manifest::first_definitions(loaded.objects, &loaded.sources, None);
+    let objects = platform::without_shadowed(loaded.objects, platform);
+    let definitions = manifest::first_definitions(objects, &loaded.sources, None);
     let inventory = Inventory::build_with_platform(definitions.objects, platform);
     let graph = RoutingGraph::build(&inventory);
     Model {

@@ -97,17 +97,14 @@ pub fn select(names: &[impl AsRef<str>]) -> Result<Vec<&'static Profile>, Unknow
 }
 
 /// Adds the built-ins (for the namespaces of the objects `loaded` holds) and `profiles`
-/// after everything `loaded` holds, each as a file named `<platform:NAME>`. An object the
-/// input defines itself is kept as the input has it. Returns the first file added: what the
-/// platform provides starts there.
+/// after everything `loaded` holds, each as a file named `<platform:NAME>`; an object two
+/// of them provide is kept once. Which input objects shadow them is decided per scope
+/// ([`without_shadowed`]): an object one kustomization root defines must not hide the
+/// platform's from another. Returns the first file added: what the platform provides
+/// starts there.
 pub fn load(loaded: &mut Loaded, profiles: &[&'static Profile]) -> FileId {
     let first = file_id(loaded.sources.len());
-    let mut known: HashSet<_> = loaded
-        .objects
-        .iter()
-        .filter(|o| !o.generated_name)
-        .map(Object::key)
-        .collect();
+    let mut known = HashSet::new();
     let builtins = builtins(&loaded.objects);
     let texts = std::iter::once(("kubernetes", builtins))
         .chain(profiles.iter().map(|p| (p.name, p.text.to_string())));
@@ -126,6 +123,25 @@ pub fn load(loaded: &mut Loaded, profiles: &[&'static Profile]) -> FileId {
         }
     }
     first
+}
+
+/// `objects` without the platform's objects (those of files from `platform` on) that an
+/// input object of the same group, kind, namespace and name replaces: the input's own
+/// definition is the one that counts.
+pub fn without_shadowed(objects: Vec<Object>, platform: FileId) -> Vec<Object> {
+    let from_platform = |o: &Object| o.file >= platform;
+    let defined: HashSet<_> = objects
+        .iter()
+        .filter(|o| !from_platform(o) && !o.generated_name)
+        .map(Object::key)
+        .collect();
+    if defined.is_empty() {
+        return objects;
+    }
+    objects
+        .into_iter()
+        .filter(|o| !from_platform(o) || !defined.contains(&o.key()))
+        .collect()
 }
 
 fn file_id(index: usize) -> FileId {

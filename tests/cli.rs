@@ -1322,3 +1322,32 @@ fn routes_beside_an_alternative_definition_are_judged_against_it() {
         "{report}"
     );
 }
+
+/// A Deployment of namespace `shop` running as the namespace's `default` ServiceAccount.
+const WEB_AS_DEFAULT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      serviceAccountName: default\n      containers:\n      - name: web\n        image: registry.example/web:1\n";
+
+/// `ServiceAccount shop/default` with a pull secret, as a patch or a definition.
+const DEFAULT_SA: &str = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: default\n  namespace: shop\nimagePullSecrets:\n- name: registry\n";
+
+#[test]
+fn what_one_scope_defines_never_hides_the_platforms_objects_from_another() {
+    let dir = tempfile::tempdir().unwrap();
+    // A patch of the built-in ServiceAccount is not an object; it must not hide it.
+    write(
+        dir.path(),
+        "app/kustomization.yaml",
+        "namespace: shop\nresources: [deploy.yaml]\npatchesStrategicMerge: [sa-patch.yaml]\n",
+    );
+    write(dir.path(), "app/deploy.yaml", WEB_AS_DEFAULT);
+    write(dir.path(), "app/sa-patch.yaml", DEFAULT_SA);
+    // Another root that defines the ServiceAccount itself: it must not take the built-in
+    // away from the first root.
+    write(
+        dir.path(),
+        "other/kustomization.yaml",
+        "resources: [sa.yaml]\n",
+    );
+    write(dir.path(), "other/sa.yaml", DEFAULT_SA);
+    let report = check_json(&[arg(dir.path())], 0);
+    assert!(!codes(&report).contains(&"KR207".to_string()), "{report}");
+}

@@ -36,15 +36,14 @@ pub fn first_definitions(
 ) -> Definitions {
     let mut out = Definitions::default();
     // The first definition of each object, and the files of its later ones.
-    let mut seen: HashMap<ObjectKey, (ObjectId, Vec<FileId>)> = HashMap::new();
+    let mut seen: HashMap<ObjectKey, (ObjectId, HashSet<FileId>)> = HashMap::new();
     for mut object in objects {
         let id = ObjectId(u32::try_from(out.objects.len()).unwrap_or(u32::MAX));
         if !object.generated_name {
             if let Some((first, files)) = seen.get_mut(&object.key()) {
                 if !is_generated(&object) {
                     let first = &out.objects[first.0 as usize];
-                    let again = files.contains(&object.file);
-                    files.push(object.file);
+                    let again = !files.insert(object.file);
                     let together = stream.filter(|s| {
                         s.files.contains(&first.file) && s.files.contains(&object.file)
                     });
@@ -53,7 +52,7 @@ pub fn first_definitions(
                 }
                 continue;
             }
-            seen.insert(object.key(), (id, Vec::new()));
+            seen.insert(object.key(), (id, HashSet::new()));
         }
         object.id = id;
         out.objects.push(object);

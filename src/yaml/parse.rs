@@ -133,9 +133,9 @@ const MAX_BRACKET_MOVES: usize = 64;
 /// libyaml, and so kubectl and the API server, accept a flow collection whose closing
 /// bracket is indented less than the block it sits in (`ports: [\n  80\n]`); saphyr
 /// rejects it. When the error is at such a bracket, first on its line, the bracket is moved
-/// to just after the last content before it (before a comment, which has no node): every
-/// other byte keeps its offset, so spans stay true. Returns the new text and `(where the
-/// bracket went, where it was)`.
+/// to just after the last content before it (before a comment, which has no node): only the
+/// blanks and comments it passes shift by one byte, every node keeps its offsets, so spans
+/// stay true. Returns the new text and `(where the bracket went, where it was)`.
 fn move_closing_bracket(text: &str, at: usize) -> Option<(String, (u32, u32))> {
     let bracket = match text.as_bytes().get(at)? {
         b']' => ']',
@@ -159,15 +159,18 @@ fn move_closing_bracket(text: &str, at: usize) -> Option<(String, (u32, u32))> {
     Some((fixed, (offset(content_end), offset(at))))
 }
 
-/// The end of the last content (not blank, not comment) of the lines before byte `end`.
+/// The end of the last content (not blank, not comment) of the lines before byte `end`;
+/// `None` when that line leaves a quote open: a quoted scalar spans the lines, and what
+/// looked like a comment below it is its text.
 fn last_content_before(text: &str, end: usize) -> Option<usize> {
     let mut end = end;
     while end > 0 {
         let start = text[..end - 1].rfind('\n').map_or(0, |i| i + 1);
         let line = &text[start..end];
-        let content = line[..comment_start(line)].trim_end();
+        let (comment, open_quote) = comment_start(line);
+        let content = line[..comment].trim_end();
         if !content.is_empty() {
-            return Some(start + content.len());
+            return (!open_quote).then_some(start + content.len());
         }
         end = start;
     }
@@ -175,8 +178,8 @@ fn last_content_before(text: &str, end: usize) -> Option<usize> {
 }
 
 /// Where a line's comment starts (its length when it has none): a `#` at the start or after
-/// a blank, outside quotes.
-fn comment_start(line: &str) -> usize {
+/// a blank, outside quotes; and whether the line ends inside a quote.
+fn comment_start(line: &str) -> (usize, bool) {
     let mut quote: Option<u8> = None;
     let mut previous = b' ';
     for (i, &b) in line.as_bytes().iter().enumerate() {
@@ -184,12 +187,12 @@ fn comment_start(line: &str) -> usize {
             Some(q) if b == q && !(q == b'"' && previous == b'\\') => quote = None,
             Some(_) => {}
             None if b == b'"' || b == b'\'' => quote = Some(b),
-            None if b == b'#' && (previous == b' ' || previous == b'\t') => return i,
+            None if b == b'#' && (previous == b' ' || previous == b'\t') => return (i, false),
             None => {}
         }
         previous = b;
     }
-    line.len()
+    (line.len(), quote.is_some())
 }
 
 /// Collections closed by a moved bracket end where the bracket really is.

@@ -289,4 +289,10 @@ fn closing_brackets_indented_less_than_their_block_are_accepted_as_kubectl_does(
     // A bracket that closes nothing is still an error, once.
     let p = parse("a: 1\n]\n");
     assert_eq!(p.issues.len(), 1);
+    // A quoted scalar over several lines: what looks like a comment is its text, and the
+    // bracket is not moved into it; the error stays where saphyr found it.
+    let text = "spec:\n  ports: [ 80,\n    \"x\n    # not a comment\"\n]\n";
+    let p = parse(text);
+    assert_eq!(p.issues.len(), 1);
+    assert_eq!(at(text, p.issues[0].span.start).0, 5);
 }
