@@ -103,24 +103,16 @@ pub fn select(names: &[impl AsRef<str>]) -> Result<Vec<&'static Profile>, Unknow
 /// platform's from another. Returns the first file added: what the platform provides
 /// starts there.
 pub fn load(loaded: &mut Loaded, profiles: &[&'static Profile]) -> FileId {
-    let first = file_id(loaded.sources.len());
+    let first = loaded.next_file();
     let mut known = HashSet::new();
     let builtins = builtins(&loaded.objects);
     let texts = std::iter::once(("kubernetes", builtins))
         .chain(profiles.iter().map(|p| (p.name, p.text.to_string())));
     for (name, text) in texts {
-        let file = file_id(loaded.sources.len());
+        let mut found = manifest::read_text(loaded.next_file(), &text, &LoadOptions::default());
+        found.objects.retain(|o| known.insert(o.key()));
         // The files are tested to load cleanly; their issues are not the user's.
-        let found = manifest::read_text(file, &text, &LoadOptions::default());
-        loaded.sources.add(format!("<platform:{name}>"), text);
-        loaded.file_documents.push(found.documents);
-        loaded.file_skipped.push(found.skipped);
-        for mut object in found.objects {
-            if known.insert(object.key()) {
-                object.id = ObjectId(u32::try_from(loaded.objects.len()).unwrap_or(u32::MAX));
-                loaded.objects.push(object);
-            }
-        }
+        let _ = loaded.add_file(format!("<platform:{name}>"), text, found);
     }
     first
 }
@@ -142,10 +134,6 @@ pub fn without_shadowed(objects: Vec<Object>, platform: FileId) -> Vec<Object> {
         .into_iter()
         .filter(|o| !from_platform(o) || !defined.contains(&o.key()))
         .collect()
-}
-
-fn file_id(index: usize) -> FileId {
-    FileId(u32::try_from(index).unwrap_or(u32::MAX))
 }
 
 /// The built-ins' text: what every cluster has, then what every namespace has for each

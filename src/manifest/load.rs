@@ -76,8 +76,6 @@ pub struct Loaded {
     /// ([`first_definitions`](super::first_definitions) keeps one).
     pub objects: Vec<Object>,
     pub issues: Vec<LoadIssue>,
-    /// YAML documents read (empty ones excluded).
-    pub documents: usize,
     /// Documents read per file, by `FileId`.
     pub file_documents: Vec<usize>,
     /// Whether each file, by `FileId`, was skipped as not a manifest (see [`Found::skipped`]).
@@ -114,17 +112,38 @@ pub fn load(inputs: &[Input], opts: &LoadOptions) -> Loaded {
 
     let mut loaded = Loaded::default();
     for result in results {
-        loaded.sources.add(result.path, result.text);
-        loaded.documents += result.found.documents;
-        loaded.file_documents.push(result.found.documents);
-        loaded.file_skipped.push(result.found.skipped);
-        loaded.issues.extend(result.found.issues);
-        for mut object in result.found.objects {
-            object.id = ObjectId(u32::try_from(loaded.objects.len()).unwrap_or(u32::MAX));
-            loaded.objects.push(object);
-        }
+        let (issues, _) = loaded.add_file(result.path, result.text, result.found);
+        loaded.issues.extend(issues);
     }
     loaded
+}
+
+impl Loaded {
+    /// The id the next file added gets: the one to read its text with.
+    pub fn next_file(&self) -> FileId {
+        FileId(u32::try_from(self.sources.len()).unwrap_or(u32::MAX))
+    }
+
+    /// Adds a file whose text `found` was read from: its source, counts and objects, which
+    /// are numbered after those before. Every vector indexed by `FileId` grows here, so
+    /// they stay aligned. Returns the file's issues, for the caller to place, and the
+    /// indexes of its objects.
+    pub fn add_file(
+        &mut self,
+        path: String,
+        text: String,
+        found: Found,
+    ) -> (Vec<LoadIssue>, std::ops::Range<usize>) {
+        self.sources.add(path, text);
+        self.file_documents.push(found.documents);
+        self.file_skipped.push(found.skipped);
+        let first = self.objects.len();
+        for mut object in found.objects {
+            object.id = ObjectId(u32::try_from(self.objects.len()).unwrap_or(u32::MAX));
+            self.objects.push(object);
+        }
+        (found.issues, first..self.objects.len())
+    }
 }
 
 fn read_input(input: &Input, limit: u64) -> Result<(String, Vec<u8>), (String, String)> {

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use super::scope::{Layout, Scope};
 use crate::diagnostic::Diagnostic;
-use crate::manifest::{self, LoadOptions, Loaded, Object, ObjectId};
+use crate::manifest::{self, LoadOptions, Loaded, Object};
 use crate::source::{FileId, SourceMap};
 use crate::yaml::{Entry, Node, Span, Value};
 
@@ -146,23 +146,13 @@ pub(super) fn render(
     for (i, label, result) in results {
         match result {
             Ok(text) => {
-                let file = FileId(u32::try_from(loaded.sources.len()).unwrap_or(u32::MAX));
+                let file = loaded.next_file();
                 let found = manifest::read_text(file, &text, opts);
-                loaded.sources.add(label, text);
-                loaded.file_documents.push(found.documents);
-                loaded.file_skipped.push(found.skipped);
-                let first = loaded.objects.len();
-                for mut object in found.objects {
-                    object.id = ObjectId(u32::try_from(loaded.objects.len()).unwrap_or(u32::MAX));
-                    loaded.objects.push(object);
-                }
+                let (issues, objects) = loaded.add_file(label, text, found);
                 let scope = &mut scopes[i];
-                let raw = std::mem::replace(
-                    &mut scope.own_loaded,
-                    (first..loaded.objects.len()).collect(),
-                );
+                let raw = std::mem::replace(&mut scope.own_loaded, objects.collect());
                 scope.generated.clear();
-                scope.issues.extend(found.issues);
+                scope.issues.extend(issues);
                 scope.rendering = Some(Rendering { file, raw });
                 rendered.files.push(file);
             }
