@@ -445,7 +445,11 @@ pub struct Model {
 /// Loads `inputs` and the platform, and builds the inventory and the routing graph of the
 /// first definition of each object.
 pub fn model(inputs: &[Input], load: &LoadOptions, platforms: &[&'static Profile]) -> Model {
+    let (_, canonical) = with_context(inputs, &[]);
+    let patches = Layout::discover(&canonical, &load.limits).patch_files(&canonical);
     let mut loaded = manifest::load(inputs, load);
+    // A kustomize patch is part of an object, not one: the graph must not draw it.
+    loaded.objects.retain(|o| !patches.contains(&o.file));
     let platform = platform::load(&mut loaded, platforms);
     let objects = platform::without_shadowed(loaded.objects, platform);
     let definitions = manifest::first_definitions(objects, &loaded.sources, None);

@@ -1351,3 +1351,44 @@ fn what_one_scope_defines_never_hides_the_platforms_objects_from_another() {
     let report = check_json(&[arg(dir.path())], 0);
     assert!(!codes(&report).contains(&"KR207".to_string()), "{report}");
 }
+
+#[test]
+fn graph_does_not_take_a_kustomize_patch_for_an_object() {
+    // The patch sorts first and would be taken for the Deployment: its labels would make
+    // the Service select nothing.
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app/kustomization.yaml",
+        "resources: [deploy.yaml, service.yaml]\npatches:\n- path: a-patch.yaml\n",
+    );
+    write(
+        dir.path(),
+        "app/a-patch.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    metadata:\n      labels: {tier: patched}\n",
+    );
+    write(
+        dir.path(),
+        "app/deploy.yaml",
+        WEB_AS_DEFAULT.replace("  namespace: shop\n", ""),
+    );
+    write(
+        dir.path(),
+        "app/service.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  ports:\n  - port: 80\n",
+    );
+    let output = kroute()
+        .args(["graph", "--format", "json", arg(dir.path())])
+        .output()
+        .unwrap();
+    let graph: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let broken: Vec<&Value> = graph["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| !e["broken"].is_null())
+        .collect();
+    assert!(broken.is_empty(), "{broken:?}");
+    let labels = graph.to_string();
+    assert!(!labels.contains("patched"), "{labels}");
+}

@@ -139,11 +139,7 @@ impl Layout {
         checked: usize,
         default_namespace: &str,
     ) -> Vec<Scope> {
-        let index: HashMap<&PathBuf, FileId> = canonical
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| Some((p.as_ref()?, FileId(u32::try_from(i).ok()?))))
-            .collect();
+        let index = file_index(canonical);
         let membership = self.membership(&index, loaded.sources.len(), checked);
         let not_objects = self.not_objects(&index);
         let mut scopes: Vec<Scope> = self
@@ -210,6 +206,12 @@ impl Layout {
             default,
             reported,
         }
+    }
+
+    /// The files of `canonical` (by position: the `FileId`s of the load) that some
+    /// kustomization reads as patches or generator input and none includes as a resource.
+    pub fn patch_files(&self, canonical: &[Option<PathBuf>]) -> HashSet<FileId> {
+        self.not_objects(&file_index(canonical))
     }
 
     /// Files some kustomization reads (patches, generator input) and none includes as a
@@ -353,4 +355,13 @@ fn distribute_issues(
             *skipped = true;
         }
     }
+}
+
+/// The `FileId` of each loaded file by canonical path (files load in `canonical`'s order).
+fn file_index(canonical: &[Option<PathBuf>]) -> HashMap<&PathBuf, FileId> {
+    canonical
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| Some((p.as_ref()?, FileId(u32::try_from(i).ok()?))))
+        .collect()
 }
