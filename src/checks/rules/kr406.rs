@@ -61,11 +61,11 @@ use crate::checks::support::knative::{
 };
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::graph::{istio_fqdn, KnativeHost};
+use crate::graph::{istio_fqdn, KnativeHost, RevisionHost};
 use crate::inventory::istio::{Destination, RouteProtocol, Spanned};
 use crate::inventory::knative::DEFAULT_LOCAL_GATEWAY_SERVICE;
 use crate::inventory::VirtualService;
-use crate::manifest::{Object, ObjectId};
+use crate::manifest::Object;
 
 pub const RULE: Rule = Rule {
     code: "KR406",
@@ -102,11 +102,9 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     authority: route.rewrite_authority.as_ref(),
                 };
                 match reach {
-                    Reach::Revision {
-                        owner,
-                        revision,
-                        private,
-                    } => out.push(checker.revision_service(&target, owner, &revision, private)),
+                    Reach::Revision(revision) => {
+                        out.push(checker.revision_service(&target, &revision))
+                    }
                     _ if route.protocol != RouteProtocol::Http => {}
                     _ => checker.check_authority(&target, &reach, out),
                 }
@@ -144,14 +142,9 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     /// A destination that is the Service of one revision (`<revision>`, `<revision>-private`).
-    fn revision_service(
-        &self,
-        t: &Target<'_>,
-        owner: ObjectId,
-        revision: &str,
-        private: bool,
-    ) -> Diagnostic {
-        let owner_object = self.ctx.inv.object(owner);
+    fn revision_service(&self, t: &Target<'_>, host: &RevisionHost) -> Diagnostic {
+        let (revision, private) = (host.revision.as_str(), host.private);
+        let owner_object = self.ctx.inv.object(host.owner);
         let (what, why) = if private {
             (
                 format!("`{revision}-private`, the private Service of revision `{revision}`"),
@@ -215,7 +208,7 @@ impl Checker<'_> {
             ),
             Reach::LocalGateway => ("Knative's local gateway".to_string(), true),
             Reach::IngressGateway => ("the Knative ingress gateway".to_string(), false),
-            Reach::Revision { .. } => return None,
+            Reach::Revision(_) => return None,
         })
     }
 

@@ -41,11 +41,7 @@ pub enum Reach {
     LocalGateway,
     IngressGateway,
     /// `<revision>` or `<revision>-private` of a Knative Service/Configuration.
-    Revision {
-        owner: ObjectId,
-        revision: String,
-        private: bool,
-    },
+    Revision(RevisionHost),
 }
 
 /// Classifies destinations by Knative role; built once per run.
@@ -99,16 +95,7 @@ impl KnativeReach {
         if self.ingress_services.contains(fqdn) {
             return Some(Reach::IngressGateway);
         }
-        let RevisionHost {
-            owner,
-            revision,
-            private,
-        } = graph.revision(fqdn)?;
-        Some(Reach::Revision {
-            owner,
-            revision,
-            private,
-        })
+        graph.revision(fqdn).map(Reach::Revision)
     }
 
     /// The Knative host (cluster-local when `local`, else external) that serves `authority`.
