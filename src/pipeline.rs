@@ -69,11 +69,7 @@ pub struct Outcome {
 impl Outcome {
     /// Diagnostics that were not suppressed by `kroute.dev/ignore`.
     pub fn reported(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.diagnostics.iter().filter(|d| !d.suppressed)
-    }
-
-    pub fn suppressed(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.suppressed).count()
+        crate::report::shown(&self.diagnostics)
     }
 
     /// The counts a report ends with.
