@@ -522,18 +522,11 @@ impl Inventory {
     /// The inventory of one YAML stream, read as file 0 with objects numbered in order: what
     /// a platform profile provides, and what unit tests build their cases from.
     pub fn from_yaml(yaml: &str) -> Inventory {
-        let found =
-            crate::manifest::read_text(FileId(0), yaml, &crate::manifest::LoadOptions::default());
-        let objects = found
-            .objects
-            .into_iter()
-            .enumerate()
-            .map(|(i, mut o)| {
-                o.id = ObjectId(u32::try_from(i).unwrap_or(u32::MAX));
-                o
-            })
-            .collect();
-        Inventory::build(objects)
+        let mut loaded = crate::manifest::Loaded::default();
+        let options = crate::manifest::LoadOptions::default();
+        let found = crate::manifest::read_text(loaded.next_file(), yaml, &options);
+        let _ = loaded.add_file(String::new(), String::new(), found);
+        Inventory::build(loaded.objects)
     }
 }
 
