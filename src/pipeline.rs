@@ -224,7 +224,13 @@ fn check_scope(scope: Scope, run: &Run<'_>) -> (Vec<Diagnostic>, ScopeModel) {
         alternatives(&definitions.issues, keep)
     };
     let beside = beside_alternatives(&alternatives, &definitions.objects, run.sources);
-    let judged_by = |file: FileId| directory(run.sources, file).and_then(|d| beside.get(&d));
+    // Most scopes have no alternatives: then no finding's directory needs looking up.
+    let judged_by = |file: FileId| {
+        if beside.is_empty() {
+            return None;
+        }
+        directory(run.sources, file).and_then(|d| beside.get(&d))
+    };
     let mut issues = scope.issues;
     issues.extend(definitions.issues);
     let (mut diagnostics, model) = analyse(definitions.objects, &issues, run);
