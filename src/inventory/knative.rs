@@ -22,6 +22,9 @@ pub const SERVING: &str = "serving.knative.dev";
 /// Namespace of Knative Serving's configuration ConfigMaps.
 pub const SERVING_NAMESPACE: &str = "knative-serving";
 
+/// The values of most `config-features` flags, as Knative compares them (ignoring case).
+pub const FLAG_VALUES: [&str; 3] = ["enabled", "allowed", "disabled"];
+
 /// Label that makes a Knative Service or Route cluster-local.
 pub const VISIBILITY_LABEL: &str = "networking.knative.dev/visibility";
 
@@ -134,7 +137,7 @@ impl KnativeConfig {
     /// Whether a `config-features` flag that defaults to `disabled` is `enabled` or
     /// `allowed`.
     pub fn feature_on(&self, flag: &str) -> bool {
-        self.feature(flag, &["enabled", "allowed", "disabled"], "disabled") != "disabled"
+        self.feature(flag, &FLAG_VALUES, "disabled") != "disabled"
     }
 
     /// The value of `config-features` flag `flag` as Knative parses it: the one of `values`

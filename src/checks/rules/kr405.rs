@@ -103,7 +103,9 @@ use std::collections::HashMap;
 
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::inventory::knative::{KnativeConfig, RevisionContainer, RevisionPort, RevisionSpec};
+use crate::inventory::knative::{
+    KnativeConfig, RevisionContainer, RevisionPort, RevisionSpec, FLAG_VALUES,
+};
 use crate::manifest::{Object, ObjectId};
 use crate::yaml::Span;
 
@@ -265,7 +267,7 @@ fn init_containers(
 ) -> Option<Diagnostic> {
     let key_span = spec.set_field("initContainers")?;
     let config = &features.ctx.inv.knative_config;
-    let value = config.feature(INIT_CONTAINERS_FLAG, &["enabled", "allowed", "disabled"], "disabled");
+    let value = config.feature(INIT_CONTAINERS_FLAG, &FLAG_VALUES, "disabled");
     if value == "enabled" {
         return None;
     }
@@ -296,7 +298,7 @@ fn multi_container(
 ) -> Option<Diagnostic> {
     let count = pod.containers.len();
     let config = &features.ctx.inv.knative_config;
-    let value = config.feature("multi-container", &["enabled", "allowed", "disabled"], "enabled");
+    let value = config.feature("multi-container", &FLAG_VALUES, "enabled");
     if count < 2 || value == "enabled" {
         return None;
     }
@@ -325,23 +327,26 @@ fn pod_security_context(
     let who = features.object.display();
     let move_help = "set `runAsNonRoot`, `runAsUser`, `runAsGroup` and `seccompProfile` on each container's `securityContext`, which Knative always accepts, or enable the flag in ConfigMap knative-serving/config-features";
     if config.feature_on(SECURITY_CONTEXT_FLAG) {
-        for (field, span) in sc.fields.iter().filter(|(f, _)| POD_SECURITY_REFUSED.contains(f)) {
+        let refused = sc.fields.iter().filter(|(f, _)| POD_SECURITY_REFUSED.contains(f));
+        for (field, span) in refused {
             out.push(features.refused(
                 *span,
                 format!("`securityContext.{field}` of the pod in the revision template of {who} is not accepted by Knative, even with `{SECURITY_CONTEXT_FLAG}` on (webhook: must not set the field(s): securityContext.{field})"),
                 &format!("remove `{field}`; Knative accepts only {} at pod level", POD_SECURITY_ALLOWED.join(", ")),
             ));
         }
-        for (field, id, span) in sc.ids().into_iter().filter(|(_, id, _)| !(0..=MAX_ID).contains(id)) {
-            out.push(RULE.on(
-                features.object,
-                span,
-                format!("`securityContext.{field}` {id} of the pod in the revision template of {who} is out of range (webhook: expected 0 <= {id} <= {MAX_ID})"),
-            ).with_help(format!("use an id between 0 and {MAX_ID}")));
+        let out_of_range = sc.ids().into_iter().filter(|(_, id, _)| !(0..=MAX_ID).contains(id));
+        for (field, id, span) in out_of_range {
+            let message = format!("`securityContext.{field}` {id} of the pod in the revision template of {who} is out of range (webhook: expected 0 <= {id} <= {MAX_ID})");
+            out.push(
+                RULE.on(features.object, span, message)
+                    .with_help(format!("use an id between 0 and {MAX_ID}")),
+            );
         }
         return;
     }
-    let secure = config.feature("secure-pod-defaults", &["disabled", "allowrootbounded", "enabled"], "disabled");
+    let secure_values = ["disabled", "allowrootbounded", "enabled"];
+    let secure = config.feature("secure-pod-defaults", &secure_values, "disabled");
     if secure == "disabled" {
         out.push(features.off(
             sc.key_span,
