@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 pub use duration::{go_duration, HOUR, SECOND};
 pub use revision::{
-    Annotation, Annotations, RevisionContainer, RevisionPort, RevisionSpec, AUTOSCALING,
-    AUTOSCALING_KEYS,
+    Annotation, Annotations, EnvFieldRef, PodSecurityContext, RevisionContainer, RevisionPort,
+    RevisionSpec, AUTOSCALING, AUTOSCALING_KEYS,
 };
 
 use super::istio::Spanned;
@@ -21,6 +21,9 @@ pub const SERVING: &str = "serving.knative.dev";
 
 /// Namespace of Knative Serving's configuration ConfigMaps.
 pub const SERVING_NAMESPACE: &str = "knative-serving";
+
+/// The values of most `config-features` flags, as Knative compares them (ignoring case).
+pub const FLAG_VALUES: [&str; 3] = ["enabled", "allowed", "disabled"];
 
 /// Label that makes a Knative Service or Route cluster-local.
 pub const VISIBILITY_LABEL: &str = "networking.knative.dev/visibility";
@@ -131,10 +134,19 @@ impl KnativeConfig {
             .unwrap_or("{{.Tag}}-{{.Name}}")
     }
 
-    /// Whether a `config-features` flag is `enabled` or `allowed`.
+    /// Whether a `config-features` flag that defaults to `disabled` is `enabled` or
+    /// `allowed`.
     pub fn feature_on(&self, flag: &str) -> bool {
+        self.feature(flag, &FLAG_VALUES, "disabled") != "disabled"
+    }
+
+    /// The value of `config-features` flag `flag` as Knative parses it: the one of `values`
+    /// it equals ignoring case, else (absent or unrecognised) `default`.
+    pub fn feature<'v>(&self, flag: &str, values: &[&'v str], default: &'v str) -> &'v str {
         self.get("config-features", flag)
-            .is_some_and(|v| v.eq_ignore_ascii_case("enabled") || v.eq_ignore_ascii_case("allowed"))
+            .and_then(|v| values.iter().find(|known| v.eq_ignore_ascii_case(known)))
+            .copied()
+            .unwrap_or(default)
     }
 }
 
@@ -240,6 +252,8 @@ pub struct TrafficTarget {
     /// `percent` as written, before the default.
     pub written_percent: Percent,
     pub percent_span: Option<Span>,
+    /// `url`, when written and not empty: a status field the webhook refuses in `spec`.
+    pub url: Option<Spanned>,
     pub span: Span,
 }
 
@@ -278,6 +292,10 @@ impl TrafficTarget {
             percent: percent.and_then(Node::as_i64).unwrap_or(0),
             written_percent: Percent::read(percent),
             percent_span: percent.map(|n| n.span),
+            url: t
+                .get("url")
+                .and_then(Spanned::of)
+                .filter(|u| !u.value.is_empty()),
             span: t.span,
         }
     }
@@ -293,6 +311,7 @@ impl TrafficTarget {
             percent: 100,
             written_percent: Percent::Set(100),
             percent_span: None,
+            url: None,
             span: object.span(),
         }
     }
@@ -314,8 +333,11 @@ pub struct Serving {
     /// Where traffic targets belong, for a Route that has none: `spec.traffic` when
     /// written, else `spec`, else `metadata.name`.
     pub no_traffic_span: Span,
-    /// `spec.template.metadata.name` (bring-your-own revision name).
+    /// `spec.template.metadata.name` (bring-your-own revision name), unless empty: an
+    /// empty name is no name.
     pub revision_name: Option<Spanned>,
+    /// `spec.template.metadata.generateName`, unless empty.
+    pub revision_generate_name: Option<Spanned>,
     /// Labelled `networking.knative.dev/visibility: cluster-local`.
     pub cluster_local: bool,
 }
@@ -337,6 +359,11 @@ impl Serving {
             .map(TrafficTarget::read)
             .collect();
         let traffic_defaulted = object.kind == "Service" && traffic.is_empty();
+        let template_meta = |key: &str| {
+            spec.and_then(|s| s.at(&["template", "metadata", key]))
+                .and_then(Spanned::of)
+                .filter(|v| !v.value.is_empty())
+        };
         if traffic_defaulted {
             traffic.push(TrafficTarget::default_for(object));
         }
@@ -351,9 +378,8 @@ impl Serving {
             no_traffic_span: written
                 .or(spec)
                 .map_or_else(|| object.name_span(), |n| n.span),
-            revision_name: spec
-                .and_then(|s| s.at(&["template", "metadata", "name"]))
-                .and_then(Spanned::of),
+            revision_name: template_meta("name"),
+            revision_generate_name: template_meta("generateName"),
             cluster_local: object.labels.get(VISIBILITY_LABEL).map(String::as_str)
                 == Some("cluster-local"),
         })

@@ -10,7 +10,10 @@
 //!   (`must not set the field(s): configurationName`);
 //! - in a Route, exactly one of `revisionName` and `configurationName` (`expected exactly
 //!   one, got both` / `expected exactly one, got neither`);
-//! - `revisionName` and `configurationName` must be Kubernetes qualified names.
+//! - `revisionName` and `configurationName` must be Kubernetes qualified names;
+//! - no `url`: Knative writes each target's URL in `status.traffic` and refuses it in
+//!   `spec` (`must not set the field(s): spec.traffic[0].url`; an empty `url` is no URL).
+//!   Only Services and Routes have `spec.traffic`: a Configuration has no traffic targets.
 //!
 //! And the bring-your-own revision name `spec.template.metadata.name` of a Knative Service
 //! or Configuration: it must start with `<parent name>-` (webhook: `"…" must have prefix
@@ -77,6 +80,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             };
             out.extend(latest_revision(&place, target));
             target_names(&place, target, out);
+            out.extend(status_url(&place, target));
         }
     }
     for serving in ctx
@@ -127,6 +131,24 @@ fn latest_revision(place: &Place<'_>, target: &TrafficTarget) -> Option<Diagnost
         )
     };
     Some(RULE.on(place.object, span, message).with_help(help))
+}
+
+/// `url`, which Knative fills in `status.traffic` and refuses in `spec`.
+fn status_url(place: &Place<'_>, target: &TrafficTarget) -> Option<Diagnostic> {
+    let url = target.url.as_ref()?;
+    let Place { who, n, .. } = place;
+    Some(
+        RULE.on(
+            place.object,
+            url.span,
+            format!(
+                "traffic target #{n} of {who} sets `url: {}`, which only Knative writes, in `status.traffic` (webhook: must not set the field(s): spec.traffic[{}].url)",
+                url.value,
+                n - 1
+            ),
+        )
+        .with_help("remove `url`: give the target a `tag` and Knative publishes its URL in the status"),
+    )
 }
 
 /// `revisionName` and `configurationName`: which of them the parent allows, and that they

@@ -1,4 +1,4 @@
-//! # KR407: cluster-local Knative Service exposed, or visibility label without effect
+//! # KR407: cluster-local Knative Service exposed, or visibility label misplaced or without effect
 //!
 //! ## What it checks
 //! Knative Services and Routes labelled `networking.knative.dev/visibility: cluster-local`
@@ -17,7 +17,14 @@
 //! - the label `serving.knative.dev/visibility` (ignored since Knative 0.20) or an
 //!   unprefixed `visibility` label on a Knative Service or Route, and a
 //!   `networking.knative.dev/visibility` label whose value is not `cluster-local`: none of
-//!   them has any effect.
+//!   them has any effect;
+//! - `networking.knative.dev/visibility` written where Knative does not read it: as an
+//!   annotation of the revision template (`spec.template.metadata.annotations`) of a
+//!   Service or Configuration, which the webhook refuses (error: `invalid key name
+//!   "networking.knative.dev/visibility"`; of the `networking.knative.dev/` annotations it
+//!   accepts only the ingress and certificate class, TLS and HTTP options there), as a
+//!   label of the revision template (it labels the revisions, not the Route), or as an
+//!   annotation of the Service or Route itself: both accepted and without effect.
 //!
 //! ## Why it matters
 //! Whoever labelled the Service cluster-local meant it to be private; a gateway route
@@ -46,7 +53,7 @@ use crate::inventory::knative::knative_generated;
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::inventory::istio::{GatewayTarget, RouteProtocol};
-use crate::inventory::knative::{label_span, SERVING, VISIBILITY_LABEL};
+use crate::inventory::knative::{label_span, Annotations, SERVING, VISIBILITY_LABEL};
 use crate::inventory::{Serving, VirtualService, VirtualServiceId};
 use crate::manifest::{Object, ObjectId};
 use crate::yaml::Span;
@@ -54,7 +61,7 @@ use crate::yaml::Span;
 pub const RULE: Rule = Rule {
     code: "KR407",
     severity: Severity::Warning,
-    summary: "cluster-local Knative Service routed from an external gateway or Ingress, or visibility label without effect",
+    summary: "cluster-local Knative Service routed from an external gateway or Ingress, or visibility label misplaced or without effect",
     run,
 };
 
@@ -72,6 +79,65 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     through_gateway_api(&private, out);
     through_ingresses(&private, out);
     through_domain_mappings(&private, out);
+}
+
+/// `networking.knative.dev/visibility` on the revision template: as an annotation the
+/// webhook refuses it (it accepts only a few `networking.knative.dev/` annotations there),
+/// as a label it reaches the revisions, not the Route, and has no effect.
+fn misplaced_on_template(object: &Object, out: &mut Vec<Diagnostic>) {
+    let help = if object.kind == "Configuration" {
+        format!("label the Route or Service that serves this Configuration instead: `{VISIBILITY_LABEL}: cluster-local` in its own `metadata.labels`")
+    } else {
+        format!("move it to the Service's own `metadata.labels`: `{VISIBILITY_LABEL}: cluster-local`")
+    };
+    if let Some(annotation) = Annotations::of_template(object).first(&[VISIBILITY_LABEL]) {
+        out.push(
+            RULE.on(
+                object,
+                annotation.key_span,
+                format!(
+                    "annotation `{VISIBILITY_LABEL}` on the revision template of {} is refused by the webhook (invalid key name {VISIBILITY_LABEL:?}: spec.template.metadata.annotations); visibility is a label of the Service or Route",
+                    object.display()
+                ),
+            )
+            .with_severity(Severity::Error)
+            .with_help(help.clone()),
+        );
+    }
+    if let Some(label) = Annotations::of_template_labels(object).first(&[VISIBILITY_LABEL]) {
+        out.push(
+            RULE.on(
+                object,
+                label.key_span,
+                format!(
+                    "label `{VISIBILITY_LABEL}: {}` on the revision template of {} has no effect: Knative reads it from the labels of the Service or Route, not of its revisions",
+                    label.value,
+                    object.display()
+                ),
+            )
+            .with_help(help),
+        );
+    }
+}
+
+/// `networking.knative.dev/visibility` as an annotation of the Service or Route itself: the
+/// webhook accepts it, and nothing reads it.
+fn misplaced_as_annotation(object: &Object) -> Option<Diagnostic> {
+    let annotation = *Annotations::of_object(object).first(&[VISIBILITY_LABEL])?;
+    Some(
+        RULE.on(
+            object,
+            annotation.key_span,
+            format!(
+                "annotation `{VISIBILITY_LABEL}: {}` on {} has no effect: visibility is a label",
+                annotation.value,
+                object.display()
+            ),
+        )
+        .with_help(format!(
+            "move it from `metadata.annotations` to `metadata.labels`: `{VISIBILITY_LABEL}: cluster-local`"
+        )),
+    )
 }
 
 /// The cluster-local Knative Services and Routes of the input.
@@ -264,9 +330,16 @@ fn through_domain_mappings(private: &Private<'_>, out: &mut Vec<Diagnostic>) {
 /// Visibility labels that do nothing.
 fn check_labels(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for object in &ctx.inv.objects {
-        if object.group != SERVING || !matches!(object.kind.as_str(), "Service" | "Route") {
+        if object.group != SERVING {
             continue;
         }
+        if matches!(object.kind.as_str(), "Service" | "Configuration") {
+            misplaced_on_template(object, out);
+        }
+        if !matches!(object.kind.as_str(), "Service" | "Route") {
+            continue;
+        }
+        out.extend(misplaced_as_annotation(object));
         let proper = object.labels.get(VISIBILITY_LABEL);
         for legacy in LEGACY_LABELS {
             let Some(value) = object.labels.get(legacy) else {

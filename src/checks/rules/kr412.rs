@@ -7,7 +7,10 @@
 //! - the object's own name is a DNS-1035 label (lowercase letters, digits and `-`,
 //!   starting with a letter, at most 63 characters): it becomes a host label and a
 //!   Kubernetes Service name ("invalid value … metadata.name");
-//! - a bring-your-own revision name (`spec.template.metadata.name`) is a DNS-1035 label;
+//! - a bring-your-own revision name (`spec.template.metadata.name`) is a DNS-1035 label
+//!   ("not a DNS 1035 label"); an empty name is no name;
+//! - a revision `spec.template.metadata.generateName` is a DNS-1035 label prefix (a
+//!   trailing `-` is fine: "not a DNS 1035 label prefix");
 //! - generated revision names `<name>-00001` longer than 63 characters (warning): Knative
 //!   shortens them with a hash, so the revision names and the `<revision>-private`
 //!   Services are no longer predictable;
@@ -79,6 +82,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         if serving.kind != "Route" {
             out.extend(revision_name(serving, object));
+            out.extend(revision_generate_name(serving, object));
         }
         if serving.kind == "Configuration" {
             continue;
@@ -136,6 +140,29 @@ fn revision_name(serving: &Serving, object: &Object) -> Option<Diagnostic> {
         .with_severity(Severity::Warning)
         .with_help("keep the name at most 57 characters, or set `spec.template.metadata.name`")
     })
+}
+
+/// The template's `generateName`, a DNS-1035 label once the cluster appends its random
+/// suffix: Kubernetes checks the prefix with a trailing `-` standing for a letter.
+fn revision_generate_name(serving: &Serving, object: &Object) -> Option<Diagnostic> {
+    let prefix = serving.revision_generate_name.as_ref()?;
+    let value = &prefix.value;
+    let masked = match value.strip_suffix('-') {
+        Some(stem) if !stem.is_empty() => format!("{stem}a"),
+        _ => value.clone(),
+    };
+    let problem = dns1035_label_problem(&masked)?;
+    Some(
+        RULE.on(
+            object,
+            prefix.span,
+            format!(
+                "revision `generateName` `{value}` of {} is not a DNS-1035 label prefix: {problem} (webhook: not a DNS 1035 label prefix)",
+                object.display(),
+            ),
+        )
+        .with_help("use at most 63 lowercase letters, digits and `-`, starting with a letter, e.g. `<service name>-`"),
+    )
 }
 
 /// The suffix of the first generated revision name.
@@ -257,5 +284,26 @@ fn host_labels(
             continue;
         };
         out.push(network.related(diagnostic, "domain-template"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::support::testing::run_rule;
+
+    fn findings(generate_name: &str) -> usize {
+        let yaml = format!("apiVersion: serving.knative.dev/v1\nkind: Configuration\nmetadata: {{name: c}}\nspec:\n  template:\n    metadata: {{generateName: \"{generate_name}\"}}\n    spec:\n      containers: [{{image: app}}]\n");
+        run_rule(&RULE, &yaml).len()
+    }
+
+    #[test]
+    fn a_generate_name_may_end_with_a_dash_that_stands_for_a_letter() {
+        assert_eq!(findings("c-"), 0);
+        assert_eq!(findings(&format!("{}-", "c".repeat(62))), 0);
+        assert_eq!(findings(""), 0);
+        assert_eq!(findings("-"), 1);
+        assert_eq!(findings(&format!("{}-", "c".repeat(63))), 1);
+        assert_eq!(findings("c_"), 1);
     }
 }

@@ -16,13 +16,92 @@ pub struct RevisionSpec<'a> {
 /// A container (or init container) of a revision.
 #[derive(Clone, Debug)]
 pub struct RevisionContainer {
-    /// `name`, when written; Knative names the others itself.
+    /// `name`, when written and not empty; Knative names the others itself.
     pub name: Option<String>,
+    /// Span of `name`, when `name` is.
+    pub name_span: Option<Span>,
     pub ports: Vec<RevisionPort>,
     /// The `name` of each `env` entry.
     pub env: Vec<Spanned>,
+    /// The `valueFrom.fieldRef` and `valueFrom.resourceFieldRef` of `env` entries.
+    pub field_refs: Vec<EnvFieldRef>,
     /// The `mountPath` of each `volumeMounts` entry.
     pub mount_paths: Vec<Spanned>,
+}
+
+/// An env var read from the pod's own fields (`valueFrom.fieldRef` or
+/// `valueFrom.resourceFieldRef`), which Knative puts behind `kubernetes.podspec-fieldref`.
+#[derive(Clone, Debug)]
+pub struct EnvFieldRef {
+    /// The env var's `name` (empty when not written).
+    pub env: String,
+    /// `fieldRef` or `resourceFieldRef`.
+    pub source: &'static str,
+    /// Span of the source's key.
+    pub span: Span,
+}
+
+/// The pod-level `securityContext` of a revision, when set (not null).
+#[derive(Clone, Debug)]
+pub struct PodSecurityContext<'a> {
+    /// Span of the `securityContext` key.
+    pub key_span: Span,
+    /// The fields set (not null), with the spans of their keys, in written order.
+    pub fields: Vec<(&'a str, Span)>,
+    node: &'a Node,
+}
+
+/// The id fields of a pod `securityContext` Knative bounds to 0…2147483647.
+const ID_FIELDS: [&str; 3] = ["runAsUser", "runAsGroup", "fsGroup"];
+
+impl<'a> PodSecurityContext<'a> {
+    fn read(entry: &'a crate::yaml::Entry) -> PodSecurityContext<'a> {
+        let fields = entry
+            .value
+            .as_map()
+            .unwrap_or(&[])
+            .iter()
+            .filter(|e| !e.value.is_null())
+            .filter_map(|e| Some((e.key.as_str()?, e.key.span)))
+            .collect();
+        PodSecurityContext {
+            key_span: entry.key.span,
+            fields,
+            node: &entry.value,
+        }
+    }
+
+    /// Whether `seccompProfile` is nothing but a `type` of `RuntimeDefault` or `Unconfined`:
+    /// the one pod-level setting `secure-pod-defaults` lets through.
+    pub fn default_seccomp(&self) -> bool {
+        let Some(profile) = self.node.get("seccompProfile").and_then(Node::as_map) else {
+            return false;
+        };
+        let mut set = profile.iter().filter(|e| !e.value.is_null());
+        matches!(
+            (set.next(), set.next()),
+            (Some(only), None) if only.key.as_str() == Some("type")
+                && matches!(only.value.as_str(), Some("RuntimeDefault" | "Unconfined"))
+        )
+    }
+
+    /// The user and group ids written as integers (`runAsUser`, `runAsGroup`, `fsGroup`,
+    /// `supplementalGroups[i]`), each with its field path and span.
+    pub fn ids(&self) -> Vec<(String, i64, Span)> {
+        let mut ids: Vec<(String, i64, Span)> = ID_FIELDS
+            .iter()
+            .filter_map(|f| {
+                let node = self.node.get(f)?;
+                Some((f.to_string(), node.as_i64()?, node.span))
+            })
+            .collect();
+        for (i, group) in self.node.seq_at("supplementalGroups").iter().enumerate() {
+            if let Some(id) = group.as_i64() {
+                ids.push((format!("supplementalGroups[{i}]"), id, group.span));
+            }
+        }
+        ids
+    }
 }
 
 /// A `ports` entry of a revision's container.
@@ -84,6 +163,14 @@ impl<'a> RevisionSpec<'a> {
         self.integer("timeoutSeconds")
     }
 
+    /// The pod-level `securityContext`, when set (not null).
+    pub fn pod_security_context(self) -> Option<PodSecurityContext<'a>> {
+        self.node
+            .entry("securityContext")
+            .filter(|e| !e.value.is_null())
+            .map(PodSecurityContext::read)
+    }
+
     /// The span of the key of pod-spec field `field`, when it is set (not null).
     pub fn set_field(self, field: &str) -> Option<Span> {
         self.node
@@ -100,8 +187,12 @@ impl<'a> RevisionSpec<'a> {
 
 impl RevisionContainer {
     fn read(node: &Node) -> RevisionContainer {
+        let name = node
+            .get("name")
+            .filter(|n| n.as_str().is_some_and(|s| !s.is_empty()));
         RevisionContainer {
-            name: node.str_at("name").map(str::to_string),
+            name: name.and_then(Node::as_str).map(str::to_string),
+            name_span: name.map(|n| n.span),
             ports: node
                 .seq_at("ports")
                 .iter()
@@ -112,12 +203,38 @@ impl RevisionContainer {
                 .iter()
                 .filter_map(|e| Spanned::of(e.get("name")?))
                 .collect(),
+            field_refs: node
+                .seq_at("env")
+                .iter()
+                .flat_map(EnvFieldRef::read)
+                .collect(),
             mount_paths: node
                 .seq_at("volumeMounts")
                 .iter()
                 .filter_map(|m| Spanned::of(m.get("mountPath")?))
                 .collect(),
         }
+    }
+}
+
+impl EnvFieldRef {
+    /// The pod-field sources of one `env` entry.
+    fn read(env: &Node) -> Vec<EnvFieldRef> {
+        let name = env.str_at("name").unwrap_or("");
+        let Some(from) = env.get("valueFrom") else {
+            return Vec::new();
+        };
+        ["fieldRef", "resourceFieldRef"]
+            .into_iter()
+            .filter_map(|source| {
+                let entry = from.entry(source).filter(|e| !e.value.is_null())?;
+                Some(EnvFieldRef {
+                    env: name.to_string(),
+                    source,
+                    span: entry.key.span,
+                })
+            })
+            .collect()
     }
 }
 
@@ -205,6 +322,15 @@ impl<'a> Annotations<'a> {
             object
                 .spec()
                 .and_then(|s| s.at(&["template", "metadata", "annotations"])),
+        )
+    }
+
+    /// `spec.template.metadata.labels` of `object`, read the same way: the revision's labels.
+    pub fn of_template_labels(object: &'a Object) -> Annotations<'a> {
+        Annotations::read(
+            object
+                .spec()
+                .and_then(|s| s.at(&["template", "metadata", "labels"])),
         )
     }
 
