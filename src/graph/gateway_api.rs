@@ -183,18 +183,30 @@ fn granted_by(grants: &[&ReferenceGrant], route: &ApiRoute, name: &str) -> bool 
 }
 
 /// Where Service backendRef `backend` leads, or why it leads nowhere; `cross_denied` when it
-/// crosses namespaces without a ReferenceGrant.
+/// crosses namespaces without a ReferenceGrant. A refused reference is refused whatever its
+/// target (controllers report RefNotPermitted without saying whether the target exists), so
+/// a missing Service or port goes with it, except a missing `port`, which the API server
+/// rejects first.
 fn backend_target(
     inv: &Inventory,
     backend: &BackendRef,
     cross_denied: bool,
 ) -> Result<Vertex, Broken> {
-    let denied = || Broken::NotPermitted {
-        namespace: backend.namespace.clone(),
-    };
+    let target = resolve_backend(inv, backend);
+    match target {
+        Err(Broken::PortRequired { .. }) => target,
+        _ if cross_denied => Err(Broken::NotPermitted {
+            namespace: backend.namespace.clone(),
+            also: target.err().map(Box::new),
+        }),
+        _ => target,
+    }
+}
+
+/// The Service (or Knative Service) backendRef `backend` names, and its port.
+fn resolve_backend(inv: &Inventory, backend: &BackendRef) -> Result<Vertex, Broken> {
     let Some(sid) = inv.service_named(&backend.namespace, &backend.name) else {
         return match super::knative::route_service(inv, &backend.namespace, &backend.name) {
-            Some(_) if cross_denied => Err(denied()),
             Some(id) => Ok(Vertex::Object(id)),
             None => Err(Broken::NoService {
                 namespace: backend.namespace.clone(),
@@ -210,7 +222,6 @@ fn backend_target(
                 port: PortRef::Number(port),
             })
         }
-        Some(_) if cross_denied => Err(denied()),
         Some(_) => Ok(Vertex::Service(sid)),
     }
 }
@@ -226,7 +237,7 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
     for (r, route) in inv.api_routes.iter().enumerate() {
         let obj = inv.object(route.object);
         for parent in &route.parents {
-            let (to, via) = if parent.group.is_empty() && parent.kind == "Service" {
+            let (to, via) = if parent.is_service() {
                 let to = match inv.service_named(&parent.namespace, &parent.name) {
                     None => Err(Broken::NoService {
                         namespace: parent.namespace.clone(),
@@ -282,6 +293,7 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
                 via,
             });
         }
+        let mesh_only = route.mesh_only();
         for rule in &route.rules {
             let via = format!("rule {}", rule.index);
             let backends = rule.backends.iter().map(|b| (b, via.clone()));
@@ -289,6 +301,7 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
             let mirrors = rule.mirrors.iter().map(|b| (b, format!("{via} mirror")));
             for (backend, via) in backends.chain(mirrors).filter(|(b, _)| b.is_service()) {
                 let cross_denied = backend.namespace != route.namespace
+                    && !mesh_only
                     && !granted_by(
                         grants
                             .get(backend.namespace.as_str())

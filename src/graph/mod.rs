@@ -101,8 +101,13 @@ pub enum Broken {
     NotAllowed { gateway: ObjectId, reason: String },
     /// No listener hostname intersects the route's hostnames.
     NoHostname { gateway: ObjectId },
-    /// A cross-namespace reference without a ReferenceGrant.
-    NotPermitted { namespace: String },
+    /// A cross-namespace reference without a ReferenceGrant; `also` is what is wrong with
+    /// its target besides (a missing Service or port), which controllers do not look at
+    /// once the reference is refused.
+    NotPermitted {
+        namespace: String,
+        also: Option<Box<Broken>>,
+    },
     /// No object of that kind and name in the namespace (Knative references).
     NoObject {
         kind: String,

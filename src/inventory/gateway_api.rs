@@ -131,6 +131,13 @@ pub struct ParentRef {
     pub namespace_span: Option<Span>,
 }
 
+impl ParentRef {
+    /// A mesh (GAMMA) parent: a core Service, its group written `""` or `core`.
+    pub fn is_service(&self) -> bool {
+        matches!(self.group.as_str(), "" | "core") && self.kind == "Service"
+    }
+}
+
 /// A rule's `backendRefs` entry, defaults applied.
 #[derive(Clone, Debug)]
 pub struct BackendRef {
@@ -191,6 +198,12 @@ pub struct ApiRoute {
 }
 
 impl ApiRoute {
+    /// Whether every parent is a mesh Service (GAMMA): such a route only augments Services
+    /// the mesh already reaches, so its cross-namespace backendRefs need no ReferenceGrant.
+    pub fn mesh_only(&self) -> bool {
+        !self.parents.is_empty() && self.parents.iter().all(ParentRef::is_service)
+    }
+
     pub fn from_object(object: &Object) -> ApiRoute {
         let spec = object.spec();
         let ns = &object.namespace;

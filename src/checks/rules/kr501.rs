@@ -8,8 +8,8 @@
 //!   (which defaults to the route's own namespace, not the Gateway's);
 //! - when `sectionName` is set, a listener of that name on the Gateway; when `port` is set,
 //!   a listener on that port (both must match the same listener when both are set);
-//! - for a mesh (GAMMA) parent (`group: ""`, `kind: Service`), a Service of that name, and
-//!   with `sectionName`/`port`, a port of that name/number on it.
+//! - for a mesh (GAMMA) parent (`group: ""`, or `core`, and `kind: Service`), a Service of
+//!   that name, and with `sectionName`/`port`, a port of that name/number on it.
 //!
 //! It also checks the CRD's rule for a parent referenced more than once: every such
 //! reference must set a `sectionName` (or `port`), and no two may select the same one. The
