@@ -75,6 +75,8 @@ pub struct Inventory {
     /// Sidecars, AuthorizationPolicies, PeerAuthentications, RequestAuthentications.
     pub workload_policies: Vec<WorkloadPolicy>,
     pub api_gateways: Vec<ApiGateway>,
+    /// ListenerSets (and experimental XListenerSets): listeners added to a Gateway.
+    pub listener_sets: Vec<ApiGateway>,
     pub api_routes: Vec<ApiRoute>,
     pub reference_grants: Vec<ReferenceGrant>,
     pub traffic_splits: Vec<TrafficSplit>,
@@ -233,6 +235,9 @@ impl Inventory {
             }
             (gateway_api::GROUP, kind) if gateway_api::ROUTE_KINDS.contains(&kind) => {
                 self.api_routes.push(ApiRoute::from_object(object));
+            }
+            (group, kind) if gateway_api::is_listener_set(group, kind) => {
+                self.listener_sets.push(ApiGateway::from_object(object));
             }
             (gateway_api::GROUP, "ReferenceGrant") => {
                 self.reference_grants

@@ -4,7 +4,12 @@ use crate::checks::{Context, Rule};
 use crate::diagnostic::Severity;
 use crate::graph::{Edge, EdgeKind, RoutingGraph, Vertex};
 use crate::inventory::gateway_api::{ApiRoute, BackendRef, Listener, ParentRef};
-use crate::inventory::ApiGateway;
+use crate::inventory::{ApiGateway, Inventory};
+
+/// Every set of listeners: the Gateways, then the ListenerSets.
+pub fn listener_owners(inv: &Inventory) -> impl Iterator<Item = &ApiGateway> {
+    inv.api_gateways.iter().chain(&inv.listener_sets)
+}
 
 /// The parentRefs of `route` the graph resolved (Gateways and mesh Services), each with
 /// its edge.
