@@ -210,6 +210,14 @@ pub fn is_listener_set(group: &str, kind: &str) -> bool {
     )
 }
 
+/// A set of listeners: a Gateway (by index into `Inventory::api_gateways`) or a ListenerSet
+/// (into `Inventory::listener_sets`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListenerOwner {
+    Gateway(usize),
+    ListenerSet(usize),
+}
+
 /// A `gateway.networking.k8s.io` Gateway, or a ListenerSet (`kind` says which): both are
 /// sets of listeners routes attach to. A ListenerSet adds its listeners to the Gateway its
 /// `parent` names.
@@ -298,6 +306,16 @@ pub struct ParentRef {
 }
 
 impl ParentRef {
+    /// A Gateway parent (the default).
+    pub fn is_gateway(&self) -> bool {
+        self.group == GROUP && self.kind == "Gateway"
+    }
+
+    /// A ListenerSet parent: the route attaches to the listeners of that ListenerSet.
+    pub fn is_listener_set(&self) -> bool {
+        is_listener_set(&self.group, &self.kind)
+    }
+
     /// A mesh (GAMMA) parent: a core Service, its group written `""` or `core`.
     pub fn is_service(&self) -> bool {
         matches!(self.group.as_str(), "" | "core") && self.kind == "Service"

@@ -15,7 +15,7 @@ mod workload;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-pub use gateway_api::{ApiGateway, ApiRoute, ReferenceGrant};
+pub use gateway_api::{ApiGateway, ApiRoute, ListenerOwner, ReferenceGrant};
 pub use ingress::{Ingress, IngressBackend, IngressPath};
 pub use istio::{
     DestinationRule, IstioGateway, ServiceEntry, Spanned, VirtualService, WorkloadPolicy,
@@ -289,6 +289,14 @@ impl Inventory {
 
     pub fn object(&self, id: ObjectId) -> &Object {
         &self.objects[id.0 as usize]
+    }
+
+    /// The Gateway or ListenerSet `owner` names.
+    pub fn listener_owner(&self, owner: ListenerOwner) -> &ApiGateway {
+        match owner {
+            ListenerOwner::Gateway(i) => &self.api_gateways[i],
+            ListenerOwner::ListenerSet(i) => &self.listener_sets[i],
+        }
     }
 
     pub fn service(&self, id: ServiceId) -> &Service {

@@ -76,7 +76,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     out.push(not_allowed(ctx, route, parent, gateway, edge.span));
                 }
                 Ok(_) => {
-                    let g = ctx.graph.api_gateway(&parent.namespace, &parent.name);
+                    let g = ctx.graph.parent_owner(parent);
                     let selected = section_listeners(gateway, parent);
                     // Sorted and without repeats: one gateway's listeners in order.
                     let listeners: Vec<&Listener> = attached
@@ -115,8 +115,9 @@ fn not_allowed(
         object,
         span,
         format!(
-            "{} cannot attach to Gateway {}/{}: {} (Accepted=False, NotAllowedByListeners)",
+            "{} cannot attach to {} {}/{}: {} (Accepted=False, NotAllowedByListeners)",
             object.display(),
+            gateway.kind,
             gateway.namespace,
             gateway.name,
             reasons.join("; ")
@@ -213,8 +214,9 @@ fn unknown_namespace(
             object,
             span,
             format!(
-                "cannot tell whether listener `{}` of Gateway {}/{} admits {}: it admits namespaces labelled {}, and Namespace `{}` is not in the input, so kroute assumes it does",
+                "cannot tell whether listener `{}` of {} {}/{} admits {}: it admits namespaces labelled {}, and Namespace `{}` is not in the input, so kroute assumes it does",
                 first.name.value,
+                gateway.kind,
                 gateway.namespace,
                 gateway.name,
                 object.display(),
