@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::{wildcard, Broken, Edge, EdgeKind, RoutingGraph, Vertex};
 use crate::inventory::gateway_api::{
-    AllowedFrom, ApiRoute, BackendRef, GatewayParent, Listener, ListenerOwner, ParentRef, GROUP,
+    AllowedFrom, ApiRoute, BackendRef, Listener, ListenerOwner, ObjectRef, ParentRef, GROUP,
 };
 use crate::inventory::{ApiGateway, Inventory, PortRef, ReferenceGrant, Selector};
 
@@ -275,7 +275,7 @@ fn listener_set_parent(
     inv: &Inventory,
     graph: &RoutingGraph,
     set: &ApiGateway,
-    parent: &GatewayParent,
+    parent: &ObjectRef,
 ) -> Result<usize, Broken> {
     let g = graph
         .api_gateway(&parent.namespace, &parent.name)

@@ -31,21 +31,39 @@ pub struct RouteKind {
     pub span: Span,
 }
 
-/// A `tls.certificateRefs` entry of a listener, defaults applied.
+/// A reference to an object by group, kind, namespace and name, defaults applied: a
+/// listener's `tls.certificateRefs` entry, a ListenerSet's `spec.parentRef`.
 #[derive(Clone, Debug)]
-pub struct CertificateRef {
+pub struct ObjectRef {
     pub group: String,
     pub kind: String,
     pub namespace: String,
     pub name: String,
     pub span: Span,
     pub name_span: Span,
-    /// Whether `namespace` was written (so it may differ from the listener owner's).
+    /// Whether `namespace` was written (so it may differ from the referrer's).
     pub namespace_span: Option<Span>,
 }
 
-impl CertificateRef {
-    /// A core Secret, the one kind every implementation reads (Core support).
+impl ObjectRef {
+    /// The reference `node` makes from namespace `namespace`, with the `group` and `kind`
+    /// its API defaults to.
+    fn read(node: &Node, group: &str, kind: &str, namespace: &str) -> Option<ObjectRef> {
+        let name = node.get("name")?;
+        let ns = node.get("namespace");
+        Some(ObjectRef {
+            group: node.str_at("group").unwrap_or(group).to_string(),
+            kind: node.str_at("kind").unwrap_or(kind).to_string(),
+            namespace: ns.and_then(Node::as_str).unwrap_or(namespace).to_string(),
+            name: name.as_str()?.to_string(),
+            span: node.span,
+            name_span: name.span,
+            namespace_span: ns.map(|n| n.span),
+        })
+    }
+
+    /// A core Secret, the one kind of certificateRef every implementation reads (Core
+    /// support).
     pub fn is_secret(&self) -> bool {
         self.group.is_empty() && self.kind == "Secret"
     }
@@ -56,7 +74,7 @@ impl CertificateRef {
 pub struct ListenerTls {
     /// `Terminate` (the default) or `Passthrough`.
     pub mode: String,
-    pub certificate_refs: Vec<CertificateRef>,
+    pub certificate_refs: Vec<ObjectRef>,
     pub span: Span,
 }
 
@@ -133,7 +151,7 @@ impl Listener {
                 certificate_refs: t
                     .seq_at("certificateRefs")
                     .iter()
-                    .filter_map(|c| read_certificate_ref(c, namespace))
+                    .filter_map(|c| ObjectRef::read(c, "", "Secret", namespace))
                     .collect(),
                 span: t.span,
             }),
@@ -156,20 +174,6 @@ impl Listener {
     }
 }
 
-fn read_certificate_ref(c: &Node, namespace: &str) -> Option<CertificateRef> {
-    let name = c.get("name")?;
-    let ns = c.get("namespace");
-    Some(CertificateRef {
-        group: c.str_at("group").unwrap_or("").to_string(),
-        kind: c.str_at("kind").unwrap_or("Secret").to_string(),
-        namespace: ns.and_then(Node::as_str).unwrap_or(namespace).to_string(),
-        name: name.as_str()?.to_string(),
-        span: c.span,
-        name_span: name.span,
-        namespace_span: ns.map(|n| n.span),
-    })
-}
-
 /// `allowedRoutes.namespaces.from` (and its `selector`).
 fn allowed_from(allowed: Option<&Node>) -> AllowedFrom {
     let from = allowed.and_then(|a| a.at(&["namespaces", "from"]));
@@ -186,17 +190,6 @@ fn allowed_from(allowed: Option<&Node>) -> AllowedFrom {
         },
         Some(other) => AllowedFrom::Invalid(other.to_string()),
     }
-}
-
-/// The Gateway a ListenerSet's `spec.parentRef` names.
-#[derive(Clone, Debug)]
-pub struct GatewayParent {
-    pub group: String,
-    pub kind: String,
-    pub namespace: String,
-    pub name: String,
-    pub span: Span,
-    pub name_span: Span,
 }
 
 /// The group of the experimental `XListenerSet`.
@@ -235,7 +228,7 @@ pub struct ApiGateway {
     pub allowed_listeners: Option<AllowedFrom>,
     pub allowed_listeners_span: Option<Span>,
     /// A ListenerSet's `spec.parentRef`.
-    pub parent: Option<GatewayParent>,
+    pub parent: Option<ObjectRef>,
     /// cert-manager's gateway-shim issues the certificates of a Gateway annotated with an
     /// issuer, creating the Secrets its listeners name.
     pub certificates_issued: bool,
@@ -246,17 +239,9 @@ impl ApiGateway {
         let spec = object.spec();
         let ns = &object.namespace;
         let listeners_from = spec.and_then(|s| s.at(&["allowedListeners", "namespaces"]));
-        let parent = spec.and_then(|s| s.get("parentRef")).and_then(|p| {
-            let name = p.get("name")?;
-            Some(GatewayParent {
-                group: p.str_at("group").unwrap_or(GROUP).to_string(),
-                kind: p.str_at("kind").unwrap_or("Gateway").to_string(),
-                namespace: p.str_at("namespace").unwrap_or(ns).to_string(),
-                name: name.as_str()?.to_string(),
-                span: p.span,
-                name_span: name.span,
-            })
-        });
+        let parent = spec
+            .and_then(|s| s.get("parentRef"))
+            .and_then(|p| ObjectRef::read(p, GROUP, "Gateway", ns));
         ApiGateway {
             object: object.id,
             group: object.group.clone(),

@@ -1,8 +1,8 @@
 //! # KR502: route hostnames do not intersect the listener's hostname
 //!
 //! ## What it checks
-//! That a route's `hostnames` leave it something to serve on the Gateway listeners it
-//! attaches to. A listener without `hostname` accepts every route hostname, and a route
+//! That a route's `hostnames` leave it something to serve on the Gateway (or ListenerSet)
+//! listeners it attaches to. A listener without `hostname` accepts every route hostname, and a route
 //! without `hostnames` takes the listener's. When both are set, they must intersect: equal
 //! names, a wildcard covering the other name (`*.example.com` covers `a.example.com` and
 //! `a.b.example.com`, never `example.com` itself), or two wildcards of which one ends with

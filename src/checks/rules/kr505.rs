@@ -7,9 +7,14 @@
 //! - `namespaces.from`: `Same` (the default: only routes in the Gateway's own namespace),
 //!   `All`, or `Selector` (namespaces whose labels match `namespaces.selector`; every
 //!   namespace carries `kubernetes.io/metadata.name: <its name>`);
-//! - `kinds`: the route kinds listed, or by default those of the listener's protocol
-//!   (HTTP/HTTPS: HTTPRoute and GRPCRoute; TLS: TLSRoute (and TCPRoute); TCP: TCPRoute;
-//!   UDP: UDPRoute).
+//! - `kinds`: the route kinds listed that the listener's protocol carries (a listed kind
+//!   it cannot carry admits nothing, and is KR510's), or by default every kind it carries
+//!   (HTTP/HTTPS: HTTPRoute and GRPCRoute; TLS: TLSRoute, and TCPRoute in `Terminate`
+//!   mode; TCP: TCPRoute; UDP: UDPRoute): a TCPRoute on an HTTP listener is refused even
+//!   when the listener lists it (the conformance test `TCPRouteInvalidNonTCPListener`).
+//!
+//! The listeners of a ListenerSet (a parentRef with `kind: ListenerSet`) are judged the
+//! same way.
 //!
 //! A `Selector` listener needs the labels of the route's namespace. When the Namespace
 //! object is not in the input (and the selector asks for more than

@@ -55,7 +55,7 @@ use crate::checks::support::namespace::outside_input;
 use crate::checks::support::secrets::missing_secret;
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::inventory::gateway_api::{CertificateRef, Listener};
+use crate::inventory::gateway_api::{ObjectRef, Listener};
 use crate::inventory::{did_you_mean, ApiGateway, Secrets};
 
 pub const RULE: Rule = Rule {
@@ -90,7 +90,7 @@ struct Site<'c, 'i> {
     ctx: &'c Context<'i>,
     owner: &'i ApiGateway,
     listener: &'i Listener,
-    cert: &'i CertificateRef,
+    cert: &'i ObjectRef,
 }
 
 impl Site<'_, '_> {

@@ -158,33 +158,8 @@ fn report(ctx: &Context<'_>, earlier: Owned<'_>, later: Owned<'_>, kind: Conflic
     } else {
         format!("listener {} of {}", describe_listener(earlier.1), first.display())
     };
-    let (why, reason) = match kind {
-        Conflict::Protocol => (
-            format!("port {} cannot serve both {} and {}", listener.port, earlier.1.protocol, listener.protocol),
-            "ProtocolConflict",
-        ),
-        Conflict::Hostname if listener.hostname.is_none() => (
-            format!("both take every hostname on port {}", listener.port),
-            "HostnameConflict",
-        ),
-        Conflict::Hostname => (
-            format!("both take the same hostname on port {}", listener.port),
-            "HostnameConflict",
-        ),
-        Conflict::Mode => (
-            format!("port {} would both terminate TLS and pass it through", listener.port),
-            "ProtocolConflict",
-        ),
-    };
-    let outcome = match (kind, one_object) {
-        (Conflict::Mode, _) => "unless the implementation supports mixed TLS termination, both are refused".to_string(),
-        (Conflict::Hostname, true) if earlier.1.protocol == listener.protocol => format!(
-            "the API server rejects the {} (Combination of port, protocol and hostname must be unique for each listener)",
-            owner.kind
-        ),
-        (_, true) => "neither listener is accepted".to_string(),
-        (_, false) => "this listener is not accepted (the earlier one takes precedence)".to_string(),
-    };
+    let (why, reason) = why(kind, earlier.1, listener);
+    let outcome = outcome(kind, one_object, earlier.1, later);
     let span = match kind {
         Conflict::Hostname => listener.hostname.as_ref().map(|h| h.span),
         Conflict::Protocol | Conflict::Mode => listener.protocol_span,
@@ -211,4 +186,49 @@ fn report(ctx: &Context<'_>, earlier: Owned<'_>, later: Owned<'_>, kind: Conflic
         Conflict::Hostname => "give each listener sharing a port and protocol its own `hostname`, or move one to another port",
         Conflict::Protocol | Conflict::Mode => "give each protocol (and TLS mode) its own port",
     })
+}
+
+/// What the two listeners share, and the condition reason a controller gives.
+fn why(kind: Conflict, earlier: &Listener, later: &Listener) -> (String, &'static str) {
+    let port = later.port;
+    match kind {
+        Conflict::Protocol => (
+            format!(
+                "port {port} cannot serve both {} and {}",
+                earlier.protocol, later.protocol
+            ),
+            "ProtocolConflict",
+        ),
+        Conflict::Hostname if later.hostname.is_none() => (
+            format!("both take every hostname on port {port}"),
+            "HostnameConflict",
+        ),
+        Conflict::Hostname => (
+            format!("both take the same hostname on port {port}"),
+            "HostnameConflict",
+        ),
+        Conflict::Mode => (
+            format!("port {port} would both terminate TLS and pass it through"),
+            "ProtocolConflict",
+        ),
+    }
+}
+
+/// What becomes of the listeners: within one object both are refused (or the object is,
+/// by the API server's uniqueness rule); across objects the later one is.
+fn outcome(kind: Conflict, one_object: bool, earlier: &Listener, later: Owned<'_>) -> String {
+    match (kind, one_object) {
+        (Conflict::Mode, _) => {
+            "unless the implementation supports mixed TLS termination, both are refused"
+                .to_string()
+        }
+        (Conflict::Hostname, true) if earlier.protocol == later.1.protocol => format!(
+            "the API server rejects the {} (Combination of port, protocol and hostname must be unique for each listener)",
+            later.0.kind
+        ),
+        (_, true) => "neither listener is accepted".to_string(),
+        (_, false) => {
+            "this listener is not accepted (the earlier one takes precedence)".to_string()
+        }
+    }
 }

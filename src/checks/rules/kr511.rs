@@ -41,6 +41,8 @@ use crate::checks::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::graph::{Broken, EdgeKind, Vertex};
 use crate::inventory::{did_you_mean, ApiGateway};
+use crate::manifest::ObjectId;
+use crate::yaml::Span;
 
 pub const RULE: Rule = Rule {
     code: "KR511",
@@ -58,34 +60,11 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for edge in edges {
             match &edge.to {
                 Err(Broken::NoGateway { namespace, name }) => {
-                    out.push(outside_input(ctx, namespace, no_gateway(ctx, set, namespace, name, edge.span)));
+                    let d = no_gateway(ctx, set, namespace, name, edge.span);
+                    out.push(outside_input(ctx, namespace, d));
                 }
                 Err(Broken::NotAllowed { gateway, reason }) => {
-                    let object = ctx.inv.object(set.object);
-                    let gateway = ctx.inv.object(*gateway);
-                    let g = ctx
-                        .graph
-                        .api_gateway(&gateway.namespace, &gateway.name)
-                        .and_then(|g| ctx.inv.api_gateways.get(g));
-                    let mut d = RULE
-                        .on(
-                            object,
-                            edge.span,
-                            format!(
-                                "{} adds listeners to {}, but {reason} (Accepted=False, NotAllowed)",
-                                object.display(),
-                                gateway.display()
-                            ),
-                        )
-                        .with_related_object(gateway, "the Gateway");
-                    if let Some(span) = g.and_then(|g| g.allowed_listeners_span) {
-                        d = d.with_related(gateway.file, span, "its allowedListeners");
-                    }
-                    out.push(d.with_help(format!(
-                        "set the Gateway's `allowedListeners: {{namespaces: {{from: {}}}}}` (or a `Selector` matching namespace `{}`)",
-                        if gateway.namespace == set.namespace { "Same" } else { "All" },
-                        set.namespace
-                    )));
+                    out.push(not_allowed(ctx, set, *gateway, reason, edge.span));
                 }
                 _ => {}
             }
@@ -93,12 +72,52 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The Gateway exists, but its `allowedListeners` refuses the ListenerSet.
+fn not_allowed(
+    ctx: &Context<'_>,
+    set: &ApiGateway,
+    gateway: ObjectId,
+    reason: &str,
+    span: Span,
+) -> Diagnostic {
+    let object = ctx.inv.object(set.object);
+    let gateway = ctx.inv.object(gateway);
+    let mut d = RULE
+        .on(
+            object,
+            span,
+            format!(
+                "{} adds listeners to {}, but {reason} (Accepted=False, NotAllowed)",
+                object.display(),
+                gateway.display()
+            ),
+        )
+        .with_related_object(gateway, "the Gateway");
+    let allowed = ctx
+        .graph
+        .api_gateway(&gateway.namespace, &gateway.name)
+        .and_then(|g| ctx.inv.api_gateways.get(g))
+        .and_then(|g| g.allowed_listeners_span);
+    if let Some(allowed) = allowed {
+        d = d.with_related(gateway.file, allowed, "its allowedListeners");
+    }
+    let from = if gateway.namespace == set.namespace {
+        "Same"
+    } else {
+        "All"
+    };
+    d.with_help(format!(
+        "set the Gateway's `allowedListeners: {{namespaces: {{from: {from}}}}}` (or a `Selector` matching namespace `{}`)",
+        set.namespace
+    ))
+}
+
 fn no_gateway(
     ctx: &Context<'_>,
     set: &ApiGateway,
     namespace: &str,
     name: &str,
-    span: crate::yaml::Span,
+    span: Span,
 ) -> Diagnostic {
     let object = ctx.inv.object(set.object);
     RULE.on(
