@@ -13,7 +13,10 @@
 //! | TCP | TCPRoute |
 //! | UDP | UDPRoute |
 //!
-//! A kind of that group that is not a route (a typo, `kind: Route`) is reported too. Kinds
+//! TCPRoute on a terminating TLS listener is not in the spec's table, but implementations
+//! serve it (Envoy Gateway), so kroute accepts it there; on a passthrough listener the
+//! conformance suite refuses it. A kind of that group that is not a route (a typo,
+//! `kind: HttpRoute`) is reported too. Kinds
 //! of other groups are an implementation's own and are not checked, and neither are
 //! listeners of a protocol the Gateway API does not define (`example.com/protocol`).
 //!
