@@ -1392,3 +1392,26 @@ fn graph_does_not_take_a_kustomize_patch_for_an_object() {
     let labels = graph.to_string();
     assert!(!labels.contains("patched"), "{labels}");
 }
+
+#[test]
+fn a_listener_secret_kept_out_of_the_input_is_an_error_only_with_strict_secrets() {
+    let severity_of_missing = |args: &[&str], code: i32| -> Vec<String> {
+        let report = check_json(args, code);
+        diagnostics(&report)
+            .iter()
+            .filter(|d| {
+                d["code"] == "KR508"
+                    && d["message"]
+                        .as_str()
+                        .is_some_and(|m| m.contains("`docs-tls`"))
+            })
+            .map(|d| d["severity"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let fixture = "testdata/rules/KR508/fail.yaml";
+    assert_eq!(severity_of_missing(&[fixture], 1), ["info"]);
+    assert_eq!(
+        severity_of_missing(&["--strict-secrets", fixture], 1),
+        ["error"]
+    );
+}

@@ -4,7 +4,7 @@
 
 use super::rules::{
     kr201, kr202, kr204, kr301, kr302, kr303, kr304, kr305, kr307, kr308, kr401, kr406, kr407,
-    kr408, kr409, kr410, kr411, kr501, kr502, kr503, kr504, kr505,
+    kr408, kr409, kr410, kr411, kr501, kr502, kr503, kr504, kr505, kr511,
 };
 use crate::graph::{Broken, EdgeKind, Problem};
 
@@ -37,6 +37,7 @@ fn edge_code(kind: EdgeKind, broken: &Broken) -> &'static str {
         (EdgeKind::ParentRef, _) => kr501::RULE.code,
         (EdgeKind::BackendRef, Broken::NotPermitted { .. }) => kr504::RULE.code,
         (EdgeKind::BackendRef, _) => kr503::RULE.code,
+        (EdgeKind::ListenerSetParent, _) => kr511::RULE.code,
         (EdgeKind::TriggerSubscriber, _) => kr408::RULE.code,
         (EdgeKind::EventDestination, _) => kr410::RULE.code,
         (EdgeKind::TriggerBroker, _) => kr409::RULE.code,

@@ -37,7 +37,7 @@ rules!(
     kr401, kr402, kr403, kr404, kr405, kr406,
     kr407, kr408, kr409, kr410, kr411, kr412,
     // Gateway API
-    kr501, kr502, kr503, kr504, kr505, kr506, kr507,
+    kr501, kr502, kr503, kr504, kr505, kr506, kr507, kr508, kr509, kr510, kr511,
 );
 
 use rayon::prelude::*;

@@ -89,9 +89,15 @@ impl Broken {
                 "no listener hostname of {} intersects the route's hostnames",
                 inv.object(*gateway).display()
             ),
-            Broken::NotPermitted { namespace } => format!(
-                "no ReferenceGrant in namespace `{namespace}` allows this cross-namespace backendRef"
-            ),
+            Broken::NotPermitted { namespace, also } => {
+                let besides = also
+                    .as_ref()
+                    .map(|b| format!("; besides, {}", b.reason(inv, graph)))
+                    .unwrap_or_default();
+                format!(
+                    "no ReferenceGrant in namespace `{namespace}` allows this cross-namespace backendRef{besides}"
+                )
+            }
             Broken::NoObject {
                 kind,
                 namespace,
@@ -132,7 +138,7 @@ impl Broken {
             Broken::NoHostname { gateway } => {
                 format!("a matching hostname on {}", inv.object(*gateway).display())
             }
-            Broken::NotPermitted { namespace } => format!("ReferenceGrant in {namespace}"),
+            Broken::NotPermitted { namespace, .. } => format!("ReferenceGrant in {namespace}"),
             Broken::NoObject {
                 kind,
                 namespace,

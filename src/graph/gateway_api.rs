@@ -5,18 +5,18 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::{wildcard, Broken, Edge, EdgeKind, RoutingGraph, Vertex};
 use crate::inventory::gateway_api::{
-    AllowedFrom, ApiRoute, BackendRef, Listener, ParentRef, GROUP,
+    AllowedFrom, ApiRoute, BackendRef, Listener, ListenerOwner, ObjectRef, ParentRef, GROUP,
 };
 use crate::inventory::{ApiGateway, Inventory, PortRef, ReferenceGrant, Selector};
 
-/// A route attached to one listener of a Gateway.
+/// A route attached to one listener of a Gateway or ListenerSet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Attachment {
     /// Index into `Inventory::api_routes`.
     pub route: usize,
-    /// Index into `Inventory::api_gateways`.
-    pub gateway: usize,
-    /// Index into the Gateway's `listeners`.
+    /// The Gateway or ListenerSet.
+    pub owner: ListenerOwner,
+    /// Index into its `listeners`.
     pub listener: usize,
 }
 
@@ -113,21 +113,30 @@ pub fn section_listeners(gateway: &ApiGateway, parent: &ParentRef) -> Vec<usize>
         .collect()
 }
 
-/// Resolves one Gateway parentRef: the attachments it makes, or why it makes none.
+/// Resolves one Gateway or ListenerSet parentRef: the attachments it makes, or why it makes
+/// none.
 fn attach(
     inv: &Inventory,
     graph: &RoutingGraph,
     r: usize,
     parent: &ParentRef,
-) -> Result<(usize, Vec<usize>), Broken> {
+) -> Result<(ListenerOwner, Vec<usize>), Broken> {
     let route = &inv.api_routes[r];
-    let g = graph
-        .api_gateway(&parent.namespace, &parent.name)
-        .ok_or_else(|| Broken::NoGateway {
-            namespace: parent.namespace.clone(),
-            name: parent.name.clone(),
-        })?;
-    let gateway = &inv.api_gateways[g];
+    let g = graph.parent_owner(parent).ok_or_else(|| {
+        if parent.is_gateway() {
+            Broken::NoGateway {
+                namespace: parent.namespace.clone(),
+                name: parent.name.clone(),
+            }
+        } else {
+            Broken::NoObject {
+                kind: parent.kind.clone(),
+                namespace: parent.namespace.clone(),
+                name: parent.name.clone(),
+            }
+        }
+    })?;
+    let gateway = inv.listener_owner(g);
     let candidates = section_listeners(gateway, parent);
     if candidates.is_empty() {
         let mut section = parent
@@ -183,18 +192,30 @@ fn granted_by(grants: &[&ReferenceGrant], route: &ApiRoute, name: &str) -> bool 
 }
 
 /// Where Service backendRef `backend` leads, or why it leads nowhere; `cross_denied` when it
-/// crosses namespaces without a ReferenceGrant.
+/// crosses namespaces without a ReferenceGrant. A refused reference is refused whatever its
+/// target (controllers report RefNotPermitted without saying whether the target exists), so
+/// a missing Service or port goes with it, except a missing `port`, which the API server
+/// rejects first.
 fn backend_target(
     inv: &Inventory,
     backend: &BackendRef,
     cross_denied: bool,
 ) -> Result<Vertex, Broken> {
-    let denied = || Broken::NotPermitted {
-        namespace: backend.namespace.clone(),
-    };
+    let target = resolve_backend(inv, backend);
+    match target {
+        Err(Broken::PortRequired { .. }) => target,
+        _ if cross_denied => Err(Broken::NotPermitted {
+            namespace: backend.namespace.clone(),
+            also: target.err().map(Box::new),
+        }),
+        _ => target,
+    }
+}
+
+/// The Service (or Knative Service) backendRef `backend` names, and its port.
+fn resolve_backend(inv: &Inventory, backend: &BackendRef) -> Result<Vertex, Broken> {
     let Some(sid) = inv.service_named(&backend.namespace, &backend.name) else {
         return match super::knative::route_service(inv, &backend.namespace, &backend.name) {
-            Some(_) if cross_denied => Err(denied()),
             Some(id) => Ok(Vertex::Object(id)),
             None => Err(Broken::NoService {
                 namespace: backend.namespace.clone(),
@@ -210,12 +231,99 @@ fn backend_target(
                 port: PortRef::Number(port),
             })
         }
-        Some(_) if cross_denied => Err(denied()),
         Some(_) => Ok(Vertex::Service(sid)),
     }
 }
 
+/// Whether Gateway `gateway`'s `allowedListeners` admits a ListenerSet in `namespace`, and
+/// if not, why.
+fn admits_listener_set(
+    inv: &Inventory,
+    gateway: &ApiGateway,
+    namespace: &str,
+) -> Result<(), String> {
+    let admitted = match &gateway.allowed_listeners {
+        None => false,
+        Some(AllowedFrom::All) => true,
+        Some(AllowedFrom::Same) => namespace == gateway.namespace,
+        // Without the Namespace object its labels are unknown: give the benefit of the doubt.
+        Some(AllowedFrom::Selector(s)) => namespace_selected(inv, s, namespace).unwrap_or(true),
+        Some(AllowedFrom::Invalid(_)) => false,
+    };
+    if admitted {
+        return Ok(());
+    }
+    Err(match &gateway.allowed_listeners {
+        None => "it sets no `allowedListeners`, so it accepts no ListenerSets".to_string(),
+        Some(AllowedFrom::Same) => format!(
+            "its `allowedListeners` admits ListenerSets from namespace `{}` only, not `{namespace}`",
+            gateway.namespace
+        ),
+        Some(AllowedFrom::Selector(s)) => format!(
+            "its `allowedListeners` admits namespaces labelled {} only, not `{namespace}`",
+            s.describe()
+        ),
+        Some(AllowedFrom::Invalid(v)) => {
+            format!("its `allowedListeners` has `from: {v}`, which admits nothing")
+        }
+        Some(AllowedFrom::All) => String::new(),
+    })
+}
+
+/// The Gateway a ListenerSet's parentRef names, when it exists and accepts the ListenerSet.
+fn listener_set_parent(
+    inv: &Inventory,
+    graph: &RoutingGraph,
+    set: &ApiGateway,
+    parent: &ObjectRef,
+) -> Result<usize, Broken> {
+    let g = graph
+        .api_gateway(&parent.namespace, &parent.name)
+        .filter(|_| parent.group == GROUP && parent.kind == "Gateway")
+        .ok_or_else(|| Broken::NoGateway {
+            namespace: parent.namespace.clone(),
+            name: parent.name.clone(),
+        })?;
+    let gateway = &inv.api_gateways[g];
+    admits_listener_set(inv, gateway, &set.namespace).map_err(|reason| Broken::NotAllowed {
+        gateway: gateway.object,
+        reason,
+    })?;
+    Ok(g)
+}
+
+/// Attaches each ListenerSet to its parent Gateway: one edge each, and every Gateway's
+/// accepted ListenerSets in precedence order.
+fn attach_listener_sets(inv: &Inventory, graph: &mut RoutingGraph) {
+    let mut sets: Vec<Vec<usize>> = vec![Vec::new(); inv.api_gateways.len()];
+    for (i, set) in inv.listener_sets.iter().enumerate() {
+        let Some(parent) = &set.parent else {
+            continue;
+        };
+        let to = listener_set_parent(inv, graph, set, parent);
+        if let Some(list) = to.as_ref().ok().and_then(|g| sets.get_mut(*g)) {
+            list.push(i);
+        }
+        graph.edges.push(Edge {
+            from: Vertex::Object(set.object),
+            kind: EdgeKind::ListenerSetParent,
+            to: to.map(|g| Vertex::Object(inv.api_gateways[g].object)),
+            file: inv.object(set.object).file,
+            span: parent.name_span,
+            via: "parentRef".to_string(),
+        });
+    }
+    for list in &mut sets {
+        list.sort_by(|a, b| {
+            let (a, b) = (&inv.listener_sets[*a], &inv.listener_sets[*b]);
+            (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name))
+        });
+    }
+    graph.gateway_listener_sets = sets;
+}
+
 pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
+    attach_listener_sets(inv, graph);
     let mut grants: HashMap<&str, Vec<&ReferenceGrant>> = HashMap::new();
     for grant in &inv.reference_grants {
         grants
@@ -226,7 +334,7 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
     for (r, route) in inv.api_routes.iter().enumerate() {
         let obj = inv.object(route.object);
         for parent in &route.parents {
-            let (to, via) = if parent.group.is_empty() && parent.kind == "Service" {
+            let (to, via) = if parent.is_service() {
                 let to = match inv.service_named(&parent.namespace, &parent.name) {
                     None => Err(Broken::NoService {
                         namespace: parent.namespace.clone(),
@@ -248,10 +356,10 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
                     }
                 };
                 (to, "mesh parent".to_string())
-            } else if parent.group == GROUP && parent.kind == "Gateway" {
+            } else if parent.is_gateway() || parent.is_listener_set() {
                 match attach(inv, graph, r, parent) {
                     Ok((g, listeners)) => {
-                        let gateway = &inv.api_gateways[g];
+                        let gateway = inv.listener_owner(g);
                         let names: Vec<&str> = listeners
                             .iter()
                             .map(|l| gateway.listeners[*l].name.value.as_str())
@@ -259,7 +367,7 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
                         for listener in listeners {
                             graph.attachments.push(Attachment {
                                 route: r,
-                                gateway: g,
+                                owner: g,
                                 listener,
                             });
                         }
@@ -282,6 +390,7 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
                 via,
             });
         }
+        let mesh_only = route.mesh_only();
         for rule in &route.rules {
             let via = format!("rule {}", rule.index);
             let backends = rule.backends.iter().map(|b| (b, via.clone()));
@@ -289,6 +398,7 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
             let mirrors = rule.mirrors.iter().map(|b| (b, format!("{via} mirror")));
             for (backend, via) in backends.chain(mirrors).filter(|(b, _)| b.is_service()) {
                 let cross_denied = backend.namespace != route.namespace
+                    && !mesh_only
                     && !granted_by(
                         grants
                             .get(backend.namespace.as_str())

@@ -30,6 +30,7 @@ pub use istio::{Binding, DestinationHost, Resolved};
 pub use knative::{expand_template, hosts_of, resolve_ref, route_service, KnativeHost};
 pub use revisions::{RevisionHost, RevisionIndex};
 
+use crate::inventory::gateway_api::{ListenerOwner, ParentRef};
 use crate::inventory::knative::knative_generated;
 use crate::inventory::{
     Inventory, IstioGatewayId, PortRef, ServiceId, VirtualServiceId, WorkloadId,
@@ -64,6 +65,8 @@ pub enum EdgeKind {
     ParentRef,
     /// Gateway API route `backendRefs` entry → Service.
     BackendRef,
+    /// ListenerSet `spec.parentRef` → the Gateway it adds its listeners to.
+    ListenerSetParent,
     /// Trigger `spec.subscriber.ref` → the object it names.
     TriggerSubscriber,
     /// Any other Knative eventing Destination `ref` (subscriber, sink, reply, deadLetterSink,
@@ -101,8 +104,13 @@ pub enum Broken {
     NotAllowed { gateway: ObjectId, reason: String },
     /// No listener hostname intersects the route's hostnames.
     NoHostname { gateway: ObjectId },
-    /// A cross-namespace reference without a ReferenceGrant.
-    NotPermitted { namespace: String },
+    /// A cross-namespace reference without a ReferenceGrant; `also` is what is wrong with
+    /// its target besides (a missing Service or port), which controllers do not look at
+    /// once the reference is refused.
+    NotPermitted {
+        namespace: String,
+        also: Option<Box<Broken>>,
+    },
     /// No object of that kind and name in the namespace (Knative references).
     NoObject {
         kind: String,
@@ -136,6 +144,9 @@ pub struct RoutingGraph {
     pub bindings: Vec<Binding>,
     /// Gateway API routes attached to listeners.
     pub attachments: Vec<Attachment>,
+    /// By Gateway: the ListenerSets it accepts, in the order their listeners follow its own
+    /// (by `namespace/name`: creation times are not in manifests).
+    gateway_listener_sets: Vec<Vec<usize>>,
     /// Host names Knative Services and Routes are served under.
     pub knative_hosts: Vec<KnativeHost>,
     service_pods: Vec<Vec<WorkloadId>>,
@@ -149,6 +160,7 @@ pub struct RoutingGraph {
     mirrors: Vec<Vec<Vec<DestinationHost>>>,
     istio_gateway_index: HashMap<(String, String), IstioGatewayId>,
     api_gateway_index: HashMap<(String, String), usize>,
+    listener_set_index: HashMap<(String, String), usize>,
     by_source: HashMap<Vertex, Vec<usize>>,
 }
 
@@ -164,6 +176,12 @@ impl RoutingGraph {
                 .collect(),
             api_gateway_index: inv
                 .api_gateways
+                .iter()
+                .enumerate()
+                .map(|(i, g)| ((g.namespace.clone(), g.name.clone()), i))
+                .collect(),
+            listener_set_index: inv
+                .listener_sets
                 .iter()
                 .enumerate()
                 .map(|(i, g)| ((g.namespace.clone(), g.name.clone()), i))
@@ -235,6 +253,34 @@ impl RoutingGraph {
         self.api_gateway_index
             .get(&(namespace.to_string(), name.to_string()))
             .copied()
+    }
+
+    /// The ListenerSet `namespace/name`, by index into `Inventory::listener_sets`.
+    pub fn listener_set(&self, namespace: &str, name: &str) -> Option<usize> {
+        self.listener_set_index
+            .get(&(namespace.to_string(), name.to_string()))
+            .copied()
+    }
+
+    /// The Gateway or ListenerSet a route's parentRef names, when it exists.
+    pub fn parent_owner(&self, parent: &ParentRef) -> Option<ListenerOwner> {
+        if parent.is_gateway() {
+            self.api_gateway(&parent.namespace, &parent.name)
+                .map(ListenerOwner::Gateway)
+        } else if parent.is_listener_set() {
+            self.listener_set(&parent.namespace, &parent.name)
+                .map(ListenerOwner::ListenerSet)
+        } else {
+            None
+        }
+    }
+
+    /// The ListenerSets Gateway `gateway` accepts, in the order their listeners follow its
+    /// own.
+    pub fn listener_sets_of(&self, gateway: usize) -> &[usize] {
+        self.gateway_listener_sets
+            .get(gateway)
+            .map_or(&[], Vec::as_slice)
     }
 
     /// Where a destination of `vs` whose host `fqdn` resolves to nothing goes: the

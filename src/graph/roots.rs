@@ -20,10 +20,7 @@ pub(super) fn build(inv: &Inventory) -> HashMap<ServiceId, ObjectId> {
         }
     }
     for route in &inv.api_routes {
-        let mesh_parents = route
-            .parents
-            .iter()
-            .filter(|p| p.group.is_empty() && p.kind == "Service");
+        let mesh_parents = route.parents.iter().filter(|p| p.is_service());
         for parent in mesh_parents {
             let serves = route.rules.iter().flat_map(|r| &r.backends).any(|b| {
                 b.is_service() && b.namespace == parent.namespace && b.name == parent.name

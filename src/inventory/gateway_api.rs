@@ -22,96 +22,255 @@ pub enum AllowedFrom {
     Invalid(String),
 }
 
+/// An `allowedRoutes.kinds` entry.
+#[derive(Clone, Debug)]
+pub struct RouteKind {
+    /// Defaults to `gateway.networking.k8s.io`.
+    pub group: String,
+    pub kind: Spanned,
+    pub span: Span,
+}
+
+/// A reference to an object by group, kind, namespace and name, defaults applied: a
+/// listener's `tls.certificateRefs` entry, a ListenerSet's `spec.parentRef`.
+#[derive(Clone, Debug)]
+pub struct ObjectRef {
+    pub group: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub span: Span,
+    pub name_span: Span,
+    /// Whether `namespace` was written (so it may differ from the referrer's).
+    pub namespace_span: Option<Span>,
+}
+
+impl ObjectRef {
+    /// The reference `node` makes from namespace `namespace`, with the `group` and `kind`
+    /// its API defaults to.
+    fn read(node: &Node, group: &str, kind: &str, namespace: &str) -> Option<ObjectRef> {
+        let name = node.get("name")?;
+        let ns = node.get("namespace");
+        Some(ObjectRef {
+            group: node.str_at("group").unwrap_or(group).to_string(),
+            kind: node.str_at("kind").unwrap_or(kind).to_string(),
+            namespace: ns.and_then(Node::as_str).unwrap_or(namespace).to_string(),
+            name: name.as_str()?.to_string(),
+            span: node.span,
+            name_span: name.span,
+            namespace_span: ns.map(|n| n.span),
+        })
+    }
+
+    /// A core Secret, the one kind of certificateRef every implementation reads (Core
+    /// support).
+    pub fn is_secret(&self) -> bool {
+        self.group.is_empty() && self.kind == "Secret"
+    }
+}
+
+/// A listener's `tls`.
+#[derive(Clone, Debug)]
+pub struct ListenerTls {
+    /// `Terminate` (the default) or `Passthrough`.
+    pub mode: String,
+    pub certificate_refs: Vec<ObjectRef>,
+    pub span: Span,
+}
+
 #[derive(Clone, Debug)]
 pub struct Listener {
     pub name: Spanned,
     pub hostname: Option<Spanned>,
     pub port: i64,
+    pub port_span: Option<Span>,
     pub protocol: String,
+    pub protocol_span: Option<Span>,
+    pub tls: Option<ListenerTls>,
     pub allowed_from: AllowedFrom,
-    /// `allowedRoutes.kinds[].kind`; empty means the protocol's default kinds.
-    pub allowed_kinds: Vec<Spanned>,
+    /// `allowedRoutes.kinds`; empty means the protocol's default kinds.
+    pub allowed_kinds: Vec<RouteKind>,
     pub allowed_span: Span,
     pub span: Span,
 }
 
 impl Listener {
-    /// Route kinds this listener admits.
+    /// The route kinds of the Gateway API group the listener's protocol carries, when the
+    /// protocol is one the API defines (`None` for an implementation's own protocol).
+    pub fn protocol_kinds(&self) -> Option<&'static [&'static str]> {
+        Some(match self.protocol.as_str() {
+            "HTTP" | "HTTPS" => &["HTTPRoute", "GRPCRoute"],
+            // TCPRoute on a terminating TLS listener is an implementation's extension (Envoy
+            // Gateway); the conformance suite refuses it on a passthrough one.
+            "TLS" if self.tls_mode() == "Passthrough" => &["TLSRoute"],
+            "TLS" => &["TLSRoute", "TCPRoute"],
+            "TCP" => &["TCPRoute"],
+            "UDP" => &["UDPRoute"],
+            _ => return None,
+        })
+    }
+
+    /// Whether the protocol carries `kind` (of the Gateway API group); an unknown protocol
+    /// is given the benefit of the doubt.
+    pub fn carries(&self, group: &str, kind: &str) -> bool {
+        match self.protocol_kinds() {
+            Some(kinds) => group == GROUP && kinds.contains(&kind),
+            None => true,
+        }
+    }
+
+    /// Route kinds this listener admits: those `allowedRoutes.kinds` lists (or the
+    /// protocol's, when it lists none) that the protocol carries.
     pub fn admits_kind(&self, kind: &str) -> bool {
-        if !self.allowed_kinds.is_empty() {
-            return self.allowed_kinds.iter().any(|k| k.value == kind);
+        if self.allowed_kinds.is_empty() {
+            return self.carries(GROUP, kind);
         }
-        match self.protocol.as_str() {
-            "HTTP" | "HTTPS" => kind == "HTTPRoute" || kind == "GRPCRoute",
-            "TLS" => kind == "TLSRoute" || kind == "TCPRoute",
-            "TCP" => kind == "TCPRoute",
-            "UDP" => kind == "UDPRoute",
-            _ => true,
-        }
+        self.allowed_kinds
+            .iter()
+            .any(|k| k.group == GROUP && k.kind.value == kind && self.carries(GROUP, kind))
+    }
+
+    /// `tls.mode`, `Terminate` when not written.
+    pub fn tls_mode(&self) -> &str {
+        self.tls.as_ref().map_or("Terminate", |t| t.mode.as_str())
+    }
+
+    fn from_node(l: &Node, namespace: &str) -> Option<Listener> {
+        let allowed = l.get("allowedRoutes");
+        let port = l.get("port");
+        let protocol = l.get("protocol");
+        Some(Listener {
+            name: Spanned::of(l.get("name")?)?,
+            hostname: l.get("hostname").and_then(Spanned::of),
+            port: port.and_then(Node::as_i64).unwrap_or(0),
+            port_span: port.map(|p| p.span),
+            protocol: protocol.and_then(Node::as_str).unwrap_or("").to_string(),
+            protocol_span: protocol.map(|p| p.span),
+            tls: l.get("tls").map(|t| ListenerTls {
+                mode: t.str_at("mode").unwrap_or("Terminate").to_string(),
+                certificate_refs: t
+                    .seq_at("certificateRefs")
+                    .iter()
+                    .filter_map(|c| ObjectRef::read(c, "", "Secret", namespace))
+                    .collect(),
+                span: t.span,
+            }),
+            allowed_from: allowed_from(allowed),
+            allowed_kinds: allowed
+                .map(|a| a.seq_at("kinds"))
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|k| {
+                    Some(RouteKind {
+                        group: k.str_at("group").unwrap_or(GROUP).to_string(),
+                        kind: k.get("kind").and_then(Spanned::of)?,
+                        span: k.span,
+                    })
+                })
+                .collect(),
+            allowed_span: allowed.map_or(l.span, |a| a.span),
+            span: l.span,
+        })
     }
 }
 
-/// `gateway.networking.k8s.io` Gateway.
+/// `allowedRoutes.namespaces.from` (and its `selector`).
+fn allowed_from(allowed: Option<&Node>) -> AllowedFrom {
+    let from = allowed.and_then(|a| a.at(&["namespaces", "from"]));
+    match from.and_then(Node::as_str) {
+        None | Some("Same") => AllowedFrom::Same,
+        Some("All") => AllowedFrom::All,
+        // Without `selector`, implementations select no namespace at all.
+        Some("Selector") => match allowed
+            .and_then(|a| a.at(&["namespaces", "selector"]))
+            .filter(|n| !n.is_null())
+        {
+            Some(selector) => AllowedFrom::Selector(Selector::from_label_selector(selector)),
+            None => AllowedFrom::Invalid("Selector` without `selector".to_string()),
+        },
+        Some(other) => AllowedFrom::Invalid(other.to_string()),
+    }
+}
+
+/// The group of the experimental `XListenerSet`.
+pub const X_GROUP: &str = "gateway.networking.x-k8s.io";
+
+/// Whether `group`/`kind` is a ListenerSet (v1, or the experimental XListenerSet).
+pub fn is_listener_set(group: &str, kind: &str) -> bool {
+    matches!(
+        (group, kind),
+        (GROUP, "ListenerSet") | (X_GROUP, "XListenerSet")
+    )
+}
+
+/// A set of listeners: a Gateway (by index into `Inventory::api_gateways`) or a ListenerSet
+/// (into `Inventory::listener_sets`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListenerOwner {
+    Gateway(usize),
+    ListenerSet(usize),
+}
+
+/// A `gateway.networking.k8s.io` Gateway, or a ListenerSet (`kind` says which): both are
+/// sets of listeners routes attach to. A ListenerSet adds its listeners to the Gateway its
+/// `parent` names.
 #[derive(Clone, Debug)]
 pub struct ApiGateway {
     pub object: ObjectId,
+    pub group: String,
+    pub kind: String,
     pub namespace: String,
     pub name: String,
     pub class_name: Option<Spanned>,
     pub listeners: Vec<Listener>,
+    /// A Gateway's `allowedListeners.namespaces`: which ListenerSets may add listeners
+    /// (`None`, the default, admits none).
+    pub allowed_listeners: Option<AllowedFrom>,
+    pub allowed_listeners_span: Option<Span>,
+    /// A ListenerSet's `spec.parentRef`.
+    pub parent: Option<ObjectRef>,
+    /// cert-manager's gateway-shim issues the certificates of a Gateway annotated with an
+    /// issuer, creating the Secrets its listeners name.
+    pub certificates_issued: bool,
 }
 
 impl ApiGateway {
     pub fn from_object(object: &Object) -> ApiGateway {
         let spec = object.spec();
-        let listeners = spec
-            .map(|s| s.seq_at("listeners"))
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(|l| {
-                let allowed = l.get("allowedRoutes");
-                let from = allowed.and_then(|a| a.at(&["namespaces", "from"]));
-                let allowed_from = match from.and_then(Node::as_str) {
-                    None | Some("Same") => AllowedFrom::Same,
-                    Some("All") => AllowedFrom::All,
-                    // Without `selector`, implementations select no namespace at all.
-                    Some("Selector") => match allowed
-                        .and_then(|a| a.at(&["namespaces", "selector"]))
-                        .filter(|n| !n.is_null())
-                    {
-                        Some(selector) => {
-                            AllowedFrom::Selector(Selector::from_label_selector(selector))
-                        }
-                        None => AllowedFrom::Invalid("Selector` without `selector".to_string()),
-                    },
-                    Some(other) => AllowedFrom::Invalid(other.to_string()),
-                };
-                Some(Listener {
-                    name: Spanned::of(l.get("name")?)?,
-                    hostname: l.get("hostname").and_then(Spanned::of),
-                    port: l.get("port").and_then(Node::as_i64).unwrap_or(0),
-                    protocol: l.str_at("protocol").unwrap_or("").to_string(),
-                    allowed_from,
-                    allowed_kinds: allowed
-                        .map(|a| a.seq_at("kinds"))
-                        .unwrap_or(&[])
-                        .iter()
-                        .filter_map(|k| k.get("kind").and_then(Spanned::of))
-                        .collect(),
-                    allowed_span: allowed.map_or(l.span, |a| a.span),
-                    span: l.span,
-                })
-            })
-            .collect();
+        let ns = &object.namespace;
+        let listeners_from = spec.and_then(|s| s.at(&["allowedListeners", "namespaces"]));
+        let parent = spec
+            .and_then(|s| s.get("parentRef"))
+            .and_then(|p| ObjectRef::read(p, GROUP, "Gateway", ns));
         ApiGateway {
             object: object.id,
+            group: object.group.clone(),
+            kind: object.kind.clone(),
             namespace: object.namespace.clone(),
             name: object.name.clone(),
             class_name: spec
                 .and_then(|s| s.get("gatewayClassName"))
                 .and_then(Spanned::of),
-            listeners,
+            listeners: spec
+                .map(|s| s.seq_at("listeners"))
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|l| Listener::from_node(l, ns))
+                .collect(),
+            allowed_listeners: match listeners_from.and_then(|n| n.str_at("from")) {
+                None | Some("None") => None,
+                Some(_) => Some(allowed_from(spec.and_then(|s| s.get("allowedListeners")))),
+            },
+            allowed_listeners_span: listeners_from.map(|n| n.span),
+            parent,
+            certificates_issued: ["cert-manager.io/issuer", "cert-manager.io/cluster-issuer"]
+                .iter()
+                .any(|a| object.annotations.contains_key(*a)),
         }
+    }
+
+    pub fn is_listener_set(&self) -> bool {
+        is_listener_set(&self.group, &self.kind)
     }
 }
 
@@ -129,6 +288,23 @@ pub struct ParentRef {
     pub port_span: Option<Span>,
     /// Whether `namespace` was written (the CRD's distinctness rule compares it as written).
     pub namespace_span: Option<Span>,
+}
+
+impl ParentRef {
+    /// A Gateway parent (the default).
+    pub fn is_gateway(&self) -> bool {
+        self.group == GROUP && self.kind == "Gateway"
+    }
+
+    /// A ListenerSet parent: the route attaches to the listeners of that ListenerSet.
+    pub fn is_listener_set(&self) -> bool {
+        is_listener_set(&self.group, &self.kind)
+    }
+
+    /// A mesh (GAMMA) parent: a core Service, its group written `""` or `core`.
+    pub fn is_service(&self) -> bool {
+        matches!(self.group.as_str(), "" | "core") && self.kind == "Service"
+    }
 }
 
 /// A rule's `backendRefs` entry, defaults applied.
@@ -191,6 +367,12 @@ pub struct ApiRoute {
 }
 
 impl ApiRoute {
+    /// Whether every parent is a mesh Service (GAMMA): such a route only augments Services
+    /// the mesh already reaches, so its cross-namespace backendRefs need no ReferenceGrant.
+    pub fn mesh_only(&self) -> bool {
+        !self.parents.is_empty() && self.parents.iter().all(ParentRef::is_service)
+    }
+
     pub fn from_object(object: &Object) -> ApiRoute {
         let spec = object.spec();
         let ns = &object.namespace;

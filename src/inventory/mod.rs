@@ -15,7 +15,7 @@ mod workload;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-pub use gateway_api::{ApiGateway, ApiRoute, ReferenceGrant};
+pub use gateway_api::{ApiGateway, ApiRoute, ListenerOwner, ReferenceGrant};
 pub use ingress::{Ingress, IngressBackend, IngressPath};
 pub use istio::{
     DestinationRule, IstioGateway, ServiceEntry, Spanned, VirtualService, WorkloadPolicy,
@@ -75,6 +75,8 @@ pub struct Inventory {
     /// Sidecars, AuthorizationPolicies, PeerAuthentications, RequestAuthentications.
     pub workload_policies: Vec<WorkloadPolicy>,
     pub api_gateways: Vec<ApiGateway>,
+    /// ListenerSets (and experimental XListenerSets): listeners added to a Gateway.
+    pub listener_sets: Vec<ApiGateway>,
     pub api_routes: Vec<ApiRoute>,
     pub reference_grants: Vec<ReferenceGrant>,
     pub traffic_splits: Vec<TrafficSplit>,
@@ -234,6 +236,9 @@ impl Inventory {
             (gateway_api::GROUP, kind) if gateway_api::ROUTE_KINDS.contains(&kind) => {
                 self.api_routes.push(ApiRoute::from_object(object));
             }
+            (group, kind) if gateway_api::is_listener_set(group, kind) => {
+                self.listener_sets.push(ApiGateway::from_object(object));
+            }
             (gateway_api::GROUP, "ReferenceGrant") => {
                 self.reference_grants
                     .push(ReferenceGrant::from_object(object));
@@ -284,6 +289,14 @@ impl Inventory {
 
     pub fn object(&self, id: ObjectId) -> &Object {
         &self.objects[id.0 as usize]
+    }
+
+    /// The Gateway or ListenerSet `owner` names.
+    pub fn listener_owner(&self, owner: ListenerOwner) -> &ApiGateway {
+        match owner {
+            ListenerOwner::Gateway(i) => &self.api_gateways[i],
+            ListenerOwner::ListenerSet(i) => &self.listener_sets[i],
+        }
     }
 
     pub fn service(&self, id: ServiceId) -> &Service {

@@ -8,7 +8,7 @@ use super::backend::{self, PortChoice, Referrer};
 use super::request::{regex_matches, segment_prefix};
 use super::{Cx, Entry, Hop, TracePath, Walk};
 use crate::graph::{wildcard, Edge, EdgeKind, Problem, Vertex};
-use crate::inventory::gateway_api::{BackendRef, PathMatch, RouteRule};
+use crate::inventory::gateway_api::{BackendRef, ListenerOwner, PathMatch, RouteRule};
 use crate::inventory::ApiRoute;
 use crate::source::FileId;
 use crate::yaml::Node;
@@ -198,17 +198,17 @@ fn candidates<'a>(cx: &Cx<'a>, routes: &[usize]) -> Vec<Candidate<'a>> {
 
 /// Paths entering through Gateway API listeners.
 pub(super) fn listeners(cx: &Cx<'_>) -> Vec<TracePath> {
-    let mut by_listener: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
+    let mut by_listener: BTreeMap<(ListenerOwner, usize), Vec<usize>> = BTreeMap::new();
     for a in &cx.graph.attachments {
         by_listener
-            .entry((a.gateway, a.listener))
+            .entry((a.owner, a.listener))
             .or_default()
             .push(a.route);
     }
     let mut paths = Vec::new();
     for ((g, l), mut routes) in by_listener {
         routes.dedup();
-        let gw = &cx.inv.api_gateways[g];
+        let gw = cx.inv.listener_owner(g);
         let Some(listener) = gw.listeners.get(l) else {
             continue;
         };

@@ -60,10 +60,11 @@ fn istio_gateway_hosts(inv: &Inventory) -> Vec<AcceptedHost> {
     found
 }
 
-/// The hostname of every Gateway API listener (`*` when it sets none), on its port.
+/// The hostname of every Gateway API listener, of Gateways and ListenerSets (`*` when it
+/// sets none), on its port.
 fn listener_hosts(inv: &Inventory) -> Vec<AcceptedHost> {
     let mut found = Vec::new();
-    for gw in &inv.api_gateways {
+    for gw in inv.api_gateways.iter().chain(&inv.listener_sets) {
         found.extend(gw.listeners.iter().map(|l| {
             AcceptedHost {
                 host: l
@@ -72,8 +73,8 @@ fn listener_hosts(inv: &Inventory) -> Vec<AcceptedHost> {
                     .map_or("*".to_string(), |h| h.value.to_ascii_lowercase()),
                 port: Some(l.port),
                 by: format!(
-                    "Gateway {}/{} listener {}",
-                    gw.namespace, gw.name, l.name.value
+                    "{} {}/{} listener {}",
+                    gw.kind, gw.namespace, gw.name, l.name.value
                 ),
             }
         }));

@@ -9,7 +9,7 @@ use super::{EdgeBreak, GraphView, LabelPart, NodeKind, Resource, ViewEdge, ViewN
 use crate::graph::{
     istio_fqdn, Broken, Edge, EdgeKind, Problem, RoutingGraph, Vertex, CLUSTER_DOMAIN,
 };
-use crate::inventory::{Inventory, PortRef, ServiceId, WorkloadId};
+use crate::inventory::{ApiGateway, Inventory, PortRef, ServiceId, WorkloadId};
 use crate::manifest::{Object, ObjectId};
 use crate::source::FileId;
 use crate::yaml::Span;
@@ -22,6 +22,18 @@ struct Builder<'a> {
     by_key: HashMap<String, usize>,
     /// `(from, to, broken)` → edge index, to merge parallel edges' labels.
     by_pair: HashMap<(usize, usize, bool), usize>,
+}
+
+/// The key of the entry node of listener `l` of a Gateway or ListenerSet.
+fn listener_key(owner: &ApiGateway, l: usize) -> String {
+    if owner.is_listener_set() {
+        format!(
+            "entry:gateway-api:{}:{}/{}:{l}",
+            owner.kind, owner.namespace, owner.name
+        )
+    } else {
+        format!("entry:gateway-api:{}/{}:{l}", owner.namespace, owner.name)
+    }
 }
 
 pub(super) fn build(inv: &Inventory, graph: &RoutingGraph) -> GraphView {
@@ -174,7 +186,7 @@ impl Builder<'_> {
 
     fn listener_entries(&mut self) {
         let inv = self.inv;
-        for gw in &inv.api_gateways {
+        for gw in inv.api_gateways.iter().chain(&inv.listener_sets) {
             let obj = inv.object(gw.object);
             for (l, listener) in gw.listeners.iter().enumerate() {
                 let host = listener
@@ -182,12 +194,12 @@ impl Builder<'_> {
                     .as_ref()
                     .map_or("*".to_string(), |h| h.value.to_ascii_lowercase());
                 self.add(ViewNode {
-                    key: format!("entry:gateway-api:{}/{}:{l}", gw.namespace, gw.name),
+                    key: listener_key(gw, l),
                     kind: NodeKind::Entry,
                     title: format!("{host}:{}", listener.port),
                     lines: vec![format!(
-                        "{} · listener {} · Gateway {}/{}",
-                        listener.protocol, listener.name.value, gw.namespace, gw.name
+                        "{} · listener {} · {} {}/{}",
+                        listener.protocol, listener.name.value, gw.kind, gw.namespace, gw.name
                     )],
                     namespace: Some(gw.namespace.clone()),
                     resource: Some(resource(obj)),
@@ -383,11 +395,7 @@ impl Builder<'_> {
         }
         for a in &graph.attachments {
             let route = &inv.api_routes[a.route];
-            let gw = &inv.api_gateways[a.gateway];
-            let key = format!(
-                "entry:gateway-api:{}/{}:{}",
-                gw.namespace, gw.name, a.listener
-            );
+            let key = listener_key(inv.listener_owner(a.owner), a.listener);
             let Some(&entry) = self.by_key.get(&key) else {
                 continue;
             };

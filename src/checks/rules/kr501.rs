@@ -8,15 +8,19 @@
 //!   (which defaults to the route's own namespace, not the Gateway's);
 //! - when `sectionName` is set, a listener of that name on the Gateway; when `port` is set,
 //!   a listener on that port (both must match the same listener when both are set);
-//! - for a mesh (GAMMA) parent (`group: ""`, `kind: Service`), a Service of that name, and
-//!   with `sectionName`/`port`, a port of that name/number on it.
+//! - for a mesh (GAMMA) parent (`group: ""`, or `core`, and `kind: Service`), a Service of
+//!   that name, and with `sectionName`/`port`, a port of that name/number on it.
 //!
 //! It also checks the CRD's rule for a parent referenced more than once: every such
 //! reference must set a `sectionName` (or `port`), and no two may select the same one. The
 //! API server rejects the route otherwise ("sectionName must be specified when parentRefs
 //! includes 2 or more references to the same parent", "sectionName must be unique …").
 //!
-//! Parents of other kinds (ListenerSet, implementation-specific ones) are not checked.
+//! A ListenerSet parent (`kind: ListenerSet`, or the experimental `XListenerSet`) must exist
+//! and, with `sectionName`/`port`, have such a listener; a Gateway parent's `sectionName` naming
+//! a listener of one of its ListenerSets gets a hint to attach through the ListenerSet (the
+//! conformance test `ListenerSetGatewayParentSectionNameNotFound`: `NoMatchingParent`).
+//! Parents of other kinds (implementation-specific ones) are not checked.
 //!
 //! ## Why it matters
 //! A route whose parent does not exist is attached to nothing: its status shows
@@ -142,18 +146,49 @@ fn broken_parent(
                     object,
                     span,
                     format!(
-                        "{} attaches to {what} of Gateway {}/{}, which has {listeners}{hint}",
+                        "{} attaches to {what} of {} {}/{}, which has {listeners}{hint}",
                         object.display(),
+                        gw.kind,
                         gw.namespace,
                         gw.name
                     ),
                 )
-                .with_related_object(gateway, "the Gateway")
+                .with_related_object(gateway, format!("the {}", gw.kind))
                 .with_help(
                     "set `sectionName` to one of the Gateway's listener names (and `port` to that listener's port, if at all), or drop both to attach to every listener",
                 ),
             )
+            .map(|d| match listener_set_with(ctx, parent) {
+                Some(set) => d
+                    .with_related_object(
+                        ctx.inv.object(set.object),
+                        format!("listener `{}` is this {}'s", parent.section_name.as_ref().map_or("", |s| s.value.as_str()), set.kind),
+                    )
+                    .with_help(format!(
+                        "a ListenerSet's listeners are reached through the ListenerSet: set `group: {}`, `kind: {}`, `name: {}` (and `namespace: {}`) in the parentRef",
+                        set.group, set.kind, set.name, set.namespace
+                    )),
+                None => d,
+            })
         }
+        Broken::NoObject {
+            kind,
+            namespace,
+            name,
+        } => Some(
+            RULE.on(
+                object,
+                edge.span,
+                format!(
+                    "{} attaches to {kind} `{name}`, which does not exist in namespace `{namespace}`{}",
+                    object.display(),
+                    did_you_mean(name, ctx.inv.names(kind, namespace))
+                ),
+            )
+            .with_help(format!(
+                "name an existing {kind} (and its `namespace`, when it is not the route's), or attach to its Gateway with `kind: Gateway`"
+            )),
+        ),
         Broken::NoService { namespace, name } => Some(
             RULE.on(
                 object,
@@ -195,6 +230,21 @@ fn broken_parent(
         }
         _ => None,
     }
+}
+
+/// The ListenerSet of the Gateway `parent` names that has the listener its `sectionName`
+/// names, when the Gateway itself has none of that name.
+fn listener_set_with<'i>(ctx: &Context<'i>, parent: &ParentRef) -> Option<&'i ApiGateway> {
+    let section = parent.section_name.as_ref()?;
+    let g = ctx
+        .graph
+        .api_gateway(&parent.namespace, &parent.name)
+        .filter(|_| parent.is_gateway())?;
+    ctx.graph
+        .listener_sets_of(g)
+        .iter()
+        .filter_map(|i| ctx.inv.listener_sets.get(*i))
+        .find(|set| set.listeners.iter().any(|l| l.name.value == section.value))
 }
 
 /// What explains a missing Gateway: the same name elsewhere, an Istio Gateway of that

@@ -1,8 +1,8 @@
 //! # KR502: route hostnames do not intersect the listener's hostname
 //!
 //! ## What it checks
-//! That a route's `hostnames` leave it something to serve on the Gateway listeners it
-//! attaches to. A listener without `hostname` accepts every route hostname, and a route
+//! That a route's `hostnames` leave it something to serve on the Gateway (or ListenerSet)
+//! listeners it attaches to. A listener without `hostname` accepts every route hostname, and a route
 //! without `hostnames` takes the listener's. When both are set, they must intersect: equal
 //! names, a wildcard covering the other name (`*.example.com` covers `a.example.com` and
 //! `a.b.example.com`, never `example.com` itself), or two wildcards of which one ends with
@@ -47,7 +47,7 @@ use crate::checks::support::gateway_api::{
 };
 use crate::checks::{Context, Rule};
 use crate::graph::{admits, listener_accepts, section_listeners, Broken};
-use crate::inventory::gateway_api::{ApiRoute, ParentRef};
+use crate::inventory::gateway_api::{ApiRoute, ListenerOwner, ParentRef};
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
@@ -109,9 +109,10 @@ fn no_hostname(ctx: &Context<'_>, route: &ApiRoute, parent: &ParentRef) -> Optio
         object,
         first.span,
         format!(
-            "{} hostname{plural} {} {verb} none of the listener hostnames of Gateway {}/{} ({}): the route is not accepted (Accepted=False, NoMatchingListenerHostname)",
+            "{} hostname{plural} {} {verb} none of the listener hostnames of {} {}/{} ({}): the route is not accepted (Accepted=False, NoMatchingListenerHostname)",
             object.display(),
             quoted(route.hostnames.iter().map(|h| &h.value)),
+            gateway.kind,
             gateway.namespace,
             gateway.name,
             listener_hosts.join(", ")
@@ -156,12 +157,12 @@ fn no_hostname(ctx: &Context<'_>, route: &ApiRoute, parent: &ParentRef) -> Optio
 fn ignored_hostnames(
     ctx: &Context<'_>,
     route: &ApiRoute,
-    attached: &[(usize, usize)],
+    attached: &[(ListenerOwner, usize)],
 ) -> Vec<Diagnostic> {
     let listeners: Vec<_> = attached
         .iter()
         .filter_map(|(g, l)| {
-            let gateway = ctx.inv.api_gateways.get(*g)?;
+            let gateway = ctx.inv.listener_owner(*g);
             Some((gateway, gateway.listeners.get(*l)?))
         })
         .collect();

@@ -14,6 +14,8 @@
 //! **warning**: nothing breaks until someone shifts weight to it.
 //!
 //! Backends of other kinds (ServiceImport, implementation-specific kinds) are not checked.
+//! A cross-namespace backendRef that no ReferenceGrant allows is KR504's, whose message
+//! says when the Service or port is missing too.
 //!
 //! ## Why it matters
 //! The route is accepted, but its status shows `ResolvedRefs=False` with reason

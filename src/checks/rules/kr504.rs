@@ -10,10 +10,23 @@
 //!
 //! A backend with `weight: 0` receives no traffic, so it is reported as a **warning**.
 //!
+//! The grant is checked first, as controllers do: a refused reference is reported here
+//! even when its Service or port does not exist either (the message says so too; KR503
+//! does not report it again). When that namespace is not in the input at all, whether a
+//! grant exists there cannot be told, so the finding is an **info**. A backendRef without
+//! `port` is KR503's: the API server rejects the route before any grant is considered.
+//!
+//! Mesh (GAMMA) routes, whose every `parentRefs` entry is a Service (`group: ""` or
+//! `core`, `kind: Service`), need no grant: they only change how the mesh routes requests
+//! to Services it already reaches, and the Gateway API mesh spec (GEP-1294, "Namespace
+//! boundaries") allows their backendRefs in any namespace without one. A route with a
+//! Gateway parent besides needs the grant for that Gateway.
+//!
 //! ## Why it matters
 //! Without the grant the reference is refused: the route's status shows
-//! `ResolvedRefs=False` with reason `RefNotPermitted`, and the requests that would go to
-//! that backend get a 500. ReferenceGrants are the target namespace owner's consent; the
+//! `ResolvedRefs=False` with reason `RefNotPermitted` (the Gateway API conformance tests
+//! `HTTPRouteInvalidCrossNamespaceBackendRef`, `TCPRouteInvalidCrossNamespaceBackendRef`),
+//! and the requests that would go to that backend get a 500. ReferenceGrants are the target namespace owner's consent; the
 //! route's namespace cannot grant itself access.
 //!
 //! ## Example
@@ -43,6 +56,7 @@
 use std::collections::HashMap;
 
 use crate::checks::support::gateway_api::{backend_edges, severity_for};
+use crate::checks::support::namespace::outside_input;
 use crate::checks::{Context, Rule};
 use crate::graph::Broken;
 use crate::inventory::gateway_api::{ApiRoute, BackendRef, ReferenceGrant, GROUP};
@@ -66,15 +80,19 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for route in &ctx.inv.api_routes {
         let object = ctx.inv.object(route.object);
         for (backend, edge) in backend_edges(ctx.graph, route) {
-            let Err(Broken::NotPermitted { namespace }) = &edge.to else {
+            let Err(Broken::NotPermitted { namespace, also }) = &edge.to else {
                 continue;
             };
+            let besides = also
+                .as_ref()
+                .map(|b| format!("; besides, {}", b.reason(ctx.inv, ctx.graph)))
+                .unwrap_or_default();
             let mut diagnostic = RULE
                 .on(
                     object,
                     edge.span,
                     format!(
-                        "{} routes to Service `{}` in namespace `{namespace}`, but no ReferenceGrant in `{namespace}` allows {}s from namespace `{}` to refer to it (ResolvedRefs=False, RefNotPermitted){}",
+                        "{} routes to Service `{}` in namespace `{namespace}`, but no ReferenceGrant in `{namespace}` allows {}s from namespace `{}` to refer to it (ResolvedRefs=False, RefNotPermitted){}{besides}",
                         object.display(),
                         backend.name,
                         route.kind,
@@ -102,12 +120,21 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 "add a ReferenceGrant in namespace `{namespace}` with `from: [{{group: {GROUP}, kind: {}, namespace: {}}}]` and `to: [{{group: \"\", kind: Service, name: {}}}]` (omit `name` to allow every Service there)",
                 route.kind, route.namespace, backend.name
             );
-            let help = if near.is_empty() {
+            let mut help = if near.is_empty() {
                 needed
             } else {
                 format!("{needed}, or extend {}", near.join(", "))
             };
-            out.push(diagnostic.with_help(help));
+            if also.is_some() {
+                help.push_str("; and name a Service and port that exist there");
+            }
+            let diagnostic = diagnostic.with_help(help);
+            // Whether a grant exists in a namespace the input says nothing of is unknown;
+            // the Service's absence only says the namespace's objects were not given.
+            out.push(match also {
+                Some(_) => outside_input(ctx, namespace, diagnostic),
+                None => diagnostic,
+            });
         }
     }
 }
@@ -193,4 +220,21 @@ fn why_not(grant: &ReferenceGrant, route: &ApiRoute, backend: &BackendRef) -> Op
         names.join(", "),
         backend.name
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::support::testing::run_rule;
+
+    #[test]
+    fn a_missing_service_in_a_namespace_outside_the_input_is_an_info() {
+        let found = run_rule(
+            &RULE,
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: shop}\nspec:\n  parentRefs: [{name: gw}]\n  rules:\n  - backendRefs: [{name: pay, namespace: billing, port: 80}]\n",
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].severity, Severity::Info);
+        assert!(found[0].message.contains("does not exist"), "{}", found[0].message);
+    }
 }

@@ -7,9 +7,14 @@
 //! - `namespaces.from`: `Same` (the default: only routes in the Gateway's own namespace),
 //!   `All`, or `Selector` (namespaces whose labels match `namespaces.selector`; every
 //!   namespace carries `kubernetes.io/metadata.name: <its name>`);
-//! - `kinds`: the route kinds listed, or by default those of the listener's protocol
-//!   (HTTP/HTTPS: HTTPRoute and GRPCRoute; TLS: TLSRoute (and TCPRoute); TCP: TCPRoute;
-//!   UDP: UDPRoute).
+//! - `kinds`: the route kinds listed that the listener's protocol carries (a listed kind
+//!   it cannot carry admits nothing, and is KR510's), or by default every kind it carries
+//!   (HTTP/HTTPS: HTTPRoute and GRPCRoute; TLS: TLSRoute, and TCPRoute in `Terminate`
+//!   mode; TCP: TCPRoute; UDP: UDPRoute): a TCPRoute on an HTTP listener is refused even
+//!   when the listener lists it (the conformance test `TCPRouteInvalidNonTCPListener`).
+//!
+//! The listeners of a ListenerSet (a parentRef with `kind: ListenerSet`) are judged the
+//! same way.
 //!
 //! A `Selector` listener needs the labels of the route's namespace. When the Namespace
 //! object is not in the input (and the selector asks for more than
@@ -76,7 +81,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     out.push(not_allowed(ctx, route, parent, gateway, edge.span));
                 }
                 Ok(_) => {
-                    let g = ctx.graph.api_gateway(&parent.namespace, &parent.name);
+                    let g = ctx.graph.parent_owner(parent);
                     let selected = section_listeners(gateway, parent);
                     // Sorted and without repeats: one gateway's listeners in order.
                     let listeners: Vec<&Listener> = attached
@@ -115,8 +120,9 @@ fn not_allowed(
         object,
         span,
         format!(
-            "{} cannot attach to Gateway {}/{}: {} (Accepted=False, NotAllowedByListeners)",
+            "{} cannot attach to {} {}/{}: {} (Accepted=False, NotAllowedByListeners)",
             object.display(),
+            gateway.kind,
             gateway.namespace,
             gateway.name,
             reasons.join("; ")
@@ -213,8 +219,9 @@ fn unknown_namespace(
             object,
             span,
             format!(
-                "cannot tell whether listener `{}` of Gateway {}/{} admits {}: it admits namespaces labelled {}, and Namespace `{}` is not in the input, so kroute assumes it does",
+                "cannot tell whether listener `{}` of {} {}/{} admits {}: it admits namespaces labelled {}, and Namespace `{}` is not in the input, so kroute assumes it does",
                 first.name.value,
+                gateway.kind,
                 gateway.namespace,
                 gateway.name,
                 object.display(),

@@ -3,8 +3,13 @@
 use crate::checks::{Context, Rule};
 use crate::diagnostic::Severity;
 use crate::graph::{Edge, EdgeKind, RoutingGraph, Vertex};
-use crate::inventory::gateway_api::{ApiRoute, BackendRef, Listener, ParentRef};
-use crate::inventory::ApiGateway;
+use crate::inventory::gateway_api::{ApiRoute, BackendRef, Listener, ListenerOwner, ParentRef};
+use crate::inventory::{ApiGateway, Inventory};
+
+/// Every set of listeners: the Gateways, then the ListenerSets.
+pub fn listener_owners(inv: &Inventory) -> impl Iterator<Item = &ApiGateway> {
+    inv.api_gateways.iter().chain(&inv.listener_sets)
+}
 
 /// The parentRefs of `route` the graph resolved (Gateways and mesh Services), each with
 /// its edge.
@@ -36,10 +41,10 @@ pub fn describe_listener(listener: &Listener) -> String {
     )
 }
 
-/// The Gateway `parent` names, when it exists.
+/// The Gateway (or ListenerSet) `parent` names, when it exists.
 pub fn parent_gateway<'i>(ctx: &Context<'i>, parent: &ParentRef) -> Option<&'i ApiGateway> {
-    let g = ctx.graph.api_gateway(&parent.namespace, &parent.name)?;
-    ctx.inv.api_gateways.get(g)
+    let owner = ctx.graph.parent_owner(parent)?;
+    Some(ctx.inv.listener_owner(owner))
 }
 
 /// The Service backendRefs of `route` and of its `RequestMirror` filters, each with the
@@ -69,13 +74,13 @@ pub fn severity_for(backend: &BackendRef, rule: &Rule) -> Severity {
     }
 }
 
-/// The `(gateway, listener)` pairs each route is attached to, by route index, sorted and
+/// The `(owner, listener)` pairs each route is attached to, by route index, sorted and
 /// without repeats.
-pub fn attachments_by_route(ctx: &Context<'_>) -> Vec<Vec<(usize, usize)>> {
-    let mut attached: Vec<Vec<(usize, usize)>> = vec![Vec::new(); ctx.inv.api_routes.len()];
+pub fn attachments_by_route(ctx: &Context<'_>) -> Vec<Vec<(ListenerOwner, usize)>> {
+    let mut attached: Vec<Vec<(ListenerOwner, usize)>> = vec![Vec::new(); ctx.inv.api_routes.len()];
     for a in &ctx.graph.attachments {
         if let Some(list) = attached.get_mut(a.route) {
-            list.push((a.gateway, a.listener));
+            list.push((a.owner, a.listener));
         }
     }
     for list in &mut attached {
