@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::checks::{self, Context};
+use crate::config::Findings;
 use crate::diagnostic::Diagnostic;
 use crate::graph::RoutingGraph;
 use crate::inventory::Inventory;
@@ -34,10 +35,22 @@ pub struct CheckOptions {
     /// Platform profiles (`--platform`), loaded after the context as it is; the Kubernetes
     /// built-ins are loaded in any case.
     pub platforms: Vec<&'static Profile>,
+    /// Stub manifests of what the platform provides besides the profiles (the config's
+    /// `external:` entries), loaded like a profile.
+    pub external: Option<String>,
     /// A Secret referenced but not defined is an error rather than an info.
     pub strict_secrets: bool,
     /// Check each kustomization root as this program renders it (`--kustomize`).
     pub kustomize: Option<Renderer>,
+    /// Which rules report, at which severity, and which findings are ignored (`.kroute.yaml`).
+    pub findings: Findings,
+}
+
+/// What the platform provides: the profiles and the config's `external:` stubs.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Provided<'a> {
+    pub profiles: &'a [&'static Profile],
+    pub external: Option<&'a str>,
 }
 
 /// The inventory and routing graph of one scope.
@@ -121,8 +134,10 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
             (diagnostics, single.then_some(model))
         })
         .unzip();
+    let mut diagnostics = merge(diagnostics.into_iter().flatten().collect(), &sources);
+    opts.findings.select(&mut diagnostics);
     Outcome {
-        diagnostics: merge(diagnostics.into_iter().flatten().collect(), &sources),
+        diagnostics,
         sources,
         files: checked,
         documents,
@@ -161,7 +176,7 @@ fn load_scopes(
     }
     let mut loaded = manifest::load(&all, &opts.load);
     if layout.is_empty() {
-        let platform = platform::load(&mut loaded, &opts.platforms);
+        let platform = provide(&mut loaded, opts);
         let scope = Scope {
             own: std::mem::take(&mut loaded.objects),
             issues: std::mem::take(&mut loaded.issues),
@@ -179,11 +194,16 @@ fn load_scopes(
     };
     // Rendered before the platform is loaded: its files are the last ones.
     let first = loaded.objects.len();
-    let platform = platform::load(&mut loaded, &opts.platforms);
+    let platform = provide(&mut loaded, opts);
     for scope in &mut scopes {
         scope.seen.extend(first..loaded.objects.len());
     }
     (loaded, scopes, rendered, platform)
+}
+
+/// Loads what the platform provides (`opts.platforms`, `opts.external`) after `loaded`.
+fn provide(loaded: &mut manifest::Loaded, opts: &CheckOptions) -> FileId {
+    platform::load_with(loaded, &opts.platforms, opts.external.as_deref())
 }
 
 /// The inputs followed by the context inputs that are not inputs too, with the canonical
@@ -446,13 +466,13 @@ pub struct Model {
 
 /// Loads `inputs` and the platform, and builds the inventory and the routing graph of the
 /// first definition of each object.
-pub fn model(inputs: &[Input], load: &LoadOptions, platforms: &[&'static Profile]) -> Model {
+pub fn model(inputs: &[Input], load: &LoadOptions, provided: Provided<'_>) -> Model {
     let (_, canonical) = with_context(inputs, &[]);
     let patches = Layout::discover(&canonical, &load.limits).patch_files(&canonical);
     let mut loaded = manifest::load(inputs, load);
     // A kustomize patch is part of an object, not one: the graph must not draw it.
     loaded.objects.retain(|o| !patches.contains(&o.file));
-    let platform = platform::load(&mut loaded, platforms);
+    let platform = platform::load_with(&mut loaded, provided.profiles, provided.external);
     let objects = platform::without_shadowed(loaded.objects, platform);
     let definitions = manifest::first_definitions(objects, &loaded.sources, None);
     let inventory = Inventory::build_with_platform(definitions.objects, platform);
