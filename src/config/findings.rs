@@ -146,9 +146,7 @@ pub(super) fn read_ignores(reader: &mut Reader<'_>, node: &Node, base: &Path) ->
 
 fn read_ignore(reader: &mut Reader<'_>, entry: &Node, base: &Path) -> Option<Ignore> {
     let fields = reader.map(entry, "an `ignore` entry", IGNORE_KEYS);
-    if entry.as_map().is_none() {
-        return None;
-    }
+    entry.as_map()?;
     let mut ignore = Ignore {
         codes: Vec::new(),
         kind: None,

@@ -12,8 +12,9 @@ mod findings;
 mod glob;
 mod read;
 
+pub use external::EXTERNAL_KEYS;
 pub use external::{manifests as external_manifests, External};
-pub use findings::{ByCode, Findings, Ignore};
+pub use findings::{ByCode, Findings, Ignore, IGNORE_KEYS};
 pub use glob::{PathGlob, PathGlobs};
 
 use std::path::{Path, PathBuf};
@@ -148,6 +149,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
 
 fn read_root(reader: &mut Reader<'_>, root: &Node, base: &Path, config: &mut Config) {
     for (key, value) in reader.map(root, "the config", KEYS) {
+        // A key written without a value (`ignore:` before its first entry) says nothing.
+        if value.is_null() {
+            continue;
+        }
         match key {
             "rules" => config.findings.rules = read_rules(reader, value),
             "severity" => config.findings.severity = read_severity(reader, value),
@@ -161,10 +166,8 @@ fn read_root(reader: &mut Reader<'_>, root: &Node, base: &Path, config: &mut Con
                 config.baseline = reader.string(value, "`baseline`").map(|p| base.join(p));
             }
             // Reserved for the policy engine: its shape is checked, its content not yet.
-            "policies" => {
-                if value.as_seq().is_none() && value.as_map().is_none() && !value.is_null() {
-                    reader.wrong_type(value, "`policies`", "a list or a mapping");
-                }
+            "policies" if value.as_seq().is_none() && value.as_map().is_none() => {
+                reader.wrong_type(value, "`policies`", "a list or a mapping");
             }
             _ => {}
         }
