@@ -65,12 +65,34 @@ pub struct Diagnostic {
     pub resource: Option<ResourceRef>,
     pub related: Vec<Related>,
     pub help: Option<String>,
-    /// Set when the object opted out of this code with `kroute.dev/ignore`.
-    pub suppressed: bool,
+    /// Why the finding is not shown, if it is not (it is still counted).
+    pub suppressed: Option<Suppression>,
+    /// The reason the user gave for suppressing it: the annotation
+    /// `kroute.dev/ignore-reason` or the config entry's `reason`.
+    pub suppression_reason: Option<String>,
+}
+
+/// What suppressed a finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Suppression {
+    /// The object opted out of the code with `kroute.dev/ignore`.
+    Annotation,
+    /// An `ignore:` entry of the config file.
+    Config,
 }
 
 /// Annotation listing the codes an object opts out of.
 pub const IGNORE_ANNOTATION: &str = "kroute.dev/ignore";
+/// Annotation saying why, shown with the findings it suppresses.
+pub const IGNORE_REASON_ANNOTATION: &str = "kroute.dev/ignore-reason";
+
+/// Whether the value of an `kroute.dev/ignore` annotation lists `code` (or `*`).
+pub fn ignore_lists(value: &str, code: &str) -> bool {
+    value
+        .split(',')
+        .any(|c| c.trim().eq_ignore_ascii_case(code) || c.trim() == "*")
+}
 
 impl Diagnostic {
     pub fn new(
@@ -89,7 +111,8 @@ impl Diagnostic {
             resource: None,
             related: Vec::new(),
             help: None,
-            suppressed: false,
+            suppressed: None,
+            suppression_reason: None,
         }
     }
 
@@ -101,13 +124,16 @@ impl Diagnostic {
         span: Span,
         message: impl Into<String>,
     ) -> Self {
-        let suppressed = object.annotations.get(IGNORE_ANNOTATION).is_some_and(|v| {
-            v.split(',')
-                .any(|c| c.trim().eq_ignore_ascii_case(code) || c.trim() == "*")
-        });
+        let ignored = object
+            .annotations
+            .get(IGNORE_ANNOTATION)
+            .is_some_and(|v| ignore_lists(v, code));
         Diagnostic {
             resource: Some(ResourceRef::of(object)),
-            suppressed,
+            suppressed: ignored.then_some(Suppression::Annotation),
+            suppression_reason: ignored
+                .then(|| object.annotations.get(IGNORE_REASON_ANNOTATION).cloned())
+                .flatten(),
             ..Diagnostic::new(code, severity, object.file, span, message)
         }
     }

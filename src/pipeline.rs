@@ -5,6 +5,7 @@
 
 pub mod render;
 mod scope;
+mod suppress;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -112,7 +113,7 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
         .filter(|s| **s)
         .count();
     let objects = std::mem::take(&mut loaded.objects);
-    let sources = loaded.sources;
+    let mut sources = loaded.sources;
     let mut reported = vec![false; sources.len()];
     for file in (0..checked).chain(rendered.files.iter().map(|f| f.0 as usize)) {
         reported[file] = true;
@@ -127,14 +128,35 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
     // One scope's model is kept for the caller to free, or not (the command line exits
     // without); several are freed by the threads that built them.
     let single = scopes.len() == 1;
-    let (diagnostics, model): (Vec<_>, Vec<_>) = scopes
+    let results: Vec<_> = scopes
         .into_par_iter()
         .map(|scope| {
+            // Ignores are judged where they are written: not on a rendering's objects.
+            let rendered = scope.rendering.is_some();
             let (diagnostics, model) = check_scope(scope, &run);
-            (diagnostics, single.then_some(model))
+            let inputs = |o: &&Object| (o.file.0 as usize) < checked;
+            let objects = model.inventory.objects.iter().filter(inputs);
+            let seen = match rendered {
+                true => suppress::Checked::default(),
+                false => suppress::Checked::of(objects, &opts.findings),
+            };
+            (diagnostics, seen, single.then_some(model))
         })
-        .unzip();
-    let mut diagnostics = merge(diagnostics.into_iter().flatten().collect(), &sources);
+        .collect();
+    let (mut found, mut seen, mut model) = (Vec::new(), suppress::Checked::default(), None);
+    for (diagnostics, objects, scope_model) in results {
+        found.extend(diagnostics);
+        seen.extend(objects);
+        model = model.or(scope_model);
+    }
+    suppress::apply(
+        &mut found,
+        &seen,
+        &mut sources,
+        &opts.findings,
+        !opts.parse_only,
+    );
+    let mut diagnostics = merge(found, &sources);
     opts.findings.select(&mut diagnostics);
     Outcome {
         diagnostics,
@@ -144,7 +166,7 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
         skipped,
         elapsed: start.elapsed(),
         warnings: rendered.warnings,
-        model: model.into_iter().flatten().next(),
+        model,
     }
 }
 

@@ -225,6 +225,95 @@ fn default_namespace_context_and_ignore_paths_come_from_the_config() {
     assert_eq!(codes(&report), ["KR201", "KR303"]);
 }
 
+// ---------------------------------------------------------------------------------------
+// Suppression
+
+const IGNORE_WEB: &str = "ignore:\n  - codes: [KR201]\n    kind: Service\n    name: \"w*\"\n    reason: the web pods come from an operator\n";
+
+#[test]
+fn a_config_ignore_suppresses_with_its_reason_and_is_counted() {
+    let repo = repository(Some(IGNORE_WEB));
+    let (code, report) = check_in(repo.path(), &["k8s"]);
+    assert_eq!((code, codes(&report)), (1, vec!["KR303", "KR309"]));
+    assert_eq!(report["summary"]["suppressed"], 1);
+    let suppressed = &report["suppressed"][0];
+    assert_eq!(suppressed["code"], "KR201");
+    assert_eq!(suppressed["suppression"]["by"], "config");
+    assert_eq!(
+        suppressed["suppression"]["reason"],
+        "the web pods come from an operator"
+    );
+    let human = kroute()
+        .current_dir(repo.path())
+        .args(["check", "--platform", "istio", "--color", "never", "k8s"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&human.stdout).contains("(1 suppressed)"));
+}
+
+#[test]
+fn a_config_ignore_without_a_reason_is_an_error_at_the_entry() {
+    let repo = repository(Some("ignore:\n  - codes: [KR201]\n    kind: Service\n"));
+    let stderr = config_error(repo.path(), &[]);
+    assert!(
+        stderr.contains(".kroute.yaml:2:5: an `ignore` entry needs a `reason`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_ignore_that_suppresses_nothing_is_an_info_at_the_entry() {
+    // The Service named `web` has no KR309 finding: the entry is stale.
+    let config = "ignore:\n  - codes: [KR309]\n    name: web\n    reason: old\n";
+    let repo = repository(Some(config));
+    let (code, report) = check_in(repo.path(), &["k8s"]);
+    assert_eq!(code, 1);
+    assert_eq!(codes(&report), ["KR008", "KR201", "KR303", "KR309"]);
+    let d = &report["diagnostics"][0];
+    assert_eq!(d["severity"], "info");
+    assert_eq!(d["location"]["file"], ".kroute.yaml");
+    assert_eq!(
+        (
+            d["location"]["line"].as_u64(),
+            d["location"]["column"].as_u64()
+        ),
+        (Some(2), Some(5))
+    );
+    // Checking only files the entry is not about says nothing of it.
+    let (_, report) = check_in(repo.path(), &["k8s/gateway.yaml"]);
+    assert_eq!(codes(&report), ["KR309"]);
+    // An annotation code that suppresses nothing is reported at the annotation.
+    let annotated = APP.replace(
+        "  name: web\n  namespace: shop\nspec:\n  selector",
+        "  name: web\n  namespace: shop\n  annotations: {kroute.dev/ignore: \"KR201,KR210\"}\nspec:\n  selector",
+    );
+    write(repo.path(), "k8s/app.yaml", &annotated);
+    let (_, report) = check_in(repo.path(), &["--no-config", "k8s/app.yaml"]);
+    assert_eq!(codes(&report), ["KR008", "KR303"]);
+    let message = report["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("lists `KR210`, which suppresses nothing"),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_ignore_annotation_on_a_pod_template_is_a_warning() {
+    let repo = repository(Some("rules: {disable: [KR3]}\n"));
+    let web = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata:\n      labels: {app: web}\n      annotations: {kroute.dev/ignore: KR207}\n    spec: {containers: [{name: web, image: web:1}]}\n";
+    write(repo.path(), "k8s/web.yaml", web);
+    let (code, report) = check_in(repo.path(), &["--fail-on", "warning", "k8s/web.yaml"]);
+    assert_eq!((code, codes(&report)), (1, vec!["KR007"]));
+    let d = &report["diagnostics"][0];
+    assert_eq!(
+        (
+            d["location"]["line"].as_u64(),
+            d["location"]["column"].as_u64()
+        ),
+        (Some(9), Some(21))
+    );
+}
+
 #[test]
 fn init_writes_a_starter_that_loads_and_never_overwrites() {
     let repo = repository(None);

@@ -8,7 +8,7 @@ use globset::GlobMatcher;
 use super::glob::{name_glob, PathGlob};
 use super::read::Reader;
 use crate::checks::registry;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, ResourceRef, Severity};
 use crate::yaml::{Node, Span};
 
 /// The keys of an `ignore:` entry.
@@ -66,22 +66,31 @@ pub struct Ignore {
 impl Ignore {
     /// Whether this entry covers `d`, found in the file at `path`.
     pub fn covers(&self, d: &Diagnostic, path: &str) -> bool {
-        let resource = d.resource.as_ref();
+        self.codes.iter().any(|c| d.code.starts_with(c.as_str()))
+            && self.matches_resource(d.resource.as_ref())
+            && self.matches_path(Path::new(path))
+    }
+
+    /// Whether the entry's globs match `resource`, defined in the file at `path`.
+    pub fn matches(&self, resource: &ResourceRef, path: &Path) -> bool {
+        self.matches_resource(Some(resource)) && self.matches_path(path)
+    }
+
+    fn matches_resource(&self, resource: Option<&ResourceRef>) -> bool {
         let glob = |g: &Option<GlobMatcher>, value: Option<&str>| {
             g.as_ref()
                 .is_none_or(|g| value.is_some_and(|v| g.is_match(v)))
         };
-        self.codes.iter().any(|c| d.code.starts_with(c.as_str()))
-            && glob(&self.kind, resource.map(|r| r.kind.as_str()))
+        glob(&self.kind, resource.map(|r| r.kind.as_str()))
             && glob(
                 &self.namespace,
                 resource.map(|r| r.namespace.as_deref().unwrap_or_default()),
             )
             && glob(&self.name, resource.map(|r| r.name.as_str()))
-            && self
-                .path
-                .as_ref()
-                .is_none_or(|p| p.matches(Path::new(path)))
+    }
+
+    fn matches_path(&self, path: &Path) -> bool {
+        self.path.as_ref().is_none_or(|p| p.matches(path))
     }
 }
 

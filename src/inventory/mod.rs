@@ -29,7 +29,7 @@ pub use selector::{LabelSpan, Op, Requirement, Selector};
 pub use service::{PortRef, Service, ServicePort};
 pub use smi::TrafficSplit;
 pub use workload::{
-    template_path, Container, ContainerPort, EnvValue, PodRef, RefKind, Workload,
+    pod_template, template_path, Container, ContainerPort, EnvValue, PodRef, RefKind, Workload,
     POD_TEMPLATE_PATHS,
 };
 

@@ -39,6 +39,16 @@ pub fn template_path(group: &str, kind: &str) -> Option<&'static [&'static str]>
         .map(|(_, _, p)| *p)
 }
 
+/// The pod template `object` keeps inside itself (`spec.template` of a Deployment or a
+/// Knative Service), when its kind has one; a Pod is its own template, so has none.
+pub fn pod_template(object: &Object) -> Option<&Node> {
+    let path = template_path(&object.group, &object.kind)?;
+    if path.is_empty() {
+        return None;
+    }
+    object.root.at(path)
+}
+
 #[derive(Clone, Debug)]
 pub struct ContainerPort {
     pub name: Option<String>,

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::Summary;
-use crate::diagnostic::{Diagnostic, ResourceRef, Severity};
+use crate::diagnostic::{Diagnostic, ResourceRef, Severity, Suppression};
 use crate::source::SourceMap;
 
 #[derive(Serialize)]
@@ -41,11 +41,23 @@ struct DiagnosticOut<'a> {
     related: Vec<RelatedOut<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     help: Option<&'a str>,
+    /// For a suppressed finding: what suppressed it, and the reason given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppression: Option<SuppressionOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct SuppressionOut<'a> {
+    by: Suppression,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
 }
 
 #[derive(Serialize)]
 struct Report<'a> {
     diagnostics: Vec<DiagnosticOut<'a>>,
+    /// The findings not shown, each with what suppressed it: counted in the summary.
+    suppressed: Vec<DiagnosticOut<'a>>,
     summary: Summary,
 }
 
@@ -82,13 +94,23 @@ fn diagnostic<'a>(d: &'a Diagnostic, sources: &'a SourceMap) -> DiagnosticOut<'a
             })
             .collect(),
         help: d.help.as_deref(),
+        suppression: d.suppressed.map(|by| SuppressionOut {
+            by,
+            reason: d.suppression_reason.as_deref(),
+        }),
     }
 }
 
-/// Renders the diagnostics that were not suppressed, and the summary.
+/// Renders the diagnostics that were not suppressed, those that were (with why), and the
+/// summary.
 pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, summary: &Summary) -> String {
     let report = Report {
         diagnostics: super::shown(diagnostics)
+            .map(|d| diagnostic(d, sources))
+            .collect(),
+        suppressed: diagnostics
+            .iter()
+            .filter(|d| d.suppressed.is_some())
             .map(|d| diagnostic(d, sources))
             .collect(),
         summary: summary.clone(),

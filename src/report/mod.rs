@@ -10,7 +10,8 @@ pub use summary::Summary;
 
 use crate::diagnostic::Diagnostic;
 
-/// The diagnostics a report shows: those not suppressed by `kroute.dev/ignore`.
+/// The diagnostics a report shows: those not suppressed (by `kroute.dev/ignore` or the
+/// config's `ignore:`).
 pub fn shown(diagnostics: &[Diagnostic]) -> impl Iterator<Item = &Diagnostic> {
-    diagnostics.iter().filter(|d| !d.suppressed)
+    diagnostics.iter().filter(|d| d.suppressed.is_none())
 }

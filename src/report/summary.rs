@@ -42,7 +42,10 @@ impl Summary {
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
             infos: count(Severity::Info),
-            suppressed: diagnostics.iter().filter(|d| d.suppressed).count(),
+            suppressed: diagnostics
+                .iter()
+                .filter(|d| d.suppressed.is_some())
+                .count(),
             elapsed_ms: elapsed.as_millis(),
         }
     }
