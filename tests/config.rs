@@ -315,6 +315,38 @@ fn an_ignore_annotation_on_a_pod_template_is_a_warning() {
 }
 
 #[test]
+fn graph_and_trace_read_the_config_too() {
+    let repo = repository(Some("default-namespace: shop\nrules: {disable: [KR9]}\n"));
+    for command in [&["graph", "k8s"][..], &["trace", "web", "k8s"]] {
+        let output = kroute()
+            .current_dir(repo.path())
+            .args(command)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{command:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(".kroute.yaml:2:19: no rule code starts with `KR9`"),
+            "{stderr}"
+        );
+    }
+    write(repo.path(), ".kroute.yaml", "default-namespace: shop\n");
+    // The short host `web` is read in the config's default namespace: the mesh route of
+    // VirtualService shop/web serves it.
+    let trace = |args: &[&str]| {
+        let output = kroute()
+            .current_dir(repo.path())
+            .args(["trace", "web", "k8s"])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    assert!(trace(&[]).contains("mesh (sidecars)"), "{}", trace(&[]));
+    assert!(!trace(&["--no-config"]).contains("mesh (sidecars)"));
+}
+
+#[test]
 fn init_writes_a_starter_that_loads_and_never_overwrites() {
     let repo = repository(None);
     kroute()
