@@ -22,7 +22,9 @@
 //!
 //! A **warning** when a VirtualService routes (or mirrors) to the subset; **info** when
 //! none does: an unused subset sends no request anywhere, yet (often a version not
-//! deployed yet, as in samples that define every version up front).
+//! deployed yet, as in samples that define every version up front). Deliberate difference
+//! from IST0173, an error for every subset: istioctl sees the pods running in a cluster,
+//! kroute sees a repository, whose pods for a subset may be deployed from elsewhere.
 //!
 //! ## Why it matters
 //! A subset without pods is an empty cluster: every request routed to it fails with
