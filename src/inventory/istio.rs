@@ -336,6 +336,10 @@ pub struct VsRoute {
     /// Where an HTTP rule copies its requests: `mirror`, then each `mirrors[].destination`.
     /// The copies' answers are dropped, so they are no part of a request's path.
     pub mirrors: Vec<Destination>,
+    /// `route[]` entries, then mirrors, that name no destination host (no `destination`, or
+    /// no `host` or an empty one in it): where the host is missing, and whether it is a
+    /// mirror. Istio's validation rejects the VirtualService.
+    pub hostless: Vec<(Span, bool)>,
     /// `rewrite.authority` of an HTTP rule.
     pub rewrite_authority: Option<Spanned>,
     /// True for an HTTP rule answered without a destination (`redirect`, `directResponse`).
@@ -435,6 +439,20 @@ fn read_route(protocol: RouteProtocol, index: usize, rule: &Node) -> VsRoute {
                 .filter_map(|m| read_destination(m.get("destination")?, m)),
         )
         .collect();
+    let routes = rule
+        .seq_at("route")
+        .iter()
+        .map(|r| (r.get("destination"), r, false));
+    let mirror = rule.get("mirror").map(|m| (Some(m), m, true));
+    let listed_mirrors = rule
+        .seq_at("mirrors")
+        .iter()
+        .map(|m| (m.get("destination"), m, true));
+    let hostless = routes
+        .chain(mirror)
+        .chain(listed_mirrors)
+        .filter_map(|(dest, entry, is_mirror)| Some((hostless_at(dest, entry)?, is_mirror)))
+        .collect();
     VsRoute {
         protocol,
         index,
@@ -442,10 +460,22 @@ fn read_route(protocol: RouteProtocol, index: usize, rule: &Node) -> VsRoute {
         matches,
         destinations,
         mirrors,
+        hostless,
         rewrite_authority: rule.at(&["rewrite", "authority"]).and_then(Spanned::of),
         answers_itself: rule.get("redirect").is_some() || rule.get("directResponse").is_some(),
         span: rule.span,
     }
+}
+
+/// Where a destination `dest` of `entry` lacks its host: at `dest` when it has no
+/// non-empty `host`, at `entry` when there is no `dest`; `None` when the host is there.
+fn hostless_at(dest: Option<&Node>, entry: &Node) -> Option<Span> {
+    let Some(dest) = dest.filter(|d| !d.is_null()) else {
+        return Some(entry.span);
+    };
+    let host = dest.get("host").and_then(Node::as_str);
+    host.is_none_or(|h| h.trim().is_empty())
+        .then_some(dest.span)
 }
 
 /// The `destination` node `dest` of `entry` (a `route[]` entry with its `weight`, or a
@@ -453,7 +483,8 @@ fn read_route(protocol: RouteProtocol, index: usize, rule: &Node) -> VsRoute {
 fn read_destination(dest: &Node, entry: &Node) -> Option<Destination> {
     let port = dest.at(&["port", "number"]);
     Some(Destination {
-        host: Spanned::of(dest.get("host")?)?,
+        // An empty host is no destination (KR317 reports it), not a host to resolve.
+        host: Spanned::of(dest.get("host")?).filter(|h| !h.value.trim().is_empty())?,
         port: port.and_then(Node::as_i64),
         port_span: port.map(|p| p.span),
         subset: dest.get("subset").and_then(Spanned::of),

@@ -24,7 +24,7 @@ pub use knative::{
     DomainMapping, EventDestination, KRef, KnativeConfig, Serving, TrafficTarget, TriggerBroker,
 };
 pub use policy::{PodSelector, ScaleTarget};
-pub use secret::{SecretSource, Secrets};
+pub use secret::{secret_value, SecretSource, SecretValue, Secrets};
 pub use selector::{LabelSpan, Op, Requirement, Selector};
 pub use service::{PortRef, Service, ServicePort};
 pub use smi::TrafficSplit;

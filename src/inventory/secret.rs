@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::manifest::kustomize::{generated_keys, is_generated, without_hash_suffix};
 use crate::manifest::{Object, ObjectId};
-use crate::yaml::Node;
+use crate::yaml::{Node, Span};
 
 /// An object that is, or creates, a Secret.
 #[derive(Clone, Debug)]
@@ -81,6 +81,33 @@ impl SecretSource {
             _ => Vec::new(),
         }
     }
+}
+
+/// A value a `Secret` manifest holds under some key, as written.
+#[derive(Clone, Copy, Debug)]
+pub struct SecretValue<'a> {
+    /// The scalar's text: base64 when `encoded`, the value itself otherwise.
+    pub text: &'a str,
+    /// Written under `data` (base64) rather than `stringData` (plain text).
+    pub encoded: bool,
+    pub span: Span,
+}
+
+/// The value of `key` in a `Secret` manifest (not a generator's, whose values are files):
+/// `stringData` wins over `data`, as the API server merges it over `data`.
+pub fn secret_value<'a>(object: &'a Object, key: &str) -> Option<SecretValue<'a>> {
+    if !object.group.is_empty() || object.kind != "Secret" || is_generated(object) {
+        return None;
+    }
+    let at = |field: &str, encoded: bool| {
+        let node = object.root.get(field)?.get(key)?;
+        Some(SecretValue {
+            text: node.as_str()?,
+            encoded,
+            span: node.span,
+        })
+    };
+    at("stringData", false).or_else(|| at("data", true))
 }
 
 fn map_keys(node: Option<&Node>) -> impl Iterator<Item = String> + '_ {

@@ -47,8 +47,12 @@ pub struct ServicePort {
     pub target: PortRef,
     /// Span of `targetPort` (of the port entry when defaulted).
     pub target_span: Span,
+    /// `protocol` as written, `TCP` when absent (Kubernetes' default).
     pub protocol: String,
+    /// Span of `protocol`, when written.
+    pub protocol_span: Option<Span>,
     pub app_protocol: Option<String>,
+    pub app_protocol_span: Option<Span>,
     pub span: Span,
     pub name_span: Option<Span>,
 }
@@ -92,8 +96,14 @@ impl Service {
                         .filter(|t| *t != PortRef::Number(0) && *t != PortRef::Name(String::new()))
                         .unwrap_or(PortRef::Number(port)),
                     target_span: target_node.map_or(p.span, |n| n.span),
-                    protocol: p.str_at("protocol").unwrap_or("TCP").to_string(),
+                    protocol: p
+                        .str_at("protocol")
+                        .filter(|v| !v.is_empty())
+                        .unwrap_or("TCP")
+                        .to_string(),
+                    protocol_span: p.get("protocol").map(|n| n.span),
                     app_protocol: p.str_at("appProtocol").map(str::to_string),
+                    app_protocol_span: p.get("appProtocol").map(|n| n.span),
                     span: p.span,
                     name_span: p.get("name").map(|n| n.span),
                 })

@@ -6,8 +6,14 @@
 //! - two Services map the same container port (`targetPort`, by number or by the name of
 //!   the container port) to **different** Service ports (Istio IST0137,
 //!   DeploymentConflictingPorts);
-//! - two Services use the same TCP port number with names that declare **different**
-//!   mesh protocols (`http-…` vs `tcp-…`; Istio IST0136).
+//! - two Services use the same port number over the same transport with names (or
+//!   `appProtocol`s) that declare **different** mesh protocols (`http-…` vs `tcp-…`;
+//!   Istio IST0116, DeploymentAssociatedToMultipleServices).
+//!
+//! Deliberate difference from IST0116: Istio compares the Kubernetes `protocol` of the
+//! ports, so it warns about one port number served over both TCP and UDP (DNS on 53 does
+//! that, and it works); kroute compares the mesh protocol the ports declare, which is what
+//! the sidecar cannot serve two ways.
 //!
 //! ## Why it matters
 //! The mesh builds one listener per pod port. When two Services disagree about what that
@@ -35,23 +41,17 @@
 
 use std::collections::BTreeSet;
 
-use crate::checks::support::kube::protocol_of_name;
+use crate::checks::support::kube::declared_protocol;
 use crate::checks::{Context, Rule};
-use crate::inventory::{PortRef, ServiceId, ServicePort};
+use crate::inventory::{PortRef, ServiceId};
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     code: "KR208",
     severity: Severity::Warning,
-    summary: "two Services select overlapping pods with conflicting ports (IST0137)",
+    summary: "two Services select overlapping pods with conflicting ports (IST0116, IST0137)",
     run,
 };
-
-fn mesh_protocol(port: &ServicePort) -> Option<String> {
-    port.app_protocol
-        .clone()
-        .or_else(|| port.name.as_deref().and_then(protocol_of_name).map(str::to_string))
-}
 
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mut reported: BTreeSet<(ServiceId, ServiceId, i64)> = BTreeSet::new();
@@ -92,8 +92,8 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                                 pb.port
                             )))
                         } else if pa.port == pb.port && pa.protocol == pb.protocol {
-                            match (mesh_protocol(pa), mesh_protocol(pb)) {
-                                (Some(x), Some(y)) if !x.eq_ignore_ascii_case(&y) => Some((
+                            match (declared_protocol(pa), declared_protocol(pb)) {
+                                (Some(x), Some(y)) if x != y => Some((
                                     pb.name_span.filter(|_| pb.app_protocol.is_none()).unwrap_or(pb.span),
                                     format!(
                                         "both use port {} but declare different protocols (`{x}` and `{y}`)",

@@ -9,6 +9,10 @@
 //! - when the VirtualService is not also bound to `mesh`, each of its hosts must be accepted
 //!   by at least one of its Gateways (reported at the host).
 //!
+//! A `gateways` entry may also name a Gateway API `Gateway` (Istio attaches the
+//! VirtualService to it); that Gateway must accept at least one of the hosts: a listener
+//! accepts the hosts its `hostname` meets, and every host when it has no `hostname`.
+//!
 //! A server host accepts a VirtualService host when the two names intersect (`*` and
 //! `*.example.com` wildcards; a short VirtualService host means
 //! `name.<namespace>.svc.cluster.local`) **and** its namespace part admits the
@@ -50,6 +54,7 @@ use std::collections::HashMap;
 
 use crate::checks::{Context, Rule};
 use crate::graph::{istio_fqdn, wildcard, Binding};
+use crate::inventory::gateway_api::Listener;
 use crate::inventory::istio::{GatewayTarget, HostNamespace, ServerHost};
 use crate::inventory::{IstioGateway, IstioGatewayId, VirtualService, VirtualServiceId};
 use crate::diagnostic::{Diagnostic, Severity};
@@ -79,6 +84,9 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             };
             let Some(g) = ctx.graph.istio_gateway(namespace, name) else {
                 all_known = false;
+                if let Some(api) = ctx.graph.api_gateway(namespace, name) {
+                    out.extend(api_gateway_accepts_none(ctx, vs, api, gref.span));
+                }
                 continue;
             };
             if gateways.contains(&g) {
@@ -159,12 +167,7 @@ fn gateway_accepts_none(
 ) -> Diagnostic {
     let gateway = ctx.inv.istio_gateway(g);
     let object = ctx.inv.object(vs.object);
-    let hosts = vs
-        .hosts
-        .iter()
-        .map(|h| format!("`{}`", h.value))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let hosts = host_list(vs);
     let excluded = vs.hosts.iter().find_map(|h| {
         excluded_by_namespace(gateway, &istio_fqdn(&h.value, &vs.namespace), &vs.namespace)
     });
@@ -196,6 +199,68 @@ fn gateway_accepts_none(
                 "make a VirtualService host and a Gateway server host meet: fix the host name, or add it to a server of the Gateway",
             ),
     }
+}
+
+/// The diagnostic for Gateway API Gateway `api` (by index) accepting none of `vs`'s hosts:
+/// a listener accepts a host when its `hostname` meets it, and every host when it has none.
+fn api_gateway_accepts_none(
+    ctx: &Context<'_>,
+    vs: &VirtualService,
+    api: usize,
+    span: crate::yaml::Span,
+) -> Option<Diagnostic> {
+    let gateway = ctx.inv.api_gateways.get(api)?;
+    let accepts = |listener: &Listener| match listener.hostname.as_ref().filter(|h| !h.value.is_empty()) {
+        None => true,
+        Some(h) => vs
+            .hosts
+            .iter()
+            .any(|host| wildcard::intersect(&h.value, &istio_fqdn(&host.value, &vs.namespace))),
+    };
+    if gateway.listeners.is_empty() || gateway.listeners.iter().any(accepts) {
+        return None;
+    }
+    let object = ctx.inv.object(vs.object);
+    let mut hostnames: Vec<String> = Vec::new();
+    for h in gateway.listeners.iter().filter_map(|l| l.hostname.as_ref()) {
+        let w = format!("`{}`", h.value);
+        if !hostnames.contains(&w) {
+            hostnames.push(w);
+        }
+    }
+    let gw_object = ctx.inv.object(gateway.object);
+    let d = RULE.on(
+        object,
+        span,
+        format!(
+            "Gateway API Gateway {}/{} accepts none of the hosts of {} ({}): its listeners accept {}",
+            gateway.namespace,
+            gateway.name,
+            object.display(),
+            host_list(vs),
+            hostnames.join(", ")
+        ),
+    );
+    let d = match gateway.listeners.iter().find_map(|l| l.hostname.as_ref()) {
+        Some(h) => d.with_related(
+            gw_object.file,
+            h.span,
+            format!("the listener hostnames of Gateway {}/{}", gateway.namespace, gateway.name),
+        ),
+        None => d,
+    };
+    Some(d.with_help(
+        "make a VirtualService host and a listener `hostname` meet: fix the host name, or add a listener for it (a listener without `hostname` accepts every host)",
+    ))
+}
+
+/// `` `a.example.com`, `b.example.com` ``: the hosts of a VirtualService.
+fn host_list(vs: &VirtualService) -> String {
+    vs.hosts
+        .iter()
+        .map(|h| format!("`{}`", h.value))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Adds the Gateway's first server host as a related location.

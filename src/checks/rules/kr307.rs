@@ -15,9 +15,16 @@
 //! `service.istio.io/canonical-*`) and Knative's (`serving.knative.dev/*`). Matches
 //! `istioctl analyze` IST0173 (DestinationRuleSubsetNotSelectPods).
 //!
+//! A subset wanting a locality label Istio sets (`topology.kubernetes.io/region`,
+//! `topology.kubernetes.io/zone`, `topology.istio.io/subzone`) with an empty value never
+//! matches, whatever the pods: Istio gives an endpoint these labels only with a value (as
+//! IST0173 reports it).
+//!
 //! A **warning** when a VirtualService routes (or mirrors) to the subset; **info** when
 //! none does: an unused subset sends no request anywhere, yet (often a version not
-//! deployed yet, as in samples that define every version up front).
+//! deployed yet, as in samples that define every version up front). Deliberate difference
+//! from IST0173, an error for every subset: istioctl sees the pods running in a cluster,
+//! kroute sees a repository, whose pods for a subset may be deployed from elsewhere.
 //!
 //! ## Why it matters
 //! A subset without pods is an empty cluster: every request routed to it fails with
@@ -108,9 +115,37 @@ fn used_subsets<'a>(ctx: &'a Context<'_>) -> HashSet<(ObjectId, &'a str)> {
     used
 }
 
+/// The locality labels Istio gives endpoints, only ever with a value.
+const LOCALITY_LABELS: &[&str] = &[
+    "topology.kubernetes.io/region",
+    "topology.kubernetes.io/zone",
+    "topology.istio.io/subzone",
+];
+
+/// The locality label a subset wants empty, which no endpoint ever has.
+fn empty_locality_label(subset: &Subset) -> Option<&str> {
+    LOCALITY_LABELS
+        .iter()
+        .copied()
+        .find(|k| subset.labels.get(*k).is_some_and(String::is_empty))
+}
+
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mut used = None;
+    let mut judge = |dr: &DestinationRule, subset: &Subset, diagnostic: Diagnostic| {
+        let used = used.get_or_insert_with(|| used_subsets(ctx));
+        if used.contains(&(dr.object, subset.name.as_str())) {
+            diagnostic
+        } else {
+            unused(diagnostic)
+        }
+    };
     for dr in &ctx.inv.destination_rules {
+        for subset in &dr.subsets {
+            if let Some(key) = empty_locality_label(subset) {
+                out.push(judge(dr, subset, never_matches(ctx, dr, subset, key)));
+            }
+        }
         if dr.subsets.is_empty() || dr.host.value.contains('*') {
             continue;
         }
@@ -132,6 +167,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 .filter(|(k, _)| !runtime_label(k))
                 .collect();
             if wanted.is_empty()
+                || empty_locality_label(subset).is_some()
                 || backend
                     .members
                     .iter()
@@ -139,15 +175,29 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             {
                 continue;
             }
-            let used = used.get_or_insert_with(|| used_subsets(ctx));
-            let diagnostic = diagnose(ctx, dr, subset, &wanted, &backend);
-            out.push(if used.contains(&(dr.object, subset.name.as_str())) {
-                diagnostic
-            } else {
-                unused(diagnostic)
-            });
+            out.push(judge(dr, subset, diagnose(ctx, dr, subset, &wanted, &backend)));
         }
     }
+}
+
+/// A subset wanting locality label `key` empty: Istio labels an endpoint with its locality
+/// only when the node has a value for it, so the subset never matches an endpoint.
+fn never_matches(ctx: &Context<'_>, dr: &DestinationRule, subset: &Subset, key: &str) -> Diagnostic {
+    let object = ctx.inv.object(dr.object);
+    let span = LabelSpan::find(&object.root, subset.labels_span, key)
+        .map_or(subset.labels_span, |l| l.at(true));
+    RULE.on(
+        object,
+        span,
+        format!(
+            "subset `{}` of {} wants `{key}` empty, which no endpoint ever has: Istio labels endpoints with their locality only when it has a value",
+            subset.name,
+            object.display()
+        ),
+    )
+    .with_help(format!(
+        "give `{key}` the value of the locality the subset stands for (e.g. `us-east1`), or remove the label"
+    ))
 }
 
 /// `diagnostic` about a subset no route uses: worth knowing, not yet a failing request.

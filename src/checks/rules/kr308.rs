@@ -12,6 +12,8 @@
 //! the repository being checked. kroute does not guess it exists: check together with the
 //! gateway's Deployment, or a stub of it (a Deployment with the gateway's pod labels), or
 //! suppress the finding on the Gateway with the annotation `kroute.dev/ignore: KR308`.
+//! That is also why the finding is a **warning** where IST0101 is an error: istioctl sees
+//! the cluster's gateway pods, kroute only the repository's.
 //!
 //! ## Why it matters
 //! No proxy loads a Gateway whose selector matches no gateway pod: its servers never open,

@@ -20,7 +20,8 @@
 //!   namespace is left to KR315.
 //!
 //! Reported once per pair, on the later VirtualService, with the earlier one as related
-//! location.
+//! location. A **warning** where IST0109 is an error: one of the two VirtualServices still
+//! routes the host, and Istio accepts both objects, so nothing fails to apply.
 //!
 //! ## Why it matters
 //! Sidecars keep one VirtualService per host and drop the other: its routes, retries and

@@ -22,12 +22,23 @@
 //! reported at the rule's severity:
 //!
 //! - the Secret has no certificate: neither `tls.crt` + `tls.key` nor `cert` + `key`
-//!   (IST0166, InvalidGatewayCredential);
+//!   (IST0161, InvalidGatewayCredential);
+//! - the certificate (under `cert` when `cert` and `key` both have a value, else under
+//!   `tls.crt`, as Istio picks it; base64 under `data`, plain under `stringData`) is not
+//!   PEM, or its first PEM block is no X.509 certificate (IST0161); a value with no PEM
+//!   block that a template or pipeline fills in (`${TLS_CRT}`, `{{ … }}`, `<…>`) is not
+//!   judged;
 //! - a `MUTUAL` or `OPTIONAL_MUTUAL` server without `caCertCredentialName` finds no client
 //!   CA: Istio reads it from the Secret `<name>-cacert` if that exists, else from the Secret
 //!   itself, under the key `ca.crt` or `cacert`.
 //!
-//! Matches `istioctl analyze` IST0101 (ReferencedResourceNotFound on `credentialName`).
+//! A certificate that has expired or is not valid yet is an **info**. Deliberate difference
+//! from IST0161, which makes it an error: whether it holds depends on the day the check
+//! runs, so a repository's CI would turn red on a date with no change, and the certificate
+//! in a repository is usually a sample or renewed by the pipeline that deploys it.
+//!
+//! Matches `istioctl analyze` IST0101 (ReferencedResourceNotFound on `credentialName`) and
+//! IST0161 (InvalidGatewayCredential).
 //!
 //! ## Why it matters
 //! The gateway proxy reads its certificates through SDS from the Kubernetes namespace it
@@ -55,9 +66,11 @@
 //! `credentialName` at one that exists there.
 
 use std::collections::BTreeSet;
+use std::time::SystemTime;
 
 use crate::checks::support::istio::gateway_namespaces;
 use crate::checks::support::secrets::missing_secret;
+use crate::checks::support::tls::{certificate_problem, certificate_value, CertificateProblem};
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::inventory::istio::GatewayServer;
@@ -67,7 +80,7 @@ use crate::manifest::Object;
 pub const RULE: Rule = Rule {
     code: "KR312",
     severity: Severity::Error,
-    summary: "Gateway TLS `credentialName` Secret not found in the gateway workload's namespace",
+    summary: "Gateway TLS `credentialName` Secret not found in the gateway workload's namespace, or not PEM X.509 (IST0161)",
     run,
 };
 
@@ -133,7 +146,10 @@ fn check_credential(
         };
         match &found.keys {
             Some(keys) if !has_certificate(keys) => out.push(no_certificate(ctx, c, found, keys)),
-            _ => out.extend(no_client_ca(ctx, secrets, c, (ns, name), found)),
+            _ => {
+                out.extend(invalid_certificate(ctx, c, found));
+                out.extend(no_client_ca(ctx, secrets, c, (ns, name), found));
+            }
         }
     }
     out
@@ -165,6 +181,63 @@ fn no_certificate(
     )
     .with_related_object(secret, "the Secret")
     .with_help("store the certificate chain and private key under `tls.crt` and `tls.key` (a `kubernetes.io/tls` Secret)")
+}
+
+/// The certificate of the Secret `found`, when it is no PEM X.509 certificate valid today
+/// (IST0161): an error when it is not a certificate at all, an info when it is one outside
+/// its validity period.
+fn invalid_certificate(
+    ctx: &Context<'_>,
+    c: &Credential<'_>,
+    found: &SecretSource,
+) -> Option<Diagnostic> {
+    let secret = ctx.inv.object(found.object);
+    let (key, value) = certificate_value(secret)?;
+    let problem = certificate_problem(&value, SystemTime::now())?;
+    const UNLOADABLE: &str = "the gateway proxy cannot load it, so TLS handshakes for the server's hosts fail";
+    const UNTRUSTED: &str = "clients that verify certificates refuse the connection";
+    let (severity, what, effect, help) = match &problem {
+        CertificateProblem::NotPem => (
+            RULE.severity,
+            "is not PEM data".to_string(),
+            UNLOADABLE,
+            format!("store the PEM certificate chain (`-----BEGIN CERTIFICATE-----` …) under `{key}`"),
+        ),
+        CertificateProblem::NotCertificate { label, reason } => (
+            RULE.severity,
+            format!("holds a PEM `{label}` block that is no X.509 certificate ({reason})"),
+            UNLOADABLE,
+            format!("store the PEM certificate chain under `{key}` (and the private key under the key beside it)"),
+        ),
+        CertificateProblem::Expired { not_after } => (
+            Severity::Info,
+            format!("holds a certificate that expired on {not_after}"),
+            UNTRUSTED,
+            "renew the certificate (if it is a sample, this is only a reminder)".to_string(),
+        ),
+        CertificateProblem::NotYetValid { not_before } => (
+            Severity::Info,
+            format!("holds a certificate valid only from {not_before} on"),
+            UNTRUSTED,
+            "check the certificate's validity period and the clock of the machine that issued it".to_string(),
+        ),
+    };
+    let field = if value.encoded { "data" } else { "stringData" };
+    Some(
+        RULE.on(
+            c.gateway,
+            c.credential.span,
+            format!(
+                "credentialName `{}` of {} names {}, whose `{key}` {what}: {effect}",
+                c.credential.value,
+                c.gateway.display(),
+                secret.display(),
+            ),
+        )
+        .with_related(secret.file, value.span, format!("`{field}.{key}` of the Secret"))
+        .with_severity(severity)
+        .with_help(help),
+    )
 }
 
 /// A mutual-TLS server without `caCertCredentialName` whose client CA Istio finds in

@@ -5,21 +5,67 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-/// Protocols Istio recognises from a port name prefix.
+use crate::inventory::ServicePort;
+
+/// Protocols Istio recognises from a port name prefix (its `protocol.Parse`, without
+/// case).
 pub const MESH_PROTOCOLS: &[&str] = &[
-    "grpc-web", "grpc", "http2", "https", "http", "mongo", "mysql", "redis", "tcp", "tls", "udp",
+    "grpc-web",
+    "grpc",
+    "http2",
+    "https",
+    "http_proxy",
+    "http",
+    "mongo",
+    "mysql",
+    "redis",
+    "tcp",
+    "tls",
+    "udp",
 ];
 
+/// Ports Istio treats as TCP whatever their name: SMTP, DNS, MySQL, MongoDB.
+const WELL_KNOWN_TCP_PORTS: &[i64] = &[25, 53, 3306, 27017];
+
 /// The mesh protocol a port name declares, if it follows the `<protocol>[-suffix]`
-/// convention.
+/// convention. Read as Istio's `ConvertProtocol` reads it: the part before the first `-`,
+/// without case, except that `grpc-web` is a prefix of its own.
 pub fn protocol_of_name(name: &str) -> Option<&'static str> {
     let lower = name.to_ascii_lowercase();
-    MESH_PROTOCOLS.iter().copied().find(|p| {
-        lower == *p
-            || lower
-                .strip_prefix(p)
-                .is_some_and(|rest| rest.starts_with('-'))
-    })
+    if lower.starts_with("grpc-web") {
+        return Some("grpc-web");
+    }
+    let prefix = lower.split('-').next().unwrap_or_default();
+    MESH_PROTOCOLS.iter().copied().find(|p| *p == prefix)
+}
+
+/// The mesh protocol an `appProtocol` declares: one of Kubernetes' standard names for
+/// cleartext HTTP/2 and WebSockets, or a value read like a port name.
+pub fn protocol_of_app_protocol(app_protocol: &str) -> Option<&'static str> {
+    match app_protocol {
+        "kubernetes.io/h2c" => Some("http2"),
+        "kubernetes.io/ws" => Some("http"),
+        "kubernetes.io/wss" => Some("https"),
+        other => protocol_of_name(other),
+    }
+}
+
+/// The protocol a Service port declares to the mesh: its `appProtocol` when set (Istio then
+/// ignores the name), else its name.
+pub fn declared_protocol(port: &ServicePort) -> Option<&'static str> {
+    match &port.app_protocol {
+        Some(app) => protocol_of_app_protocol(app),
+        None => port.name.as_deref().and_then(protocol_of_name),
+    }
+}
+
+/// The protocol the mesh gives a Service port: UDP for a UDP port, else what it declares,
+/// else TCP on the well-known ports; `None` when Istio falls back to sniffing.
+pub fn mesh_protocol(port: &ServicePort) -> Option<&'static str> {
+    if port.protocol.eq_ignore_ascii_case("UDP") {
+        return Some("udp");
+    }
+    declared_protocol(port).or_else(|| WELL_KNOWN_TCP_PORTS.contains(&port.port).then_some("tcp"))
 }
 
 /// A reference to an in-cluster host written in configuration (an env value, a ConfigMap
@@ -220,6 +266,28 @@ mod tests {
         assert_eq!(r.map(|r| r.range), Some(9..18));
         let q = qualified_host_refs("a cart.shop.svc:1 b").next();
         assert_eq!(q.map(|r| r.range), Some(2..17));
+    }
+
+    #[test]
+    fn port_names_are_read_as_istio_reads_them() {
+        for (name, want) in [
+            ("http", Some("http")),
+            ("HTTP-web", Some("http")),
+            ("grpc-web", Some("grpc-web")),
+            ("grpc-webapp", Some("grpc-web")),
+            ("http_proxy", Some("http_proxy")),
+            ("http_proxy-egress", Some("http_proxy")),
+            ("grpcapi", None),
+            ("http_web", None),
+            ("web", None),
+            ("", None),
+        ] {
+            assert_eq!(protocol_of_name(name), want, "{name}");
+        }
+        assert_eq!(protocol_of_app_protocol("kubernetes.io/h2c"), Some("http2"));
+        assert_eq!(protocol_of_app_protocol("kubernetes.io/wss"), Some("https"));
+        assert_eq!(protocol_of_app_protocol("ws"), None);
+        assert_eq!(protocol_of_app_protocol("hbone"), None);
     }
 
     #[test]

@@ -10,3 +10,4 @@ pub mod operators;
 pub mod secrets;
 #[cfg(test)]
 pub mod testing;
+pub mod tls;
