@@ -226,5 +226,9 @@ fn read_ignore(reader: &mut Reader<'_>, entry: &Node, base: &Path) -> Option<Ign
             }
         }
     }
+    if ok && ignore.codes.is_empty() {
+        reader.fail(entry.span, "this `ignore` entry lists no codes");
+        ok = false;
+    }
     ok.then_some(ignore)
 }

@@ -98,10 +98,14 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
 
 /// Reads and checks the config file at `path`.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-        path: path.display().to_string(),
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| ConfigError::Io {
+        path: shown.clone(),
         source,
     })?;
+    // A byte-order mark is dropped, as for manifests; binary or non-UTF-8 is refused.
+    let text = crate::source::decode(bytes)
+        .map_err(|_| ConfigError::Invalid(vec![format!("{shown}: not a UTF-8 text file")]))?;
     parse(path, &text)
 }
 

@@ -114,3 +114,21 @@ fn syntax_errors_and_several_documents_are_errors() {
     assert!(errors("rules: {}\n---\nrules: {}\n")[0].contains("one YAML document"));
     assert!(errors("").is_empty());
 }
+
+#[test]
+fn odd_input_is_an_error_never_a_panic() {
+    let odd = [
+        "[1, 2]\n",
+        "? [a]\n: 1\n",
+        "rules: {disable: [[KR3]], enable: {a: b}}\n",
+        "a: &x {b: *x}\n",
+        "ignore: [1, null]\n",
+        "ignore: [{codes: [], reason: r}]\n",
+        "external: [{host: \"*.\"}, {kind: 3, name: [x]}]\n",
+        "severity: {KR: error, \"\": info}\n",
+        "context: [\"\\u0000\"]\n",
+    ];
+    for text in odd {
+        assert!(!errors(text).is_empty(), "{text}");
+    }
+}
