@@ -1,7 +1,7 @@
 //! What a config says about findings: which rules run, at which severity, and which
 //! findings are ignored on purpose (`ignore:` entries, each with its reason).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use globset::GlobMatcher;
 
@@ -104,8 +104,6 @@ pub struct Findings {
     /// The config file's path and text, which findings about its `ignore:` entries point
     /// into.
     pub file: Option<(String, String)>,
-    /// The directory relative paths start at.
-    pub base: PathBuf,
 }
 
 impl Findings {

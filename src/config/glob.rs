@@ -89,7 +89,7 @@ pub fn name_glob(pattern: &str) -> Result<GlobMatcher, String> {
 
 /// `path` relative to `base`, both made absolute against the current directory (and
 /// resolved through links when they exist, so `./k8s` and a symlinked checkout agree).
-pub fn relative_to(path: &Path, base: &Path) -> Option<PathBuf> {
+fn relative_to(path: &Path, base: &Path) -> Option<PathBuf> {
     let absolute = |p: &Path| {
         std::fs::canonicalize(p)
             .or_else(|_| std::path::absolute(p))

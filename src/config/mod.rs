@@ -131,7 +131,6 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         ..Config::default()
     };
     config.findings.file = Some((path.display().to_string(), text.to_string()));
-    config.findings.base = base.to_path_buf();
     if let Some(root) = root.filter(|r| !r.is_null()) {
         read_root(&mut reader, root, base, &mut config);
     }
