@@ -136,14 +136,15 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
             let (diagnostics, model) = check_scope(scope, &run);
             let inputs = |o: &&Object| (o.file.0 as usize) < checked;
             let objects = model.inventory.objects.iter().filter(inputs);
-            let seen = match rendered {
-                true => suppress::Checked::default(),
-                false => suppress::Checked::of(objects, &opts.findings),
+            let seen = if rendered {
+                suppress::Seen::default()
+            } else {
+                suppress::Seen::of(objects, &opts.findings)
             };
             (diagnostics, seen, single.then_some(model))
         })
         .collect();
-    let (mut found, mut seen, mut model) = (Vec::new(), suppress::Checked::default(), None);
+    let (mut found, mut seen, mut model) = (Vec::new(), suppress::Seen::default(), None);
     for (diagnostics, objects, scope_model) in results {
         found.extend(diagnostics);
         seen.extend(objects);

@@ -249,6 +249,13 @@ fn a_config_ignore_suppresses_with_its_reason_and_is_counted() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&human.stdout).contains("(1 suppressed)"));
+
+    // A path glob, relative to the config's directory, from a subdirectory.
+    let by_path = "ignore:\n  - {codes: \"KR309,KR303\", path: \"k8s/gate*.yaml\", reason: public on purpose}\n";
+    write(repo.path(), ".kroute.yaml", by_path);
+    let (_, report) = check_in(&repo.path().join("k8s"), &["."]);
+    assert_eq!(codes(&report), ["KR201", "KR303"]);
+    assert_eq!(report["suppressed"][0]["code"], "KR309");
 }
 
 #[test]

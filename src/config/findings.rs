@@ -71,12 +71,8 @@ impl Ignore {
             && self.matches_path(Path::new(path))
     }
 
-    /// Whether the entry's globs match `resource`, defined in the file at `path`.
-    pub fn matches(&self, resource: &ResourceRef, path: &Path) -> bool {
-        self.matches_resource(Some(resource)) && self.matches_path(path)
-    }
-
-    fn matches_resource(&self, resource: Option<&ResourceRef>) -> bool {
+    /// Whether the kind, namespace and name globs match `resource`.
+    pub fn matches_resource(&self, resource: Option<&ResourceRef>) -> bool {
         let glob = |g: &Option<GlobMatcher>, value: Option<&str>| {
             g.as_ref()
                 .is_none_or(|g| value.is_some_and(|v| g.is_match(v)))
@@ -89,7 +85,8 @@ impl Ignore {
             && glob(&self.name, resource.map(|r| r.name.as_str()))
     }
 
-    fn matches_path(&self, path: &Path) -> bool {
+    /// Whether the path glob (if any) matches the file at `path`.
+    pub fn matches_path(&self, path: &Path) -> bool {
         self.path.as_ref().is_none_or(|p| p.matches(path))
     }
 }

@@ -1,6 +1,7 @@
 //! Suppression once every rule has reported: the config's `ignore:` entries, and the
 //! ignores that suppress nothing (KR008), which only the complete list of findings tells.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::checks::rules::kr008;
@@ -9,10 +10,10 @@ use crate::diagnostic::{Diagnostic, ResourceRef, Suppression, IGNORE_ANNOTATION}
 use crate::manifest::Object;
 use crate::source::{FileId, SourceMap};
 
-/// What judging ignores needs of the checked objects of one scope, kept once every
-/// finding is in (the scopes' inventories are gone by then).
+/// What judging ignores needs of the objects a scope checked, kept until every finding is
+/// in (the scopes' inventories are gone by then).
 #[derive(Default)]
-pub struct Checked {
+pub struct Seen {
     /// The objects that carry `kroute.dev/ignore`: a few.
     pub annotated: Vec<Object>,
     /// The identity of every object, when the config has `ignore:` entries: an entry is
@@ -20,36 +21,36 @@ pub struct Checked {
     pub resources: Vec<(FileId, ResourceRef)>,
 }
 
-impl Checked {
+impl Seen {
     pub fn of<'a>(objects: impl Iterator<Item = &'a Object> + Clone, findings: &Findings) -> Self {
         let annotated = objects
             .clone()
             .filter(|o| o.annotations.contains_key(IGNORE_ANNOTATION))
             .cloned()
             .collect();
-        let resources = match findings.ignores.is_empty() {
-            true => Vec::new(),
-            false => objects.map(|o| (o.file, ResourceRef::of(o))).collect(),
+        let resources = if findings.ignores.is_empty() {
+            Vec::new()
+        } else {
+            objects.map(|o| (o.file, ResourceRef::of(o))).collect()
         };
-        Checked {
+        Seen {
             annotated,
             resources,
         }
     }
 
-    pub fn extend(&mut self, other: Checked) {
+    pub fn extend(&mut self, other: Seen) {
         self.annotated.extend(other.annotated);
         self.resources.extend(other.resources);
     }
 }
 
 /// Suppresses what the config's `ignore:` entries cover and, unless only the input rules
-/// ran, reports the ignores that suppress nothing: annotations of checked objects and
-/// config entries about them (whose file joins
-/// `sources` when one is reported).
+/// ran, reports the ignores that suppress nothing: annotations of checked objects, and
+/// config entries about them (the config file joins `sources` when one is reported).
 pub fn apply(
     diagnostics: &mut Vec<Diagnostic>,
-    checked: &Checked,
+    seen: &Seen,
     sources: &mut SourceMap,
     findings: &Findings,
     all_rules: bool,
@@ -59,13 +60,13 @@ pub fn apply(
         return;
     }
     // An object checked in several scopes (a base under two overlays) is judged once.
-    let mut annotated: Vec<&Object> = checked.annotated.iter().collect();
+    let mut annotated: Vec<&Object> = seen.annotated.iter().collect();
     annotated.sort_by_key(|o| (o.file, o.root.span));
     annotated.dedup_by_key(|o| (o.file, o.root.span));
     let mut unused = kr008::unused_annotations(annotated, diagnostics);
     let entries = findings.ignores.iter().zip(used);
     let stale: Vec<&Ignore> = entries
-        .filter(|(entry, used)| !used && applies_to_some(entry, &checked.resources, sources))
+        .filter(|(entry, used)| !used && applies_to_some(entry, &seen.resources, sources))
         .map(|(entry, _)| entry)
         .collect();
     if let (Some((path, text)), false) = (&findings.file, stale.is_empty()) {
@@ -117,7 +118,13 @@ fn suppress_by_config(
 /// Whether `entry`'s globs match one of the `checked` objects: an entry about objects this
 /// run did not check (a hook given only the changed files) is not known to be stale.
 fn applies_to_some(entry: &Ignore, checked: &[(FileId, ResourceRef)], sources: &SourceMap) -> bool {
-    checked
+    // Names first, then each file once: a path glob resolves paths on disk.
+    let files: BTreeSet<FileId> = checked
         .iter()
-        .any(|(file, r)| entry.matches(r, Path::new(sources.path(*file))))
+        .filter(|(_, r)| entry.matches_resource(Some(r)))
+        .map(|(file, _)| *file)
+        .collect();
+    files
+        .into_iter()
+        .any(|file| entry.matches_path(Path::new(sources.path(file))))
 }
