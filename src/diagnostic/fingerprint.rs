@@ -199,6 +199,29 @@ mod tests {
     }
 
     #[test]
+    fn identical_findings_are_numbered() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("m.yaml");
+        std::fs::write(&path, VS).expect("write");
+        let loaded = load(&[Input::File(path)], &LoadOptions::default());
+        let at = VS.find("cart").expect("cart");
+        let span = Span::new(at, at + 4);
+        let finding = || Diagnostic::on("KR303", Severity::Error, &loaded.objects[0], span, "m");
+        let mut d = vec![finding(), finding()];
+        locate(&mut d, &loaded.objects, &loaded.sources);
+        number(&mut d, |_| "m.yaml".into());
+        let [first, second] = [&d[0], &d[1]].map(|d| d.fingerprint.clone().expect("set"));
+        assert_eq!(
+            first.split_once(':').map(|p| p.0),
+            second.split_once(':').map(|p| p.0)
+        );
+        assert!(
+            first.ends_with(":1") && second.ends_with(":2"),
+            "{first} {second}"
+        );
+    }
+
+    #[test]
     fn another_object_or_version_of_the_group() {
         let before = fingerprint_at(VS, "cart");
         let v1beta1 = VS.replace("istio.io/v1", "istio.io/v1beta1");

@@ -51,7 +51,7 @@ fn driver() -> Value {
                 "fullDescription": {"text": rules::section(&docs, "What it checks")},
                 "help": {"text": docs, "markdown": docs},
                 "defaultConfiguration": {"level": level(e.rule.severity)},
-                "properties": {"tags": ["kubernetes", family(e.rule.code)]},
+                "properties": {"tags": [family(e.rule.code)]},
             })
         })
         .collect();
