@@ -306,14 +306,17 @@ fn check_scope(scope: Scope, run: &Run<'_>) -> (Found, ScopeModel) {
         },
     ));
     diagnostics.retain(|d| keep(d.file));
+    // Findings mapped back from a rendering are in the files' objects, not the scope's.
+    let mut mapped_into: &[Object] = &[];
     if let Some(rendering) = scope.rendering {
         let objects = &model.inventory.objects;
         rendering.map_back(run.loaded, objects, &mut diagnostics, run.sources);
         diagnostics.retain(|d| is_reported(d.file));
+        mapped_into = run.loaded;
     }
     let later = issues.iter().filter_map(|i| i.object.as_deref());
     let objects = || model.inventory.objects.iter().chain(later.clone());
-    fingerprint::locate(&mut diagnostics, objects().chain(run.loaded), run.sources);
+    fingerprint::locate(&mut diagnostics, objects().chain(mapped_into), run.sources);
     let checked = listed(objects(), keep);
     ((diagnostics, checked), model)
 }

@@ -252,9 +252,15 @@ fn unescape(text: &str, property: bool) -> String {
         .into_owned()
 }
 
-/// The annotations of `--format github` output: `(command, properties, message)`; every
-/// other line is plain log text.
-fn annotations(text: &str) -> Vec<(String, Vec<(String, String)>, String)> {
+/// A workflow command as the runner reads it, unescaped.
+struct Annotation {
+    command: String,
+    properties: Vec<(String, String)>,
+    message: String,
+}
+
+/// The annotations of `--format github` output; every other line is plain log text.
+fn annotations(text: &str) -> Vec<Annotation> {
     // `::name key=value,key=value::message` (docs: "Workflow commands for GitHub Actions").
     let command = Regex::new(r"^::(error|warning|notice)(?: ([^:]*))?::(.*)$").unwrap();
     text.lines()
@@ -272,11 +278,11 @@ fn annotations(text: &str) -> Vec<(String, Vec<(String, String)>, String)> {
                     })
                     .collect()
             });
-            (
-                c[1].to_string(),
+            Annotation {
+                command: c[1].to_string(),
                 properties,
-                unescape(c.get(3).unwrap().as_str(), false),
-            )
+                message: unescape(c.get(3).unwrap().as_str(), false),
+            }
         })
         .collect()
 }
@@ -288,7 +294,12 @@ fn check_github(dir: &Path, path: &str) {
     let report = json(&check_in(dir, &["--format", "json", path]));
     let diagnostics = report["diagnostics"].as_array().unwrap();
     let mut seen = BTreeSet::new();
-    for (command, properties, message) in annotations(&text) {
+    for Annotation {
+        command,
+        properties,
+        message,
+    } in annotations(&text)
+    {
         let get = |key: &str| {
             properties
                 .iter()
