@@ -15,7 +15,7 @@ use tempfile::TempDir;
 
 mod common;
 
-use common::kroute;
+use common::{kroute, TYPO_SERVICE};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -213,19 +213,6 @@ fn sarif_of_stdin_names_standard_input() {
 
 // ---------------------------------------------------------------------------------------
 // GitHub workflow commands
-
-/// A Service whose selector has a typo (KR201).
-const TYPO_SERVICE: &str = "\
-apiVersion: v1
-kind: Service
-metadata:
-  name: web-typo
-spec:
-  selector:
-    app: wbe
-  ports:
-    - port: 80
-";
 
 /// Undoes the runner's escaping of a message (`%25`, `%0D`, `%0A`) or, with `property`, of
 /// a property value (also `%3A`, `%2C`); fails on a character that must be escaped.

@@ -78,12 +78,12 @@ impl Baseline {
         })
     }
 
-    /// The baseline of the findings a report shows or the baseline hides (not those the
-    /// objects opted out of).
+    /// The baseline of the findings a report shows or a baseline hides (not those
+    /// suppressed otherwise: they are accepted already).
     pub fn of(diagnostics: &[Diagnostic], sources: &SourceMap, root: &RepoRoot) -> Baseline {
         let mut findings: Vec<Entry> = diagnostics
             .iter()
-            .filter(|d| d.suppressed != Some(Suppression::Annotation))
+            .filter(|d| d.suppressed.is_none_or(|s| s == Suppression::Baseline))
             .filter_map(|d| {
                 Some(Entry {
                     file: root.display(sources.path(d.file)),

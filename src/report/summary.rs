@@ -16,6 +16,7 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// Findings the objects (or the configuration) opted out of.
     pub suppressed: usize,
     /// Findings the baseline (`--baseline`) lists, not shown.
     pub baselined: usize,
@@ -40,12 +41,10 @@ impl Summary {
                 .filter(|d| d.severity == s)
                 .count()
         };
-        let suppressed = |why: Suppression| {
-            diagnostics
-                .iter()
-                .filter(|d| d.suppressed == Some(why))
-                .count()
-        };
+        let baselined = diagnostics
+            .iter()
+            .filter(|d| d.suppressed == Some(Suppression::Baseline))
+            .count();
         Summary {
             files,
             documents,
@@ -53,8 +52,12 @@ impl Summary {
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
             infos: count(Severity::Info),
-            suppressed: suppressed(Suppression::Annotation),
-            baselined: suppressed(Suppression::Baseline),
+            suppressed: diagnostics
+                .iter()
+                .filter(|d| d.suppressed.is_some())
+                .count()
+                - baselined,
+            baselined,
             baseline_stale: 0,
             elapsed_ms: elapsed.as_millis(),
         }
