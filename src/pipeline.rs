@@ -99,7 +99,8 @@ impl Outcome {
     /// Hides the findings `baseline` lists and counts its entries that match none.
     pub fn apply_baseline(&mut self, baseline: &Baseline) {
         let checked: HashSet<String> = (0..self.files)
-            .map(|f| self.root.display(self.sources.path(FileId(f as u32))))
+            .map(|f| FileId(u32::try_from(f).unwrap_or(u32::MAX)))
+            .map(|f| self.root.display(self.sources.path(f)))
             .collect();
         self.baseline_stale = baseline.apply(&mut self.diagnostics, &checked, &self.root);
     }
@@ -146,6 +147,7 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
     let root = RepoRoot::discover();
     let mut diagnostics = merge(diagnostics.into_iter().flatten().collect(), &sources);
     fingerprint::number(&mut diagnostics, |f| root.display(sources.path(f)));
+    // With kustomizations the files' objects stay loaded (scopes copy them): list them too.
     let is_reported = |file: FileId| reported.get(file.0 as usize).copied().unwrap_or(false);
     checked_objects.push(listed(&objects, is_reported));
     let mut outcome = Outcome {
