@@ -40,11 +40,13 @@ pub struct Cli {
 pub enum Command {
     /// Check manifests and report broken discovery paths
     #[command(
-        after_help = "Examples:\n  kroute check testdata/demo\n  kroute check --format json --fail-on warning k8s/ istio/\n  kubectl kustomize overlays/prod | kroute check -\n  kroute check --default-namespace shop shop/*.yaml\n  kroute check --context k8s/ k8s/shop/cart.yaml   # a changed file against the repository\n  kroute check --platform istio,knative-istio k8s/\n  kroute check --context platform-stubs/ k8s/"
+        after_help = "Examples:\n  kroute check testdata/demo\n  kroute check --format json --fail-on warning k8s/ istio/\n  kubectl kustomize overlays/prod | kroute check -\n  kroute check --default-namespace shop shop/*.yaml\n  kroute check --context k8s/ k8s/shop/cart.yaml   # a changed file against the repository\n  kroute check --platform istio,knative-istio k8s/\n  kroute check --context platform-stubs/ k8s/\n  kroute check --format github --output sarif=kroute.sarif k8s/   # in a GitHub Actions job\n  kroute check --write-baseline kroute-baseline.json k8s/   # accept today's findings\n  kroute check --baseline kroute-baseline.json k8s/         # fail on new ones only"
     )]
     Check(CheckArgs),
     /// List every rule with its code, default severity and summary
-    #[command(after_help = "Examples:\n  kroute rules\n  kroute rules --format json")]
+    #[command(
+        after_help = "Examples:\n  kroute rules\n  kroute rules --format json\n  kroute rules --format markdown > docs/rules.md"
+    )]
     Rules(RulesArgs),
     /// Print the full documentation of a rule
     #[command(after_help = "Examples:\n  kroute explain KR201\n  kroute explain kr005")]
