@@ -3,6 +3,7 @@
 //! Each kustomization root is checked as its own scope ([`scope`]), optionally as
 //! `kustomize build` renders it ([`render`]); without kustomizations there is one scope.
 
+pub mod baseline;
 pub mod render;
 mod scope;
 mod suppress;
@@ -15,13 +16,14 @@ use rayon::prelude::*;
 
 use crate::checks::{self, Context};
 use crate::config::Findings;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{fingerprint, Checked, Diagnostic, ResourceRef};
 use crate::graph::RoutingGraph;
 use crate::inventory::Inventory;
 use crate::manifest::{self, LoadIssue, LoadIssueKind, LoadOptions, Object, ObjectId, Stream};
 use crate::platform::{self, Profile};
 use crate::report::Summary;
-use crate::source::{FileId, Input, SourceMap, Span};
+use crate::source::{FileId, Input, RepoRoot, SourceMap, Span};
+use baseline::Baseline;
 use render::Renderer;
 use scope::{Layout, Scope};
 
@@ -45,6 +47,8 @@ pub struct CheckOptions {
     pub kustomize: Option<Renderer>,
     /// Which rules report, at which severity, and which findings are ignored (`.kroute.yaml`).
     pub findings: Findings,
+    /// Findings accepted earlier (`--baseline`): counted, not shown.
+    pub baseline: Option<Baseline>,
 }
 
 /// What the platform provides: the profiles and the config's `external:` stubs.
@@ -78,6 +82,12 @@ pub struct Outcome {
     pub warnings: Vec<String>,
     /// The inventory and routing graph, when the input makes one scope (no kustomization).
     pub model: Option<ScopeModel>,
+    /// The objects of the checked files, in file order: what a report lists as checked.
+    pub objects: Vec<Checked>,
+    /// What the paths of reports and the baseline are relative to.
+    pub root: RepoRoot,
+    /// Entries of the baseline for the checked files that matched no finding.
+    pub baseline_stale: usize,
 }
 
 impl Outcome {
@@ -88,13 +98,25 @@ impl Outcome {
 
     /// The counts a report ends with.
     pub fn summary(&self) -> Summary {
-        Summary::new(
-            &self.diagnostics,
-            self.files,
-            self.documents,
-            self.skipped,
-            self.elapsed,
-        )
+        Summary {
+            baseline_stale: self.baseline_stale,
+            ..Summary::new(
+                &self.diagnostics,
+                self.files,
+                self.documents,
+                self.skipped,
+                self.elapsed,
+            )
+        }
+    }
+
+    /// Hides the findings `baseline` lists and counts its entries that match none.
+    pub fn apply_baseline(&mut self, baseline: &Baseline) {
+        let checked: HashSet<String> = (0..self.files)
+            .map(|f| FileId(u32::try_from(f).unwrap_or(u32::MAX)))
+            .map(|f| self.root.display(self.sources.path(f)))
+            .collect();
+        self.baseline_stale = baseline.apply(&mut self.diagnostics, &checked, &self.root);
     }
 }
 
@@ -128,47 +150,77 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
     // One scope's model is kept for the caller to free, or not (the command line exits
     // without); several are freed by the threads that built them.
     let single = scopes.len() == 1;
-    let results: Vec<_> = scopes
+    let (found, model): (Vec<_>, Vec<_>) = scopes
         .into_par_iter()
         .map(|scope| {
             // Ignores are judged where they are written: not on a rendering's objects.
             let rendered = scope.rendering.is_some();
-            let (diagnostics, model) = check_scope(scope, &run);
-            let inputs = |o: &&Object| (o.file.0 as usize) < checked;
-            let objects = model.inventory.objects.iter().filter(inputs);
-            let seen = if rendered {
-                suppress::Seen::default()
+            let (found, model) = check_scope(scope, &run);
+            let inputs = model.inventory.objects.iter();
+            let annotated = if rendered {
+                Vec::new()
             } else {
-                suppress::Seen::of(objects, &opts.findings)
+                suppress::annotated(inputs.filter(|o| (o.file.0 as usize) < checked))
             };
-            (diagnostics, seen, single.then_some(model))
+            ((found, annotated), single.then_some(model))
         })
-        .collect();
-    let (mut found, mut seen, mut model) = (Vec::new(), suppress::Seen::default(), None);
-    for (diagnostics, objects, scope_model) in results {
-        found.extend(diagnostics);
-        seen.extend(objects);
-        model = model.or(scope_model);
-    }
-    suppress::apply(
-        &mut found,
-        &seen,
-        &mut sources,
-        &opts.findings,
-        !opts.parse_only,
-    );
+        .unzip();
+    let (found, annotated): (Vec<_>, Vec<_>) = found.into_iter().unzip();
+    let (diagnostics, mut checked_objects): (Vec<_>, Vec<_>) = found.into_iter().unzip();
+    let root = RepoRoot::discover();
+    // With kustomizations the files' objects stay loaded (scopes copy them): list them too.
+    let is_reported = |file: FileId| reported.get(file.0 as usize).copied().unwrap_or(false);
+    checked_objects.push(listed(&objects, is_reported));
+    let checked_objects = in_file_order(checked_objects.into_iter().flatten().collect(), &sources);
+    let mut found = diagnostics.into_iter().flatten().collect();
+    let seen = suppress::Seen {
+        annotated: &annotated.concat(),
+        objects: &checked_objects,
+    };
+    suppress::apply(&mut found, seen, &mut sources, &opts.findings, !opts.parse_only);
     let mut diagnostics = merge(found, &sources);
     opts.findings.select(&mut diagnostics);
-    Outcome {
+    fingerprint::number(&mut diagnostics, |f| root.display(sources.path(f)));
+    let mut outcome = Outcome {
         diagnostics,
+        objects: checked_objects,
         sources,
         files: checked,
         documents,
         skipped,
         elapsed: start.elapsed(),
         warnings: rendered.warnings,
-        model,
+        model: model.into_iter().flatten().next(),
+        root,
+        baseline_stale: 0,
+    };
+    if let Some(baseline) = &opts.baseline {
+        outcome.apply_baseline(baseline);
     }
+    outcome
+}
+
+/// The objects of `objects` in the files `keep` selects, as a report lists them.
+fn listed<'a>(
+    objects: impl IntoIterator<Item = &'a Object>,
+    keep: impl Fn(FileId) -> bool,
+) -> Vec<Checked> {
+    objects
+        .into_iter()
+        .filter(|o| keep(o.file))
+        .map(|o| Checked {
+            resource: ResourceRef::of(o),
+            file: o.file,
+            span: o.span(),
+        })
+        .collect()
+}
+
+/// `objects` once each (several scopes check one file), in file and position order.
+fn in_file_order(mut objects: Vec<Checked>, sources: &SourceMap) -> Vec<Checked> {
+    objects.sort_by(|a, b| (sources.path(a.file), a.span).cmp(&(sources.path(b.file), b.span)));
+    objects.dedup();
+    objects
 }
 
 /// What every scope's check reads.
@@ -249,9 +301,14 @@ fn with_context(inputs: &[Input], context: &[Input]) -> (Vec<Input>, Vec<Option<
     (all, paths)
 }
 
+/// What one scope found: the findings on its own reported files, and the objects of those
+/// files.
+type Found = (Vec<Diagnostic>, Vec<Checked>);
+
 /// Checks one scope, and each alternative definition of its objects defined twice; keeps
-/// what is reported on its own reported files.
-fn check_scope(scope: Scope, run: &Run<'_>) -> (Vec<Diagnostic>, ScopeModel) {
+/// what is reported on its own reported files, each finding with the hash of its place in
+/// its object (`fingerprint::locate`).
+fn check_scope(scope: Scope, run: &Run<'_>) -> (Found, ScopeModel) {
     let name = scope.name.clone().unwrap_or_default();
     let root = scope.root;
     let scope = scope.materialize(run.loaded);
@@ -287,12 +344,19 @@ fn check_scope(scope: Scope, run: &Run<'_>) -> (Vec<Diagnostic>, ScopeModel) {
         },
     ));
     diagnostics.retain(|d| keep(d.file));
+    // Findings mapped back from a rendering are in the files' objects, not the scope's.
+    let mut mapped_into: &[Object] = &[];
     if let Some(rendering) = scope.rendering {
         let objects = &model.inventory.objects;
         rendering.map_back(run.loaded, objects, &mut diagnostics, run.sources);
         diagnostics.retain(|d| is_reported(d.file));
+        mapped_into = run.loaded;
     }
-    (diagnostics, model)
+    let later = issues.iter().filter_map(|i| i.object.as_deref());
+    let objects = || model.inventory.objects.iter().chain(later.clone());
+    fingerprint::locate(&mut diagnostics, objects().chain(mapped_into), run.sources);
+    let checked = listed(objects(), keep);
+    ((diagnostics, checked), model)
 }
 
 /// At most this many definitions of one object are checked, so that a stream of thousands

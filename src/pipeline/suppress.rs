@@ -6,43 +6,28 @@ use std::path::Path;
 
 use crate::checks::rules::kr008;
 use crate::config::{Findings, Ignore};
-use crate::diagnostic::{Diagnostic, ResourceRef, Suppression, IGNORE_ANNOTATION};
+use crate::diagnostic::{Checked, Diagnostic, Suppression, IGNORE_ANNOTATION};
 use crate::manifest::Object;
 use crate::source::{FileId, SourceMap};
 
-/// What judging ignores needs of the objects a scope checked, kept until every finding is
-/// in (the scopes' inventories are gone by then).
-#[derive(Default)]
-pub struct Seen {
-    /// The objects that carry `kroute.dev/ignore`: a few.
-    pub annotated: Vec<Object>,
-    /// The identity of every object, when the config has `ignore:` entries: an entry is
-    /// stale only if it is about objects this run checked.
-    pub resources: Vec<(FileId, ResourceRef)>,
+/// The objects of `objects` that carry `kroute.dev/ignore`: a few, copied out of a scope
+/// to be judged once every finding is in (the scopes' inventories are gone by then).
+pub fn annotated<'a>(objects: impl Iterator<Item = &'a Object>) -> Vec<Object> {
+    objects
+        .filter(|o| o.annotations.contains_key(IGNORE_ANNOTATION))
+        .cloned()
+        .collect()
 }
 
-impl Seen {
-    pub fn of<'a>(objects: impl Iterator<Item = &'a Object> + Clone, findings: &Findings) -> Self {
-        let annotated = objects
-            .clone()
-            .filter(|o| o.annotations.contains_key(IGNORE_ANNOTATION))
-            .cloned()
-            .collect();
-        let resources = if findings.ignores.is_empty() {
-            Vec::new()
-        } else {
-            objects.map(|o| (o.file, ResourceRef::of(o))).collect()
-        };
-        Seen {
-            annotated,
-            resources,
-        }
-    }
-
-    pub fn extend(&mut self, other: Seen) {
-        self.annotated.extend(other.annotated);
-        self.resources.extend(other.resources);
-    }
+/// What the run checked, for judging ignores.
+#[derive(Clone, Copy)]
+pub struct Seen<'a> {
+    /// Checked objects that carry `kroute.dev/ignore` (an object of several scopes may be
+    /// there more than once).
+    pub annotated: &'a [Object],
+    /// Every checked object: a config entry is stale only if it is about objects this run
+    /// checked.
+    pub objects: &'a [Checked],
 }
 
 /// Suppresses what the config's `ignore:` entries cover and, unless only the input rules
@@ -50,7 +35,7 @@ impl Seen {
 /// config entries about them (the config file joins `sources` when one is reported).
 pub fn apply(
     diagnostics: &mut Vec<Diagnostic>,
-    seen: &Seen,
+    seen: Seen<'_>,
     sources: &mut SourceMap,
     findings: &Findings,
     all_rules: bool,
@@ -66,7 +51,7 @@ pub fn apply(
     let mut unused = kr008::unused_annotations(annotated, diagnostics);
     let entries = findings.ignores.iter().zip(used);
     let stale: Vec<&Ignore> = entries
-        .filter(|(entry, used)| !used && applies_to_some(entry, &seen.resources, sources))
+        .filter(|(entry, used)| !used && applies_to_some(entry, seen.objects, sources))
         .map(|(entry, _)| entry)
         .collect();
     if let (Some((path, text)), false) = (&findings.file, stale.is_empty()) {
@@ -117,12 +102,12 @@ fn suppress_by_config(
 
 /// Whether `entry`'s globs match one of the `checked` objects: an entry about objects this
 /// run did not check (a hook given only the changed files) is not known to be stale.
-fn applies_to_some(entry: &Ignore, checked: &[(FileId, ResourceRef)], sources: &SourceMap) -> bool {
+fn applies_to_some(entry: &Ignore, checked: &[Checked], sources: &SourceMap) -> bool {
     // Names first, then each file once: a path glob resolves paths on disk.
     let files: BTreeSet<FileId> = checked
         .iter()
-        .filter(|(_, r)| entry.matches_resource(Some(r)))
-        .map(|(file, _)| *file)
+        .filter(|c| entry.matches_resource(Some(&c.resource)))
+        .map(|c| c.file)
         .collect();
     files
         .into_iter()

@@ -41,6 +41,9 @@ struct DiagnosticOut<'a> {
     related: Vec<RelatedOut<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     help: Option<&'a str>,
+    /// Identifies the finding across unrelated edits (what the baseline matches on).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fingerprint: Option<&'a str>,
     /// For a suppressed finding: what suppressed it, and the reason given.
     #[serde(skip_serializing_if = "Option::is_none")]
     suppression: Option<SuppressionOut<'a>>,
@@ -56,7 +59,8 @@ struct SuppressionOut<'a> {
 #[derive(Serialize)]
 struct Report<'a> {
     diagnostics: Vec<DiagnosticOut<'a>>,
-    /// The findings not shown, each with what suppressed it: counted in the summary.
+    /// The findings suppressed on purpose (annotation, config), each with what suppressed
+    /// it and why; counted in the summary. Baselined ones are only counted.
     suppressed: Vec<DiagnosticOut<'a>>,
     summary: Summary,
 }
@@ -98,6 +102,7 @@ fn diagnostic<'a>(d: &'a Diagnostic, sources: &'a SourceMap) -> DiagnosticOut<'a
             by,
             reason: d.suppression_reason.as_deref(),
         }),
+        fingerprint: d.fingerprint.as_deref(),
     }
 }
 
@@ -110,7 +115,12 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, summary: &Summary
             .collect(),
         suppressed: diagnostics
             .iter()
-            .filter(|d| d.suppressed.is_some())
+            .filter(|d| {
+                matches!(
+                    d.suppressed,
+                    Some(Suppression::Annotation | Suppression::Config)
+                )
+            })
             .map(|d| diagnostic(d, sources))
             .collect(),
         summary: summary.clone(),

@@ -1,7 +1,9 @@
 //! The diagnostic model: what every check produces and every renderer reads. It sits below
 //! `checks` and `report` and knows nothing of the command line.
 
-use serde::Serialize;
+pub mod fingerprint;
+
+use serde::{Deserialize, Serialize};
 
 use crate::manifest::Object;
 use crate::source::FileId;
@@ -26,7 +28,7 @@ impl Severity {
 }
 
 /// The object a diagnostic concerns, by identity.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ResourceRef {
     #[serde(rename = "apiVersion")]
     pub api_version: String,
@@ -70,9 +72,12 @@ pub struct Diagnostic {
     /// The reason the user gave for suppressing it: the annotation
     /// `kroute.dev/ignore-reason` or the config entry's `reason`.
     pub suppression_reason: Option<String>,
+    /// Identifies the finding across edits elsewhere ([`fingerprint`]); set by the pipeline
+    /// once every finding is known.
+    pub fingerprint: Option<String>,
 }
 
-/// What suppressed a finding.
+/// Why a finding is not shown (it is still counted in the summary).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Suppression {
@@ -80,6 +85,16 @@ pub enum Suppression {
     Annotation,
     /// An `ignore:` entry of the config file.
     Config,
+    /// The baseline file (`--baseline`) lists it.
+    Baseline,
+}
+
+/// An object of the checked files: what a report lists as checked, with or without findings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checked {
+    pub resource: ResourceRef,
+    pub file: FileId,
+    pub span: Span,
 }
 
 /// Annotation listing the codes an object opts out of.
@@ -113,6 +128,7 @@ impl Diagnostic {
             help: None,
             suppressed: None,
             suppression_reason: None,
+            fingerprint: None,
         }
     }
 
