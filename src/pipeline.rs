@@ -177,7 +177,13 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
         annotated: &annotated.concat(),
         objects: &checked_objects,
     };
-    suppress::apply(&mut found, seen, &mut sources, &opts.findings, !opts.parse_only);
+    suppress::apply(
+        &mut found,
+        seen,
+        &mut sources,
+        &opts.findings,
+        !opts.parse_only,
+    );
     let mut diagnostics = merge(found, &sources);
     opts.findings.select(&mut diagnostics);
     fingerprint::number(&mut diagnostics, |f| root.display(sources.path(f)));
