@@ -354,6 +354,26 @@ fn graph_and_trace_read_the_config_too() {
 }
 
 #[test]
+fn the_config_baseline_is_read_as_baseline_is() {
+    let repo = repository(Some("baseline: ci/baseline.json\n"));
+    // Not written yet: naming it is an error, unless --write-baseline writes it.
+    let stderr = config_error(repo.path(), &[]);
+    assert!(stderr.contains("baseline.json"), "{stderr}");
+    std::fs::create_dir_all(repo.path().join("ci")).unwrap();
+    let (code, _) = check_in(
+        repo.path(),
+        &["--write-baseline", "ci/baseline.json", "k8s"],
+    );
+    assert_eq!(code, 0);
+    let (code, report) = check_in(repo.path(), &["k8s"]);
+    assert_eq!((code, codes(&report)), (0, vec![]));
+    assert_eq!(report["summary"]["baselined"], 3);
+    // From a subdirectory, the path still starts at the config's directory.
+    let (code, _) = check_in(&repo.path().join("k8s"), &["."]);
+    assert_eq!(code, 0);
+}
+
+#[test]
 fn init_writes_a_starter_that_loads_and_never_overwrites() {
     let repo = repository(None);
     kroute()
