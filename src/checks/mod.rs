@@ -135,11 +135,24 @@ pub fn selects_nothing(
     namespace: &str,
     selector: &crate::inventory::Selector,
 ) -> Diagnostic {
+    selects_nothing_as(ctx, rule, object, namespace, selector, "selects no pods")
+}
+
+/// [`selects_nothing`] for a selector that is not the object's main one, with what it
+/// selects said by `what` ("allows ingress from a peer that selects no pods").
+pub fn selects_nothing_as(
+    ctx: &Context<'_>,
+    rule: &Rule,
+    object: &Object,
+    namespace: &str,
+    selector: &crate::inventory::Selector,
+    what: &str,
+) -> Diagnostic {
     let diagnostic = rule.on(
         object,
         selector.span,
         format!(
-            "{} selects no pods: no workload in namespace `{namespace}` has labels {}",
+            "{} {what}: no workload in namespace `{namespace}` has labels {}",
             object.display(),
             selector.describe()
         ),

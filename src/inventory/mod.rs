@@ -23,7 +23,7 @@ pub use istio::{
 pub use knative::{
     DomainMapping, EventDestination, KRef, KnativeConfig, Serving, TrafficTarget, TriggerBroker,
 };
-pub use policy::{PodSelector, ScaleTarget};
+pub use policy::{Direction, NetworkPolicy, PodSelector, ScaleTarget};
 pub use secret::{SecretSource, Secrets};
 pub use selector::{LabelSpan, Op, Requirement, Selector};
 pub use service::{PortRef, Service, ServicePort};
@@ -63,7 +63,7 @@ pub struct Inventory {
     pub ingresses: Vec<Ingress>,
     pub hpas: Vec<ScaleTarget>,
     pub pdbs: Vec<PodSelector>,
-    pub network_policies: Vec<PodSelector>,
+    pub network_policies: Vec<NetworkPolicy>,
     /// ConfigMaps, whose values KR211 reads.
     pub config_maps: Vec<ObjectId>,
     /// Secrets and the objects that create them, in input order.
@@ -190,7 +190,7 @@ impl Inventory {
             }
             ("networking.k8s.io", "NetworkPolicy") => {
                 self.network_policies
-                    .push(PodSelector::from_object(object, "podSelector"));
+                    .push(NetworkPolicy::from_object(object));
             }
             ("", "ConfigMap") => {
                 if object.namespace == knative::SERVING_NAMESPACE {
