@@ -29,7 +29,7 @@ rules!(
     // Input
     kr001, kr002, kr003, kr004, kr005, kr006,
     // Kubernetes discovery
-    kr201, kr202, kr203, kr204, kr205, kr206, kr207, kr208, kr209, kr210, kr211,
+    kr201, kr202, kr203, kr204, kr205, kr206, kr207, kr208, kr209, kr210, kr211, kr212,
     // Istio
     kr301, kr302, kr303, kr304, kr305, kr306, kr307, kr308,
     kr309, kr310, kr311, kr312, kr313, kr314, kr315, kr316,

@@ -2,6 +2,7 @@
 //!
 //! Built once per run and read-only afterwards, so it can be shared across threads.
 
+mod data;
 pub mod gateway_api;
 mod ingress;
 pub mod istio;
@@ -15,6 +16,7 @@ mod workload;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+pub use data::DataKeys;
 pub use gateway_api::{ApiGateway, ApiRoute, ReferenceGrant};
 pub use ingress::{Ingress, IngressBackend, IngressPath};
 pub use istio::{

@@ -93,6 +93,9 @@ pub struct PodRef {
     pub optional: bool,
     /// Where the reference sits, for messages (`volume config`, `envFrom`).
     pub via: String,
+    /// The data keys the pod reads from the object: the `key` of a `configMapKeyRef` or
+    /// `secretKeyRef`, the `items[].key` of a volume (or projected volume source).
+    pub keys: Vec<Spanned>,
 }
 
 #[derive(Clone, Debug)]
@@ -338,6 +341,7 @@ impl Workload {
                 span: sa.span,
                 optional: false,
                 via: "serviceAccountName".to_string(),
+                keys: Vec::new(),
             });
         }
     }
@@ -355,6 +359,16 @@ impl Workload {
             span: name_node.span,
             optional: node.get("optional").and_then(Node::as_bool) == Some(true),
             via,
+            keys: node
+                .get("key")
+                .into_iter()
+                .chain(
+                    node.seq_at("items")
+                        .iter()
+                        .filter_map(|item| item.get("key")),
+                )
+                .filter_map(Spanned::of)
+                .collect(),
         });
     }
 
