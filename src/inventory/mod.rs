@@ -31,7 +31,7 @@ pub use selector::{LabelSpan, Op, Requirement, Selector};
 pub use service::{PortRef, Service, ServicePort};
 pub use smi::TrafficSplit;
 pub use workload::{
-    template_path, Container, ContainerPort, EnvValue, PodRef, RefKind, Workload,
+    template_path, Container, ContainerPort, EnvValue, PodRef, RefKind, Workload, WorkloadRef,
     POD_TEMPLATE_PATHS,
 };
 
@@ -129,6 +129,7 @@ impl Inventory {
         for object in &objects {
             self.index(object);
         }
+        self.borrowed_workloads(&objects);
         for (ns, key, value) in self.label_index.keys() {
             self.label_values
                 .entry((ns.clone(), key.clone()))
@@ -257,31 +258,63 @@ impl Inventory {
             self.namespaces.insert(object.name.clone());
         }
         for workload in Workload::of_object(object) {
-            if input
-                && workload
-                    .labels
-                    .keys()
-                    .any(|k| k.starts_with("sidecar.istio.io"))
-            {
-                self.mesh = true;
+            self.add_workload(workload, input);
+        }
+    }
+
+    /// The workloads of the Argo Rollouts whose `workloadRef` names an object of
+    /// `objects` (in the Rollout's namespace), once every object is indexed.
+    fn borrowed_workloads(&mut self, objects: &[Object]) {
+        for rollout in objects {
+            let Some(workload_ref) = WorkloadRef::of(rollout) else {
+                continue;
+            };
+            let key = (
+                workload_ref.kind,
+                rollout.namespace.clone(),
+                workload_ref.name,
+            );
+            let targets = self.by_name.get(&key).cloned().unwrap_or_default();
+            let Some(workloads) = targets
+                .iter()
+                .filter_map(|id| objects.get(id.0 as usize))
+                .map(|target| Workload::of_borrowed(rollout, target))
+                .find(|w| !w.is_empty())
+            else {
+                continue;
+            };
+            let input = !self.from_platform(rollout);
+            for workload in workloads {
+                self.add_workload(workload, input);
             }
-            let id = WorkloadId(id32(self.workloads.len()));
-            for (k, v) in &workload.labels {
-                self.label_index
-                    .entry((workload.namespace.clone(), k.clone(), v.clone()))
-                    .or_default()
-                    .push(id);
-                self.global_label_index
-                    .entry((k.clone(), v.clone()))
-                    .or_default()
-                    .push(id);
-            }
-            self.workloads_by_ns
-                .entry(workload.namespace.clone())
+        }
+    }
+
+    fn add_workload(&mut self, workload: Workload, input: bool) {
+        if input
+            && workload
+                .labels
+                .keys()
+                .any(|k| k.starts_with("sidecar.istio.io"))
+        {
+            self.mesh = true;
+        }
+        let id = WorkloadId(id32(self.workloads.len()));
+        for (k, v) in &workload.labels {
+            self.label_index
+                .entry((workload.namespace.clone(), k.clone(), v.clone()))
                 .or_default()
                 .push(id);
-            self.workloads.push(workload);
+            self.global_label_index
+                .entry((k.clone(), v.clone()))
+                .or_default()
+                .push(id);
         }
+        self.workloads_by_ns
+            .entry(workload.namespace.clone())
+            .or_default()
+            .push(id);
+        self.workloads.push(workload);
     }
 
     pub fn object(&self, id: ObjectId) -> &Object {
