@@ -56,10 +56,15 @@
 //! Name a key the object has (the diagnostic suggests the closest), add the key to the
 //! object, or mark the reference `optional: true` if the container can run without it.
 
+use std::collections::BTreeSet;
+
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::inventory::{did_you_mean, DataKeys, PodRef, RefKind, Secrets, Spanned, Workload};
 use crate::manifest::Object;
+
+/// Keys the help lists; a larger object's are too many to read there.
+const MAX_KEYS_LISTED: usize = 6;
 
 pub const RULE: Rule = Rule {
     code: "KR212",
@@ -80,8 +85,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             };
             let definition = definition(ctx, &secrets, workload, r);
             for key in r.keys.iter().filter(|k| !keys.contains(&k.value)) {
-                let candidates = keys.iter().map(String::as_str);
-                out.push(missing_key(ctx, workload, r, key, candidates, definition));
+                out.push(missing_key(ctx, workload, r, key, &keys, definition));
             }
         }
     }
@@ -101,12 +105,12 @@ fn definition<'a>(
     }
 }
 
-fn missing_key<'a>(
+fn missing_key(
     ctx: &Context<'_>,
     workload: &Workload,
     r: &PodRef,
     key: &Spanned,
-    candidates: impl IntoIterator<Item = &'a str>,
+    keys: &BTreeSet<String>,
     definition: Option<&Object>,
 ) -> Diagnostic {
     let object = ctx.inv.object(workload.object);
@@ -127,15 +131,79 @@ fn missing_key<'a>(
         } else {
             ""
         },
-        did_you_mean(&key.value, candidates),
+        did_you_mean(&key.value, keys.iter().map(String::as_str)),
     );
     let diagnostic = RULE.on(object, key.span, message).with_severity(severity);
     let diagnostic = match definition {
         Some(def) => diagnostic.with_related_object(def, format!("{} is defined here", def.display())),
         None => diagnostic,
     };
-    diagnostic.with_help(format!(
-        "name a key the {kind} has, add `{}` to it, or mark the reference `optional: true` if the container can run without it",
-        key.value
-    ))
+    let has = if keys.len() <= MAX_KEYS_LISTED {
+        let listed: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+        listed.join(", ")
+    } else {
+        format!("{} keys", keys.len())
+    };
+    let help = if definition.is_some_and(|d| ctx.inv.from_platform(d)) {
+        format!("use a key the {kind} has ({has}); the platform provides it, so its keys are fixed")
+    } else {
+        let optional = if r.optional {
+            ""
+        } else {
+            ", or mark the reference `optional: true` if the container can run without it"
+        };
+        format!(
+            "use a key the {kind} has ({has}) or add `{}` to it{optional}",
+            key.value
+        )
+    };
+    diagnostic.with_help(help)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::support::testing::run_rule;
+
+    fn pod(namespace: &str, volume: &str) -> String {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: p, namespace: {namespace}}}\nspec:\n  containers: [{{name: c, image: x}}]\n  volumes:\n  - name: v\n    {volume}\n"
+        )
+    }
+
+    #[test]
+    fn keys_resolve_in_the_workload_namespace_only() {
+        let config = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: other}\ndata: {app.yaml: x}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: shop}\ndata: {main.yaml: x}\n---\n";
+        let volume = "configMap: {name: cfg, items: [{key: app.yaml, path: app.yaml}]}";
+        let found = run_rule(&RULE, &format!("{config}{}", pod("shop", volume)));
+        assert_eq!(found.len(), 1);
+        assert!(run_rule(&RULE, &format!("{config}{}", pod("other", volume))).is_empty());
+    }
+
+    #[test]
+    fn the_platform_config_map_keys_are_fixed() {
+        let volume = "configMap: {name: kube-root-ca.crt, items: [{key: ca.cert, path: ca.crt}]}";
+        let found = run_rule(&RULE, &pod("shop", volume));
+        assert_eq!(found.len(), 1);
+        assert!(found[0].message.contains("did you mean `ca.crt`?"));
+        let help = found[0].help.as_deref().unwrap_or_default();
+        assert!(help.contains("the platform provides it"), "{help}");
+        let ok = "configMap: {name: kube-root-ca.crt, items: [{key: ca.crt, path: ca.crt}]}";
+        assert!(run_rule(&RULE, &pod("shop", ok)).is_empty());
+    }
+
+    #[test]
+    fn a_large_object_has_its_keys_counted_not_listed() {
+        let data: Vec<String> = (0..10).map(|i| format!("k{i}: v")).collect();
+        let yaml = format!(
+            "apiVersion: v1\nkind: Secret\nmetadata: {{name: s, namespace: shop}}\nstringData: {{{}}}\n---\n{}",
+            data.join(", "),
+            pod("shop", "secret: {secretName: s, optional: true, items: [{key: k10, path: x}]}")
+        );
+        let found = run_rule(&RULE, &yaml);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].severity, Severity::Info);
+        let help = found[0].help.as_deref().unwrap_or_default();
+        assert!(help.contains("(10 keys)") && !help.contains("optional"), "{help}");
+    }
 }
