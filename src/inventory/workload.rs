@@ -151,8 +151,12 @@ pub struct Workload {
     pub namespace: String,
     pub name: String,
     pub kind: String,
-    /// The pod template's labels: what Services, PDBs and policies select.
+    /// The pods' labels: what Services, PDBs and policies select. Those of the pod
+    /// template, and those the owner's controller adds to every pod it creates.
     pub labels: BTreeMap<String, String>,
+    /// The keys of `labels` that only the controller adds (the template does not write
+    /// them): the owner's own selector is validated without them.
+    pub added_labels: Vec<String>,
     /// Span of the template's `metadata.labels` (or of the template when there are none).
     pub labels_span: Span,
     /// The owner's own `spec.selector`, which must select its pod template: that of a
@@ -193,6 +197,24 @@ fn experiment_workloads(object: &Object, base: &Workload) -> Vec<Workload> {
             })
         })
         .collect()
+}
+
+/// The labels the controller of `object` puts on every pod it creates, over the
+/// template's: Knative labels revision pods with their owners' names, and OpenShift labels
+/// a DeploymentConfig's pods `deploymentconfig: <name>` (the label `oc new-app` selects by).
+fn controller_labels(object: &Object) -> Vec<(&'static str, String)> {
+    let name = || object.name.clone();
+    match (object.group.as_str(), object.kind.as_str()) {
+        ("serving.knative.dev", "Service") => vec![
+            ("serving.knative.dev/service", name()),
+            ("serving.knative.dev/configuration", name()),
+        ],
+        ("serving.knative.dev", "Configuration") => {
+            vec![("serving.knative.dev/configuration", name())]
+        }
+        ("apps.openshift.io", "DeploymentConfig") => vec![("deploymentconfig", name())],
+        _ => Vec::new(),
+    }
 }
 
 /// The selector `spec` of `object` sets for its own pods (see [`Workload::selector`]).
@@ -267,23 +289,11 @@ impl Workload {
     /// The workload view of `object`, whose pods `template` describes.
     fn from_template(object: &Object, template: &Node) -> Workload {
         let labels_node = template.at(&["metadata", "labels"]);
-        let labels = labels_node.map(Node::string_map).unwrap_or_default();
-        let mut labels: BTreeMap<String, String> = labels;
-        if object.group == "serving.knative.dev" {
-            // Knative labels every revision pod with its owners' names.
-            let owner = match object.kind.as_str() {
-                "Service" => Some("service"),
-                "Configuration" => Some("configuration"),
-                _ => None,
-            };
-            if let Some(owner) = owner {
-                labels.insert(format!("serving.knative.dev/{owner}"), object.name.clone());
-            }
-            if object.kind == "Service" {
-                labels.insert(
-                    "serving.knative.dev/configuration".into(),
-                    object.name.clone(),
-                );
+        let mut labels = labels_node.map(Node::string_map).unwrap_or_default();
+        let mut added_labels = Vec::new();
+        for (key, value) in controller_labels(object) {
+            if labels.insert(key.to_string(), value).is_none() {
+                added_labels.push(key.to_string());
             }
         }
         let pod_spec = template.get("spec");
@@ -294,6 +304,7 @@ impl Workload {
             name: object.name.clone(),
             kind: object.kind.clone(),
             labels,
+            added_labels,
             labels_span: labels_node.map_or(template.span, |n| n.span),
             selector: spec.and_then(|s| own_selector(object, s)),
             containers: Vec::new(),
@@ -452,6 +463,15 @@ impl Workload {
                 .filter_map(Spanned::of)
                 .collect(),
         });
+    }
+
+    /// The labels the pod template writes, without those the controller adds.
+    pub fn template_labels(&self) -> BTreeMap<String, String> {
+        let mut labels = self.labels.clone();
+        for key in &self.added_labels {
+            labels.remove(key);
+        }
+        labels
     }
 
     /// The container port a Service `targetPort` names, if any container exposes it.

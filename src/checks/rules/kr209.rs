@@ -41,6 +41,8 @@
 //! deployed, change the template labels (adding labels is fine, the selector only needs a
 //! subset of them).
 
+use std::collections::BTreeMap;
+
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::inventory::{describe_labels, Selector, Workload, WorkloadRef};
@@ -94,8 +96,11 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }
             continue;
         }
-        if !selector.matches(&workload.labels) {
-            out.push(mismatch(ctx, workload, selector));
+        // The API server validates the template as written, before the controller labels
+        // the pods.
+        let labels = workload.template_labels();
+        if !selector.matches(&labels) {
+            out.push(mismatch(ctx, workload, &labels, selector));
         }
     }
 }
@@ -116,22 +121,27 @@ fn empty(ctx: &Context<'_>, workload: &Workload, selector: &Selector) -> Diagnos
     .with_help("select the pods by (some of) the template's labels under `matchLabels`")
 }
 
-fn mismatch(ctx: &Context<'_>, workload: &Workload, selector: &Selector) -> Diagnostic {
+fn mismatch(
+    ctx: &Context<'_>,
+    workload: &Workload,
+    labels: &BTreeMap<String, String>,
+    selector: &Selector,
+) -> Diagnostic {
     let object = ctx.inv.object(workload.object);
-    let diff = selector.explain_diff(&workload.labels, |k, want| {
+    let diff = selector.explain_diff(labels, |k, want| {
         format!("no `{k}` label (the selector wants `{want}`)")
     });
     let why = if diff.is_empty() {
         format!(
             "its labels ({}) fail the selector's expressions",
-            describe_labels(&workload.labels)
+            describe_labels(labels)
         )
     } else {
         diff.join(", ")
     };
     RULE.on(
         object,
-        failing_span(object, selector, workload),
+        failing_span(object, selector, labels),
         format!(
             "{} selects pods {}, but its own pod template does not match: {why}; {} rejects it",
             object.display(),
@@ -163,8 +173,7 @@ fn rejecter(object: &Object) -> &'static str {
 
 /// Where the selector fails the template: its first `matchLabels` pair the labels lack,
 /// else its first `matchExpressions` requirement they fail.
-fn failing_span(object: &Object, selector: &Selector, workload: &Workload) -> Span {
-    let labels = &workload.labels;
+fn failing_span(object: &Object, selector: &Selector, labels: &BTreeMap<String, String>) -> Span {
     if !selector.labels.iter().all(|(k, v)| labels.get(k) == Some(v)) {
         return selector.mismatch_span(&object.root, Some(labels));
     }
@@ -224,5 +233,17 @@ mod tests {
         let rc = "apiVersion: v1\nkind: ReplicationController\nmetadata: {name: r}\nspec:\n  selector: {app: r}\n  template:\n    metadata: {labels: {app: r}}\n    spec: {containers: [{name: c, image: x}]}\n";
         assert!(run_rule(&RULE, rc).is_empty());
         assert_eq!(run_rule(&RULE, &rc.replace("{app: r}\n  t", "{app: s}\n  t")).len(), 1);
+    }
+
+    #[test]
+    fn a_deployment_config_template_must_write_the_labels_its_selector_names() {
+        let dc = |labels: &str| {
+            format!(
+                "apiVersion: apps.openshift.io/v1\nkind: DeploymentConfig\nmetadata: {{name: d}}\nspec:\n  selector: {{deploymentconfig: d}}\n  template:\n    metadata: {{labels: {labels}}}\n    spec: {{containers: [{{name: c, image: x}}]}}\n"
+            )
+        };
+        // OpenShift labels the pods `deploymentconfig: d`, but validates the template first.
+        assert_eq!(run_rule(&RULE, &dc("{app: d}")).len(), 1);
+        assert!(run_rule(&RULE, &dc("{app: d, deploymentconfig: d}")).is_empty());
     }
 }
