@@ -136,7 +136,10 @@ fn a_deployment_config_owns_pods_under_a_plain_map_selector() {
     assert_eq!(dc.selector.as_ref().map(|s| s.labels.len()), Some(1));
     assert_eq!(dc.refs[0].kind, RefKind::ServiceAccount);
     // OpenShift adds `deploymentconfig: <name>` to the pods, not to the template.
-    assert_eq!(dc.labels.get("deploymentconfig").map(String::as_str), Some("dc"));
+    assert_eq!(
+        dc.labels.get("deploymentconfig").map(String::as_str),
+        Some("dc")
+    );
     assert!(!dc.template_labels().contains_key("deploymentconfig"));
 }
 

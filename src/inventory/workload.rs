@@ -238,8 +238,8 @@ fn own_selector(object: &Object, spec: &Node) -> Option<Selector> {
 impl Workload {
     /// The workloads of `object`: its pod template's, and for an Argo Rollout those of the
     /// ReplicaSets its canary steps' experiments run, whose templates relabel their pods so
-    /// that another Service (a preview) reaches them.
-    /// A Rollout with a `workloadRef` has none of its own: see [`Workload::of_borrowed`].
+    /// that another Service (a preview) reaches them. A Rollout with a `workloadRef` has
+    /// no template of its own: [`Workload::of_borrowed`] gives its workloads.
     pub fn of_object(object: &Object) -> Vec<Workload> {
         if WorkloadRef::of(object).is_some() {
             return Vec::new();
