@@ -18,7 +18,7 @@ use crate::checks::{self, Context};
 use crate::config::Findings;
 use crate::diagnostic::{fingerprint, Checked, Diagnostic, ResourceRef};
 use crate::graph::RoutingGraph;
-use crate::inventory::Inventory;
+use crate::inventory::{Inventory, TemplateKinds};
 use crate::manifest::{self, LoadIssue, LoadIssueKind, LoadOptions, Object, ObjectId, Stream};
 use crate::platform::{self, Profile};
 use crate::report::Summary;
@@ -47,6 +47,8 @@ pub struct CheckOptions {
     pub kustomize: Option<Renderer>,
     /// Which rules report, at which severity, and which findings are ignored (`.kroute.yaml`).
     pub findings: Findings,
+    /// Pod-template owners declared besides the built-in ones (`.kroute.yaml`).
+    pub template_kinds: TemplateKinds,
     /// Findings accepted earlier (`--baseline`): counted, not shown.
     pub baseline: Option<Baseline>,
 }
@@ -475,7 +477,8 @@ fn analyse(
     run: &Run<'_>,
 ) -> (Vec<Diagnostic>, ScopeModel) {
     let (sources, opts) = (run.sources, run.opts);
-    let inventory = Inventory::build_with_platform(objects, run.platform);
+    let kinds = opts.template_kinds.clone();
+    let inventory = Inventory::build_with(objects, run.platform, kinds);
     let graph = if opts.parse_only {
         RoutingGraph::default()
     } else {
@@ -559,7 +562,12 @@ pub struct Model {
 
 /// Loads `inputs` and the platform, and builds the inventory and the routing graph of the
 /// first definition of each object.
-pub fn model(inputs: &[Input], load: &LoadOptions, provided: Provided<'_>) -> Model {
+pub fn model(
+    inputs: &[Input],
+    load: &LoadOptions,
+    provided: Provided<'_>,
+    kinds: &TemplateKinds,
+) -> Model {
     let (_, canonical) = with_context(inputs, &[]);
     let patches = Layout::discover(&canonical, &load.limits).patch_files(&canonical);
     let mut loaded = manifest::load(inputs, load);
@@ -568,7 +576,7 @@ pub fn model(inputs: &[Input], load: &LoadOptions, provided: Provided<'_>) -> Mo
     let platform = platform::load_with(&mut loaded, provided.profiles, provided.external);
     let objects = platform::without_shadowed(loaded.objects, platform);
     let definitions = manifest::first_definitions(objects, &loaded.sources, None);
-    let inventory = Inventory::build_with_platform(definitions.objects, platform);
+    let inventory = Inventory::build_with(definitions.objects, platform, kinds.clone());
     let graph = RoutingGraph::build(&inventory);
     Model {
         platform,

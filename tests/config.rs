@@ -211,6 +211,31 @@ fn an_external_host_resolves_the_route_to_it() {
 }
 
 #[test]
+fn a_declared_pod_template_kind_owns_the_pods_a_service_selects() {
+    let repo = repository(Some("rules: {disable: [KR3]}\n"));
+    let webapp = "apiVersion: apps.example.com/v1\nkind: WebApp\nmetadata: {name: web, namespace: shop}\nspec:\n  podTemplate:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: web:1, ports: [{name: http, containerPort: 80}]}]}\n";
+    write(repo.path(), "k8s/webapp.yaml", webapp);
+    let (_, report) = check_in(repo.path(), &["k8s"]);
+    assert_eq!(codes(&report), ["KR201"]);
+    let declared = "rules: {disable: [KR3]}\npod-template-kinds:\n  - {group: apps.example.com, kind: WebApp, template: spec.podTemplate}\n";
+    write(repo.path(), ".kroute.yaml", declared);
+    let (code, report) = check_in(repo.path(), &["k8s"]);
+    assert_eq!((code, codes(&report)), (0, vec![]));
+    // A built-in owner cannot be declared again; a path must be mapping keys.
+    let wrong = "pod-template-kinds:\n  - {group: apps, kind: Deployment, template: spec.template}\n  - {kind: PodSet, template: spec..template}\n";
+    write(repo.path(), ".kroute.yaml", wrong);
+    let stderr = config_error(repo.path(), &[]);
+    assert!(
+        stderr.contains(".kroute.yaml:2:5: Deployment (apps) owns pods already"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(".kroute.yaml:3:5: `spec..template` is not a path"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn default_namespace_context_and_ignore_paths_come_from_the_config() {
     let repo = repository(Some(
         "default-namespace: shop\ncontext: [workloads]\nignore-paths: [gateway.yaml]\n",
@@ -453,12 +478,16 @@ fn the_schema_knows_exactly_the_keys_the_loader_accepts() {
         keys.sort();
         keys
     };
-    use kroute::config::{EXTERNAL_KEYS, IGNORE_KEYS, KEYS, RULES_KEYS};
+    use kroute::config::{EXTERNAL_KEYS, IGNORE_KEYS, KEYS, RULES_KEYS, TEMPLATE_KIND_KEYS};
     let props = &schema["properties"];
     assert_eq!(keys(&schema), sorted(KEYS));
     assert_eq!(keys(&props["rules"]), sorted(RULES_KEYS));
     assert_eq!(keys(&props["ignore"]["items"]), sorted(IGNORE_KEYS));
     assert_eq!(keys(&props["external"]["items"]), sorted(EXTERNAL_KEYS));
+    assert_eq!(
+        keys(&props["pod-template-kinds"]["items"]),
+        sorted(TEMPLATE_KIND_KEYS)
+    );
     let platforms: Vec<&str> = kroute::platform::PROFILES.iter().map(|p| p.name).collect();
     let listed: Vec<&str> = schema["$defs"]["platform"]["enum"]
         .as_array()

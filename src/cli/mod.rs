@@ -559,6 +559,7 @@ fn check_options(
         strict_secrets: args.strict_secrets,
         kustomize,
         findings: loading.config.findings,
+        template_kinds: loading.config.template_kinds,
     }))
 }
 
@@ -615,7 +616,8 @@ fn load_model(
         profiles: &loading.platforms,
         external: loading.external.as_deref(),
     };
-    let model = crate::pipeline::model(&inputs, &loading.options, provided);
+    let kinds = &loading.config.template_kinds;
+    let model = crate::pipeline::model(&inputs, &loading.options, provided, kinds);
     if model.unreadable > 0 {
         writeln!(
             err,

@@ -20,6 +20,7 @@ pub use glob::{PathGlob, PathGlobs};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Severity;
+use crate::inventory::{template_path, TemplateKind, TemplateKinds};
 use crate::yaml::{parse_stream, Limits, Node};
 use read::Reader;
 
@@ -38,12 +39,15 @@ pub const KEYS: &[&str] = &[
     "ignore-paths",
     "platform",
     "external",
+    "pod-template-kinds",
     "ignore",
     "baseline",
     "policies",
 ];
 /// The keys of `rules:`.
 pub const RULES_KEYS: &[&str] = &["disable", "enable"];
+/// The keys of a `pod-template-kinds:` entry.
+pub const TEMPLATE_KIND_KEYS: &[&str] = &["group", "kind", "template"];
 
 /// A config file as read.
 #[derive(Clone, Debug, Default)]
@@ -59,6 +63,8 @@ pub struct Config {
     pub platform: Vec<String>,
     /// Objects and hosts the platform provides beyond the profiles.
     pub external: Vec<External>,
+    /// Custom resources that own pod templates, besides the built-in owners.
+    pub template_kinds: TemplateKinds,
     /// `baseline:`, resolved against the config's directory: the config form of
     /// `--baseline FILE`.
     pub baseline: Option<PathBuf>,
@@ -164,6 +170,9 @@ fn read_root(reader: &mut Reader<'_>, root: &Node, base: &Path, config: &mut Con
             "ignore-paths" => config.ignore_paths = read_ignore_paths(reader, value, base),
             "platform" => config.platform = read_platform(reader, value),
             "external" => config.external = external::read(reader, value),
+            "pod-template-kinds" => {
+                config.template_kinds.declared = read_template_kinds(reader, value);
+            }
             "ignore" => config.findings.ignores = findings::read_ignores(reader, value, base),
             "baseline" => {
                 config.baseline = reader.string(value, "`baseline`").map(|p| base.join(p));
@@ -267,6 +276,44 @@ fn read_platform(reader: &mut Reader<'_>, node: &Node) -> Vec<String> {
         match crate::platform::select(&[&name]) {
             Ok(_) => out.push(name),
             Err(e) => reader.fail(span, e.to_string()),
+        }
+    }
+    out
+}
+
+/// `pod-template-kinds: [{group: argoproj.io, kind: Rollout, template: spec.template}]`.
+fn read_template_kinds(reader: &mut Reader<'_>, node: &Node) -> Vec<TemplateKind> {
+    let mut out = Vec::new();
+    for entry in reader.list(node, "`pod-template-kinds`") {
+        let fields = reader.map(entry, "a `pod-template-kinds` entry", TEMPLATE_KIND_KEYS);
+        let mut get = |key: &str| {
+            let (_, value) = fields.iter().find(|(k, _)| *k == key)?;
+            reader.string(value, &format!("`pod-template-kinds.{key}`"))
+        };
+        let (group, kind, template) = (get("group"), get("kind"), get("template"));
+        let (Some(kind), Some(template)) = (kind, template) else {
+            if entry.as_map().is_some() {
+                reader.fail(entry.span, "a `pod-template-kinds` entry needs `kind` and `template` (the path of the pod template, e.g. `spec.template`), and `group` unless the kind is in the core group");
+            }
+            continue;
+        };
+        let group = group.unwrap_or_default();
+        let path: Vec<String> = template.split('.').map(str::to_string).collect();
+        if path.iter().any(String::is_empty) {
+            reader.fail(
+                entry.span,
+                format!("`{template}` is not a path of mapping keys (e.g. `spec.template`)"),
+            );
+        } else if template_path(&group, &kind).is_some() {
+            reader.fail(
+                entry.span,
+                format!(
+                    "{kind} ({}) owns pods already: kroute knows where its template is",
+                    if group.is_empty() { "core" } else { &group }
+                ),
+            );
+        } else {
+            out.push(TemplateKind { group, kind, path });
         }
     }
     out

@@ -40,7 +40,6 @@
 
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity, IGNORE_ANNOTATION, IGNORE_REASON_ANNOTATION};
-use crate::inventory::pod_template;
 
 pub const RULE: Rule = Rule {
     code: "KR007",
@@ -53,7 +52,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let input = ctx.inv.objects.iter().filter(|o| !ctx.inv.from_platform(o));
     for object in input {
         let Some(annotations) =
-            pod_template(object).and_then(|t| t.at(&["metadata", "annotations"]))
+            ctx.inv.template_kinds.template(object).and_then(|t| t.at(&["metadata", "annotations"]))
         else {
             continue;
         };
