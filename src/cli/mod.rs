@@ -717,7 +717,7 @@ fn run_explain(code: &str, out: &mut dyn Write, err: &mut dyn Write) -> std::io:
             writeln!(out, "{}", entry.docs())?;
             writeln!(
                 out,
-                "\nDefault severity: {}. Suppress for one object with the annotation `kroute.dev/ignore: \"{}\"`.",
+                "\nDefault severity: {}. Suppress for one object with the annotation `kroute.dev/ignore: \"{}\"` (and `kroute.dev/ignore-reason`), or for many with an `ignore:` entry in .kroute.yaml.",
                 entry.rule.severity.as_str(),
                 entry.rule.code
             )?;

@@ -8,7 +8,7 @@ use crate::manifest::{group_of, Object, ObjectId};
 use crate::yaml::{Node, Span};
 
 /// Where each pod-template owner keeps its template: `(group, kind, path)`; an empty path
-/// means the object itself is the pod. Later issues and `.kroute.yaml` extend this table.
+/// means the object itself is the pod. `.kroute.yaml` declares more ([`TemplateKinds`]).
 pub const POD_TEMPLATE_PATHS: &[(&str, &str, &[&str])] = &[
     ("", "Pod", &[]),
     ("", "ReplicationController", &["spec", "template"]),
