@@ -60,7 +60,7 @@ fn floor(module: &str) -> Option<u8> {
         // What a platform provides: read with `manifest` and `inventory`, loaded by
         // `pipeline`, named by `checks` in their help.
         "graph" | "platform" => 4,
-        "checks" | "trace" | "view" => 5,
+        "checks" | "trace" | "view" | "policy" => 5,
         // `.kroute.yaml` names rules and platforms; the pipeline applies it.
         "report" | "config" => 6,
         "pipeline" => 7,
