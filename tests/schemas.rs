@@ -16,7 +16,8 @@ fn schemas_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas")
 }
 
-/// Every generated JSON document under `schemas/` (not `upstream/`), by path.
+/// Every generated JSON document under `schemas/`, by path: those in subdirectories but
+/// `upstream/` (the top holds hand-written files such as `kroute-config.schema.json`).
 fn generated_documents() -> BTreeSet<String> {
     let root = schemas_dir();
     let mut found = BTreeSet::new();
@@ -28,7 +29,7 @@ fn generated_documents() -> BTreeSet<String> {
             let name = name.to_string_lossy().replace('\\', "/");
             if path.is_dir() && name != "upstream" {
                 stack.push(path);
-            } else if name.ends_with(".json") {
+            } else if name.ends_with(".json") && name.contains('/') {
                 found.insert(name);
             }
         }

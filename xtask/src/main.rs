@@ -115,8 +115,9 @@ fn subdirectories(dir: &Path) -> Result<Vec<String>, String> {
     Ok(names)
 }
 
-/// The generated files now in `schemas/`: everything but the upstream sources and the
-/// hand-written notes.
+/// The generated files now in `schemas/`: the bundle and the documents in subdirectories
+/// (`<group>/<version>/<Kind>.json`, `_definitions/`). The upstream sources and the files
+/// at the top (`SOURCES.md`, the hand-written `kroute-config.schema.json`) are not.
 fn generated_files(schemas: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
     let mut files = BTreeMap::new();
     let mut stack = vec![schemas.to_path_buf()];
@@ -128,7 +129,7 @@ fn generated_files(schemas: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> 
                 if name != "upstream" {
                     stack.push(path);
                 }
-            } else if name.ends_with(".json") || name == BUNDLE {
+            } else if (name.ends_with(".json") && name.contains('/')) || name == BUNDLE {
                 let bytes = fs::read(&path).map_err(|e| format!("{name}: {e}"))?;
                 files.insert(name, bytes);
             }
