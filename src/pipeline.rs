@@ -3,6 +3,7 @@
 //! Each kustomization root is checked as its own scope ([`scope`]), optionally as
 //! `kustomize build` renders it ([`render`]); without kustomizations there is one scope.
 
+pub mod baseline;
 pub mod render;
 mod scope;
 
@@ -13,13 +14,14 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::checks::{self, Context};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{fingerprint, Checked, Diagnostic, ResourceRef};
 use crate::graph::RoutingGraph;
 use crate::inventory::Inventory;
 use crate::manifest::{self, LoadIssue, LoadIssueKind, LoadOptions, Object, ObjectId, Stream};
 use crate::platform::{self, Profile};
 use crate::report::Summary;
-use crate::source::{FileId, Input, SourceMap, Span};
+use crate::source::{FileId, Input, RepoRoot, SourceMap, Span};
+use baseline::Baseline;
 use render::Renderer;
 use scope::{Layout, Scope};
 
@@ -38,6 +40,8 @@ pub struct CheckOptions {
     pub strict_secrets: bool,
     /// Check each kustomization root as this program renders it (`--kustomize`).
     pub kustomize: Option<Renderer>,
+    /// Findings accepted earlier (`--baseline`): counted, not shown.
+    pub baseline: Option<Baseline>,
 }
 
 /// The inventory and routing graph of one scope.
@@ -64,6 +68,12 @@ pub struct Outcome {
     pub warnings: Vec<String>,
     /// The inventory and routing graph, when the input makes one scope (no kustomization).
     pub model: Option<ScopeModel>,
+    /// The objects of the checked files, in file order: what a report lists as checked.
+    pub objects: Vec<Checked>,
+    /// What the paths of reports and the baseline are relative to.
+    pub root: RepoRoot,
+    /// Entries of the baseline for the checked files that matched no finding.
+    pub baseline_stale: usize,
 }
 
 impl Outcome {
@@ -74,13 +84,25 @@ impl Outcome {
 
     /// The counts a report ends with.
     pub fn summary(&self) -> Summary {
-        Summary::new(
-            &self.diagnostics,
-            self.files,
-            self.documents,
-            self.skipped,
-            self.elapsed,
-        )
+        Summary {
+            baseline_stale: self.baseline_stale,
+            ..Summary::new(
+                &self.diagnostics,
+                self.files,
+                self.documents,
+                self.skipped,
+                self.elapsed,
+            )
+        }
+    }
+
+    /// Hides the findings `baseline` lists and counts its entries that match none.
+    pub fn apply_baseline(&mut self, baseline: &Baseline) {
+        let checked: HashSet<String> = (0..self.files)
+            .map(|f| FileId(u32::try_from(f).unwrap_or(u32::MAX)))
+            .map(|f| self.root.display(self.sources.path(f)))
+            .collect();
+        self.baseline_stale = baseline.apply(&mut self.diagnostics, &checked, &self.root);
     }
 }
 
@@ -114,15 +136,23 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
     // One scope's model is kept for the caller to free, or not (the command line exits
     // without); several are freed by the threads that built them.
     let single = scopes.len() == 1;
-    let (diagnostics, model): (Vec<_>, Vec<_>) = scopes
+    let (found, model): (Vec<_>, Vec<_>) = scopes
         .into_par_iter()
         .map(|scope| {
-            let (diagnostics, model) = check_scope(scope, &run);
-            (diagnostics, single.then_some(model))
+            let (found, model) = check_scope(scope, &run);
+            (found, single.then_some(model))
         })
         .unzip();
-    Outcome {
-        diagnostics: merge(diagnostics.into_iter().flatten().collect(), &sources),
+    let (diagnostics, mut checked_objects): (Vec<_>, Vec<_>) = found.into_iter().unzip();
+    let root = RepoRoot::discover();
+    let mut diagnostics = merge(diagnostics.into_iter().flatten().collect(), &sources);
+    fingerprint::number(&mut diagnostics, |f| root.display(sources.path(f)));
+    // With kustomizations the files' objects stay loaded (scopes copy them): list them too.
+    let is_reported = |file: FileId| reported.get(file.0 as usize).copied().unwrap_or(false);
+    checked_objects.push(listed(&objects, is_reported));
+    let mut outcome = Outcome {
+        diagnostics,
+        objects: in_file_order(checked_objects.into_iter().flatten().collect(), &sources),
         sources,
         files: checked,
         documents,
@@ -130,7 +160,36 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
         elapsed: start.elapsed(),
         warnings: rendered.warnings,
         model: model.into_iter().flatten().next(),
+        root,
+        baseline_stale: 0,
+    };
+    if let Some(baseline) = &opts.baseline {
+        outcome.apply_baseline(baseline);
     }
+    outcome
+}
+
+/// The objects of `objects` in the files `keep` selects, as a report lists them.
+fn listed<'a>(
+    objects: impl IntoIterator<Item = &'a Object>,
+    keep: impl Fn(FileId) -> bool,
+) -> Vec<Checked> {
+    objects
+        .into_iter()
+        .filter(|o| keep(o.file))
+        .map(|o| Checked {
+            resource: ResourceRef::of(o),
+            file: o.file,
+            span: o.span(),
+        })
+        .collect()
+}
+
+/// `objects` once each (several scopes check one file), in file and position order.
+fn in_file_order(mut objects: Vec<Checked>, sources: &SourceMap) -> Vec<Checked> {
+    objects.sort_by(|a, b| (sources.path(a.file), a.span).cmp(&(sources.path(b.file), b.span)));
+    objects.dedup();
+    objects
 }
 
 /// What every scope's check reads.
@@ -206,9 +265,14 @@ fn with_context(inputs: &[Input], context: &[Input]) -> (Vec<Input>, Vec<Option<
     (all, paths)
 }
 
+/// What one scope found: the findings on its own reported files, and the objects of those
+/// files.
+type Found = (Vec<Diagnostic>, Vec<Checked>);
+
 /// Checks one scope, and each alternative definition of its objects defined twice; keeps
-/// what is reported on its own reported files.
-fn check_scope(scope: Scope, run: &Run<'_>) -> (Vec<Diagnostic>, ScopeModel) {
+/// what is reported on its own reported files, each finding with the hash of its place in
+/// its object (`fingerprint::locate`).
+fn check_scope(scope: Scope, run: &Run<'_>) -> (Found, ScopeModel) {
     let name = scope.name.clone().unwrap_or_default();
     let root = scope.root;
     let scope = scope.materialize(run.loaded);
@@ -244,12 +308,19 @@ fn check_scope(scope: Scope, run: &Run<'_>) -> (Vec<Diagnostic>, ScopeModel) {
         },
     ));
     diagnostics.retain(|d| keep(d.file));
+    // Findings mapped back from a rendering are in the files' objects, not the scope's.
+    let mut mapped_into: &[Object] = &[];
     if let Some(rendering) = scope.rendering {
         let objects = &model.inventory.objects;
         rendering.map_back(run.loaded, objects, &mut diagnostics, run.sources);
         diagnostics.retain(|d| is_reported(d.file));
+        mapped_into = run.loaded;
     }
-    (diagnostics, model)
+    let later = issues.iter().filter_map(|i| i.object.as_deref());
+    let objects = || model.inventory.objects.iter().chain(later.clone());
+    fingerprint::locate(&mut diagnostics, objects().chain(mapped_into), run.sources);
+    let checked = listed(objects(), keep);
+    ((diagnostics, checked), model)
 }
 
 /// At most this many definitions of one object are checked, so that a stream of thousands

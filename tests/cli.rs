@@ -13,7 +13,7 @@ use tempfile::TempDir;
 
 mod common;
 
-use common::kroute;
+use common::{kroute, TYPO_SERVICE};
 
 /// Runs `kroute check --format json ARGS…`, asserts the exit code and parses stdout.
 fn check_json(args: &[&str], code: i32) -> Value {
@@ -109,19 +109,6 @@ spec:
     - name: http
       port: 80
       targetPort: http
-";
-
-/// A Service whose selector has a typo (KR201), in no namespace.
-const TYPO_SERVICE: &str = "\
-apiVersion: v1
-kind: Service
-metadata:
-  name: web-typo
-spec:
-  selector:
-    app: wbe
-  ports:
-    - port: 80
 ";
 
 /// A NetworkPolicy selecting no pods: a warning (KR206) and nothing else.

@@ -9,10 +9,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::checks::{registry, rule};
 use crate::diagnostic::Severity;
+use crate::pipeline::baseline::Baseline;
 use crate::pipeline::render::Renderer;
-use crate::pipeline::{check, CheckOptions};
+use crate::pipeline::{check, CheckOptions, Outcome};
 use crate::platform::{self, Profile};
-use crate::report::{human, json};
+use crate::report::{github, human, json, junit, sarif, Summary};
 use crate::source::collect_inputs;
 use crate::yaml::Limits;
 
@@ -39,11 +40,13 @@ pub struct Cli {
 pub enum Command {
     /// Check manifests and report broken discovery paths
     #[command(
-        after_help = "Examples:\n  kroute check testdata/demo\n  kroute check --format json --fail-on warning k8s/ istio/\n  kubectl kustomize overlays/prod | kroute check -\n  kroute check --default-namespace shop shop/*.yaml\n  kroute check --context k8s/ k8s/shop/cart.yaml   # a changed file against the repository\n  kroute check --platform istio,knative-istio k8s/\n  kroute check --context platform-stubs/ k8s/"
+        after_help = "Examples:\n  kroute check testdata/demo\n  kroute check --format json --fail-on warning k8s/ istio/\n  kubectl kustomize overlays/prod | kroute check -\n  kroute check --default-namespace shop shop/*.yaml\n  kroute check --context k8s/ k8s/shop/cart.yaml   # a changed file against the repository\n  kroute check --platform istio,knative-istio k8s/\n  kroute check --context platform-stubs/ k8s/\n  kroute check --format github --output sarif=kroute.sarif k8s/   # in a GitHub Actions job\n  kroute check --write-baseline kroute-baseline.json k8s/   # accept today's findings\n  kroute check --baseline kroute-baseline.json k8s/         # fail on new ones only"
     )]
     Check(CheckArgs),
     /// List every rule with its code, default severity and summary
-    #[command(after_help = "Examples:\n  kroute rules\n  kroute rules --format json")]
+    #[command(
+        after_help = "Examples:\n  kroute rules\n  kroute rules --format json\n  kroute rules --format markdown > docs/rules.md"
+    )]
     Rules(RulesArgs),
     /// Print the full documentation of a rule
     #[command(after_help = "Examples:\n  kroute explain KR201\n  kroute explain kr005")]
@@ -63,10 +66,38 @@ pub enum Command {
     Trace(TraceArgs),
 }
 
+/// Report formats of `check`.
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum Format {
+    /// Source snippets with the node underlined (the default)
     Human,
+    /// One JSON object: the findings and the summary
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and SARIF viewers
+    Sarif,
+    /// GitHub Actions workflow commands (annotations), and a job summary in $GITHUB_STEP_SUMMARY
+    Github,
+    /// JUnit XML: a test case for each object
+    Junit,
+}
+
+/// `--output FORMAT=PATH`: one more report, written to a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Output {
+    pub format: Format,
+    pub path: PathBuf,
+}
+
+fn parse_output(value: &str) -> Result<Output, String> {
+    let (format, path) = value
+        .split_once('=')
+        .filter(|(_, p)| !p.is_empty())
+        .ok_or_else(|| format!("`{value}` is not FORMAT=PATH (e.g. sarif=kroute.sarif)"))?;
+    let format = Format::from_str(format, true)?;
+    Ok(Output {
+        format,
+        path: PathBuf::from(path),
+    })
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -81,9 +112,20 @@ pub struct CheckArgs {
     /// Files, directories (searched recursively for .yaml/.yml/.json, honouring .gitignore) or `-` for stdin
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Output format
+    /// Output format (on stdout)
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Also write a report in FORMAT to PATH (repeatable), e.g. `--output sarif=kroute.sarif`
+    #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_output)]
+    pub output: Vec<Output>,
+    /// Hide the findings listed in FILE (written by --write-baseline): they are counted in
+    /// the summary, and only new findings fail
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write the current findings to FILE as a baseline, then report as if it were given
+    /// with --baseline
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     /// Lowest severity that makes the exit code 1
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
@@ -231,11 +273,19 @@ pub struct TraceArgs {
     pub load: LoadArgs,
 }
 
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum RulesFormat {
+    Human,
+    Json,
+    /// The rule reference with every rule's documentation (docs/rules.md)
+    Markdown,
+}
+
 #[derive(Args, Debug)]
 pub struct RulesArgs {
     /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = RulesFormat::Human)]
+    pub format: RulesFormat,
 }
 
 /// Runs a parsed command line, writing to `out` and `err`; returns the exit code.
@@ -271,35 +321,109 @@ fn run_check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::
     let Some(opts) = check_options(&args, err)? else {
         return Ok(EXIT_USAGE);
     };
-    let outcome = check(&inputs, &opts);
+    let mut outcome = check(&inputs, &opts);
     for warning in &outcome.warnings {
         writeln!(err, "kroute: warning: {warning}")?;
     }
-    let summary = outcome.summary();
-    let text = match args.format {
-        Format::Json => json::render(&outcome.diagnostics, &outcome.sources, &summary) + "\n",
-        Format::Human => {
-            let color = match args.color {
-                Color::Always => true,
-                Color::Never => false,
-                Color::Auto => {
-                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-                }
-            };
-            human::render(
-                &outcome.diagnostics,
-                &outcome.sources,
-                &summary,
-                human::Style { color },
-            )
+    if let Some(path) = &args.write_baseline {
+        let baseline = Baseline::of(&outcome.diagnostics, &outcome.sources, &outcome.root);
+        if let Err(e) = baseline.write(path) {
+            writeln!(err, "kroute: {e}")?;
+            return Ok(EXIT_USAGE);
         }
+        outcome.apply_baseline(&baseline);
+    }
+    let summary = outcome.summary();
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    out.write_all(text.as_bytes())?;
+    let render = |format: Format, color: bool| report(format, &outcome, &summary, &args, color);
+    out.write_all(render(args.format, color).as_bytes())?;
+    for output in &args.output {
+        if let Err(e) = std::fs::write(&output.path, render(output.format, false)) {
+            writeln!(err, "kroute: --output {}: {e}", output.path.display())?;
+            return Ok(EXIT_USAGE);
+        }
+    }
+    let github = std::iter::once(args.format)
+        .chain(args.output.iter().map(|o| o.format))
+        .any(|f| f == Format::Github);
+    if github {
+        append_step_summary(&outcome, &summary, &args, err)?;
+    }
     let fails = summary.fails(args.fail_on.into());
     // The process ends right after this: freeing millions of nodes one by one would only
     // delay the exit.
     std::mem::forget(outcome);
     Ok(if fails { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// What the CI renderers read of `outcome`.
+fn ci_run<'a>(
+    outcome: &'a Outcome,
+    summary: &'a Summary,
+    args: &CheckArgs,
+) -> crate::report::Run<'a> {
+    crate::report::Run {
+        diagnostics: &outcome.diagnostics,
+        sources: &outcome.sources,
+        summary,
+        objects: &outcome.objects,
+        root: &outcome.root,
+        fail_on: args.fail_on.into(),
+    }
+}
+
+/// The report of `outcome` in `format`.
+fn report(
+    format: Format,
+    outcome: &Outcome,
+    summary: &Summary,
+    args: &CheckArgs,
+    color: bool,
+) -> String {
+    let run = ci_run(outcome, summary, args);
+    match format {
+        Format::Json => json::render(&outcome.diagnostics, &outcome.sources, summary) + "\n",
+        Format::Human => human::render(
+            &outcome.diagnostics,
+            &outcome.sources,
+            summary,
+            human::Style { color },
+        ),
+        Format::Sarif => sarif::render(&run),
+        Format::Github => github::render(&run),
+        Format::Junit => junit::render(&run),
+    }
+}
+
+/// Appends the Markdown job summary to the file `$GITHUB_STEP_SUMMARY` names, when it is set
+/// (in a GitHub Actions job).
+fn append_step_summary(
+    outcome: &Outcome,
+    summary: &Summary,
+    args: &CheckArgs,
+    err: &mut dyn Write,
+) -> std::io::Result<()> {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return Ok(());
+    };
+    let text = github::step_summary(&ci_run(outcome, summary, args));
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut file| file.write_all(text.as_bytes()));
+    if let Err(e) = written {
+        writeln!(
+            err,
+            "kroute: warning: GITHUB_STEP_SUMMARY {}: {e}",
+            PathBuf::from(path).display()
+        )?;
+    }
+    Ok(())
 }
 
 /// What `check` is asked to do besides reading the inputs; `None` (after saying why) on a
@@ -327,7 +451,15 @@ fn check_options(args: &CheckArgs, err: &mut dyn Write) -> std::io::Result<Optio
     let Some(platforms) = args.load.platforms(err)? else {
         return Ok(None);
     };
+    let baseline = match args.baseline.as_deref().map(Baseline::read).transpose() {
+        Ok(baseline) => baseline,
+        Err(e) => {
+            writeln!(err, "kroute: {e}")?;
+            return Ok(None);
+        }
+    };
     Ok(Some(CheckOptions {
+        baseline,
         load: args.load.options(),
         parse_only: args.parse_only,
         context,
@@ -454,21 +586,9 @@ fn run_trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> std:
 
 fn run_rules(args: &RulesArgs, out: &mut dyn Write) -> std::io::Result<u8> {
     match args.format {
-        Format::Json => {
-            let rules: Vec<_> = registry()
-                .iter()
-                .map(|e| {
-                    serde_json::json!({
-                        "code": e.rule.code,
-                        "severity": e.rule.severity,
-                        "summary": e.rule.summary,
-                    })
-                })
-                .collect();
-            let text = serde_json::to_string_pretty(&rules).unwrap_or_default();
-            writeln!(out, "{text}")?;
-        }
-        Format::Human => {
+        RulesFormat::Json => out.write_all(crate::report::rules::json().as_bytes())?,
+        RulesFormat::Markdown => out.write_all(crate::report::rules::markdown().as_bytes())?,
+        RulesFormat::Human => {
             writeln!(out, "{:<7} {:<8} SUMMARY", "CODE", "SEVERITY")?;
             for e in registry() {
                 writeln!(

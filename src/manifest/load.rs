@@ -153,8 +153,13 @@ fn read_input(input: &Input, limit: u64) -> Result<(String, Vec<u8>), (String, S
             std::io::stdin()
                 .take(limit + 1)
                 .read_to_end(&mut bytes)
-                .map(|_| ("<stdin>".to_string(), bytes))
-                .map_err(|e| ("<stdin>".to_string(), format!("cannot read stdin: {e}")))
+                .map(|_| (crate::source::STDIN.to_string(), bytes))
+                .map_err(|e| {
+                    (
+                        crate::source::STDIN.to_string(),
+                        format!("cannot read stdin: {e}"),
+                    )
+                })
         }
         Input::Unreadable { path, reason } => {
             Err((path.display().to_string(), format!("cannot read: {reason}")))

@@ -41,6 +41,9 @@ struct DiagnosticOut<'a> {
     related: Vec<RelatedOut<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     help: Option<&'a str>,
+    /// Identifies the finding across unrelated edits (what the baseline matches on).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fingerprint: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -82,6 +85,7 @@ fn diagnostic<'a>(d: &'a Diagnostic, sources: &'a SourceMap) -> DiagnosticOut<'a
             })
             .collect(),
         help: d.help.as_deref(),
+        fingerprint: d.fingerprint.as_deref(),
     }
 }
 

@@ -3,7 +3,7 @@ use serde::Serialize;
 use crate::diagnostic::Severity;
 use std::time::Duration;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Suppression};
 
 /// Counts shown at the end of every report.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -16,7 +16,13 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// Findings the objects (or the configuration) opted out of.
     pub suppressed: usize,
+    /// Findings the baseline (`--baseline`) lists, not shown.
+    pub baselined: usize,
+    /// Baseline entries of the checked files that no finding matches any more: fixed, so
+    /// the baseline can be written anew (`--write-baseline`).
+    pub baseline_stale: usize,
     pub elapsed_ms: u128,
 }
 
@@ -35,6 +41,10 @@ impl Summary {
                 .filter(|d| d.severity == s)
                 .count()
         };
+        let baselined = diagnostics
+            .iter()
+            .filter(|d| d.suppressed == Some(Suppression::Baseline))
+            .count();
         Summary {
             files,
             documents,
@@ -42,7 +52,13 @@ impl Summary {
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
             infos: count(Severity::Info),
-            suppressed: diagnostics.iter().filter(|d| d.suppressed).count(),
+            suppressed: diagnostics
+                .iter()
+                .filter(|d| d.suppressed.is_some())
+                .count()
+                - baselined,
+            baselined,
+            baseline_stale: 0,
             elapsed_ms: elapsed.as_millis(),
         }
     }
@@ -57,7 +73,7 @@ impl Summary {
     }
 
     /// `2 errors, 1 warning, 0 infos in 12 documents from 3 files (1 skipped) (1 suppressed)
-    /// in 4 ms`
+    /// (3 baselined) (1 stale baseline entry) in 4 ms`
     pub fn line(&self) -> String {
         let plural = |n: usize, word: &str| {
             if n == 1 {
@@ -75,8 +91,14 @@ impl Summary {
         };
         let skipped = count(self.skipped, "skipped");
         let suppressed = count(self.suppressed, "suppressed");
+        let baselined = count(self.baselined, "baselined");
+        let stale = match self.baseline_stale {
+            0 => String::new(),
+            1 => " (1 stale baseline entry)".to_string(),
+            n => format!(" ({n} stale baseline entries)"),
+        };
         format!(
-            "{}, {}, {} in {} from {}{skipped}{suppressed} in {} ms",
+            "{}, {}, {} in {} from {}{skipped}{suppressed}{baselined}{stale} in {} ms",
             plural(self.errors, "error"),
             plural(self.warnings, "warning"),
             plural(self.infos, "info"),

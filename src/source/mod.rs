@@ -2,9 +2,11 @@
 //!
 //! Every text read is kept for the rest of the run so diagnostics can show snippets.
 
+mod root;
 mod span;
 mod walk;
 
+pub use root::{RepoRoot, STDIN};
 pub use span::{LineCol, Span};
 pub use walk::{collect_inputs, Input, InputError};
 

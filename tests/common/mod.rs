@@ -5,6 +5,19 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
+/// A Service whose selector has a typo (KR201), in no namespace.
+pub const TYPO_SERVICE: &str = "\
+apiVersion: v1
+kind: Service
+metadata:
+  name: web-typo
+spec:
+  selector:
+    app: wbe
+  ports:
+    - port: 80
+";
+
 /// The `kroute` binary, run from the crate root, without colour or backtraces.
 pub fn kroute() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kroute"));

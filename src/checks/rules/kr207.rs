@@ -80,7 +80,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let object = ctx.inv.object(workload.object);
-            let suppressed = RULE.on(object, r.span, String::new()).suppressed;
+            let suppressed = RULE.on(object, r.span, String::new()).suppressed.is_some();
             let key = (r.kind, workload.namespace.as_str(), r.name.as_str(), suppressed);
             let group = *by_target.entry(key).or_insert_with(|| {
                 groups.push(Missing { refs: Vec::new() });

@@ -1,7 +1,9 @@
 //! The diagnostic model: what every check produces and every renderer reads. It sits below
 //! `checks` and `report` and knows nothing of the command line.
 
-use serde::Serialize;
+pub mod fingerprint;
+
+use serde::{Deserialize, Serialize};
 
 use crate::manifest::Object;
 use crate::source::FileId;
@@ -26,7 +28,7 @@ impl Severity {
 }
 
 /// The object a diagnostic concerns, by identity.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ResourceRef {
     #[serde(rename = "apiVersion")]
     pub api_version: String,
@@ -65,8 +67,28 @@ pub struct Diagnostic {
     pub resource: Option<ResourceRef>,
     pub related: Vec<Related>,
     pub help: Option<String>,
-    /// Set when the object opted out of this code with `kroute.dev/ignore`.
-    pub suppressed: bool,
+    /// Why the finding is not shown, if it is not.
+    pub suppressed: Option<Suppression>,
+    /// Identifies the finding across edits elsewhere ([`fingerprint`]); set by the pipeline
+    /// once every finding is known.
+    pub fingerprint: Option<String>,
+}
+
+/// Why a finding is not shown (it is still counted in the summary).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Suppression {
+    /// The object opted out of the code with `kroute.dev/ignore`.
+    Annotation,
+    /// The baseline file (`--baseline`) lists it.
+    Baseline,
+}
+
+/// An object of the checked files: what a report lists as checked, with or without findings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checked {
+    pub resource: ResourceRef,
+    pub file: FileId,
+    pub span: Span,
 }
 
 /// Annotation listing the codes an object opts out of.
@@ -89,7 +111,8 @@ impl Diagnostic {
             resource: None,
             related: Vec::new(),
             help: None,
-            suppressed: false,
+            suppressed: None,
+            fingerprint: None,
         }
     }
 
@@ -101,13 +124,13 @@ impl Diagnostic {
         span: Span,
         message: impl Into<String>,
     ) -> Self {
-        let suppressed = object.annotations.get(IGNORE_ANNOTATION).is_some_and(|v| {
+        let ignored = object.annotations.get(IGNORE_ANNOTATION).is_some_and(|v| {
             v.split(',')
                 .any(|c| c.trim().eq_ignore_ascii_case(code) || c.trim() == "*")
         });
         Diagnostic {
             resource: Some(ResourceRef::of(object)),
-            suppressed,
+            suppressed: ignored.then_some(Suppression::Annotation),
             ..Diagnostic::new(code, severity, object.file, span, message)
         }
     }

@@ -1,0 +1,198 @@
+//! `--format sarif`: SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+//!
+//! One run: `tool.driver.rules` lists every rule (id, PascalCase name, summary, the "What
+//! it checks" section, the full documentation as help, default level); each shown finding
+//! is a result with its region (1-based lines, columns in characters, end exclusive), an
+//! artifact URI relative to the repository root (`%SRCROOT%`), the object as a logical
+//! location, its related locations and the fingerprint as `partialFingerprints`. A clean
+//! run has `results: []`, which code scanning needs to close earlier alerts.
+
+use serde_json::{json, Value};
+
+use super::{rules, Run};
+use crate::checks::registry;
+use crate::diagnostic::{Diagnostic, ResourceRef, Severity};
+use crate::source::{FileId, Span};
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+/// The `uriBaseId` of artifact locations: the repository root.
+const ROOT: &str = "%SRCROOT%";
+/// Where findings on standard input are said to be.
+const STDIN_URI: &str = "file:///dev/stdin";
+/// The key of kroute's fingerprint in `partialFingerprints` (versioned, as SARIF asks).
+pub const FINGERPRINT_KEY: &str = "kroute/v1";
+
+pub fn render(run: &Run<'_>) -> String {
+    let log = json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": driver()},
+            "originalUriBaseIds": {
+                ROOT: {"uri": directory_uri(&run.root.dir().to_string_lossy())},
+            },
+            "columnKind": "unicodeCodePoints",
+            "results": super::shown(run.diagnostics).map(|d| result(run, d)).collect::<Vec<_>>(),
+            "invocations": [{"executionSuccessful": true}],
+        }],
+    });
+    serde_json::to_string_pretty(&log).unwrap_or_default() + "\n"
+}
+
+fn driver() -> Value {
+    let rules: Vec<Value> = registry()
+        .iter()
+        .map(|e| {
+            let docs = e.docs();
+            json!({
+                "id": e.rule.code,
+                "name": rules::name(e),
+                "shortDescription": {"text": e.rule.summary},
+                "fullDescription": {"text": rules::section(&docs, "What it checks")},
+                "help": {"text": docs, "markdown": docs},
+                "defaultConfiguration": {"level": level(e.rule.severity)},
+                "properties": {"tags": [family(e.rule.code)]},
+            })
+        })
+        .collect();
+    json!({
+        "name": "kroute",
+        "version": env!("CARGO_PKG_VERSION"),
+        "semanticVersion": env!("CARGO_PKG_VERSION"),
+        "rules": rules,
+    })
+}
+
+/// The family a code belongs to, as a tag code scanning can filter on.
+fn family(code: &str) -> &'static str {
+    match code.as_bytes().get(2) {
+        Some(b'0') => "input",
+        Some(b'1') => "schema",
+        Some(b'2') => "kubernetes",
+        Some(b'3') => "istio",
+        Some(b'4') => "knative",
+        Some(b'5') => "gateway-api",
+        _ => "other",
+    }
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+fn result(run: &Run<'_>, d: &Diagnostic) -> Value {
+    let rule_index = registry().iter().position(|e| e.rule.code == d.code);
+    let text = match &d.help {
+        Some(help) => format!("{}\nHelp: {help}", d.message),
+        None => d.message.clone(),
+    };
+    let mut location = physical(run, d.file, d.span);
+    if let Some(resource) = &d.resource {
+        location["logicalLocations"] = json!([logical(resource)]);
+    }
+    let related: Vec<Value> = d
+        .related
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut at = physical(run, r.file, r.span);
+            at["id"] = json!(i);
+            at["message"] = json!({"text": r.message});
+            at
+        })
+        .collect();
+    let mut out = json!({
+        "ruleId": d.code,
+        "level": level(d.severity),
+        "message": {"text": text},
+        "locations": [location],
+    });
+    if let Some(index) = rule_index {
+        out["ruleIndex"] = json!(index);
+    }
+    if !related.is_empty() {
+        out["relatedLocations"] = json!(related);
+    }
+    if let Some(fp) = &d.fingerprint {
+        out["partialFingerprints"] = json!({FINGERPRINT_KEY: fp});
+    }
+    out
+}
+
+/// A `location` with the `physicalLocation` of `span` in `file`.
+fn physical(run: &Run<'_>, file: FileId, span: Span) -> Value {
+    let (start, end) = (
+        run.sources.line_col(file, span.start),
+        run.sources.line_col(file, span.end),
+    );
+    let artifact = match run.path(file) {
+        Some(path) if !path.starts_with('/') => json!({"uri": encode(&path), "uriBaseId": ROOT}),
+        Some(path) => json!({"uri": format!("file://{}", encode(&path))}),
+        None => json!({"uri": STDIN_URI}),
+    };
+    json!({
+        "physicalLocation": {
+            "artifactLocation": artifact,
+            "region": {
+                "startLine": start.line,
+                "startColumn": start.col,
+                "endLine": end.line,
+                "endColumn": end.col,
+            },
+        },
+    })
+}
+
+fn logical(r: &ResourceRef) -> Value {
+    let namespace = r
+        .namespace
+        .as_deref()
+        .map_or(String::new(), |n| format!("{n}/"));
+    json!({
+        "name": r.name,
+        "fullyQualifiedName": format!("{}/{}/{namespace}{}", r.api_version, r.kind, r.name),
+        "kind": "resource",
+    })
+}
+
+/// The `file:` URI of directory `dir`, ending in `/` as a base URI must.
+fn directory_uri(dir: &str) -> String {
+    let dir = dir.replace('\\', "/");
+    let dir = dir.trim_end_matches('/');
+    let dir = if dir.starts_with('/') {
+        dir.to_string()
+    } else {
+        format!("/{dir}")
+    };
+    format!("file://{}/", encode(&dir))
+}
+
+/// `path` percent-encoded as a URI path: unreserved characters and `/` stay, every other
+/// byte of its UTF-8 is `%XX`.
+pub fn encode(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_percent_encoded() {
+        assert_eq!(encode("k8s/my app/ü.yaml"), "k8s/my%20app/%C3%BC.yaml");
+        assert_eq!(encode("a#b?c%.yaml"), "a%23b%3Fc%25.yaml");
+        assert_eq!(directory_uri("/repo dir"), "file:///repo%20dir/");
+    }
+}
