@@ -653,6 +653,14 @@ fn tool_and_configuration_files_are_skipped_and_counted() {
 }
 
 #[test]
+fn a_file_named_twice_is_read_once() {
+    let twice = check_json(&["testdata/demo/checkout.yaml", "testdata/demo"], 1);
+    let once = check_json(&["testdata/demo"], 1);
+    assert_eq!(located(&twice), located(&once), "{twice:#}");
+    assert_eq!(twice["summary"]["files"], once["summary"]["files"]);
+}
+
+#[test]
 fn a_duplicate_key_is_reported_in_objects_only() {
     let dir = TempDir::new().unwrap();
     // An Ansible playbook and a compose file under another name: not Kubernetes, and YAML

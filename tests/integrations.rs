@@ -473,3 +473,49 @@ fn make_executable(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+#[test]
+fn action_check_annotates_writes_sarif_and_sets_the_outputs() {
+    let dir = TempDir::new().unwrap();
+    let sarif = dir.path().join("reports/kroute.sarif");
+    let sarif = sarif.to_str().unwrap();
+    let env = [
+        ("INPUT_PATHS", "testdata/demo"),
+        ("INPUT_SARIF_FILE", sarif),
+    ];
+    let (code, out, outputs) = action_step("check", &env);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("::error file=testdata/demo/checkout.yaml,line=79,col=5,"),
+        "{out}"
+    );
+    let sarif_output = format!("sarif-file={sarif}");
+    assert_eq!(outputs, ["errors=6", "warnings=1", sarif_output.as_str()]);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(sarif).unwrap()).unwrap();
+    assert_eq!(report["version"], "2.1.0");
+    assert_eq!(report["runs"][0]["results"].as_array().unwrap().len(), 7);
+
+    // Paths on several lines; a baseline of the demo's findings, so nothing is new, not
+    // even at the lowest `fail-on`.
+    let baseline = dir.path().join("baseline.json");
+    let written = Command::new(env!("CARGO_BIN_EXE_kroute"))
+        .args(["check", "--write-baseline"])
+        .arg(&baseline)
+        .arg("testdata/demo")
+        .current_dir(ROOT)
+        .output()
+        .unwrap();
+    assert!(written.status.success(), "{}", text(&written));
+    let env = [
+        (
+            "INPUT_PATHS",
+            "testdata/demo/checkout.yaml\n  testdata/demo\n",
+        ),
+        ("INPUT_BASELINE", baseline.to_str().unwrap()),
+        ("INPUT_FAIL_ON", "info"),
+    ];
+    let (code, out, outputs) = action_step("check", &env);
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(outputs, ["errors=0", "warnings=0", "sarif-file="]);
+}
