@@ -29,7 +29,8 @@ rules!(
     // Input
     kr001, kr002, kr003, kr004, kr005, kr006,
     // Kubernetes discovery
-    kr201, kr202, kr203, kr204, kr205, kr206, kr207, kr208, kr209, kr210, kr211, kr213,
+    kr201, kr202, kr203, kr204, kr205, kr206, kr207, kr208, kr209, kr210, kr211, kr212,
+    kr213,
     // Istio
     kr301, kr302, kr303, kr304, kr305, kr306, kr307, kr308,
     kr309, kr310, kr311, kr312, kr313, kr314, kr315, kr316, kr317,
@@ -135,11 +136,24 @@ pub fn selects_nothing(
     namespace: &str,
     selector: &crate::inventory::Selector,
 ) -> Diagnostic {
+    selects_nothing_as(ctx, rule, object, namespace, selector, "selects no pods")
+}
+
+/// [`selects_nothing`] for a selector that is not the object's main one, with what it
+/// selects said by `what` ("allows ingress from a peer that selects no pods").
+pub fn selects_nothing_as(
+    ctx: &Context<'_>,
+    rule: &Rule,
+    object: &Object,
+    namespace: &str,
+    selector: &crate::inventory::Selector,
+    what: &str,
+) -> Diagnostic {
     let diagnostic = rule.on(
         object,
         selector.span,
         format!(
-            "{} selects no pods: no workload in namespace `{namespace}` has labels {}",
+            "{} {what}: no workload in namespace `{namespace}` has labels {}",
             object.display(),
             selector.describe()
         ),

@@ -2,6 +2,7 @@
 //!
 //! Built once per run and read-only afterwards, so it can be shared across threads.
 
+mod data;
 pub mod gateway_api;
 mod ingress;
 pub mod istio;
@@ -15,6 +16,7 @@ mod workload;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+pub use data::DataKeys;
 pub use gateway_api::{ApiGateway, ApiRoute, ListenerOwner, ReferenceGrant};
 pub use ingress::{Ingress, IngressBackend, IngressPath};
 pub use istio::{
@@ -23,13 +25,13 @@ pub use istio::{
 pub use knative::{
     DomainMapping, EventDestination, KRef, KnativeConfig, Serving, TrafficTarget, TriggerBroker,
 };
-pub use policy::{PodSelector, ScaleTarget};
+pub use policy::{Direction, NetworkPolicy, PodSelector, ScaleTarget};
 pub use secret::{secret_value, SecretSource, SecretValue, Secrets};
 pub use selector::{LabelSpan, Op, Requirement, Selector};
 pub use service::{PortRef, Service, ServicePort};
 pub use smi::TrafficSplit;
 pub use workload::{
-    template_path, Container, ContainerPort, EnvValue, PodRef, RefKind, Workload,
+    template_path, Container, ContainerPort, EnvValue, PodRef, RefKind, Workload, WorkloadRef,
     POD_TEMPLATE_PATHS,
 };
 
@@ -63,7 +65,7 @@ pub struct Inventory {
     pub ingresses: Vec<Ingress>,
     pub hpas: Vec<ScaleTarget>,
     pub pdbs: Vec<PodSelector>,
-    pub network_policies: Vec<PodSelector>,
+    pub network_policies: Vec<NetworkPolicy>,
     /// ConfigMaps, whose values KR211 reads.
     pub config_maps: Vec<ObjectId>,
     /// Secrets and the objects that create them, in input order.
@@ -129,6 +131,7 @@ impl Inventory {
         for object in &objects {
             self.index(object);
         }
+        self.borrowed_workloads(&objects);
         for (ns, key, value) in self.label_index.keys() {
             self.label_values
                 .entry((ns.clone(), key.clone()))
@@ -192,7 +195,7 @@ impl Inventory {
             }
             ("networking.k8s.io", "NetworkPolicy") => {
                 self.network_policies
-                    .push(PodSelector::from_object(object, "podSelector"));
+                    .push(NetworkPolicy::from_object(object));
             }
             ("", "ConfigMap") => {
                 if object.namespace == knative::SERVING_NAMESPACE {
@@ -260,31 +263,63 @@ impl Inventory {
             self.namespaces.insert(object.name.clone());
         }
         for workload in Workload::of_object(object) {
-            if input
-                && workload
-                    .labels
-                    .keys()
-                    .any(|k| k.starts_with("sidecar.istio.io"))
-            {
-                self.mesh = true;
+            self.add_workload(workload, input);
+        }
+    }
+
+    /// The workloads of the Argo Rollouts whose `workloadRef` names an object of
+    /// `objects` (in the Rollout's namespace), once every object is indexed.
+    fn borrowed_workloads(&mut self, objects: &[Object]) {
+        for rollout in objects {
+            let Some(workload_ref) = WorkloadRef::of(rollout) else {
+                continue;
+            };
+            let key = (
+                workload_ref.kind,
+                rollout.namespace.clone(),
+                workload_ref.name,
+            );
+            let targets = self.by_name.get(&key).cloned().unwrap_or_default();
+            let Some(workloads) = targets
+                .iter()
+                .filter_map(|id| objects.get(id.0 as usize))
+                .map(|target| Workload::of_borrowed(rollout, target))
+                .find(|w| !w.is_empty())
+            else {
+                continue;
+            };
+            let input = !self.from_platform(rollout);
+            for workload in workloads {
+                self.add_workload(workload, input);
             }
-            let id = WorkloadId(id32(self.workloads.len()));
-            for (k, v) in &workload.labels {
-                self.label_index
-                    .entry((workload.namespace.clone(), k.clone(), v.clone()))
-                    .or_default()
-                    .push(id);
-                self.global_label_index
-                    .entry((k.clone(), v.clone()))
-                    .or_default()
-                    .push(id);
-            }
-            self.workloads_by_ns
-                .entry(workload.namespace.clone())
+        }
+    }
+
+    fn add_workload(&mut self, workload: Workload, input: bool) {
+        if input
+            && workload
+                .labels
+                .keys()
+                .any(|k| k.starts_with("sidecar.istio.io"))
+        {
+            self.mesh = true;
+        }
+        let id = WorkloadId(id32(self.workloads.len()));
+        for (k, v) in &workload.labels {
+            self.label_index
+                .entry((workload.namespace.clone(), k.clone(), v.clone()))
                 .or_default()
                 .push(id);
-            self.workloads.push(workload);
+            self.global_label_index
+                .entry((k.clone(), v.clone()))
+                .or_default()
+                .push(id);
         }
+        self.workloads_by_ns
+            .entry(workload.namespace.clone())
+            .or_default()
+            .push(id);
+        self.workloads.push(workload);
     }
 
     pub fn object(&self, id: ObjectId) -> &Object {

@@ -2,7 +2,7 @@
 
 use super::selector::Selector;
 use crate::manifest::{group_of, Object, ObjectId};
-use crate::yaml::Span;
+use crate::yaml::{Node, Span};
 
 #[derive(Clone, Debug)]
 pub struct ScaleTarget {
@@ -50,6 +50,46 @@ impl PodSelector {
                 .filter(|n| !n.is_null())
                 .map(Selector::from_label_selector),
             span: node.or(object.spec()).map_or(object.span(), |n| n.span),
+        }
+    }
+}
+
+/// Which way a NetworkPolicy peer's traffic flows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// `ingress[].from[]`
+    Ingress,
+    /// `egress[].to[]`
+    Egress,
+}
+
+/// A NetworkPolicy: the pods it governs (`spec.podSelector`) and the pod selectors of its
+/// peers that pick pods of its own namespace.
+#[derive(Clone, Debug)]
+pub struct NetworkPolicy {
+    pub pods: PodSelector,
+    /// Peers with a `podSelector` and no `namespaceSelector`, which Kubernetes matches
+    /// against the pods of the policy's namespace. Peers with a `namespaceSelector` pick
+    /// pods of other namespaces, and `ipBlock` peers no pods at all.
+    pub peers: Vec<(Direction, Selector)>,
+}
+
+impl NetworkPolicy {
+    pub fn from_object(object: &Object) -> NetworkPolicy {
+        let spec = object.spec();
+        let rules = |direction: Direction, (list, peers): (&'static str, &'static str)| {
+            spec.map_or(&[][..], |s| s.seq_at(list))
+                .iter()
+                .flat_map(move |rule| rule.seq_at(peers))
+                .filter(|peer| peer.get("namespaceSelector").is_none_or(Node::is_null))
+                .filter_map(|peer| peer.get("podSelector").filter(|n| !n.is_null()))
+                .map(move |node| (direction, Selector::from_label_selector(node)))
+        };
+        NetworkPolicy {
+            pods: PodSelector::from_object(object, "podSelector"),
+            peers: rules(Direction::Ingress, ("ingress", "from"))
+                .chain(rules(Direction::Egress, ("egress", "to")))
+                .collect(),
         }
     }
 }

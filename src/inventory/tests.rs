@@ -125,3 +125,65 @@ fn a_zero_or_empty_target_port_defaults_to_the_port() {
         ]
     );
 }
+
+#[test]
+fn a_deployment_config_owns_pods_under_a_plain_map_selector() {
+    let inv = inventory(
+        "apiVersion: apps.openshift.io/v1\nkind: DeploymentConfig\nmetadata: {name: dc}\nspec:\n  selector: {app: dc}\n  template:\n    metadata: {labels: {app: dc}}\n    spec:\n      serviceAccountName: runner\n      containers: [{name: c, image: x}]\n",
+    );
+    assert_eq!(inv.workloads.len(), 1);
+    let dc = &inv.workloads[0];
+    assert_eq!(dc.selector.as_ref().map(|s| s.labels.len()), Some(1));
+    assert_eq!(dc.refs[0].kind, RefKind::ServiceAccount);
+    // OpenShift adds `deploymentconfig: <name>` to the pods, not to the template.
+    assert_eq!(
+        dc.labels.get("deploymentconfig").map(String::as_str),
+        Some("dc")
+    );
+    assert!(!dc.template_labels().contains_key("deploymentconfig"));
+}
+
+#[test]
+fn a_rollout_workload_ref_borrows_the_template_wherever_it_is_defined() {
+    let rollout = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r}\nspec:\n  workloadRef: {apiVersion: apps/v1, kind: Deployment, name: d}\n";
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  selector: {matchLabels: {app: d}}\n  template:\n    metadata: {labels: {app: d}}\n    spec:\n      serviceAccountName: runner\n      containers: [{name: c, image: x, ports: [{name: http, containerPort: 80}], env: [{name: A, value: b}]}]\n";
+    // Before or after the Deployment in the input: the Rollout's pods are the same.
+    for yaml in [
+        format!("{rollout}---\n{deployment}"),
+        format!("{deployment}---\n{rollout}"),
+    ] {
+        let inv = inventory(&yaml);
+        let borrowed: Vec<&Workload> = inv
+            .workloads
+            .iter()
+            .filter(|w| w.kind == "Rollout")
+            .collect();
+        assert_eq!(borrowed.len(), 1);
+        let w = borrowed[0];
+        assert_eq!(w.labels.get("app").map(String::as_str), Some("d"));
+        assert!(w.exposes(&PortRef::Name("http".into())));
+        // The Deployment reports its references and env once; every location is the ref.
+        assert!(w.refs.is_empty());
+        assert!(w.containers[0].env.is_empty());
+        assert!(w.selector.is_none());
+        let rollout_object = inv.object(w.object);
+        let at = rollout_object
+            .root
+            .at(&["spec", "workloadRef"])
+            .map(|n| n.span);
+        assert_eq!(Some(w.labels_span), at);
+        assert_eq!(Some(w.containers[0].ports[0].span), at);
+    }
+    // A kind the Rollouts controller cannot borrow from, or another group: no pods.
+    let statefulset = deployment.replace("Deployment", "StatefulSet");
+    let inv = inventory(&format!(
+        "{}---\n{statefulset}",
+        rollout.replace("Deployment", "StatefulSet")
+    ));
+    assert!(inv.workloads.iter().all(|w| w.kind != "Rollout"));
+    let inv = inventory(&format!(
+        "{}---\n{deployment}",
+        rollout.replace("apps/v1", "extensions/v1beta1")
+    ));
+    assert!(inv.workloads.iter().all(|w| w.kind != "Rollout"));
+}

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::istio::Spanned;
 use super::selector::Selector;
-use crate::manifest::{Object, ObjectId};
+use crate::manifest::{group_of, Object, ObjectId};
 use crate::yaml::{Node, Span};
 
 /// Where each pod-template owner keeps its template: `(group, kind, path)`; an empty path
@@ -22,6 +22,11 @@ pub const POD_TEMPLATE_PATHS: &[(&str, &str, &[&str])] = &[
         "CronJob",
         &["spec", "jobTemplate", "spec", "template"],
     ),
+    (
+        "apps.openshift.io",
+        "DeploymentConfig",
+        &["spec", "template"],
+    ),
     ("argoproj.io", "Rollout", &["spec", "template"]),
     ("serving.knative.dev", "Service", &["spec", "template"]),
     (
@@ -37,6 +42,48 @@ pub fn template_path(group: &str, kind: &str) -> Option<&'static [&'static str]>
         .iter()
         .find(|(g, k, _)| *g == group && *k == kind)
         .map(|(_, _, p)| *p)
+}
+
+/// What an Argo Rollout's `workloadRef` may name, and where that kind keeps the pod
+/// template the Rollout borrows: the kinds the Rollouts controller resolves.
+const WORKLOAD_REF_TEMPLATES: &[(&str, &str, &[&str])] = &[
+    ("", "PodTemplate", &["template"]),
+    ("apps", "Deployment", &["spec", "template"]),
+    ("apps", "ReplicaSet", &["spec", "template"]),
+];
+
+/// An Argo Rollout's `spec.workloadRef`: the object in the Rollout's namespace whose pod
+/// template it runs instead of a `spec.template` of its own.
+#[derive(Clone, Debug)]
+pub struct WorkloadRef {
+    pub group: String,
+    pub kind: String,
+    pub name: String,
+    pub span: Span,
+}
+
+impl WorkloadRef {
+    pub fn of(object: &Object) -> Option<WorkloadRef> {
+        if (object.group.as_str(), object.kind.as_str()) != ("argoproj.io", "Rollout") {
+            return None;
+        }
+        let node = object.spec()?.get("workloadRef")?;
+        Some(WorkloadRef {
+            group: group_of(node.str_at("apiVersion").unwrap_or_default()).to_string(),
+            kind: node.str_at("kind")?.to_string(),
+            name: node.str_at("name")?.to_string(),
+            span: node.span,
+        })
+    }
+
+    /// Where `target`, the object this names, keeps its pod template, if it is of a kind a
+    /// Rollout can borrow from.
+    fn template<'a>(&self, target: &'a Object) -> Option<&'a Node> {
+        let (_, _, path) = WORKLOAD_REF_TEMPLATES
+            .iter()
+            .find(|(g, k, _)| (*g, *k) == (target.group.as_str(), target.kind.as_str()))?;
+        (target.group == self.group).then(|| target.root.at(path))?
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -93,6 +140,9 @@ pub struct PodRef {
     pub optional: bool,
     /// Where the reference sits, for messages (`volume config`, `envFrom`).
     pub via: String,
+    /// The data keys the pod reads from the object: the `key` of a `configMapKeyRef` or
+    /// `secretKeyRef`, the `items[].key` of a volume (or projected volume source).
+    pub keys: Vec<Spanned>,
 }
 
 #[derive(Clone, Debug)]
@@ -101,8 +151,12 @@ pub struct Workload {
     pub namespace: String,
     pub name: String,
     pub kind: String,
-    /// The pod template's labels: what Services, PDBs and policies select.
+    /// The pods' labels: what Services, PDBs and policies select. Those of the pod
+    /// template, and those the owner's controller adds to every pod it creates.
     pub labels: BTreeMap<String, String>,
+    /// The keys of `labels` that only the controller adds (the template does not write
+    /// them): the owner's own selector is validated without them.
+    pub added_labels: Vec<String>,
     /// Span of the template's `metadata.labels` (or of the template when there are none).
     pub labels_span: Span,
     /// The owner's own `spec.selector`, which must select its pod template: that of a
@@ -118,8 +172,9 @@ pub struct Workload {
 }
 
 /// The pods of a Rollout's experiment templates (`steps[].experiment.templates[]`): the
-/// Rollout's pod template with the labels of the template's `metadata` laid over its own
-/// and the template's selector. Their references are the Rollout's, reported once there.
+/// Rollout's pod template with the labels of the template's `metadata` laid over its own.
+/// Their references are the Rollout's, reported once there, and their selector is the
+/// template's, not the owner's `spec.selector` that [`Workload::selector`] holds.
 fn experiment_workloads(object: &Object, base: &Workload) -> Vec<Workload> {
     let steps = object
         .root
@@ -136,7 +191,7 @@ fn experiment_workloads(object: &Object, base: &Workload) -> Vec<Workload> {
             Some(Workload {
                 labels,
                 labels_span: labels_node.span,
-                selector: template.get("selector").map(Selector::from_label_selector),
+                selector: None,
                 refs: Vec::new(),
                 ..base.clone()
             })
@@ -144,12 +199,32 @@ fn experiment_workloads(object: &Object, base: &Workload) -> Vec<Workload> {
         .collect()
 }
 
+/// The labels the controller of `object` puts on every pod it creates, over the
+/// template's: Knative labels revision pods with their owners' names, and OpenShift labels
+/// a DeploymentConfig's pods `deploymentconfig: <name>` (the label `oc new-app` selects by).
+fn controller_labels(object: &Object) -> Vec<(&'static str, String)> {
+    let name = || object.name.clone();
+    match (object.group.as_str(), object.kind.as_str()) {
+        ("serving.knative.dev", "Service") => vec![
+            ("serving.knative.dev/service", name()),
+            ("serving.knative.dev/configuration", name()),
+        ],
+        ("serving.knative.dev", "Configuration") => {
+            vec![("serving.knative.dev/configuration", name())]
+        }
+        ("apps.openshift.io", "DeploymentConfig") => vec![("deploymentconfig", name())],
+        _ => Vec::new(),
+    }
+}
+
 /// The selector `spec` of `object` sets for its own pods (see [`Workload::selector`]).
 fn own_selector(object: &Object, spec: &Node) -> Option<Selector> {
     let node = spec.get("selector").filter(|n| !n.is_null())?;
     match (object.group.as_str(), object.kind.as_str()) {
-        // The one controller whose selector is a plain map.
-        ("", "ReplicationController") => Some(Selector::from_map(node)),
+        // The controllers whose selector is a plain map.
+        ("", "ReplicationController") | ("apps.openshift.io", "DeploymentConfig") => {
+            Some(Selector::from_map(node))
+        }
         ("batch", "Job") if spec.get("manualSelector").and_then(Node::as_bool) != Some(true) => {
             None
         }
@@ -163,11 +238,45 @@ fn own_selector(object: &Object, spec: &Node) -> Option<Selector> {
 impl Workload {
     /// The workloads of `object`: its pod template's, and for an Argo Rollout those of the
     /// ReplicaSets its canary steps' experiments run, whose templates relabel their pods so
-    /// that another Service (a preview) reaches them.
+    /// that another Service (a preview) reaches them. A Rollout with a `workloadRef` has
+    /// no template of its own: [`Workload::of_borrowed`] gives its workloads.
     pub fn of_object(object: &Object) -> Vec<Workload> {
-        let Some(workload) = Workload::from_object(object) else {
+        if WorkloadRef::of(object).is_some() {
+            return Vec::new();
+        }
+        let template = template_path(&object.group, &object.kind).and_then(|p| object.root.at(p));
+        let Some(template) = template else {
             return Vec::new();
         };
+        Workload::with_experiments(object, Workload::from_template(object, template))
+    }
+
+    /// The workloads of a Rollout whose `workloadRef` names `target`: the pods of
+    /// `target`'s template, under the Rollout's own selector. Its references, environment
+    /// and arguments are `target`'s, reported once there; every location points at the
+    /// `workloadRef`, since the template is in another object (often another file).
+    pub fn of_borrowed(rollout: &Object, target: &Object) -> Vec<Workload> {
+        let Some(workload_ref) = WorkloadRef::of(rollout) else {
+            return Vec::new();
+        };
+        let Some(template) = workload_ref.template(target) else {
+            return Vec::new();
+        };
+        let mut workload = Workload::from_template(rollout, template);
+        workload.refs.clear();
+        workload.labels_span = workload_ref.span;
+        for container in &mut workload.containers {
+            container.span = workload_ref.span;
+            container.env.clear();
+            container.argv.clear();
+            for port in &mut container.ports {
+                port.span = workload_ref.span;
+            }
+        }
+        Workload::with_experiments(rollout, workload)
+    }
+
+    fn with_experiments(object: &Object, workload: Workload) -> Vec<Workload> {
         let experiments =
             if (object.group.as_str(), object.kind.as_str()) == ("argoproj.io", "Rollout") {
                 experiment_workloads(object, &workload)
@@ -177,28 +286,14 @@ impl Workload {
         std::iter::once(workload).chain(experiments).collect()
     }
 
-    /// The workload view of `object`, when its kind owns a pod template.
-    fn from_object(object: &Object) -> Option<Workload> {
-        let path = template_path(&object.group, &object.kind)?;
-        let template = object.root.at(path)?;
+    /// The workload view of `object`, whose pods `template` describes.
+    fn from_template(object: &Object, template: &Node) -> Workload {
         let labels_node = template.at(&["metadata", "labels"]);
-        let labels = labels_node.map(Node::string_map).unwrap_or_default();
-        let mut labels: BTreeMap<String, String> = labels;
-        if object.group == "serving.knative.dev" {
-            // Knative labels every revision pod with its owners' names.
-            let owner = match object.kind.as_str() {
-                "Service" => Some("service"),
-                "Configuration" => Some("configuration"),
-                _ => None,
-            };
-            if let Some(owner) = owner {
-                labels.insert(format!("serving.knative.dev/{owner}"), object.name.clone());
-            }
-            if object.kind == "Service" {
-                labels.insert(
-                    "serving.knative.dev/configuration".into(),
-                    object.name.clone(),
-                );
+        let mut labels = labels_node.map(Node::string_map).unwrap_or_default();
+        let mut added_labels = Vec::new();
+        for (key, value) in controller_labels(object) {
+            if labels.insert(key.to_string(), value).is_none() {
+                added_labels.push(key.to_string());
             }
         }
         let pod_spec = template.get("spec");
@@ -209,6 +304,7 @@ impl Workload {
             name: object.name.clone(),
             kind: object.kind.clone(),
             labels,
+            added_labels,
             labels_span: labels_node.map_or(template.span, |n| n.span),
             selector: spec.and_then(|s| own_selector(object, s)),
             containers: Vec::new(),
@@ -227,7 +323,7 @@ impl Workload {
         if let Some(pod_spec) = pod_spec {
             workload.read_pod_spec(pod_spec);
         }
-        Some(workload)
+        workload
     }
 
     fn read_pod_spec(&mut self, pod: &Node) {
@@ -338,6 +434,7 @@ impl Workload {
                 span: sa.span,
                 optional: false,
                 via: "serviceAccountName".to_string(),
+                keys: Vec::new(),
             });
         }
     }
@@ -355,7 +452,26 @@ impl Workload {
             span: name_node.span,
             optional: node.get("optional").and_then(Node::as_bool) == Some(true),
             via,
+            keys: node
+                .get("key")
+                .into_iter()
+                .chain(
+                    node.seq_at("items")
+                        .iter()
+                        .filter_map(|item| item.get("key")),
+                )
+                .filter_map(Spanned::of)
+                .collect(),
         });
+    }
+
+    /// The labels the pod template writes, without those the controller adds.
+    pub fn template_labels(&self) -> BTreeMap<String, String> {
+        let mut labels = self.labels.clone();
+        for key in &self.added_labels {
+            labels.remove(key);
+        }
+        labels
     }
 
     /// The container port a Service `targetPort` names, if any container exposes it.

@@ -3,8 +3,9 @@
 //! ## What it checks
 //! That the `spec.selector` of every Service matches the pod-template labels of at least
 //! one workload (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet,
-//! ReplicationController, Job, CronJob, Argo Rollout with the pods its canary experiments
-//! relabel, Knative Service/Configuration) in the Service's namespace. Every selector label
+//! ReplicationController, Job, CronJob, OpenShift DeploymentConfig, Argo Rollout with the
+//! pods its canary experiments relabel and the template its `workloadRef` borrows, Knative
+//! Service/Configuration) in the Service's namespace. Every selector label
 //! must match (`app: web` and `tier: frontend` both), exactly as Kubernetes does.
 //!
 //! Selectorless Services (no selector, or `selector: {}`) are not checked: their endpoints

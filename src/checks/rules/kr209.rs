@@ -1,21 +1,26 @@
 //! # KR209: workload selector does not match its own pod template
 //!
 //! ## What it checks
-//! That the `spec.selector` of a Deployment, StatefulSet, DaemonSet, ReplicaSet or
-//! ReplicationController, and of a Job with `manualSelector: true`, matches the labels of
-//! its own pod template (`spec.template.metadata.labels`): every `matchLabels` pair and
-//! every `matchExpressions` requirement, exactly as Kubernetes evaluates them. An empty
-//! selector (`selector: {}`) of a Deployment, StatefulSet, DaemonSet or ReplicaSet is
-//! reported too.
+//! That the `spec.selector` of a Deployment, StatefulSet, DaemonSet, ReplicaSet,
+//! ReplicationController, OpenShift DeploymentConfig or Argo Rollout, and of a Job with
+//! `manualSelector: true`, matches the labels of its own pod template
+//! (`spec.template.metadata.labels`): every `matchLabels` pair and every
+//! `matchExpressions` requirement, exactly as Kubernetes evaluates them. An empty selector
+//! (`selector: {}`) of a Deployment, StatefulSet, DaemonSet, ReplicaSet or Rollout is
+//! reported too. A Rollout's `workloadRef` borrows the template of a Deployment,
+//! ReplicaSet or PodTemplate: its own selector must match that template's labels (an empty
+//! or missing one is allowed then: the Rollout borrows the Deployment's).
 //!
 //! Jobs without `manualSelector` are not checked (the API server writes their selector),
-//! nor is a ReplicationController without a selector (it defaults to the template's
-//! labels). A missing selector is a schema problem, not this rule's.
+//! nor is a ReplicationController or DeploymentConfig without a selector (it defaults to
+//! the template's labels). A missing selector is a schema problem, not this rule's.
 //!
 //! ## Why it matters
 //! The API server rejects the object (`` `selector` does not match template `labels` ``,
 //! `empty selector is invalid`): `kubectl apply` fails, and nothing is deployed. A
-//! controller may only own pods its selector matches, so there is no way around it.
+//! controller may only own pods its selector matches, so there is no way around it. The
+//! Argo Rollouts controller applies the same validation to a Rollout and marks it
+//! `InvalidSpec` instead of rolling it out.
 //!
 //! ## Example
 //! ```yaml
@@ -36,9 +41,11 @@
 //! deployed, change the template labels (adding labels is fine, the selector only needs a
 //! subset of them).
 
+use std::collections::BTreeMap;
+
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::inventory::{describe_labels, Selector, Workload};
+use crate::inventory::{describe_labels, Selector, Workload, WorkloadRef};
 use crate::manifest::Object;
 use crate::yaml::Span;
 
@@ -56,11 +63,16 @@ const SELECTOR_REQUIRED: &[(&str, &str)] = &[
     ("apps", "StatefulSet"),
     ("apps", "DaemonSet"),
     ("apps", "ReplicaSet"),
+    ("argoproj.io", "Rollout"),
 ];
 
 /// Kinds whose selector the API server checks against the template (a Job's only when
-/// manual: the inventory keeps no other).
-const CHECKED: &[(&str, &str)] = &[("", "ReplicationController"), ("batch", "Job")];
+/// manual: the inventory keeps no other), and defaults to the template's labels when empty.
+const CHECKED: &[(&str, &str)] = &[
+    ("", "ReplicationController"),
+    ("apps.openshift.io", "DeploymentConfig"),
+    ("batch", "Job"),
+];
 
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for workload in &ctx.inv.workloads {
@@ -69,8 +81,9 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         };
         let object = ctx.inv.object(workload.object);
         let kind = (object.group.as_str(), object.kind.as_str());
-        let required = SELECTOR_REQUIRED.contains(&kind);
-        if !required && !CHECKED.contains(&kind) {
+        // A Rollout borrowing a template may leave its selector to the template's owner.
+        let required = SELECTOR_REQUIRED.contains(&kind) && WorkloadRef::of(object).is_none();
+        if !SELECTOR_REQUIRED.contains(&kind) && !CHECKED.contains(&kind) {
             continue;
         }
         // A requirement with an operator Kubernetes does not know is a schema problem.
@@ -83,8 +96,11 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }
             continue;
         }
-        if !selector.matches(&workload.labels) {
-            out.push(mismatch(ctx, workload, selector));
+        // The API server validates the template as written, before the controller labels
+        // the pods.
+        let labels = workload.template_labels();
+        if !selector.matches(&labels) {
+            out.push(mismatch(ctx, workload, &labels, selector));
         }
     }
 }
@@ -95,45 +111,69 @@ fn empty(ctx: &Context<'_>, workload: &Workload, selector: &Selector) -> Diagnos
         object,
         selector.span,
         format!(
-            "{} has an empty `selector`, which the API server rejects for a {}",
+            "{} has an empty `selector`, which {} rejects for a {}",
             object.display(),
+            rejecter(object),
             object.kind
         ),
     )
-    .with_related(object.file, workload.labels_span, "the pod template's labels")
+    .with_related(object.file, workload.labels_span, labels_note(object))
     .with_help("select the pods by (some of) the template's labels under `matchLabels`")
 }
 
-fn mismatch(ctx: &Context<'_>, workload: &Workload, selector: &Selector) -> Diagnostic {
+fn mismatch(
+    ctx: &Context<'_>,
+    workload: &Workload,
+    labels: &BTreeMap<String, String>,
+    selector: &Selector,
+) -> Diagnostic {
     let object = ctx.inv.object(workload.object);
-    let diff = selector.explain_diff(&workload.labels, |k, want| {
+    let diff = selector.explain_diff(labels, |k, want| {
         format!("no `{k}` label (the selector wants `{want}`)")
     });
     let why = if diff.is_empty() {
         format!(
             "its labels ({}) fail the selector's expressions",
-            describe_labels(&workload.labels)
+            describe_labels(labels)
         )
     } else {
         diff.join(", ")
     };
     RULE.on(
         object,
-        failing_span(object, selector, workload),
+        failing_span(object, selector, labels),
         format!(
-            "{} selects pods {}, but its own pod template does not match: {why}; the API server rejects it",
+            "{} selects pods {}, but its own pod template does not match: {why}; {} rejects it",
             object.display(),
-            selector.describe()
+            selector.describe(),
+            rejecter(object)
         ),
     )
-    .with_related(object.file, workload.labels_span, "the pod template's labels")
+    .with_related(object.file, workload.labels_span, labels_note(object))
     .with_help("make the selector and the template labels agree; a deployed Deployment, StatefulSet or DaemonSet cannot change its selector, so change the template labels then")
+}
+
+/// What the related location at `labels_span` shows.
+fn labels_note(object: &Object) -> &'static str {
+    if WorkloadRef::of(object).is_some() {
+        "the pod template it borrows, whose labels are compared"
+    } else {
+        "the pod template's labels"
+    }
+}
+
+/// Who refuses `object` when its selector is wrong.
+fn rejecter(object: &Object) -> &'static str {
+    if object.group == "argoproj.io" {
+        "the Argo Rollouts controller (`InvalidSpec`)"
+    } else {
+        "the API server"
+    }
 }
 
 /// Where the selector fails the template: its first `matchLabels` pair the labels lack,
 /// else its first `matchExpressions` requirement they fail.
-fn failing_span(object: &Object, selector: &Selector, workload: &Workload) -> Span {
-    let labels = &workload.labels;
+fn failing_span(object: &Object, selector: &Selector, labels: &BTreeMap<String, String>) -> Span {
     if !selector.labels.iter().all(|(k, v)| labels.get(k) == Some(v)) {
         return selector.mismatch_span(&object.root, Some(labels));
     }
@@ -193,5 +233,17 @@ mod tests {
         let rc = "apiVersion: v1\nkind: ReplicationController\nmetadata: {name: r}\nspec:\n  selector: {app: r}\n  template:\n    metadata: {labels: {app: r}}\n    spec: {containers: [{name: c, image: x}]}\n";
         assert!(run_rule(&RULE, rc).is_empty());
         assert_eq!(run_rule(&RULE, &rc.replace("{app: r}\n  t", "{app: s}\n  t")).len(), 1);
+    }
+
+    #[test]
+    fn a_deployment_config_template_must_write_the_labels_its_selector_names() {
+        let dc = |labels: &str| {
+            format!(
+                "apiVersion: apps.openshift.io/v1\nkind: DeploymentConfig\nmetadata: {{name: d}}\nspec:\n  selector: {{deploymentconfig: d}}\n  template:\n    metadata: {{labels: {labels}}}\n    spec: {{containers: [{{name: c, image: x}}]}}\n"
+            )
+        };
+        // OpenShift labels the pods `deploymentconfig: d`, but validates the template first.
+        assert_eq!(run_rule(&RULE, &dc("{app: d}")).len(), 1);
+        assert!(run_rule(&RULE, &dc("{app: d, deploymentconfig: d}")).is_empty());
     }
 }
