@@ -61,7 +61,8 @@ fn floor(module: &str) -> Option<u8> {
         // `pipeline`, named by `checks` in their help.
         "graph" | "platform" => 4,
         "checks" | "trace" | "view" => 5,
-        "report" => 6,
+        // `.kroute.yaml` names rules and platforms; the pipeline applies it.
+        "report" | "config" => 6,
         "pipeline" => 7,
         "cli" => 8,
         "main" | "lib" => 9,

@@ -27,7 +27,7 @@ macro_rules! rules {
 #[rustfmt::skip]
 rules!(
     // Input
-    kr001, kr002, kr003, kr004, kr005, kr006,
+    kr001, kr002, kr003, kr004, kr005, kr006, kr007, kr008,
     // Kubernetes discovery
     kr201, kr202, kr203, kr204, kr205, kr206, kr207, kr208, kr209, kr210, kr211, kr212,
     kr213,
