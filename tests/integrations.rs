@@ -235,7 +235,34 @@ fn pre_commit_checks_changed_files_against_the_repository() {
     // Only the changed files' findings are reported.
     let (passed, output) = hook(&["k8s/deployment.yaml", ".github/workflows/ci.yml"]);
     assert!(passed, "{output}");
+
+    // The repository's `.kroute.yaml` applies, to the changed files and the context: its
+    // `ignore-paths` are never read, even when they change.
+    write(repo.dir.path(), "legacy/service.yaml", LEGACY);
+    let (passed, output) = hook(&["legacy/service.yaml"]);
+    assert!(
+        !passed && output.contains("legacy/service.yaml:6:13"),
+        "{output}"
+    );
+    write(
+        repo.dir.path(),
+        ".kroute.yaml",
+        "ignore-paths: [legacy/]
+",
+    );
+    let (passed, output) = hook(&["legacy/service.yaml", ".kroute.yaml"]);
+    assert!(passed, "{output}");
 }
+
+/// A Service of a directory the repository's configuration ignores, that selects nothing.
+const LEGACY: &str = "apiVersion: v1
+kind: Service
+metadata:
+  name: legacy
+spec:
+  selector: {app: legacy}
+  ports: [{port: 80}]
+";
 
 /// The `language: rust` hooks, `kroute` and `kroute-all`, which pre-commit builds from this
 /// repository with `cargo install` once for both. A target directory kept between runs and
@@ -508,4 +535,16 @@ fn action_check_annotates_writes_sarif_and_sets_the_outputs() {
     let (code, out, outputs) = action_step("check", &env);
     assert_eq!(code, Some(0), "{out}");
     assert_eq!(outputs, ["errors=0", "warnings=0", "sarif-file="]);
+
+    // A configuration file that turns the Kubernetes rules off.
+    let config = dir.path().join("kroute.yaml");
+    std::fs::write(&config, "rules:\n  disable: [KR2]\n").unwrap();
+    let env = [
+        ("INPUT_PATHS", "testdata/demo"),
+        ("INPUT_CONFIG", config.to_str().unwrap()),
+    ];
+    let (code, out, outputs) = action_step("check", &env);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(!out.contains("title=KR2"), "{out}");
+    assert_eq!(outputs, ["errors=3", "warnings=0", "sarif-file="]);
 }
