@@ -19,6 +19,7 @@ pub mod pipeline;
 pub mod platform;
 pub mod policy;
 pub mod report;
+pub mod schema;
 pub mod source;
 pub mod trace;
 pub mod view;

@@ -58,8 +58,9 @@ fn floor(module: &str) -> Option<u8> {
         "manifest" => 2,
         "inventory" | "diagnostic" => 3,
         // What a platform provides: read with `manifest` and `inventory`, loaded by
-        // `pipeline`, named by `checks` in their help.
-        "graph" | "platform" => 4,
+        // `pipeline`, named by `checks` in their help. The schemas objects are validated
+        // against: read by `checks` and `pipeline`.
+        "graph" | "platform" | "schema" => 4,
         "checks" | "trace" | "view" | "policy" => 5,
         // `.kroute.yaml` names rules and platforms; the pipeline applies it.
         "report" | "config" => 6,
