@@ -16,6 +16,7 @@ pub mod manifest;
 pub mod pipeline;
 pub mod platform;
 pub mod report;
+pub mod schema;
 pub mod source;
 pub mod trace;
 pub mod view;

@@ -59,7 +59,9 @@ fn floor(module: &str) -> Option<u8> {
         "inventory" | "diagnostic" => 3,
         // What a platform provides: read with `manifest` and `inventory`, loaded by
         // `pipeline`, named by `checks` in their help.
-        "graph" | "platform" => 4,
+        // Schema validation reads the objects (and `inventory`'s did-you-mean); checks
+        // report what it found and the pipeline runs it.
+        "graph" | "platform" | "schema" => 4,
         "checks" | "trace" | "view" => 5,
         "report" => 6,
         "pipeline" => 7,
