@@ -58,9 +58,8 @@ fn floor(module: &str) -> Option<u8> {
         "manifest" => 2,
         "inventory" | "diagnostic" => 3,
         // What a platform provides: read with `manifest` and `inventory`, loaded by
-        // `pipeline`, named by `checks` in their help.
-        // Schema validation reads the objects (and `inventory`'s did-you-mean); checks
-        // report what it found and the pipeline runs it.
+        // `pipeline`, named by `checks` in their help. The schemas objects are validated
+        // against: read by `checks` and `pipeline`.
         "graph" | "platform" | "schema" => 4,
         "checks" | "trace" | "view" => 5,
         "report" => 6,

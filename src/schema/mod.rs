@@ -9,6 +9,7 @@
 
 pub mod crd;
 pub mod deprecated;
+pub mod embedded;
 pub mod location;
 pub mod mapping;
 mod report;
