@@ -5,10 +5,12 @@
 //! checks produce and renderers read; [`pipeline::check`] drives the stages and is what the
 //! binary and the tests call; [`platform`] holds what a platform provides, which the
 //! pipeline loads after the input and rules name in their help. `tests/structure.rs` keeps
-//! the imports pointing this way.
+//! the imports pointing this way. [`config`] reads `.kroute.yaml`, for the pipeline and the
+//! command line.
 
 pub mod checks;
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod graph;
 pub mod inventory;

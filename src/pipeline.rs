@@ -6,6 +6,7 @@
 pub mod baseline;
 pub mod render;
 mod scope;
+mod suppress;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -14,9 +15,10 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::checks::{self, Context};
+use crate::config::Findings;
 use crate::diagnostic::{fingerprint, Checked, Diagnostic, ResourceRef};
 use crate::graph::RoutingGraph;
-use crate::inventory::Inventory;
+use crate::inventory::{Inventory, TemplateKinds};
 use crate::manifest::{self, LoadIssue, LoadIssueKind, LoadOptions, Object, ObjectId, Stream};
 use crate::platform::{self, Profile};
 use crate::report::Summary;
@@ -37,16 +39,30 @@ pub struct CheckOptions {
     /// Platform profiles (`--platform`), loaded after the context as it is; the Kubernetes
     /// built-ins are loaded in any case.
     pub platforms: Vec<&'static Profile>,
+    /// Stub manifests of what the platform provides besides the profiles (the config's
+    /// `external:` entries), loaded like a profile.
+    pub external: Option<String>,
     /// A Secret referenced but not defined is an error rather than an info.
     pub strict_secrets: bool,
     /// Check each kustomization root as this program renders it (`--kustomize`).
     pub kustomize: Option<Renderer>,
+    /// Which rules report, at which severity, and which findings are ignored (`.kroute.yaml`).
+    pub findings: Findings,
+    /// Pod-template owners declared besides the built-in ones (`.kroute.yaml`).
+    pub template_kinds: TemplateKinds,
     /// Findings accepted earlier (`--baseline`): counted, not shown.
     pub baseline: Option<Baseline>,
     /// Skip schema validation (`--no-schema`): no KR1xx findings.
     pub no_schema: bool,
     /// How objects are validated against their schemas.
     pub schema: schema::Options,
+}
+
+/// What the platform provides: the profiles and the config's `external:` stubs.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Provided<'a> {
+    pub profiles: &'a [&'static Profile],
+    pub external: Option<&'a str>,
 }
 
 /// The inventory and routing graph of one scope.
@@ -126,7 +142,7 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
         .filter(|s| **s)
         .count();
     let objects = std::mem::take(&mut loaded.objects);
-    let sources = loaded.sources;
+    let mut sources = loaded.sources;
     let mut reported = vec![false; sources.len()];
     for file in (0..checked).chain(rendered.files.iter().map(|f| f.0 as usize)) {
         reported[file] = true;
@@ -149,21 +165,44 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
     let (found, model): (Vec<_>, Vec<_>) = scopes
         .into_par_iter()
         .map(|scope| {
+            // Ignores are judged where they are written: not on a rendering's objects.
+            let rendered = scope.rendering.is_some();
             let (found, model) = check_scope(scope, &run);
-            (found, single.then_some(model))
+            let inputs = model.inventory.objects.iter();
+            let annotated = if rendered {
+                Vec::new()
+            } else {
+                suppress::annotated(inputs.filter(|o| (o.file.0 as usize) < checked))
+            };
+            ((found, annotated), single.then_some(model))
         })
         .unzip();
+    let (found, annotated): (Vec<_>, Vec<_>) = found.into_iter().unzip();
     let (diagnostics, mut checked_objects): (Vec<_>, Vec<_>) = found.into_iter().unzip();
     let root = RepoRoot::discover();
-    let mut diagnostics = merge(diagnostics.into_iter().flatten().collect(), &sources);
-    once_per_kind(&mut diagnostics);
-    fingerprint::number(&mut diagnostics, |f| root.display(sources.path(f)));
     // With kustomizations the files' objects stay loaded (scopes copy them): list them too.
     let is_reported = |file: FileId| reported.get(file.0 as usize).copied().unwrap_or(false);
     checked_objects.push(listed(&objects, is_reported));
+    let checked_objects = in_file_order(checked_objects.into_iter().flatten().collect(), &sources);
+    let mut found = diagnostics.into_iter().flatten().collect();
+    let seen = suppress::Seen {
+        annotated: &annotated.concat(),
+        objects: &checked_objects,
+    };
+    suppress::apply(
+        &mut found,
+        seen,
+        &mut sources,
+        &opts.findings,
+        !opts.parse_only,
+    );
+    let mut diagnostics = merge(found, &sources);
+    once_per_kind(&mut diagnostics);
+    opts.findings.select(&mut diagnostics);
+    fingerprint::number(&mut diagnostics, |f| root.display(sources.path(f)));
     let mut outcome = Outcome {
         diagnostics,
-        objects: in_file_order(checked_objects.into_iter().flatten().collect(), &sources),
+        objects: checked_objects,
         sources,
         files: checked,
         documents,
@@ -233,7 +272,7 @@ fn load_scopes(
     }
     let mut loaded = manifest::load(&all, &opts.load);
     if layout.is_empty() {
-        let platform = platform::load(&mut loaded, &opts.platforms);
+        let platform = provide(&mut loaded, opts);
         let scope = Scope {
             own: std::mem::take(&mut loaded.objects),
             issues: std::mem::take(&mut loaded.issues),
@@ -251,11 +290,16 @@ fn load_scopes(
     };
     // Rendered before the platform is loaded: its files are the last ones.
     let first = loaded.objects.len();
-    let platform = platform::load(&mut loaded, &opts.platforms);
+    let platform = provide(&mut loaded, opts);
     for scope in &mut scopes {
         scope.seen.extend(first..loaded.objects.len());
     }
     (loaded, scopes, rendered, platform)
+}
+
+/// Loads what the platform provides (`opts.platforms`, `opts.external`) after `loaded`.
+fn provide(loaded: &mut manifest::Loaded, opts: &CheckOptions) -> FileId {
+    platform::load_with(loaded, &opts.platforms, opts.external.as_deref())
 }
 
 /// The inputs followed by the context inputs that are not inputs too, with the canonical
@@ -449,7 +493,8 @@ fn analyse(
     run: &Run<'_>,
 ) -> (Vec<Diagnostic>, ScopeModel) {
     let (sources, opts) = (run.sources, run.opts);
-    let inventory = Inventory::build_with_platform(objects, run.platform);
+    let kinds = opts.template_kinds.clone();
+    let inventory = Inventory::build_with(objects, run.platform, kinds);
     let graph = if opts.parse_only {
         RoutingGraph::default()
     } else {
@@ -548,16 +593,21 @@ pub struct Model {
 
 /// Loads `inputs` and the platform, and builds the inventory and the routing graph of the
 /// first definition of each object.
-pub fn model(inputs: &[Input], load: &LoadOptions, platforms: &[&'static Profile]) -> Model {
+pub fn model(
+    inputs: &[Input],
+    load: &LoadOptions,
+    provided: Provided<'_>,
+    kinds: &TemplateKinds,
+) -> Model {
     let (_, canonical) = with_context(inputs, &[]);
     let patches = Layout::discover(&canonical, &load.limits).patch_files(&canonical);
     let mut loaded = manifest::load(inputs, load);
     // A kustomize patch is part of an object, not one: the graph must not draw it.
     loaded.objects.retain(|o| !patches.contains(&o.file));
-    let platform = platform::load(&mut loaded, platforms);
+    let platform = platform::load_with(&mut loaded, provided.profiles, provided.external);
     let objects = platform::without_shadowed(loaded.objects, platform);
     let definitions = manifest::first_definitions(objects, &loaded.sources, None);
-    let inventory = Inventory::build_with_platform(definitions.objects, platform);
+    let inventory = Inventory::build_with(definitions.objects, platform, kinds.clone());
     let graph = RoutingGraph::build(&inventory);
     Model {
         platform,

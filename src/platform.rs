@@ -103,11 +103,22 @@ pub fn select(names: &[impl AsRef<str>]) -> Result<Vec<&'static Profile>, Unknow
 /// platform's from another. Returns the first file added: what the platform provides
 /// starts there.
 pub fn load(loaded: &mut Loaded, profiles: &[&'static Profile]) -> FileId {
+    load_with(loaded, profiles, None)
+}
+
+/// [`load`], then `external`: stub manifests of what the platform provides besides its
+/// profiles (the config's `external:` entries), as the file `<platform:external>`.
+pub fn load_with(
+    loaded: &mut Loaded,
+    profiles: &[&'static Profile],
+    external: Option<&str>,
+) -> FileId {
     let first = loaded.next_file();
     let mut known = HashSet::new();
     let builtins = builtins(&loaded.objects);
     let texts = std::iter::once(("kubernetes", builtins))
-        .chain(profiles.iter().map(|p| (p.name, p.text.to_string())));
+        .chain(profiles.iter().map(|p| (p.name, p.text.to_string())))
+        .chain(external.map(|text| ("external", text.to_string())));
     for (name, text) in texts {
         let mut found = manifest::read_text(loaded.next_file(), &text, &LoadOptions::default());
         found.objects.retain(|o| known.insert(o.key()));

@@ -229,7 +229,11 @@ fn json_output_follows_the_contract() {
     let object = report.as_object().unwrap();
     assert_eq!(
         object.keys().collect::<BTreeSet<_>>(),
-        BTreeSet::from([&"diagnostics".to_string(), &"summary".to_string()])
+        BTreeSet::from([
+            &"diagnostics".to_string(),
+            &"suppressed".to_string(),
+            &"summary".to_string()
+        ])
     );
 
     let diags = diagnostics(&report);
@@ -767,9 +771,17 @@ fn ignore_annotation_suppresses_listed_codes_only() {
     );
     let file = write(dir.path(), "svc.yaml", &annotated);
     let report = check_json(&[arg(&file)], 0);
-    assert!(diagnostics(&report).is_empty(), "{report:#}");
+    // KR207 reports nothing on a Service: listing it is itself reported, as an info.
+    assert_eq!(codes(&report), ["KR008"], "{report:#}");
     assert_eq!(report["summary"]["suppressed"], 1);
     assert_eq!(report["summary"]["errors"], 0);
+    let suppressed = &report["suppressed"][0];
+    assert_eq!(suppressed["code"], "KR201");
+    assert_eq!(suppressed["suppression"]["by"], "annotation");
+    assert_eq!(
+        suppressed["suppression"]["reason"],
+        "endpoints come from elsewhere"
+    );
     kroute()
         .args(["check", "--color", "never", arg(&file)])
         .assert()
@@ -780,7 +792,7 @@ fn ignore_annotation_suppresses_listed_codes_only() {
     let other = annotated.replace("KR201,KR207", "KR207");
     let file = write(dir.path(), "svc.yaml", other);
     let report = check_json(&[arg(&file)], 1);
-    assert_eq!(codes(&report), ["KR201"]);
+    assert_eq!(codes(&report), ["KR008", "KR201"]);
     assert_eq!(report["summary"]["suppressed"], 0);
 }
 

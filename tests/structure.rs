@@ -62,7 +62,8 @@ fn floor(module: &str) -> Option<u8> {
         // against: read by `checks` and `pipeline`.
         "graph" | "platform" | "schema" => 4,
         "checks" | "trace" | "view" => 5,
-        "report" => 6,
+        // `.kroute.yaml` names rules and platforms; the pipeline applies it.
+        "report" | "config" => 6,
         "pipeline" => 7,
         "cli" => 8,
         "main" | "lib" => 9,

@@ -27,7 +27,7 @@ macro_rules! rules {
 #[rustfmt::skip]
 rules!(
     // Input
-    kr001, kr002, kr003, kr004, kr005, kr006,
+    kr001, kr002, kr003, kr004, kr005, kr006, kr007, kr008,
     // Schema
     kr101, kr102, kr103, kr104,
     // Kubernetes discovery

@@ -2,12 +2,13 @@
 //! exit code.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::checks::{registry, rule};
+use crate::config::{self, Config};
 use crate::diagnostic::Severity;
 use crate::pipeline::baseline::Baseline;
 use crate::pipeline::render::Renderer;
@@ -64,6 +65,15 @@ pub enum Command {
         after_help = "Examples:\n  kroute trace shop.example.com/cart testdata/demo\n  kroute trace shop.example.com:80/checkout testdata/demo\n  kroute trace cart.shop.svc.cluster.local:7070 testdata/demo\n  kroute trace --format json bookinfo.example.com/productpage samples/bookinfo/\n\nWithout a port every port is traced; without a path every rule that may match is.\n\nExit codes: 0 at least one complete path, 1 every path breaks or none exists, 2 usage or I/O error."
     )]
     Trace(TraceArgs),
+    /// Write a commented starter `.kroute.yaml` (never over an existing one)
+    #[command(
+        after_help = "Examples:\n  kroute init\n  kroute init deploy/\n\nExit codes: 0 written, 2 the file exists or cannot be written."
+    )]
+    Init {
+        /// Directory to write `.kroute.yaml` in
+        #[arg(default_value = ".", value_name = "DIR")]
+        dir: PathBuf,
+    },
 }
 
 /// Report formats of `check`.
@@ -168,7 +178,7 @@ pub struct CheckArgs {
     pub schema_location: Vec<String>,
     /// The Kubernetes release whose removed and deprecated apiVersions KR104 reports
     #[arg(long, value_name = "VERSION", value_parser = parse_release,
-          default_value_t = crate::schema::DEFAULT_KUBERNETES_VERSION)]
+          default_value_t = crate::schema::default_kubernetes_version())]
     pub kubernetes_version: crate::schema::Release,
 }
 
@@ -200,9 +210,10 @@ impl From<FailOn> for Severity {
 /// How manifests are read, shared by `check`, `graph` and `trace`.
 #[derive(Args, Debug)]
 pub struct LoadArgs {
-    /// Namespace of objects that name none (for `trace`, also the namespace of a short host name)
-    #[arg(long, short = 'n', default_value = "default", value_name = "NS")]
-    pub default_namespace: String,
+    /// Namespace of objects that name none (for `trace`, also the namespace of a short host
+    /// name) [default: the config's `default-namespace`, else `default`]
+    #[arg(long, short = 'n', value_name = "NS")]
+    pub default_namespace: Option<String>,
     /// Largest file accepted, in bytes
     #[arg(long, default_value_t = Limits::default().max_file_bytes, value_name = "BYTES")]
     pub max_file_size: u64,
@@ -215,6 +226,13 @@ pub struct LoadArgs {
     /// ConfigMap) is always known.
     #[arg(long, value_name = "NAME", value_delimiter = ',', value_parser = platform_names())]
     pub platform: Vec<String>,
+    /// Read this config file instead of the `.kroute.yaml` found in the current directory or
+    /// a parent up to the repository root
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Read no config file
+    #[arg(long)]
+    pub no_config: bool,
 }
 
 /// The `--platform` names, with what each stands for in `--help`.
@@ -228,28 +246,83 @@ fn platform_names() -> PossibleValuesParser {
     }))
 }
 
+/// How a command reads its inputs: the flags, over the config file's settings.
+struct Loading {
+    options: crate::manifest::LoadOptions,
+    platforms: Vec<&'static Profile>,
+    /// Stub manifests of the config's `external:` entries.
+    external: Option<String>,
+    config: Config,
+}
+
 impl LoadArgs {
-    /// The profiles `--platform` names; `None` (after saying why) for an unknown name,
-    /// which only a caller bypassing clap's check can give.
-    fn platforms(&self, err: &mut dyn Write) -> std::io::Result<Option<Vec<&'static Profile>>> {
-        match platform::select(&self.platform) {
-            Ok(profiles) => Ok(Some(profiles)),
+    /// The config file these flags name or imply; `None` (after saying why) when it cannot
+    /// be read or is wrong.
+    fn config(&self, err: &mut dyn Write) -> std::io::Result<Option<Config>> {
+        let path = match (&self.config, self.no_config) {
+            (_, true) => None,
+            (Some(path), false) => Some(path.clone()),
+            (None, false) => config::discover(Path::new(".")).map(|p| relative_to_cwd(&p)),
+        };
+        let Some(path) = path else {
+            return Ok(Some(Config::default()));
+        };
+        match config::load(&path) {
+            Ok(config) => Ok(Some(config)),
             Err(e) => {
-                writeln!(err, "kroute: --platform: {e}")?;
+                writeln!(
+                    err,
+                    "kroute: config: {}",
+                    e.to_string().replace('\n', "\nkroute: config: ")
+                )?;
                 Ok(None)
             }
         }
     }
 
-    fn options(&self) -> crate::manifest::LoadOptions {
-        crate::manifest::LoadOptions {
-            default_namespace: self.default_namespace.clone(),
-            limits: Limits {
-                max_file_bytes: self.max_file_size,
-                ..Limits::default()
+    /// The flags over the config; `None` (after saying why) on a config or usage error.
+    fn loading(&self, err: &mut dyn Write) -> std::io::Result<Option<Loading>> {
+        let Some(config) = self.config(err)? else {
+            return Ok(None);
+        };
+        let names = if self.platform.is_empty() {
+            &config.platform
+        } else {
+            &self.platform
+        };
+        let platforms = match platform::select(names) {
+            Ok(profiles) => profiles,
+            Err(e) => {
+                writeln!(err, "kroute: --platform: {e}")?;
+                return Ok(None);
+            }
+        };
+        let default_namespace = self
+            .default_namespace
+            .clone()
+            .or_else(|| config.default_namespace.clone())
+            .unwrap_or_else(|| "default".to_string());
+        Ok(Some(Loading {
+            options: crate::manifest::LoadOptions {
+                default_namespace,
+                limits: Limits {
+                    max_file_bytes: self.max_file_size,
+                    ..Limits::default()
+                },
             },
-        }
+            platforms,
+            external: config::external_manifests(&config.external),
+            config,
+        }))
     }
+}
+
+/// `path` relative to the current directory when it is under it: how reports name it.
+fn relative_to_cwd(path: &Path) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok())
+        .map_or_else(|| path.to_path_buf(), Path::to_path_buf)
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -318,6 +391,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Command::Explain { code } => run_explain(&code, out, err),
         Command::Graph(args) => run_graph(&args, out, err),
         Command::Trace(args) => run_trace(&args, out, err),
+        Command::Init { dir } => run_init(&dir, out, err),
     };
     result.unwrap_or_else(|e| {
         // A reader that stops early (`kroute explain KR302 | head`) is not an error.
@@ -337,10 +411,13 @@ fn run_check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::
             .num_threads(jobs.max(1))
             .build_global();
     }
-    let Some(inputs) = inputs(&args.paths, err)? else {
+    let Some(loading) = args.load.loading(err)? else {
         return Ok(EXIT_USAGE);
     };
-    let Some(opts) = check_options(&args, err)? else {
+    let Some(inputs) = inputs(&args.paths, &loading.config, err)? else {
+        return Ok(EXIT_USAGE);
+    };
+    let Some(opts) = check_options(&args, loading, err)? else {
         return Ok(EXIT_USAGE);
     };
     let mut outcome = check(&inputs, &opts);
@@ -450,11 +527,20 @@ fn append_step_summary(
 
 /// What `check` is asked to do besides reading the inputs; `None` (after saying why) on a
 /// usage or I/O error.
-fn check_options(args: &CheckArgs, err: &mut dyn Write) -> std::io::Result<Option<CheckOptions>> {
+fn check_options(
+    args: &CheckArgs,
+    loading: Loading,
+    err: &mut dyn Write,
+) -> std::io::Result<Option<CheckOptions>> {
     let context = if args.context.is_empty() {
+        &loading.config.context
+    } else {
+        &args.context
+    };
+    let context = if context.is_empty() {
         Vec::new()
     } else {
-        let Some(context) = inputs(&args.context, err)? else {
+        let Some(context) = inputs(context, &loading.config, err)? else {
             return Ok(None);
         };
         context
@@ -470,19 +556,26 @@ fn check_options(args: &CheckArgs, err: &mut dyn Write) -> std::io::Result<Optio
             return Ok(None);
         }
     };
-    let Some(platforms) = args.load.platforms(err)? else {
-        return Ok(None);
-    };
-    let baseline = match args.baseline.as_deref().map(Baseline::read).transpose() {
+    // The config's `baseline:` is the config form of `--baseline`; `--write-baseline`
+    // writes a new one, so an old one (perhaps not written yet) is not read.
+    let from_config = loading
+        .config
+        .baseline
+        .as_deref()
+        .filter(|_| args.write_baseline.is_none());
+    let path = args.baseline.as_deref().or(from_config);
+    let baseline = match path.map(Baseline::read).transpose() {
         Ok(baseline) => baseline,
         Err(e) => {
             writeln!(err, "kroute: {e}")?;
             return Ok(None);
         }
     };
-    let locations: Result<Vec<_>, _> = args
-        .schema_location
+    let locations: Result<Vec<_>, _> = loading
+        .config
+        .schema_locations
         .iter()
+        .chain(&args.schema_location)
         .map(|l| crate::schema::Location::parse(l))
         .collect();
     let locations = match locations {
@@ -495,27 +588,42 @@ fn check_options(args: &CheckArgs, err: &mut dyn Write) -> std::io::Result<Optio
     Ok(Some(CheckOptions {
         no_schema: args.no_schema,
         schema: crate::schema::Options {
-            strict: !args.no_strict,
+            strict: !args.no_strict && loading.config.strict != Some(false),
             locations,
             kubernetes_version: args.kubernetes_version,
         },
         baseline,
-        load: args.load.options(),
+        load: loading.options,
         parse_only: args.parse_only,
         context,
-        platforms,
+        platforms: loading.platforms,
+        external: loading.external,
         strict_secrets: args.strict_secrets,
         kustomize,
+        findings: loading.config.findings,
+        template_kinds: loading.config.template_kinds,
     }))
 }
 
-/// The inputs `paths` name; `None` (after saying why) on a usage or I/O error.
+/// The inputs `paths` name, less those the config's `ignore-paths` match; `None` (after
+/// saying why) on a usage or I/O error.
 fn inputs(
     paths: &[PathBuf],
+    config: &Config,
     err: &mut dyn Write,
 ) -> std::io::Result<Option<Vec<crate::source::Input>>> {
+    use crate::source::Input;
+    let ignored = |input: &Input| match input {
+        Input::File(path) | Input::HelmChart(path) | Input::Unreadable { path, .. } => {
+            config.ignore_paths.matches(path)
+        }
+        Input::Stdin => false,
+    };
     let inputs = match collect_inputs(paths) {
-        Ok(inputs) => inputs,
+        Ok(inputs) => inputs
+            .into_iter()
+            .filter(|i| !ignored(i))
+            .collect::<Vec<_>>(),
         Err(e) => {
             writeln!(err, "kroute: {e}")?;
             return Ok(None);
@@ -533,19 +641,25 @@ fn inputs(
     Ok(Some(inputs))
 }
 
-/// Loads the inputs for `graph` and `trace`, warning about documents left out.
+/// Loads the inputs for `graph` and `trace`, warning about documents left out; with the
+/// default namespace used.
 fn load_model(
     paths: &[PathBuf],
     load: &LoadArgs,
     err: &mut dyn Write,
-) -> std::io::Result<Option<crate::pipeline::Model>> {
-    let Some(inputs) = inputs(paths, err)? else {
+) -> std::io::Result<Option<(crate::pipeline::Model, String)>> {
+    let Some(loading) = load.loading(err)? else {
         return Ok(None);
     };
-    let Some(platforms) = load.platforms(err)? else {
+    let Some(inputs) = inputs(paths, &loading.config, err)? else {
         return Ok(None);
     };
-    let model = crate::pipeline::model(&inputs, &load.options(), &platforms);
+    let provided = crate::pipeline::Provided {
+        profiles: &loading.platforms,
+        external: loading.external.as_deref(),
+    };
+    let kinds = &loading.config.template_kinds;
+    let model = crate::pipeline::model(&inputs, &loading.options, provided, kinds);
     if model.unreadable > 0 {
         writeln!(
             err,
@@ -558,7 +672,7 @@ fn load_model(
             if model.unreadable == 1 { "is" } else { "are" }
         )?;
     }
-    Ok(Some(model))
+    Ok(Some((model, loading.options.default_namespace)))
 }
 
 fn run_graph(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<u8> {
@@ -571,7 +685,7 @@ fn run_graph(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> std:
             return Ok(EXIT_USAGE);
         }
     };
-    let Some(model) = load_model(&args.paths, &args.load, err)? else {
+    let Some((model, _)) = load_model(&args.paths, &args.load, err)? else {
         return Ok(EXIT_USAGE);
     };
     // What the platform provides is drawn only where the input's requests reach it.
@@ -605,15 +719,10 @@ fn run_trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> std:
             return Ok(EXIT_USAGE);
         }
     };
-    let Some(model) = load_model(&args.paths, &args.load, err)? else {
+    let Some((model, namespace)) = load_model(&args.paths, &args.load, err)? else {
         return Ok(EXIT_USAGE);
     };
-    let trace = crate::trace::trace(
-        &model.inventory,
-        &model.graph,
-        &request,
-        &args.load.default_namespace,
-    );
+    let trace = crate::trace::trace(&model.inventory, &model.graph, &request, &namespace);
     let text = match args.format {
         TraceFormat::Text => crate::report::trace::text(&trace, &model.sources),
         TraceFormat::Json => crate::report::trace::json(&trace, &model.sources),
@@ -650,7 +759,7 @@ fn run_explain(code: &str, out: &mut dyn Write, err: &mut dyn Write) -> std::io:
             writeln!(out, "{}", entry.docs())?;
             writeln!(
                 out,
-                "\nDefault severity: {}. Suppress for one object with the annotation `kroute.dev/ignore: \"{}\"`.",
+                "\nDefault severity: {}. Suppress for one object with the annotation `kroute.dev/ignore: \"{}\"` (and `kroute.dev/ignore-reason`), or for many with an `ignore:` entry in .kroute.yaml.",
                 entry.rule.severity.as_str(),
                 entry.rule.code
             )?;
@@ -663,6 +772,32 @@ fn run_explain(code: &str, out: &mut dyn Write, err: &mut dyn Write) -> std::io:
                 "kroute: no rule `{code}`{}; `kroute rules` lists them all",
                 crate::inventory::did_you_mean(&code.to_ascii_uppercase(), codes)
             )?;
+            Ok(EXIT_USAGE)
+        }
+    }
+}
+
+fn run_init(dir: &Path, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<u8> {
+    let path = dir.join(config::FILE_NAME);
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path);
+    match file.and_then(|mut f| f.write_all(config::STARTER.as_bytes())) {
+        Ok(()) => {
+            writeln!(out, "wrote {}", path.display())?;
+            Ok(EXIT_OK)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            writeln!(
+                err,
+                "kroute: {} exists; kroute init never overwrites it (remove it first to start over)",
+                path.display()
+            )?;
+            Ok(EXIT_USAGE)
+        }
+        Err(e) => {
+            writeln!(err, "kroute: {}: {e}", path.display())?;
             Ok(EXIT_USAGE)
         }
     }

@@ -67,18 +67,24 @@ pub struct Diagnostic {
     pub resource: Option<ResourceRef>,
     pub related: Vec<Related>,
     pub help: Option<String>,
-    /// Why the finding is not shown, if it is not.
+    /// Why the finding is not shown, if it is not (it is still counted).
     pub suppressed: Option<Suppression>,
+    /// The reason the user gave for suppressing it: the annotation
+    /// `kroute.dev/ignore-reason` or the config entry's `reason`.
+    pub suppression_reason: Option<String>,
     /// Identifies the finding across edits elsewhere ([`fingerprint`]); set by the pipeline
     /// once every finding is known.
     pub fingerprint: Option<String>,
 }
 
 /// Why a finding is not shown (it is still counted in the summary).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Suppression {
     /// The object opted out of the code with `kroute.dev/ignore`.
     Annotation,
+    /// An `ignore:` entry of the config file.
+    Config,
     /// The baseline file (`--baseline`) lists it.
     Baseline,
 }
@@ -93,6 +99,15 @@ pub struct Checked {
 
 /// Annotation listing the codes an object opts out of.
 pub const IGNORE_ANNOTATION: &str = "kroute.dev/ignore";
+/// Annotation saying why, shown with the findings it suppresses.
+pub const IGNORE_REASON_ANNOTATION: &str = "kroute.dev/ignore-reason";
+
+/// Whether the value of an `kroute.dev/ignore` annotation lists `code` (or `*`).
+pub fn ignore_lists(value: &str, code: &str) -> bool {
+    value
+        .split(',')
+        .any(|c| c.trim().eq_ignore_ascii_case(code) || c.trim() == "*")
+}
 
 impl Diagnostic {
     pub fn new(
@@ -112,6 +127,7 @@ impl Diagnostic {
             related: Vec::new(),
             help: None,
             suppressed: None,
+            suppression_reason: None,
             fingerprint: None,
         }
     }
@@ -124,13 +140,16 @@ impl Diagnostic {
         span: Span,
         message: impl Into<String>,
     ) -> Self {
-        let ignored = object.annotations.get(IGNORE_ANNOTATION).is_some_and(|v| {
-            v.split(',')
-                .any(|c| c.trim().eq_ignore_ascii_case(code) || c.trim() == "*")
-        });
+        let ignored = object
+            .annotations
+            .get(IGNORE_ANNOTATION)
+            .is_some_and(|v| ignore_lists(v, code));
         Diagnostic {
             resource: Some(ResourceRef::of(object)),
             suppressed: ignored.then_some(Suppression::Annotation),
+            suppression_reason: ignored
+                .then(|| object.annotations.get(IGNORE_REASON_ANNOTATION).cloned())
+                .flatten(),
             ..Diagnostic::new(code, severity, object.file, span, message)
         }
     }

@@ -31,8 +31,8 @@ pub use selector::{LabelSpan, Op, Requirement, Selector};
 pub use service::{PortRef, Service, ServicePort};
 pub use smi::TrafficSplit;
 pub use workload::{
-    template_path, Container, ContainerPort, EnvValue, PodRef, RefKind, Workload, WorkloadRef,
-    POD_TEMPLATE_PATHS,
+    template_path, Container, ContainerPort, EnvValue, PodRef, RefKind, TemplateKind,
+    TemplateKinds, Workload, WorkloadRef, POD_TEMPLATE_PATHS,
 };
 
 use crate::manifest::{Object, ObjectId};
@@ -108,6 +108,8 @@ pub struct Inventory {
     pub mesh: bool,
     /// The first file of what the platform provides, when it was loaded (`platform::load`).
     platform: Option<FileId>,
+    /// Where each kind keeps its pods' template.
+    pub template_kinds: TemplateKinds,
 }
 
 impl Inventory {
@@ -120,8 +122,15 @@ impl Inventory {
     /// their namespace one the input knows nor the input a mesh, since a platform profile
     /// describes part of a namespace and the platform's own pods.
     pub fn build_with_platform(objects: Vec<Object>, platform: FileId) -> Inventory {
+        Inventory::build_with(objects, platform, TemplateKinds::default())
+    }
+
+    /// [`Inventory::build_with_platform`], with the pod-template owners the user declares
+    /// besides the built-in ones.
+    pub fn build_with(objects: Vec<Object>, platform: FileId, kinds: TemplateKinds) -> Inventory {
         Inventory {
             platform: Some(platform),
+            template_kinds: kinds,
             ..Inventory::default()
         }
         .indexing(objects)
@@ -262,7 +271,7 @@ impl Inventory {
         if input && core && object.kind == "Namespace" {
             self.namespaces.insert(object.name.clone());
         }
-        for workload in Workload::of_object(object) {
+        for workload in Workload::of_object(object, &self.template_kinds) {
             self.add_workload(workload, input);
         }
     }

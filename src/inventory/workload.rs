@@ -8,7 +8,7 @@ use crate::manifest::{group_of, Object, ObjectId};
 use crate::yaml::{Node, Span};
 
 /// Where each pod-template owner keeps its template: `(group, kind, path)`; an empty path
-/// means the object itself is the pod. Later issues and `.kroute.yaml` extend this table.
+/// means the object itself is the pod. `.kroute.yaml` declares more ([`TemplateKinds`]).
 pub const POD_TEMPLATE_PATHS: &[(&str, &str, &[&str])] = &[
     ("", "Pod", &[]),
     ("", "ReplicationController", &["spec", "template"]),
@@ -42,6 +42,49 @@ pub fn template_path(group: &str, kind: &str) -> Option<&'static [&'static str]>
         .iter()
         .find(|(g, k, _)| *g == group && *k == kind)
         .map(|(_, _, p)| *p)
+}
+
+/// A pod-template owner the user declares (`.kroute.yaml` `pod-template-kinds:`): a
+/// custom resource whose pods Services and policies select, and where it keeps their
+/// template.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TemplateKind {
+    pub group: String,
+    pub kind: String,
+    /// Mapping keys from the object to its pod template (`spec`, `template`).
+    pub path: Vec<String>,
+}
+
+/// The pod-template owners: the built-in ones ([`POD_TEMPLATE_PATHS`]), then those the user
+/// declares.
+#[derive(Clone, Debug, Default)]
+pub struct TemplateKinds {
+    pub declared: Vec<TemplateKind>,
+}
+
+impl TemplateKinds {
+    /// The node holding the pods of `object`: its pod template, or the object itself for a
+    /// Pod; `None` when its kind owns no pods or the template is missing.
+    pub fn pods<'o>(&self, object: &'o Object) -> Option<&'o Node> {
+        if let Some(path) = template_path(&object.group, &object.kind) {
+            return object.root.at(path);
+        }
+        let declared = self
+            .declared
+            .iter()
+            .find(|t| t.group == object.group && t.kind == object.kind)?;
+        declared
+            .path
+            .iter()
+            .try_fold(&object.root, |node, key| node.get(key))
+    }
+
+    /// The pod template `object` keeps inside itself (`spec.template` of a Deployment or a
+    /// Knative Service), when its kind has one; a Pod is its own template, so has none.
+    pub fn template<'o>(&self, object: &'o Object) -> Option<&'o Node> {
+        let own_pod = template_path(&object.group, &object.kind).is_some_and(<[_]>::is_empty);
+        self.pods(object).filter(|_| !own_pod)
+    }
 }
 
 /// What an Argo Rollout's `workloadRef` may name, and where that kind keeps the pod
@@ -240,12 +283,11 @@ impl Workload {
     /// ReplicaSets its canary steps' experiments run, whose templates relabel their pods so
     /// that another Service (a preview) reaches them. A Rollout with a `workloadRef` has
     /// no template of its own: [`Workload::of_borrowed`] gives its workloads.
-    pub fn of_object(object: &Object) -> Vec<Workload> {
+    pub fn of_object(object: &Object, kinds: &TemplateKinds) -> Vec<Workload> {
         if WorkloadRef::of(object).is_some() {
             return Vec::new();
         }
-        let template = template_path(&object.group, &object.kind).and_then(|p| object.root.at(p));
-        let Some(template) = template else {
+        let Some(template) = kinds.pods(object) else {
             return Vec::new();
         };
         Workload::with_experiments(object, Workload::from_template(object, template))

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::Summary;
-use crate::diagnostic::{Diagnostic, ResourceRef, Severity};
+use crate::diagnostic::{Diagnostic, ResourceRef, Severity, Suppression};
 use crate::source::SourceMap;
 
 #[derive(Serialize)]
@@ -44,11 +44,24 @@ struct DiagnosticOut<'a> {
     /// Identifies the finding across unrelated edits (what the baseline matches on).
     #[serde(skip_serializing_if = "Option::is_none")]
     fingerprint: Option<&'a str>,
+    /// For a suppressed finding: what suppressed it, and the reason given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppression: Option<SuppressionOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct SuppressionOut<'a> {
+    by: Suppression,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
 }
 
 #[derive(Serialize)]
 struct Report<'a> {
     diagnostics: Vec<DiagnosticOut<'a>>,
+    /// The findings suppressed on purpose (annotation, config), each with what suppressed
+    /// it and why; counted in the summary. Baselined ones are only counted.
+    suppressed: Vec<DiagnosticOut<'a>>,
     summary: Summary,
 }
 
@@ -85,14 +98,29 @@ fn diagnostic<'a>(d: &'a Diagnostic, sources: &'a SourceMap) -> DiagnosticOut<'a
             })
             .collect(),
         help: d.help.as_deref(),
+        suppression: d.suppressed.map(|by| SuppressionOut {
+            by,
+            reason: d.suppression_reason.as_deref(),
+        }),
         fingerprint: d.fingerprint.as_deref(),
     }
 }
 
-/// Renders the diagnostics that were not suppressed, and the summary.
+/// Renders the diagnostics that were not suppressed, those that were (with why), and the
+/// summary.
 pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, summary: &Summary) -> String {
     let report = Report {
         diagnostics: super::shown(diagnostics)
+            .map(|d| diagnostic(d, sources))
+            .collect(),
+        suppressed: diagnostics
+            .iter()
+            .filter(|d| {
+                matches!(
+                    d.suppressed,
+                    Some(Suppression::Annotation | Suppression::Config)
+                )
+            })
             .map(|d| diagnostic(d, sources))
             .collect(),
         summary: summary.clone(),

@@ -15,7 +15,8 @@ pub use summary::Summary;
 use crate::diagnostic::{Checked, Diagnostic, Severity};
 use crate::source::{LineCol, RepoRoot, SourceMap};
 
-/// The diagnostics a report shows: those neither suppressed nor in the baseline.
+/// The diagnostics a report shows: those neither suppressed (by `kroute.dev/ignore` or the
+/// config's `ignore:`) nor in the baseline.
 pub fn shown(diagnostics: &[Diagnostic]) -> impl Iterator<Item = &Diagnostic> {
     diagnostics.iter().filter(|d| d.suppressed.is_none())
 }

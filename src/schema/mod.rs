@@ -14,6 +14,7 @@ pub mod location;
 pub mod mapping;
 mod report;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -27,8 +28,11 @@ use crd::Gvk;
 pub use deprecated::Release;
 pub use location::{Location, LocationError};
 
-/// The Kubernetes release checked against when none is given (`--kubernetes-version`).
-pub const DEFAULT_KUBERNETES_VERSION: Release = Release(1, 33);
+/// The Kubernetes release checked against when none is given (`--kubernetes-version`): the
+/// one the embedded schemas come from.
+pub fn default_kubernetes_version() -> Release {
+    Release::parse(embedded::kubernetes_release()).unwrap_or(Release(1, 37))
+}
 
 /// How objects are validated.
 #[derive(Clone, Debug)]
@@ -46,7 +50,7 @@ impl Default for Options {
         Options {
             strict: true,
             locations: Vec::new(),
-            kubernetes_version: DEFAULT_KUBERNETES_VERSION,
+            kubernetes_version: default_kubernetes_version(),
         }
     }
 }
@@ -190,14 +194,15 @@ impl Schemas {
                 Err(e) => return Err(Missing::Broken(e.to_string())),
             }
         }
-        Err(Missing::Unknown)
+        let found = embedded::lookup(api_version, kind).ok_or(Missing::Unknown)?;
+        build_embedded(&found)
     }
 }
 
-/// A compiled schema and the document it was compiled from.
+/// A compiled schema and the documents it was compiled from (its own first).
 pub(crate) struct Compiled {
     validator: jsonschema::Validator,
-    schema: Value,
+    documents: Vec<Cow<'static, Value>>,
 }
 
 /// Why an object has no schema to check it against.
@@ -216,9 +221,37 @@ fn build(schema: Value, file: Option<PathBuf>) -> Result<Compiled, Missing> {
         options = options.with_base_uri(format!("file://{}", path.display()));
     }
     match options.build(&schema) {
-        Ok(validator) => Ok(Compiled { validator, schema }),
+        Ok(validator) => Ok(Compiled {
+            validator,
+            documents: vec![Cow::Owned(schema)],
+        }),
         Err(e) => Err(Missing::Broken(e.to_string())),
     }
+}
+
+/// Compiles an embedded schema, with the shared documents its `$ref`s name registered (in
+/// the draft its documents declare: they are generated for the crate).
+fn build_embedded(found: &embedded::EmbeddedSchema) -> Result<Compiled, Missing> {
+    let broken = |e: &dyn std::fmt::Display| Missing::Broken(e.to_string());
+    let documents = found.documents.iter().map(|(uri, doc)| (uri.as_str(), *doc));
+    let registry = jsonschema::Registry::new()
+        .extend(documents)
+        .map_err(|e| broken(&e))?
+        .prepare()
+        .map_err(|e| broken(&e))?;
+    let validator = jsonschema::options()
+        .should_validate_formats(false)
+        .with_registry(&registry)
+        .build(found.schema)
+        .map_err(|e| broken(&e))?;
+    let documents = std::iter::once(found.schema)
+        .chain(found.documents.iter().map(|(_, doc)| *doc))
+        .map(Cow::Borrowed)
+        .collect();
+    Ok(Compiled {
+        validator,
+        documents,
+    })
 }
 
 /// Reads the local files a schema of a `--schema-location` refers to; nothing remote.

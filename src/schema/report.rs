@@ -1,6 +1,7 @@
 //! Validation errors turned into findings: the instance path of each error leads back to
 //! the YAML node at fault, and the message says what is wrong in the user's terms.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
@@ -45,7 +46,7 @@ pub(super) fn errors<'a>(compiled: &Compiled, object: &'a Object) -> Vec<Finding
             node,
             path: dotted(&path),
         };
-        let known = known_fields(&compiled.schema, error.schema_path().as_str());
+        let known = known_fields(&compiled.documents, error.schema_path().as_str());
         for finding in at.findings(error.kind(), error.instance(), &error.to_string(), &known) {
             if seen.insert((finding.span, finding.message.clone())) {
                 out.push(finding);
@@ -164,11 +165,11 @@ impl<'a> Place<'a, '_> {
 
 /// The fields the schema allows where an unknown one was found: the `properties` of the
 /// schema object whose `additionalProperties` refused it (`schema_path` is its location in
-/// the schema document; none when it lies in another document a `$ref` led to).
-fn known_fields<'s>(schema: &'s Value, schema_path: &str) -> Vec<&'s str> {
+/// the document, its own or one a `$ref` led to).
+fn known_fields<'s>(documents: &'s [Cow<'static, Value>], schema_path: &str) -> Vec<&'s str> {
     let parent = schema_path
         .strip_suffix("/additionalProperties")
-        .and_then(|p| schema.pointer(p));
+        .and_then(|p| documents.iter().find_map(|d| d.pointer(p)));
     parent
         .and_then(|p| p.get("properties"))
         .and_then(Value::as_object)
