@@ -28,6 +28,13 @@ pub fn schemas(root: &Node) -> Vec<(Gvk, Value)> {
         return Vec::new();
     };
     let shared = spec.at(&["validation", "openAPIV3Schema"]);
+    let api_version = |version: &str| {
+        if group.is_empty() {
+            version.to_string()
+        } else {
+            format!("{group}/{version}")
+        }
+    };
     let mut out = Vec::new();
     for version in spec.seq_at("versions") {
         let (Some(name), true) = (version.str_at("name"), served(version)) else {
@@ -35,12 +42,12 @@ pub fn schemas(root: &Node) -> Vec<(Gvk, Value)> {
         };
         let own = version.at(&["schema", "openAPIV3Schema"]);
         if let Some(schema) = own.or(shared) {
-            let key = (format!("{group}/{name}"), kind.to_string());
+            let key = (api_version(name), kind.to_string());
             out.push((key, mapping::custom_resource(&schema.to_json())));
         }
     }
     if let (Some(name), Some(schema)) = (spec.str_at("version"), shared) {
-        let key = (format!("{group}/{name}"), kind.to_string());
+        let key = (api_version(name), kind.to_string());
         if !out.iter().any(|(k, _)| *k == key) {
             out.push((key, mapping::custom_resource(&schema.to_json())));
         }

@@ -74,6 +74,8 @@ pub struct Finding<'a> {
     pub kind: Kind,
     pub object: &'a Object,
     pub span: Span,
+    /// The mapping or sequence holding the node at `span`.
+    pub parent: Span,
     pub message: String,
     pub help: String,
     /// The value at `span` is unusable (wrong type, not an allowed value): findings of other
@@ -89,12 +91,15 @@ pub struct Report<'a> {
 }
 
 impl Report<'_> {
-    /// Whether a finding of another rule at `span` of `file` lies inside a value that a
-    /// schema violation made unusable: that finding is a consequence, not news.
+    /// Whether a finding of another rule at `span` of `file` is about a value that a
+    /// schema violation made unusable: inside it, or pointing at it from the mapping or
+    /// sequence that holds it (a Service selector `{app: 123}` selects nothing because
+    /// `123` is no label value). Such a finding is a consequence, not news.
     pub fn covers(&self, file: crate::source::FileId, span: Span) -> bool {
-        self.findings
-            .iter()
-            .any(|f| f.unusable && f.object.file == file && f.span.contains(span))
+        self.findings.iter().any(|f| {
+            let about = f.span.contains(span) || (f.parent.contains(span) && span.contains(f.span));
+            f.unusable && f.object.file == file && about
+        })
     }
 }
 
@@ -164,6 +169,8 @@ impl Schemas {
                     .par_iter()
                     .flat_map_iter(|o| report::errors(compiled, o)),
             ),
+            // A version that is gone has no schema: KR104 already says so.
+            Err(Missing::Unknown) if !out.is_empty() => {}
             Err(why) => out.push(report::no_schema(first, why)),
         }
         out

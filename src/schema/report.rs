@@ -40,9 +40,10 @@ pub(super) fn errors<'a>(compiled: &Compiled, object: &'a Object) -> Vec<Finding
     let mut out = Vec::new();
     for error in compiled.validator.iter_errors(&json) {
         let path: Vec<LocationSegment<'_>> = error.instance_path().iter().collect();
-        let node = walk(&object.root, &path);
+        let (parent, node) = walk(&object.root, &path);
         let at = Place {
             object,
+            parent: parent.span,
             node,
             path: dotted(&path),
         };
@@ -56,20 +57,21 @@ pub(super) fn errors<'a>(compiled: &Compiled, object: &'a Object) -> Vec<Finding
     out
 }
 
-/// The node at `path` under `root` (as deep as the path leads).
-fn walk<'n>(root: &'n Node, path: &[LocationSegment<'_>]) -> &'n Node {
-    let mut node = root;
+/// The node at `path` under `root` (as deep as the path leads), and the mapping or
+/// sequence holding it (the root holds itself).
+fn walk<'n>(root: &'n Node, path: &[LocationSegment<'_>]) -> (&'n Node, &'n Node) {
+    let (mut parent, mut node) = (root, root);
     for segment in path {
         let next = match segment {
             LocationSegment::Property(name) => node.get(name),
             LocationSegment::Index(i) => node.as_seq().and_then(|items| items.get(*i)),
         };
         match next {
-            Some(n) => node = n,
+            Some(n) => (parent, node) = (node, n),
             None => break,
         }
     }
-    node
+    (parent, node)
 }
 
 /// `spec.ports[0].port`, as users read a path.
@@ -91,6 +93,7 @@ fn dotted(path: &[LocationSegment<'_>]) -> String {
 /// Where an error is: the object, the node at its instance path and that path.
 struct Place<'a, 'n> {
     object: &'a Object,
+    parent: Span,
     node: &'n Node,
     path: String,
 }
@@ -101,6 +104,7 @@ impl<'a> Place<'a, '_> {
             kind,
             object: self.object,
             span,
+            parent: self.parent,
             message,
             help: help.to_string(),
             unusable: false,
@@ -206,8 +210,10 @@ fn types(kind: &TypeKind) -> String {
     };
     match kind {
         TypeKind::Single(t) => article(*t),
+        // `null` is allowed where a field may be absent: not worth saying.
         TypeKind::Multiple(set) => set
             .iter()
+            .filter(|t| *t != jsonschema::JsonType::Null)
             .map(article)
             .collect::<Vec<_>>()
             .join(" or "),
@@ -228,6 +234,7 @@ pub(super) fn deprecations<'a>(members: &[&'a Object], release: Release) -> Vec<
             kind: Kind::Deprecated,
             object,
             span: object.root.get("apiVersion").map_or(object.span(), |n| n.span),
+            parent: object.span(),
             message: message.clone(),
             help: help.clone(),
             unusable: false,
@@ -246,6 +253,7 @@ pub(super) fn no_schema<'a>(object: &'a Object, why: &Missing) -> Finding<'a> {
         kind: Kind::NoSchema,
         object,
         span: object.root.get("kind").map_or(object.span(), |n| n.span),
+        parent: object.span(),
         message,
         help: "add its CustomResourceDefinition to the input or to --context, or point --schema-location at its schema".to_string(),
         unusable: false,
