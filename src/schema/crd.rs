@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::mapping;
+use super::openapi;
 use crate::manifest::Object;
 use crate::yaml::Node;
 
@@ -15,48 +15,20 @@ pub fn is_crd(object: &Object) -> bool {
     object.kind == "CustomResourceDefinition" && object.group == "apiextensions.k8s.io"
 }
 
-/// The schema of each served version of the CRD `root` (a v1 CRD lists one per version; a
-/// v1beta1 one may give one for all of them under `spec.validation`).
+/// The schema of each served version of the CRD `root`, converted as the embedded CRD
+/// schemas are ([`openapi::crd_versions`]).
 pub fn schemas(root: &Node) -> Vec<(Gvk, Value)> {
-    let Some(spec) = root.get("spec") else {
-        return Vec::new();
-    };
-    let (Some(group), Some(kind)) = (spec.str_at("group"), spec.at(&["names", "kind"])) else {
-        return Vec::new();
-    };
-    let Some(kind) = kind.as_str() else {
-        return Vec::new();
-    };
-    let shared = spec.at(&["validation", "openAPIV3Schema"]);
-    let api_version = |version: &str| {
-        if group.is_empty() {
-            version.to_string()
-        } else {
-            format!("{group}/{version}")
-        }
-    };
-    let mut out = Vec::new();
-    for version in spec.seq_at("versions") {
-        let (Some(name), true) = (version.str_at("name"), served(version)) else {
-            continue;
-        };
-        let own = version.at(&["schema", "openAPIV3Schema"]);
-        if let Some(schema) = own.or(shared) {
-            let key = (api_version(name), kind.to_string());
-            out.push((key, mapping::custom_resource(&schema.to_json())));
-        }
-    }
-    if let (Some(name), Some(schema)) = (spec.str_at("version"), shared) {
-        let key = (api_version(name), kind.to_string());
-        if !out.iter().any(|(k, _)| *k == key) {
-            out.push((key, mapping::custom_resource(&schema.to_json())));
-        }
-    }
-    out
-}
-
-fn served(version: &Node) -> bool {
-    version.get("served").and_then(Node::as_bool) != Some(false)
+    openapi::crd_versions(&root.to_json())
+        .into_iter()
+        .map(|v| {
+            let api_version = if v.group.is_empty() {
+                v.version
+            } else {
+                format!("{}/{}", v.group, v.version)
+            };
+            ((api_version, v.kind), v.schema)
+        })
+        .collect()
 }
 
 #[cfg(test)]

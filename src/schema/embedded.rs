@@ -20,9 +20,14 @@ use serde_json::Value;
 /// The base of every embedded document's `$id` (`.invalid` never resolves).
 pub const BASE_URI: &str = "https://kroute.invalid/schemas/";
 
+/// The shared document with the Kubernetes definitions: every built-in kind refers into it,
+/// and so does every CRD's `metadata` (`ObjectMeta`).
+pub const KUBERNETES_DEFINITIONS: &str = "_definitions/kubernetes.json";
+
 /// The bundle `cargo xtask schemas` writes; its layout is described in `xtask/src/bundle.rs`.
 static BUNDLE: &[u8] = include_bytes!("../../schemas/embedded.bin");
-const HEADER: &str = "kroute-schemas 1";
+/// The first line of the bundle: its format.
+pub const HEADER: &str = "kroute-schemas 1";
 
 /// The schema of one group/version/kind, with the shared documents it refers to.
 #[derive(Debug, Clone)]
@@ -61,6 +66,14 @@ pub fn kinds() -> impl Iterator<Item = (&'static str, &'static str)> {
             let (api_version, kind) = entry.kind.as_ref()?;
             Some((api_version.as_str(), kind.as_str()))
         })
+}
+
+/// (URI, document) of [`KUBERNETES_DEFINITIONS`], for a CRD's schema
+/// ([`super::openapi::crd_versions`]) to be compiled with.
+pub fn kubernetes_definitions() -> Option<(String, &'static Value)> {
+    let index = index()?;
+    let &entry = index.by_name.get(KUBERNETES_DEFINITIONS)?;
+    Some((uri(KUBERNETES_DEFINITIONS), index.document(entry)?))
 }
 
 /// The Kubernetes release the built-in schemas come from (`v1.37.0`): the default of
@@ -209,7 +222,9 @@ mod tests {
             Value::String(uri("apps/v1/Deployment.json"))
         );
         let (definitions, document) = &deployment.documents[0];
-        assert_eq!(definitions, &uri("_definitions/kubernetes.json"));
+        assert_eq!(definitions, &uri(KUBERNETES_DEFINITIONS));
+        let (_, shared) = kubernetes_definitions().expect("definitions are embedded");
+        assert!(std::ptr::eq(*document, shared));
         assert!(document["$defs"]["io.k8s.api.apps.v1.Deployment"].is_object());
         assert!(lookup("apps/v1", "Nonexistent").is_none());
         assert!(lookup("v1", "Service").is_some());

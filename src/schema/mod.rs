@@ -5,18 +5,20 @@
 //! (it overrides the others), a `--schema-location`, the schemas embedded in the binary.
 //! Objects are grouped by apiVersion and kind, and each group's schema is compiled once,
 //! then shared by the threads validating the group's objects. Each error's instance path
-//! leads back to the YAML node at fault ([`report`]).
+//! leads back to the YAML node at fault ([`report`]). [`openapi`] turns Kubernetes' and
+//! CRDs' OpenAPI schemas into the strict JSON schemas the validator reads, for the
+//! generator of the embedded ones and for the CRDs met at run time alike.
 
 pub mod crd;
 pub mod deprecated;
 pub mod embedded;
 pub mod location;
-pub mod mapping;
+pub mod openapi;
 mod report;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use rayon::prelude::*;
@@ -189,21 +191,23 @@ impl Schemas {
     fn compile(&self, api_version: &str, kind: &str) -> Result<Compiled, Missing> {
         let key = (api_version.to_string(), kind.to_string());
         if let Some(schema) = self.crds.get(&key) {
-            return build(schema.clone(), None);
+            // A CRD's `metadata` is the Kubernetes ObjectMeta, in the embedded definitions.
+            let definitions = embedded::kubernetes_definitions().into_iter().collect();
+            return build_registered(Cow::Owned(schema.clone()), definitions);
         }
         for location in &self.opts.locations {
             let release = self.opts.kubernetes_version;
             match location.find(api_version, kind, release) {
                 Ok(Some((path, mut schema))) => {
-                    mapping::to_json_schema(&mut schema);
-                    return build(schema, Some(path));
+                    openapi::normalize(&mut schema, openapi::BUILTIN_RULES);
+                    return build_file(schema, &path);
                 }
                 Ok(None) => {}
                 Err(e) => return Err(Missing::Broken(e.to_string())),
             }
         }
         let found = embedded::lookup(api_version, kind).ok_or(Missing::Unknown)?;
-        build_embedded(&found)
+        build_registered(Cow::Borrowed(found.schema), found.documents)
     }
 }
 
@@ -219,13 +223,14 @@ pub(crate) enum Missing {
     Broken(String),
 }
 
-/// Compiles `schema`; relative `$ref`s of a schema file resolve beside `file`.
-fn build(schema: Value, file: Option<PathBuf>) -> Result<Compiled, Missing> {
+/// Compiles a schema file of a `--schema-location` (kubeconform's collections are written
+/// in draft 4); its relative `$ref`s resolve beside it.
+fn build_file(schema: Value, file: &Path) -> Result<Compiled, Missing> {
     let mut options = jsonschema::options()
         .with_draft(jsonschema::Draft::Draft4)
         .should_validate_formats(false)
         .with_retriever(FileRetriever);
-    if let Some(path) = file.and_then(|f| std::path::absolute(f).ok()) {
+    if let Ok(path) = std::path::absolute(file) {
         options = options.with_base_uri(format!("file://{}", path.display()));
     }
     match options.build(&schema) {
@@ -237,24 +242,25 @@ fn build(schema: Value, file: Option<PathBuf>) -> Result<Compiled, Missing> {
     }
 }
 
-/// Compiles an embedded schema, with the shared documents its `$ref`s name registered (in
-/// the draft its documents declare: they are generated for the crate).
-fn build_embedded(found: &embedded::EmbeddedSchema) -> Result<Compiled, Missing> {
+/// Compiles `schema` with the shared documents its `$ref`s name registered: an embedded
+/// schema, or a CRD's (whose `metadata` refers to the embedded ObjectMeta).
+fn build_registered(
+    schema: Cow<'static, Value>,
+    documents: Vec<(String, &'static Value)>,
+) -> Result<Compiled, Missing> {
     let broken = |e: &dyn std::fmt::Display| Missing::Broken(e.to_string());
-    let documents = found.documents.iter().map(|(uri, doc)| (uri.as_str(), *doc));
     let registry = jsonschema::Registry::new()
-        .extend(documents)
+        .extend(documents.iter().map(|(uri, doc)| (uri.as_str(), *doc)))
         .map_err(|e| broken(&e))?
         .prepare()
         .map_err(|e| broken(&e))?;
     let validator = jsonschema::options()
         .should_validate_formats(false)
         .with_registry(&registry)
-        .build(found.schema)
+        .build(&schema)
         .map_err(|e| broken(&e))?;
-    let documents = std::iter::once(found.schema)
-        .chain(found.documents.iter().map(|(_, doc)| *doc))
-        .map(Cow::Borrowed)
+    let documents = std::iter::once(schema)
+        .chain(documents.into_iter().map(|(_, doc)| Cow::Borrowed(doc)))
         .collect();
     Ok(Compiled {
         validator,
@@ -273,8 +279,8 @@ impl jsonschema::Retrieve for FileRetriever {
         if uri.scheme().as_str() != "file" {
             return Err(format!("{uri}: only local files are read").into());
         }
-        let mut schema = location::read_json(std::path::Path::new(uri.path().as_str()))?;
-        mapping::to_json_schema(&mut schema);
+        let mut schema = location::read_json(Path::new(uri.path().as_str()))?;
+        openapi::normalize(&mut schema, openapi::BUILTIN_RULES);
         Ok(schema)
     }
 }

@@ -10,11 +10,11 @@
 //! <the deflated documents, each compact JSON, at offset/length after the empty line>
 //! ```
 
+use kroute::schema::embedded::HEADER;
 use miniz_oxide::deflate::compress_to_vec;
 
 use crate::documents::{dependencies, Documents};
 
-pub const HEADER: &str = "kroute-schemas 1";
 /// miniz's best ratio: the bundle is built once and read on every run.
 const LEVEL: u8 = 9;
 

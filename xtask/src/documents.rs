@@ -3,11 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use kroute::schema::embedded::{uri, BASE_URI};
 use serde_json::{json, Value};
 
-/// The base of every document's `$id`. `.invalid` never resolves: the validator finds every
-/// document among the embedded ones and never fetches.
-pub const BASE_URI: &str = "https://kroute.invalid/schemas/";
 const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
 
 /// Documents by name (their path under `schemas/`), in name order so output is stable.
@@ -37,10 +35,6 @@ impl Documents {
 pub fn gvk_name(group: &str, version: &str, kind: &str) -> String {
     let group = if group.is_empty() { "core" } else { group };
     format!("{group}/{version}/{kind}.json")
-}
-
-pub fn uri(name: &str) -> String {
-    format!("{BASE_URI}{name}")
 }
 
 /// A `$ref` to a definition of a shared document.

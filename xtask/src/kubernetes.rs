@@ -5,18 +5,12 @@
 
 use std::path::Path;
 
+use kroute::schema::embedded::KUBERNETES_DEFINITIONS as DEFINITIONS;
+use kroute::schema::openapi::{normalize, BUILTIN_RULES};
 use serde_json::{Map, Value};
 
 use crate::documents::{gvk_name, reference, Documents};
-use crate::normalize::{normalize, Rules};
 use crate::read_json;
-
-/// The shared document every built-in kind, and every CRD's `metadata`, refers to.
-pub const DEFINITIONS: &str = "_definitions/kubernetes.json";
-
-const RULES: Rules = Rules {
-    close_empty_objects: false,
-};
 
 /// Adds the documents generated from `release` (`schemas/upstream/kubernetes/<release>/`).
 pub fn generate(release: &Path, documents: &mut Documents) -> Result<(), String> {
@@ -26,7 +20,7 @@ pub fn generate(release: &Path, documents: &mut Documents) -> Result<(), String>
     };
     let kinds = group_version_kinds(&definitions);
     for definition in definitions.values_mut() {
-        normalize(definition, RULES);
+        normalize(definition, BUILTIN_RULES);
     }
     documents.insert(
         DEFINITIONS.to_string(),

@@ -7,9 +7,9 @@
 //! the committed output is not what the generator makes (CI runs it).
 
 mod bundle;
+mod crds;
 mod documents;
 mod kubernetes;
-mod normalize;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -21,6 +21,9 @@ use serde_json::Value;
 use documents::Documents;
 
 const USAGE: &str = "usage: cargo xtask schemas [--check]";
+/// The upstream project whose definitions are the built-in kinds; every other project under
+/// `schemas/upstream/` provides CRDs.
+const KUBERNETES: &str = "kubernetes";
 /// The bundle kroute embeds, under `schemas/`.
 const BUNDLE: &str = "embedded.bin";
 
@@ -68,9 +71,16 @@ fn run(schemas: &Path, check: bool) -> Result<(), String> {
 /// Every generated file by its path under `schemas/`, with its contents.
 fn generate(schemas: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
     let upstream = schemas.join("upstream");
-    let (release, release_dir) = only_release(&upstream.join("kubernetes"))?;
+    let (release, release_dir) = only_release(&upstream.join(KUBERNETES))?;
     let mut documents = Documents::default();
     kubernetes::generate(&release_dir, &mut documents)?;
+    for project in subdirectories(&upstream)? {
+        if project != KUBERNETES {
+            let (project_release, dir) = only_release(&upstream.join(&project))?;
+            let kinds = crds::generate(&dir, &mut documents)?;
+            println!("{project} {project_release}: {kinds} group/version/kinds");
+        }
+    }
     let mut files = BTreeMap::new();
     for (name, schema) in documents.iter() {
         let mut text = serde_json::to_string_pretty(schema).map_err(|e| e.to_string())?;

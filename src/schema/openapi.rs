@@ -1,14 +1,92 @@
 //! Turns the OpenAPI flavour of JSON Schema that Kubernetes and CRDs use into plain JSON
-//! Schema (draft 2020-12) the `jsonschema` crate validates, strict about unknown fields.
+//! Schema (draft 2020-12) the `jsonschema` crate validates, strict about unknown fields:
+//! the generator (`cargo xtask schemas`) runs it over the upstream definitions, and it
+//! serves a CRD met at run time the same way ([`crd_versions`]).
 //!
 //! The `x-kubernetes-*` extensions are read and then dropped, together with everything that
-//! only documents (descriptions, examples, defaults): the embedded schemas only validate, and
-//! a smaller document decompresses and compiles faster.
+//! only documents (descriptions, examples, defaults): the schemas only validate, and a
+//! smaller document decompresses and compiles faster.
 
 use serde_json::{json, Map, Value};
 
+use super::embedded;
+
+/// How the Kubernetes definitions name `metadata`'s schema.
+const OBJECT_META: &str = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
+
+/// The built-in definitions' rules.
+pub const BUILTIN_RULES: Rules = Rules {
+    close_empty_objects: false,
+};
+
+/// A CRD's rules: [`Rules::close_empty_objects`] as the API server prunes.
+pub const CRD_RULES: Rules = Rules {
+    close_empty_objects: true,
+};
+
+/// The schema of one served version of a CRD's kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CrdVersion {
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    pub schema: Value,
+}
+
+/// The schemas of the served versions of `crd` (a `CustomResourceDefinition` as JSON,
+/// `apiextensions.k8s.io/v1` or the older `v1beta1` with one top-level schema). Versions
+/// without a schema are left out. `metadata` becomes the Kubernetes `ObjectMeta` (a
+/// `$ref` into [`embedded::kubernetes_definitions`]): CRDs leave it to the API server.
+pub fn crd_versions(crd: &Value) -> Vec<CrdVersion> {
+    let spec = &crd["spec"];
+    let (Some(group), Some(kind)) = (spec["group"].as_str(), spec["names"]["kind"].as_str()) else {
+        return Vec::new();
+    };
+    let shared = &spec["validation"]["openAPIV3Schema"];
+    let Some(versions) = spec["versions"].as_array() else {
+        return Vec::new();
+    };
+    versions
+        .iter()
+        .filter(|version| version["served"].as_bool() != Some(false))
+        .filter_map(|version| {
+            let schema = match &version["schema"]["openAPIV3Schema"] {
+                Value::Null => shared,
+                own => own,
+            };
+            Some(CrdVersion {
+                group: group.to_string(),
+                version: version["name"].as_str()?.to_string(),
+                kind: kind.to_string(),
+                schema: resource_schema(schema.as_object()?.clone()),
+            })
+        })
+        .collect()
+}
+
+/// A CRD version's `openAPIV3Schema` as the schema of whole objects of its kind.
+fn resource_schema(mut root: Map<String, Value>) -> Value {
+    let properties = root
+        .entry("properties")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Some(properties) = properties.as_object_mut() {
+        properties.insert("apiVersion".into(), json!({"type": "string"}));
+        properties.insert("kind".into(), json!({"type": "string"}));
+        properties.insert("metadata".into(), object_meta());
+    }
+    let mut schema = Value::Object(root);
+    normalize(&mut schema, CRD_RULES);
+    schema
+}
+
+/// `metadata`'s schema: a reference to `ObjectMeta` in the embedded Kubernetes definitions.
+pub fn object_meta() -> Value {
+    let definitions = embedded::uri(embedded::KUBERNETES_DEFINITIONS);
+    json!({ "$ref": format!("{definitions}#/$defs/{OBJECT_META}") })
+}
+
 /// What differs between the two kinds of source.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 pub struct Rules {
     /// A CRD's `type: object` with neither `properties` nor `additionalProperties` nor
     /// `x-kubernetes-preserve-unknown-fields` keeps no field: the API server prunes them all,
@@ -211,12 +289,8 @@ fn is_object_type(t: Option<&Value>) -> bool {
 mod tests {
     use super::*;
 
-    const BUILTIN: Rules = Rules {
-        close_empty_objects: false,
-    };
-    const CRD: Rules = Rules {
-        close_empty_objects: true,
-    };
+    const BUILTIN: Rules = BUILTIN_RULES;
+    const CRD: Rules = CRD_RULES;
 
     fn normalized(mut schema: Value, rules: Rules) -> Value {
         normalize(&mut schema, rules);
@@ -306,5 +380,60 @@ mod tests {
         let out = normalized(schema, BUILTIN);
         assert_eq!(out["properties"]["t"]["format"], json!("date-time"));
         assert_eq!(out["properties"]["n"], json!({"type": "integer"}));
+    }
+}
+
+#[cfg(test)]
+mod crd_tests {
+    use super::*;
+
+    fn crd(versions: Value) -> Value {
+        json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+               "spec": {"group": "example.com", "names": {"kind": "Widget"},
+                        "versions": versions}})
+    }
+
+    #[test]
+    fn served_versions_become_strict_resource_schemas() {
+        let schema = json!({"openAPIV3Schema": {"type": "object", "properties": {
+            "metadata": {"type": "object"},
+            "spec": {"type": "object", "properties": {"size": {"type": "integer"}}}}}});
+        let versions = crd_versions(&crd(json!([
+            {"name": "v1", "served": true, "schema": schema},
+            {"name": "v0", "served": false, "schema": schema},
+            {"name": "v2", "served": true}
+        ])));
+        assert_eq!(versions.len(), 1);
+        let v1 = &versions[0];
+        assert_eq!(
+            (v1.group.as_str(), v1.version.as_str()),
+            ("example.com", "v1")
+        );
+        assert_eq!(v1.kind, "Widget");
+        assert_eq!(v1.schema["additionalProperties"], json!(false));
+        assert_eq!(v1.schema["properties"]["metadata"], object_meta());
+        assert_eq!(v1.schema["properties"]["kind"], json!({"type": "string"}));
+        assert_eq!(
+            v1.schema["properties"]["spec"]["additionalProperties"],
+            json!(false)
+        );
+    }
+
+    #[test]
+    fn a_schema_without_properties_keeps_only_the_type_meta() {
+        let versions = crd_versions(&crd(json!([
+            {"name": "v1", "served": true, "schema": {"openAPIV3Schema": {"type": "object"}}}
+        ])));
+        let properties = versions[0].schema["properties"]
+            .as_object()
+            .expect("properties");
+        assert_eq!(properties.len(), 3);
+        assert_eq!(versions[0].schema["additionalProperties"], json!(false));
+    }
+
+    #[test]
+    fn anything_else_gives_nothing() {
+        assert!(crd_versions(&json!({"kind": "ConfigMap"})).is_empty());
+        assert!(crd_versions(&crd(json!("v1"))).is_empty());
     }
 }
