@@ -88,5 +88,8 @@ fn corpus_validates_against_its_schemas() {
             .any(|(at, _)| f.starts_with(at))
     };
     let unexplained: Vec<&String> = found.iter().filter(|f| !known(f)).collect();
-    assert!(unexplained.is_empty(), "schema findings on the corpus: {unexplained:#?}");
+    assert!(
+        unexplained.is_empty(),
+        "schema findings on the corpus: {unexplained:#?}"
+    );
 }

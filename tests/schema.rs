@@ -109,18 +109,31 @@ fn typos_are_reported_at_their_line_and_column() {
         "36:17 spec.ports[0].targetPort: 8080.5 is not an integer or a string",
         "23:7 spec.template.spec: missing required field \"containers\"",
     ] {
-        assert!(violations.iter().any(|v| v == expected), "{expected} not in {violations:#?}");
+        assert!(
+            violations.iter().any(|v| v == expected),
+            "{expected} not in {violations:#?}"
+        );
     }
-    assert!(found.iter().filter(|f| f.0 == "KR102").all(|f| f.3 == "error"));
+    assert!(found
+        .iter()
+        .filter(|f| f.0 == "KR102")
+        .all(|f| f.3 == "error"));
 }
 
 #[test]
 fn no_strict_makes_unknown_fields_warnings_and_no_schema_skips_validation() {
     let lenient = findings(TYPOS, &["--no-strict"]);
-    let unknown: Vec<&String> = lenient.iter().filter(|f| f.0 == "KR102").map(|f| &f.3).collect();
+    let unknown: Vec<&String> = lenient
+        .iter()
+        .filter(|f| f.0 == "KR102")
+        .map(|f| &f.3)
+        .collect();
     assert_eq!(unknown, ["warning", "warning"]);
     let skipped = findings(TYPOS, &["--no-schema"]);
-    assert!(skipped.iter().all(|f| !f.0.starts_with("KR1")), "{skipped:#?}");
+    assert!(
+        skipped.iter().all(|f| !f.0.starts_with("KR1")),
+        "{skipped:#?}"
+    );
 }
 
 #[test]
@@ -220,8 +233,13 @@ fn a_crd_in_the_input_checks_its_custom_resources() {
     );
     let violations = of(&found, "KR101");
     assert_eq!(violations.len(), 2, "{violations:#?}");
-    assert!(violations[0].starts_with("38:9 spec.size: 0"), "{violations:#?}");
-    assert!(violations[1].starts_with("39:10 spec.color: \"green\" is not one of \"red\", \"blue\""));
+    assert!(
+        violations[0].starts_with("38:9 spec.size: 0"),
+        "{violations:#?}"
+    );
+    assert!(
+        violations[1].starts_with("39:10 spec.color: \"green\" is not one of \"red\", \"blue\"")
+    );
 }
 
 #[test]
@@ -230,7 +248,10 @@ fn a_crd_in_the_input_overrides_the_embedded_schema() {
     let crd = WIDGET_CRD
         .replace("example.com", "")
         .replace("group: \n", "group: \"\"\n")
-        .replace("kind: Widget, plural: widgets", "kind: Service, plural: services");
+        .replace(
+            "kind: Widget, plural: widgets",
+            "kind: Service, plural: services",
+        );
     let service = "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {size: 3}\n";
     let found = findings(&format!("{crd}---\n{service}"), &[]);
     assert!(of(&found, "KR102").is_empty(), "{found:#?}");
@@ -249,10 +270,17 @@ fn schema_directory() -> TempDir {
             "spec": {"type": "object", "properties": {"size": {"type": "integer"}}}
         }
     });
-    std::fs::write(dir.path().join("widget-example-v1.json"), schema.to_string()).expect("write");
+    std::fs::write(
+        dir.path().join("widget-example-v1.json"),
+        schema.to_string(),
+    )
+    .expect("write");
     std::fs::create_dir(dir.path().join("example.com")).expect("mkdir");
-    std::fs::write(dir.path().join("example.com/gadget_v1.json"), schema.to_string())
-        .expect("write");
+    std::fs::write(
+        dir.path().join("example.com/gadget_v1.json"),
+        schema.to_string(),
+    )
+    .expect("write");
     dir
 }
 
@@ -273,8 +301,14 @@ fn a_kubeconform_layout_directory_supplies_schemas() {
     let dir = schema_directory();
     let location = dir.path().display().to_string();
     let found = findings(WIDGET_AND_GADGET, &["--schema-location", &location]);
-    assert_eq!(of(&found, "KR101"), ["4:14 spec.size: \"big\" is not an integer"]);
-    assert_eq!(of(&found, "KR102"), ["9:8 spec.sise: unknown field (did you mean size?)"]);
+    assert_eq!(
+        of(&found, "KR101"),
+        ["4:14 spec.size: \"big\" is not an integer"]
+    );
+    assert_eq!(
+        of(&found, "KR102"),
+        ["9:8 spec.sise: unknown field (did you mean size?)"]
+    );
     assert!(of(&found, "KR103").is_empty());
 }
 
@@ -288,7 +322,10 @@ fn a_path_template_supplies_schemas() {
     let found = findings(WIDGET_AND_GADGET, &["--schema-location", &template]);
     assert_eq!(of(&found, "KR102").len(), 1, "{found:#?}");
     // The Widget's schema is only in the flat layout, which the template does not name.
-    assert_eq!(of(&found, "KR103"), ["2:7 no schema for example.com/v1 Widget: the fields of its objects are not checked"]);
+    assert_eq!(
+        of(&found, "KR103"),
+        ["2:7 no schema for example.com/v1 Widget: the fields of its objects are not checked"]
+    );
 }
 
 #[test]
@@ -303,22 +340,36 @@ fn crds_in_a_schema_location_directory_count() {
 #[test]
 fn http_locations_are_refused_with_a_reason() {
     let output = kroute()
-        .args(["check", "--no-config", "--schema-location", "https://example.com/schemas/"])
+        .args([
+            "check",
+            "--no-config",
+            "--schema-location",
+            "https://example.com/schemas/",
+        ])
         .arg(Path::new("testdata/rules/KR101/pass.yaml"))
         .output()
         .expect("kroute runs");
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("http(s) locations are not supported"), "{stderr}");
+    assert!(
+        stderr.contains("http(s) locations are not supported"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn the_kubernetes_version_decides_between_deprecated_and_removed() {
     let cronjob = "apiVersion: batch/v1beta1\nkind: CronJob\nmetadata: {name: c}\nspec: {schedule: '@daily', jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, image: busybox}]}}}}}\n";
     let old = findings(cronjob, &["--kubernetes-version", "1.23"]);
-    assert!(of(&old, "KR104")[0].contains("deprecated since Kubernetes 1.21, removed in 1.25"), "{old:#?}");
+    assert!(
+        of(&old, "KR104")[0].contains("deprecated since Kubernetes 1.21, removed in 1.25"),
+        "{old:#?}"
+    );
     let new = findings(cronjob, &[]);
-    assert!(of(&new, "KR104")[0].contains("was removed in Kubernetes 1.25"), "{new:#?}");
+    assert!(
+        of(&new, "KR104")[0].contains("was removed in Kubernetes 1.25"),
+        "{new:#?}"
+    );
 }
 
 #[test]
@@ -326,7 +377,10 @@ fn config_keys_set_strictness_and_schema_locations() {
     let repo = TempDir::new().expect("temp dir");
     let schemas = schema_directory();
     std::fs::create_dir(repo.path().join(".git")).expect("mkdir");
-    let config = format!("strict: false\nschema-locations: [{}]\n", schemas.path().display());
+    let config = format!(
+        "strict: false\nschema-locations: [{}]\n",
+        schemas.path().display()
+    );
     std::fs::write(repo.path().join(".kroute.yaml"), config).expect("write");
     std::fs::write(repo.path().join("in.yaml"), WIDGET_AND_GADGET).expect("write");
     let output = kroute()

@@ -15,6 +15,9 @@ fn schemas_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas")
 }
 
+/// The schema of `.kroute.yaml`, written by hand, beside the generated ones.
+const CONFIG_SCHEMA: &str = "kroute-config.schema.json";
+
 /// Every generated JSON document under `schemas/` (not `upstream/`), by path.
 fn generated_documents() -> BTreeSet<String> {
     let root = schemas_dir();
@@ -27,7 +30,7 @@ fn generated_documents() -> BTreeSet<String> {
             let name = name.to_string_lossy().replace('\\', "/");
             if path.is_dir() && name != "upstream" {
                 stack.push(path);
-            } else if name.ends_with(".json") {
+            } else if name.ends_with(".json") && name != CONFIG_SCHEMA {
                 found.insert(name);
             }
         }

@@ -107,7 +107,13 @@ pub fn report_schema_findings(
     out: &mut Vec<Diagnostic>,
 ) {
     for finding in ctx.schema.findings.iter().filter(|f| f.kind == kind) {
-        let diagnostic = Diagnostic::on(rule.code, severity, finding.object, finding.span, &finding.message);
+        let diagnostic = Diagnostic::on(
+            rule.code,
+            severity,
+            finding.object,
+            finding.span,
+            &finding.message,
+        );
         out.push(diagnostic.with_help(&finding.help));
     }
 }

@@ -37,7 +37,12 @@ mod tests {
 
     fn root(text: &str) -> Node {
         let parsed = crate::yaml::parse_stream(text, &crate::yaml::Limits::default());
-        parsed.documents.into_iter().next().expect("a document").root
+        parsed
+            .documents
+            .into_iter()
+            .next()
+            .expect("a document")
+            .root
     }
 
     #[test]

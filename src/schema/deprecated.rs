@@ -123,7 +123,9 @@ pub fn check(api_version: &str, kind: &str, target: Release) -> Option<(String, 
                 return None;
             }
             let removal = removed.map_or_else(String::new, |r| format!(", removed in {r}"));
-            format!("{what} is deprecated since Kubernetes {deprecated}{removal}; use {replacement}")
+            format!(
+                "{what} is deprecated since Kubernetes {deprecated}{removal}; use {replacement}"
+            )
         }
         Project::Istio => {
             format!("{what} is superseded by {replacement} (Istio 1.22 and later serve it)")

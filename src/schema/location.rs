@@ -13,7 +13,9 @@ use super::deprecated::Release;
 pub enum LocationError {
     #[error("schema location {0}: http(s) locations are not supported; download the schemas and give their directory (kroute never touches the network)")]
     Remote(String),
-    #[error("schema location {0}: no such directory, and not a template (`{{{{ .ResourceKind }}}}`, …)")]
+    #[error(
+        "schema location {0}: no such directory, and not a template (`{{{{ .ResourceKind }}}}`, …)"
+    )]
     Missing(String),
     #[error("schema location {path}: {message}")]
     Unreadable { path: String, message: String },
@@ -127,10 +129,7 @@ fn yaml_files(dir: &Path) -> Vec<PathBuf> {
         .build()
         .flatten()
         .map(ignore::DirEntry::into_path)
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|e| e == "yaml" || e == "yml")
-        })
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
         .collect();
     out.sort();
     out
@@ -149,7 +148,9 @@ impl Fields {
     fn new(api_version: &str, kind: &str, release: Release) -> Fields {
         // As kubeconform computes them: the group of `v1` is `v1`, the suffix takes the
         // group's first label (`-networking-v1` for `networking.istio.io/v1`).
-        let (group, version) = api_version.rsplit_once('/').unwrap_or((api_version, api_version));
+        let (group, version) = api_version
+            .rsplit_once('/')
+            .unwrap_or((api_version, api_version));
         let first_label = group.split('.').next().unwrap_or(group).to_lowercase();
         let suffix = if api_version.contains('/') {
             format!("-{first_label}-{}", version.to_lowercase())
@@ -193,7 +194,10 @@ mod tests {
         let fill = |v, k| Fields::new(v, k, Release(1, 33)).fill(t);
         assert_eq!(fill("apps/v1", "Deployment"), "deployment-apps-v1.json");
         assert_eq!(fill("v1", "Service"), "service-v1.json");
-        assert_eq!(fill("networking.istio.io/v1", "VirtualService"), "virtualservice-networking-v1.json");
+        assert_eq!(
+            fill("networking.istio.io/v1", "VirtualService"),
+            "virtualservice-networking-v1.json"
+        );
         let catalog = Fields::new("networking.istio.io/v1", "VirtualService", Release(1, 33))
             .fill("{{.Group}}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json");
         assert_eq!(catalog, "networking.istio.io/virtualservice_v1.json");
@@ -201,6 +205,9 @@ mod tests {
 
     #[test]
     fn http_locations_are_refused() {
-        assert!(matches!(Location::parse("https://example.com/{{ .ResourceKind }}.json"), Err(LocationError::Remote(_))));
+        assert!(matches!(
+            Location::parse("https://example.com/{{ .ResourceKind }}.json"),
+            Err(LocationError::Remote(_))
+        ));
     }
 }

@@ -23,7 +23,10 @@ fn instance(node: &Node) -> Value {
                 .iter()
                 .filter(|e| !e.value.is_null())
                 .map(|e| {
-                    let key = e.key.as_str().map_or_else(|| e.key.to_json().to_string(), str::to_string);
+                    let key = e
+                        .key
+                        .as_str()
+                        .map_or_else(|| e.key.to_json().to_string(), str::to_string);
                     (key, instance(&e.value))
                 })
                 .collect(),
@@ -135,12 +138,22 @@ impl<'a> Place<'a, '_> {
             ValidationErrorKind::Required { property } => {
                 let name = property.as_str().unwrap_or_default();
                 let message = self.at(&self.path, &format!("missing required field \"{name}\""));
-                vec![self.finding(Kind::Violation, self.node.span, message, "add the field; the API server refuses the object without it")]
+                vec![self.finding(
+                    Kind::Violation,
+                    self.node.span,
+                    message,
+                    "add the field; the API server refuses the object without it",
+                )]
             }
             _ => {
                 let what = describe(kind, value).unwrap_or_else(|| text.to_string());
                 let message = self.at(&self.path, &what);
-                let mut finding = self.finding(Kind::Violation, self.node.span, message, "correct the value: the API server refuses the object as it is");
+                let mut finding = self.finding(
+                    Kind::Violation,
+                    self.node.span,
+                    message,
+                    "correct the value: the API server refuses the object as it is",
+                );
                 finding.unusable = true;
                 vec![finding]
             }
@@ -188,7 +201,11 @@ fn describe(kind: &ValidationErrorKind, value: &Value) -> Option<String> {
         ValidationErrorKind::Enum { options } => {
             let options = options.as_array()?;
             let listed: Vec<String> = options.iter().take(12).map(Value::to_string).collect();
-            let more = if options.len() > listed.len() { ", …" } else { "" };
+            let more = if options.len() > listed.len() {
+                ", …"
+            } else {
+                ""
+            };
             format!("{value} is not one of {}{more}", listed.join(", "))
         }
         ValidationErrorKind::Pattern { pattern } => {
@@ -233,7 +250,10 @@ pub(super) fn deprecations<'a>(members: &[&'a Object], release: Release) -> Vec<
         .map(|object| Finding {
             kind: Kind::Deprecated,
             object,
-            span: object.root.get("apiVersion").map_or(object.span(), |n| n.span),
+            span: object
+                .root
+                .get("apiVersion")
+                .map_or(object.span(), |n| n.span),
             parent: object.span(),
             message: message.clone(),
             help: help.clone(),
@@ -259,4 +279,3 @@ pub(super) fn no_schema<'a>(object: &'a Object, why: &Missing) -> Finding<'a> {
         unusable: false,
     }
 }
-

@@ -15,7 +15,8 @@ pub fn run_rule(rule: &Rule, yaml: &str) -> Vec<Diagnostic> {
     let platform = crate::platform::load(&mut loaded, &[]);
     let inv = Inventory::build_with_platform(loaded.objects, platform);
     let graph = RoutingGraph::build(&inv);
-    let schemas = crate::schema::Schemas::new(inv.objects.iter(), crate::schema::Options::default());
+    let schemas =
+        crate::schema::Schemas::new(inv.objects.iter(), crate::schema::Options::default());
     let schema = schemas.validate(inv.objects.iter().filter(|o| o.file < platform));
     let ctx = Context {
         inv: &inv,
