@@ -398,3 +398,14 @@ fn config_keys_set_strictness_and_schema_locations() {
         .collect();
     assert_eq!(severities, ["warning"]);
 }
+
+#[test]
+fn a_crd_in_the_context_checks_the_input() {
+    let dir = TempDir::new().expect("temp dir");
+    let crd = dir.path().join("crd.yaml");
+    std::fs::write(&crd, WIDGET_CRD).expect("write");
+    let context = crd.display().to_string();
+    let found = findings(WIDGETS, &["--context", &context]);
+    assert_eq!(of(&found, "KR102").len(), 1, "{found:#?}");
+    assert!(of(&found, "KR103").is_empty(), "{found:#?}");
+}

@@ -284,3 +284,17 @@ impl jsonschema::Retrieve for FileRetriever {
         Ok(schema)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_and_threads_share_one_compiled_schema_per_kind() {
+        let schemas = Schemas::new(std::iter::empty(), Options::default());
+        let first = schemas.cell("v1", "Service");
+        let again = schemas.cell("v1", "Service");
+        assert!(Arc::ptr_eq(&first, &again));
+        assert!(!Arc::ptr_eq(&first, &schemas.cell("apps/v1", "Deployment")));
+    }
+}
