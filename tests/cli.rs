@@ -657,6 +657,32 @@ fn tool_and_configuration_files_are_skipped_and_counted() {
 }
 
 #[test]
+fn a_file_named_twice_is_read_once() {
+    let twice = check_json(&["testdata/demo/checkout.yaml", "testdata/demo"], 1);
+    let once = check_json(&["testdata/demo"], 1);
+    assert_eq!(located(&twice), located(&once), "{twice:#}");
+    assert_eq!(twice["summary"]["files"], once["summary"]["files"]);
+}
+
+#[test]
+fn a_duplicate_key_is_reported_in_objects_only() {
+    let dir = TempDir::new().unwrap();
+    // An Ansible playbook and a compose file under another name: not Kubernetes, and YAML
+    // their tools read, so nothing to fail on. A duplicate key in an object is an error.
+    let text = "- hosts: all\n  hosts: web\n---\nservices:\n  web:\n    image: a\n    image: b\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata: {a: x, a: y}\n";
+    let file = write(dir.path(), "mixed.yaml", text);
+    let report = check_json(&[arg(&file)], 1);
+    assert_eq!(
+        located(&report),
+        BTreeSet::from([
+            loc("KR003", "mixed.yaml", 1, 1),
+            loc("KR002", "mixed.yaml", 13, 14),
+        ]),
+        "{report:#}"
+    );
+}
+
+#[test]
 fn a_document_that_parses_is_read_whatever_its_strings_hold() {
     let dir = TempDir::new().unwrap();
     // Rendered output: a dashboard whose quoted JSON has Go-template text, even at the start

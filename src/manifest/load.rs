@@ -270,26 +270,38 @@ fn read_named(file: FileId, path: &str, text: &str, opts: &LoadOptions) -> Found
     let parsed = parse_stream(text, &opts.limits);
     let mut found = Found {
         documents: parsed.documents.len(),
-        issues: yaml_issues(file, text, parsed.issues),
         ..Found::default()
     };
     let tool_file = tool::is_tool_file(path);
-    if tool_file {
-        // Whether a tool's file is well-formed is the tool's business (tsconfig.json has
-        // comments, docker-compose its own rules); only the objects it may hold are kroute's.
-        found.issues.retain(|i| i.kind == LoadIssueKind::Limit);
-    }
     let skipped = read_documents(file, text, parsed.documents, tool_file, opts, &mut found);
+    let yaml: Vec<YamlIssue> = (parsed.issues.into_iter())
+        .filter(|issue| is_reported(issue, tool_file, &skipped))
+        .collect();
+    found.issues.splice(0..0, yaml_issues(file, text, yaml));
     let only_info = found
         .issues
         .iter()
         .all(|i| i.kind == LoadIssueKind::NotAnObject { obvious: true });
-    found.skipped = found.objects.is_empty() && only_info && (tool_file || skipped > 0);
+    found.skipped = found.objects.is_empty() && only_info && (tool_file || !skipped.is_empty());
     found
 }
 
-/// Reads the parsed `documents` of a text into `found`; returns how many were skipped as
-/// not Kubernetes objects.
+/// Whether a YAML problem is kroute's to report. Whether a tool's file is well-formed is the
+/// tool's business (tsconfig.json has comments, docker-compose its own rules), and so is a
+/// duplicate key in a document that is not Kubernetes (an Ansible playbook, a compose file
+/// under another name): only the objects they may hold, and the limits, are kroute's.
+fn is_reported(issue: &YamlIssue, tool_file: bool, skipped: &[Span]) -> bool {
+    match &issue.kind {
+        YamlIssueKind::Limit => true,
+        _ if tool_file => false,
+        // The first occurrence is in the document's tree (the second is dropped from it).
+        YamlIssueKind::DuplicateKey { first, .. } => !skipped.iter().any(|s| s.contains(*first)),
+        YamlIssueKind::Syntax => true,
+    }
+}
+
+/// Reads the parsed `documents` of a text into `found`; returns the spans of those skipped
+/// as not Kubernetes objects.
 fn read_documents(
     file: FileId,
     text: &str,
@@ -297,8 +309,8 @@ fn read_documents(
     tool_file: bool,
     opts: &LoadOptions,
     found: &mut Found,
-) -> usize {
-    let (mut skipped, mut told) = (0, false);
+) -> Vec<Span> {
+    let (mut skipped, mut told) = (Vec::new(), false);
     for doc in documents {
         let class = tool::classify(&doc.root, tool_file);
         let template = (class != Class::Tool)
@@ -312,9 +324,9 @@ fn read_documents(
         }
         match class {
             Class::Manifest => objects_of(file, doc.index, doc.root, opts, found),
-            Class::Tool => skipped += 1,
+            Class::Tool => skipped.push(doc.root.span),
             Class::Other(message) => {
-                skipped += 1;
+                skipped.push(doc.root.span);
                 // Once per file is enough to say that it was not read.
                 if !told {
                     let kind = LoadIssueKind::NotAnObject { obvious: true };

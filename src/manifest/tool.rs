@@ -150,7 +150,8 @@ fn has_tool_signature(root: &Node) -> bool {
 
 /// File names (compared without case) of tool files, and the prefixes and suffixes of
 /// names of their variants (`values-prod.yaml`, `docker-compose.dev.yml`).
-const TOOL_FILES: [&str; 27] = [
+const TOOL_FILES: [&str; 28] = [
+    ".kroute.yaml",
     "chart.yaml",
     "chart.lock",
     "requirements.yaml",
@@ -228,6 +229,7 @@ mod tests {
             "tsconfig.build.json",
             "repo/.github/workflows/ci.yml",
             "skaffold-dev.yaml",
+            ".kroute.yaml",
         ] {
             assert!(is_tool_file(name), "{name}");
         }

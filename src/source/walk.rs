@@ -37,8 +37,21 @@ fn has_manifest_extension(path: &Path) -> bool {
 /// walked recursively for `.yaml`/`.yml`/`.json` files, honouring `.gitignore` and hidden
 /// files the way git does. The result is sorted per argument so output is deterministic.
 /// A Helm chart's templates, found or named, become one [`Input::HelmChart`] for the chart.
+/// A file named twice (`k8s/ k8s/app.yaml`) is read once.
 pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, InputError> {
-    Ok(helm_charts(expand(paths)?))
+    Ok(helm_charts(once_each(expand(paths)?)))
+}
+
+/// The inputs without the files already in them, the first time they appear.
+fn once_each(inputs: Vec<Input>) -> Vec<Input> {
+    let mut seen = std::collections::HashSet::new();
+    inputs
+        .into_iter()
+        .filter(|input| match input {
+            Input::File(path) => seen.insert(std::fs::canonicalize(path).unwrap_or(path.clone())),
+            _ => true,
+        })
+        .collect()
 }
 
 fn expand(paths: &[PathBuf]) -> Result<Vec<Input>, InputError> {
