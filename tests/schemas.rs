@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use jsonschema::{Registry, Validator};
 use kroute::inventory::{gateway_api, knative, smi, POD_TEMPLATE_PATHS};
 use kroute::schema::embedded::{self, EmbeddedSchema, BASE_URI};
+use kroute::schema::openapi;
 use serde_json::{json, Value};
 
 fn schemas_dir() -> PathBuf {
@@ -44,19 +45,18 @@ fn read_json(name: &str) -> Value {
 }
 
 fn compile(schema: &EmbeddedSchema) -> Validator {
+    compile_with(schema.schema, &schema.documents)
+}
+
+fn compile_with(schema: &Value, documents: &[(String, &'static Value)]) -> Validator {
     let registry = Registry::new()
-        .extend(
-            schema
-                .documents
-                .iter()
-                .map(|(uri, doc)| (uri.as_str(), *doc)),
-        )
+        .extend(documents.iter().map(|(uri, doc)| (uri.as_str(), *doc)))
         .expect("valid URIs")
         .prepare()
         .expect("registry");
     jsonschema::options()
         .with_registry(&registry)
-        .build(schema.schema)
+        .build(schema)
         .expect("schema compiles")
 }
 
@@ -227,4 +227,42 @@ fn int_or_string_takes_both_but_nothing_else() {
     assert!(errors("v1", "Service", &service(json!(8080))).is_empty());
     assert!(errors("v1", "Service", &service(json!("http"))).is_empty());
     assert_eq!(errors("v1", "Service", &service(json!(8080.5))).len(), 1);
+}
+
+/// A CRD as the generator and the input both meet it: its served version compiles against
+/// the embedded definitions, `metadata` is `ObjectMeta`, the spec is strict and
+/// int-or-string and preserved fields behave.
+#[test]
+fn a_crd_becomes_a_strict_schema_with_object_meta() {
+    let crd = json!({
+        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.example.com"},
+        "spec": {"group": "example.com", "names": {"kind": "Widget", "plural": "widgets"},
+                 "scope": "Namespaced",
+                 "versions": [{"name": "v1", "served": true, "storage": true, "schema": {
+                     "openAPIV3Schema": {"type": "object", "properties": {
+                         "spec": {"type": "object", "properties": {
+                             "port": {"x-kubernetes-int-or-string": true,
+                                      "anyOf": [{"type": "integer"}, {"type": "string"}]},
+                             "extra": {"type": "object",
+                                       "x-kubernetes-preserve-unknown-fields": true}}}}}}}]}
+    });
+    let versions = openapi::crd_versions(&crd);
+    let definitions = embedded::kubernetes_definitions().expect("definitions");
+    let validator = compile_with(&versions[0].schema, &[definitions]);
+    let widget = |spec: Value, metadata: Value| {
+        json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": metadata,
+               "spec": spec})
+    };
+    let ok = widget(
+        json!({"port": "http", "extra": {"anything": 1}}),
+        json!({"name": "w", "labels": {"a": "b"}}),
+    );
+    assert!(validator.is_valid(&ok));
+    let typo = widget(json!({"prot": 80}), json!({"name": "w"}));
+    assert!(!validator.is_valid(&typo));
+    let bad_labels = widget(json!({}), json!({"name": "w", "labels": ["a"]}));
+    assert!(!validator.is_valid(&bad_labels));
+    let bad_port = widget(json!({"port": 80.5}), json!({"name": "w"}));
+    assert!(!validator.is_valid(&bad_port));
 }

@@ -1,5 +1,5 @@
 //! The JSON schemas built into kroute: one per group/version/kind of the pinned Kubernetes
-//! release and of the Istio, Knative and Gateway API CRDs, generated into `schemas/` by
+//! release and of the CRDs under `schemas/upstream/`, generated into `schemas/` by
 //! `cargo xtask schemas` (see `schemas/SOURCES.md`) and embedded as the compressed bundle
 //! `schemas/embedded.bin`.
 //!

@@ -135,7 +135,7 @@ fn normalize_node(node: &mut Value, rules: Rules, structural: bool) {
         obj.remove("anyOf");
         obj.insert("type".into(), json!(["integer", "string"]));
     }
-    if nullable {
+    if nullable || type_allows_null(obj) {
         allow_null(obj);
     }
     if embedded {
@@ -229,6 +229,15 @@ fn only_types(alternatives: &[Value]) -> Option<Vec<String>> {
     Some(types)
 }
 
+/// Whether the type already takes `null`, as every optional field of the built-in
+/// definitions does (an empty `protocol:` is an unset field, not a bad enum value).
+fn type_allows_null(obj: &Map<String, Value>) -> bool {
+    obj.get("type")
+        .and_then(Value::as_array)
+        .is_some_and(|types| types.contains(&json!("null")))
+}
+
+/// Lets `null` through the type and the enum: `nullable: true` or a type that takes it.
 fn allow_null(obj: &mut Map<String, Value>) {
     if let Some(t) = obj.get_mut("type") {
         let mut types: Vec<Value> = match &*t {
@@ -338,6 +347,15 @@ mod tests {
         assert_eq!(
             normalized(builtin, BUILTIN),
             json!({"type": ["integer", "null", "string"]})
+        );
+    }
+
+    #[test]
+    fn a_type_that_takes_null_lets_it_through_the_enum() {
+        let schema = json!({"type": ["string", "null"], "enum": ["TCP", "UDP"]});
+        assert_eq!(
+            normalized(schema, BUILTIN),
+            json!({"type": ["string", "null"], "enum": ["TCP", "UDP", null]})
         );
     }
 
