@@ -42,6 +42,8 @@ pub const KEYS: &[&str] = &[
     "pod-template-kinds",
     "ignore",
     "baseline",
+    "schema-locations",
+    "strict",
     "policies",
 ];
 /// The keys of `rules:`.
@@ -68,6 +70,11 @@ pub struct Config {
     /// `baseline:`, resolved against the config's directory: the config form of
     /// `--baseline FILE`.
     pub baseline: Option<PathBuf>,
+    /// `schema-locations:`, relative ones resolved against the config's directory: the
+    /// config form of `--schema-location`.
+    pub schema_locations: Vec<String>,
+    /// `strict: false` is the config form of `--no-strict`.
+    pub strict: Option<bool>,
     pub findings: Findings,
 }
 
@@ -177,12 +184,32 @@ fn read_root(reader: &mut Reader<'_>, root: &Node, base: &Path, config: &mut Con
             "baseline" => {
                 config.baseline = reader.string(value, "`baseline`").map(|p| base.join(p));
             }
+            "schema-locations" => {
+                let locations = reader.strings(value, "`schema-locations`");
+                config.schema_locations = locations
+                    .into_iter()
+                    .map(|(l, _)| resolve_location(base, l))
+                    .collect();
+            }
+            "strict" => match value.as_bool() {
+                Some(strict) => config.strict = Some(strict),
+                None => reader.wrong_type(value, "`strict`", "true or false"),
+            },
             // Reserved for the policy engine: its shape is checked, its content not yet.
             "policies" if value.as_seq().is_none() && value.as_map().is_none() => {
                 reader.wrong_type(value, "`policies`", "a list or a mapping");
             }
             _ => {}
         }
+    }
+}
+
+/// A schema location against the config's directory, unless it is absolute or a URL.
+fn resolve_location(base: &Path, location: String) -> String {
+    if location.contains("://") || Path::new(&location).is_absolute() {
+        location
+    } else {
+        base.join(location).display().to_string()
     }
 }
 
