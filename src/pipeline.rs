@@ -24,6 +24,7 @@ use crate::manifest::{self, LoadIssue, LoadIssueKind, LoadOptions, Object, Objec
 use crate::platform::{self, Profile};
 use crate::policy::Engine;
 use crate::report::Summary;
+use crate::schema::{self, Schemas};
 use crate::source::{FileId, Input, RepoRoot, SourceMap, Span};
 use baseline::Baseline;
 use render::Renderer;
@@ -55,6 +56,10 @@ pub struct CheckOptions {
     pub baseline: Option<Baseline>,
     /// The compiled policies to evaluate (built-in and the user's), if any.
     pub policies: Option<Arc<Engine>>,
+    /// Skip schema validation (`--no-schema`): no KR1xx findings.
+    pub no_schema: bool,
+    /// How objects are validated against their schemas.
+    pub schema: schema::Options,
 }
 
 /// What the platform provides: the profiles and the config's `external:` stubs.
@@ -146,12 +151,17 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
     for file in (0..checked).chain(rendered.files.iter().map(|f| f.0 as usize)) {
         reported[file] = true;
     }
+    let schemas = (!opts.no_schema && !opts.parse_only).then(|| {
+        let scoped = scopes.iter().flat_map(|s| s.own.iter().chain(&s.generated));
+        Schemas::new(objects.iter().chain(scoped), opts.schema.clone())
+    });
     let run = Run {
         loaded: &objects,
         sources: &sources,
         reported: &reported,
         platform,
         opts,
+        schemas: schemas.as_ref(),
     };
     // One scope's model is kept for the caller to free, or not (the command line exits
     // without); several are freed by the threads that built them.
@@ -191,6 +201,7 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
         !opts.parse_only,
     );
     let mut diagnostics = merge(found, &sources);
+    once_per_kind(&mut diagnostics);
     opts.findings.select(&mut diagnostics);
     fingerprint::number(&mut diagnostics, |f| root.display(sources.path(f)));
     let mut outcome = Outcome {
@@ -245,6 +256,8 @@ struct Run<'a> {
     /// The first file of what the platform provides.
     platform: FileId,
     opts: &'a CheckOptions,
+    /// The schemas objects are validated against; none with `--no-schema`.
+    schemas: Option<&'a Schemas>,
 }
 
 /// Finds the kustomizations of the inputs; loads the inputs, the context, what the
@@ -345,10 +358,11 @@ fn check_scope(scope: Scope, run: &Run<'_>) -> (Found, ScopeModel) {
     };
     let mut issues = scope.issues;
     issues.extend(definitions.issues);
-    let (mut diagnostics, model) = analyse(definitions.objects, &issues, run);
+    let validated = |o: &Object| is_reported(o.file);
+    let (mut diagnostics, model) = analyse(definitions.objects, &issues, &validated, run);
     // What loading found stays here; what references found beside an alternative is
     // judged in its run.
-    diagnostics.retain(|d| judged_by(d.file).is_none() || checks::is_input_rule(d.code));
+    diagnostics.retain(|d| judged_by(d.file).is_none() || checks::is_object_rule(d.code));
     diagnostics.par_extend(alternatives.into_par_iter().enumerate().flat_map_iter(
         |(k, alternative)| {
             let beside = |file: FileId| judged_by(file) == Some(&k);
@@ -455,13 +469,14 @@ fn check_alternative(
         spans.push((object.file, object.span()));
         objects[id.0 as usize] = object;
     }
-    let (mut diagnostics, _) = analyse(objects, &[], run);
     // What one alternative says about another is a combination nobody may apply.
     let within = |file: FileId, span: Span| {
         spans
             .iter()
             .position(|(f, s)| file == *f && s.contains(span))
     };
+    let validated = |o: &Object| spans.contains(&(o.file, o.span()));
+    let (mut diagnostics, _) = analyse(objects, &[], &validated, run);
     diagnostics.retain(|d| {
         beside(d.file)
             || within(d.file, d.span).is_some_and(|at| {
@@ -473,11 +488,12 @@ fn check_alternative(
     diagnostics
 }
 
-/// Builds the inventory and routing graph of `objects` and runs the rules (only the input
-/// rules with `parse_only`).
+/// Builds the inventory and routing graph of `objects`, validates those `validated` selects
+/// against their schemas and runs the rules (only the input rules with `parse_only`).
 fn analyse(
     objects: Vec<Object>,
     issues: &[LoadIssue],
+    validated: &dyn Fn(&Object) -> bool,
     run: &Run<'_>,
 ) -> (Vec<Diagnostic>, ScopeModel) {
     let (sources, opts) = (run.sources, run.opts);
@@ -488,12 +504,16 @@ fn analyse(
     } else {
         RoutingGraph::build(&inventory)
     };
+    let schema = run.schemas.map_or_else(schema::Report::default, |s| {
+        s.validate(inventory.objects.iter().filter(|o| validated(o)))
+    });
     let ctx = Context {
         inv: &inventory,
         graph: &graph,
         issues,
         sources,
         strict_secrets: opts.strict_secrets,
+        schema: &schema,
     };
     let diagnostics = if opts.parse_only {
         checks::registry()
@@ -510,8 +530,11 @@ fn analyse(
         if let Some(engine) = &opts.policies {
             found.extend(engine.evaluate(&inventory, &graph));
         }
+        // A finding inside a value the schema says is unusable follows from KR101.
+        found.retain(|d| checks::is_object_rule(d.code) || !schema.covers(d.file, d.span));
         found
     };
+    drop(schema);
     (diagnostics, ScopeModel { inventory, graph })
 }
 
@@ -552,6 +575,13 @@ fn merge(mut diagnostics: Vec<Diagnostic>, sources: &SourceMap) -> Vec<Diagnosti
         same
     });
     diagnostics
+}
+
+/// Keeps one KR103 ("no schema") per apiVersion and kind, the first in report order: each
+/// scope reports its own first object of the kind.
+fn once_per_kind(diagnostics: &mut Vec<Diagnostic>) {
+    let mut seen = HashSet::new();
+    diagnostics.retain(|d| d.code != "KR103" || seen.insert(d.message.clone()));
 }
 
 /// What `graph` and `trace` read: the inputs, inventory and routing graph, without the rules.

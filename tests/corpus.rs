@@ -54,3 +54,42 @@ fn corpus_files_load_without_input_errors() {
     assert!(problems.is_empty(), "{problems:#?}");
     assert!(documents > 200, "only {documents} documents read");
 }
+
+/// Schema findings the corpus really has: `path:line code` and why it is a real mistake
+/// upstream (these files would be refused, or lose the field, when applied).
+const UPSTREAM_SCHEMA_MISTAKES: &[(&str, &str)] = &[];
+
+#[test]
+fn corpus_validates_against_its_schemas() {
+    let Some(dir) = corpus() else {
+        println!("skipped: ../shared/corpus is not present");
+        return;
+    };
+    // One run over the corpus as a user checks a directory (hidden directories such as
+    // kyverno's `.chainsaw-test/`, whose partial objects are assertions, are not read):
+    // any CRD in it checks its custom resources.
+    let inputs = kroute::source::collect_inputs(&[dir]).expect("corpus inputs");
+    let outcome = check(&inputs, &CheckOptions::default());
+    let mut found: Vec<String> = outcome
+        .reported()
+        .filter(|d| d.code == "KR101" || d.code == "KR102")
+        .map(|d| {
+            let path = outcome.sources.path(d.file);
+            let path = path.rsplit_once("corpus/").map_or(path, |(_, p)| p);
+            let at = outcome.sources.line_col(d.file, d.span.start);
+            format!("{path}:{} {} {}", at.line, d.code, d.message)
+        })
+        .collect();
+    found.sort();
+    found.dedup();
+    let known = |f: &String| {
+        UPSTREAM_SCHEMA_MISTAKES
+            .iter()
+            .any(|(at, _)| f.starts_with(at))
+    };
+    let unexplained: Vec<&String> = found.iter().filter(|f| !known(f)).collect();
+    assert!(
+        unexplained.is_empty(),
+        "schema findings on the corpus: {unexplained:#?}"
+    );
+}

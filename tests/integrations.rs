@@ -511,7 +511,11 @@ fn action_check_annotates_writes_sarif_and_sets_the_outputs() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(sarif).unwrap()).unwrap();
     assert_eq!(report["version"], "2.1.0");
-    assert_eq!(report["runs"][0]["results"].as_array().unwrap().len(), 7);
+    // The demo's findings, and a KR103 info for each Istio, Knative and Gateway API kind,
+    // which have no embedded schema.
+    let results = report["runs"][0]["results"].as_array().unwrap();
+    let findings = results.iter().filter(|r| r["ruleId"] != "KR103").count();
+    assert_eq!(findings, 7);
 
     // Paths on several lines; a baseline of the demo's findings, so nothing is new, not
     // even at the lowest `fail-on`.

@@ -28,6 +28,8 @@ macro_rules! rules {
 rules!(
     // Input
     kr001, kr002, kr003, kr004, kr005, kr006, kr007, kr008,
+    // Schema
+    kr101, kr102, kr103, kr104,
     // Kubernetes discovery
     kr201, kr202, kr203, kr204, kr205, kr206, kr207, kr208, kr209, kr210, kr211, kr212,
     kr213,
@@ -63,6 +65,8 @@ pub struct Context<'a> {
     /// A Secret that is referenced but not defined is an error (`--strict-secrets`), not an
     /// info: Secrets are usually kept out of the repository on purpose.
     pub strict_secrets: bool,
+    /// What schema validation found, for the KR1xx rules.
+    pub schema: &'a crate::schema::Report<'a>,
 }
 
 /// A rule: a stable code, its default severity, a one-line summary and the check itself.
@@ -84,6 +88,34 @@ impl Rule {
 /// the objects resolve to.
 pub fn is_input_rule(code: &str) -> bool {
     code.starts_with("KR0")
+}
+
+/// Whether rule `code` judges an object by itself (the input rules, KR0xx, and the schema
+/// rules, KR1xx): its findings hold whichever definition of another object references
+/// resolve to, and other rules' findings inside a value it found unusable follow from it.
+pub fn is_object_rule(code: &str) -> bool {
+    code.starts_with("KR0") || code.starts_with("KR1")
+}
+
+/// Turns the schema findings of `kind` into diagnostics of `rule` at `severity`: the KR1xx
+/// rules are found by the schema stage, and only reported here.
+pub fn report_schema_findings(
+    ctx: &Context<'_>,
+    rule: &Rule,
+    kind: crate::schema::Kind,
+    severity: Severity,
+    out: &mut Vec<Diagnostic>,
+) {
+    for finding in ctx.schema.findings.iter().filter(|f| f.kind == kind) {
+        let diagnostic = Diagnostic::on(
+            rule.code,
+            severity,
+            finding.object,
+            finding.span,
+            &finding.message,
+        );
+        out.push(diagnostic.with_help(&finding.help));
+    }
 }
 
 /// Runs every registered rule in parallel. The result's order is the registry's order, then

@@ -192,6 +192,28 @@ pub struct CheckArgs {
     /// Evaluate no policy (built-in or other): the rules only
     #[arg(long, conflicts_with = "policy")]
     pub no_policies: bool,
+    /// Skip schema validation (KR101-KR104)
+    #[arg(long)]
+    pub no_schema: bool,
+    /// Report an unknown field (KR102) as a warning, not an error
+    #[arg(long)]
+    pub no_strict: bool,
+    /// Also look for schemas in LOCATION (repeatable): a directory of JSON schemas (the
+    /// layouts of kubeconform's schema collections) and CRD manifests, or a kubeconform
+    /// path template such as `schemas/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json`.
+    /// Local only: kroute never downloads schemas
+    #[arg(long, value_name = "LOCATION")]
+    pub schema_location: Vec<String>,
+    /// The Kubernetes release whose removed and deprecated apiVersions KR104 reports
+    #[arg(long, value_name = "VERSION", value_parser = parse_release,
+          default_value_t = crate::schema::default_kubernetes_version())]
+    pub kubernetes_version: crate::schema::Release,
+}
+
+/// `--kubernetes-version`: `1.33`, `v1.33` or `1.33.2`.
+fn parse_release(text: &str) -> Result<crate::schema::Release, String> {
+    crate::schema::Release::parse(text)
+        .ok_or_else(|| format!("`{text}` is not a Kubernetes release (write it as 1.33)"))
 }
 
 /// The severity threshold of `--fail-on`; the command line's own type, so the diagnostic
@@ -588,8 +610,28 @@ fn check_options(
         };
         Some(Arc::new(engine))
     };
+    let locations: Result<Vec<_>, _> = loading
+        .config
+        .schema_locations
+        .iter()
+        .chain(&args.schema_location)
+        .map(|l| crate::schema::Location::parse(l))
+        .collect();
+    let locations = match locations {
+        Ok(locations) => locations,
+        Err(e) => {
+            writeln!(err, "kroute: {e}")?;
+            return Ok(None);
+        }
+    };
     Ok(Some(CheckOptions {
         policies,
+        no_schema: args.no_schema,
+        schema: crate::schema::Options {
+            strict: !args.no_strict && loading.config.strict != Some(false),
+            locations,
+            kubernetes_version: args.kubernetes_version,
+        },
         baseline,
         load: loading.options,
         parse_only: args.parse_only,

@@ -42,6 +42,8 @@ pub const KEYS: &[&str] = &[
     "pod-template-kinds",
     "ignore",
     "baseline",
+    "schema-locations",
+    "strict",
     "policies",
 ];
 /// The keys of `rules:`.
@@ -73,6 +75,11 @@ pub struct Config {
     /// `policies.paths`, resolved against the config's directory: policy files or
     /// directories of them, besides the built-in policies.
     pub policy_paths: Vec<PathBuf>,
+    /// `schema-locations:`, relative ones resolved against the config's directory: the
+    /// config form of `--schema-location`.
+    pub schema_locations: Vec<String>,
+    /// `strict: false` is the config form of `--no-strict`.
+    pub strict: Option<bool>,
     pub findings: Findings,
 }
 
@@ -187,9 +194,29 @@ fn read_root(reader: &mut Reader<'_>, root: &Node, base: &Path, config: &mut Con
             "baseline" => {
                 config.baseline = reader.string(value, "`baseline`").map(|p| base.join(p));
             }
+            "schema-locations" => {
+                let locations = reader.strings(value, "`schema-locations`");
+                config.schema_locations = locations
+                    .into_iter()
+                    .map(|(l, _)| resolve_location(base, l))
+                    .collect();
+            }
+            "strict" => match value.as_bool() {
+                Some(strict) => config.strict = Some(strict),
+                None => reader.wrong_type(value, "`strict`", "true or false"),
+            },
             "policies" => read_policies(reader, value, base, config),
             _ => {}
         }
+    }
+}
+
+/// A schema location against the config's directory, unless it is absolute or a URL.
+fn resolve_location(base: &Path, location: String) -> String {
+    if location.contains("://") || Path::new(&location).is_absolute() {
+        location
+    } else {
+        base.join(location).display().to_string()
     }
 }
 

@@ -15,12 +15,16 @@ pub fn run_rule(rule: &Rule, yaml: &str) -> Vec<Diagnostic> {
     let platform = crate::platform::load(&mut loaded, &[]);
     let inv = Inventory::build_with_platform(loaded.objects, platform);
     let graph = RoutingGraph::build(&inv);
+    let schemas =
+        crate::schema::Schemas::new(inv.objects.iter(), crate::schema::Options::default());
+    let schema = schemas.validate(inv.objects.iter().filter(|o| o.file < platform));
     let ctx = Context {
         inv: &inv,
         graph: &graph,
         issues: &[],
         sources: &loaded.sources,
         strict_secrets: false,
+        schema: &schema,
     };
     let mut out = Vec::new();
     (rule.run)(&ctx, &mut out);

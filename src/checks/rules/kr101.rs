@@ -1,0 +1,50 @@
+//! # KR101: schema violation (wrong type, value not allowed, required field missing, …)
+//!
+//! ## What it checks
+//! Every object against the JSON schema of its apiVersion and kind: the schemas of
+//! Kubernetes, Istio, Knative and Gateway API embedded in kroute, the schema of a
+//! `CustomResourceDefinition` in the input or the context, or one from `--schema-location`.
+//! Each error points at the field at fault (a missing required field at the mapping that
+//! lacks it) and says what is wrong: `spec.ports[0].port: "eighty" is not an integer`.
+//! Values are typed as Kubernetes reads YAML: `replicas: "3"` is a string, `port: 80` an
+//! integer; a field set to `null` counts as absent.
+//!
+//! Findings of the routing rules inside a value this rule found unusable are not reported:
+//! they follow from it (a Service port written `eighty` is not also "a port no container
+//! listens on").
+//!
+//! ## Why it matters
+//! The API server refuses the object: `kubectl apply` fails, or, in a GitOps pipeline, the
+//! whole sync fails at deploy time. The routing checks would judge a value that never
+//! reaches the cluster.
+//!
+//! ## Example
+//! ```yaml
+//! apiVersion: v1
+//! kind: Service
+//! metadata: {name: web}
+//! spec:
+//!   selector: {app: web}
+//!   ports:
+//!   - port: eighty        # KR101: "eighty" is not an integer
+//!     targetPort: 8080.5  # KR101: 8080.5 is not an integer or a string
+//! ```
+//!
+//! ## How to fix
+//! Write the value the schema wants (`port: 80`, `targetPort: 8080`), or add the missing
+//! field. `--no-schema` turns schema validation off.
+
+use crate::checks::{report_schema_findings, Context, Rule};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::schema::Kind;
+
+pub const RULE: Rule = Rule {
+    code: "KR101",
+    severity: Severity::Error,
+    summary: "schema violation (type, allowed values, required field, pattern, …)",
+    run,
+};
+
+fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    report_schema_findings(ctx, &RULE, Kind::Violation, RULE.severity, out);
+}
