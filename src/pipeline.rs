@@ -10,6 +10,7 @@ mod suppress;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -21,6 +22,7 @@ use crate::graph::RoutingGraph;
 use crate::inventory::{Inventory, TemplateKinds};
 use crate::manifest::{self, LoadIssue, LoadIssueKind, LoadOptions, Object, ObjectId, Stream};
 use crate::platform::{self, Profile};
+use crate::policy::Engine;
 use crate::report::Summary;
 use crate::schema::{self, Schemas};
 use crate::source::{FileId, Input, RepoRoot, SourceMap, Span};
@@ -52,6 +54,8 @@ pub struct CheckOptions {
     pub template_kinds: TemplateKinds,
     /// Findings accepted earlier (`--baseline`): counted, not shown.
     pub baseline: Option<Baseline>,
+    /// The compiled policies to evaluate (built-in and the user's), if any.
+    pub policies: Option<Arc<Engine>>,
     /// Skip schema validation (`--no-schema`): no KR1xx findings.
     pub no_schema: bool,
     /// How objects are validated against their schemas.
@@ -523,6 +527,9 @@ fn analyse(
             .collect()
     } else {
         let mut found = checks::run(&ctx);
+        if let Some(engine) = &opts.policies {
+            found.extend(engine.evaluate(&inventory, &graph));
+        }
         // A finding inside a value the schema says is unusable follows from KR101.
         found.retain(|d| checks::is_object_rule(d.code) || !schema.covers(d.file, d.span));
         found

@@ -1,8 +1,11 @@
 //! Command-line interface: argument parsing and the commands. `main` maps the result to an
 //! exit code.
 
+mod policy_test;
+
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -14,6 +17,7 @@ use crate::pipeline::baseline::Baseline;
 use crate::pipeline::render::Renderer;
 use crate::pipeline::{check, CheckOptions, Outcome};
 use crate::platform::{self, Profile};
+use crate::policy::Engine;
 use crate::report::{github, human, json, junit, sarif, Summary};
 use crate::source::collect_inputs;
 use crate::yaml::Limits;
@@ -72,6 +76,23 @@ pub enum Command {
     Init {
         /// Directory to write `.kroute.yaml` in
         #[arg(default_value = ".", value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// Work with policies: `kroute policy test DIR`
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PolicyCommand {
+    /// Run the policy test cases under DIR: each directory with a `kroute-test.yaml` (the
+    /// policies, and the findings they must report on the manifests beside it)
+    #[command(
+        after_help = "Examples:\n  kroute policy test policies/tests\n\nExit codes: 0 every case passes, 1 a case fails (the differences are listed), 2 a test file or policy is wrong."
+    )]
+    Test {
+        /// Directory searched for `kroute-test.yaml` files
+        #[arg(value_name = "DIR")]
         dir: PathBuf,
     },
 }
@@ -164,6 +185,13 @@ pub struct CheckArgs {
     /// that file
     #[arg(long)]
     pub kustomize: bool,
+    /// Also enforce the policies in PATH (a policy file, or a directory of them), besides
+    /// the built-in ones and the config's `policies.paths` (repeatable)
+    #[arg(long = "policy", value_name = "PATH")]
+    pub policy: Vec<PathBuf>,
+    /// Evaluate no policy (built-in or other): the rules only
+    #[arg(long, conflicts_with = "policy")]
+    pub no_policies: bool,
     /// Skip schema validation (KR101-KR104)
     #[arg(long)]
     pub no_schema: bool,
@@ -392,6 +420,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Command::Graph(args) => run_graph(&args, out, err),
         Command::Trace(args) => run_trace(&args, out, err),
         Command::Init { dir } => run_init(&dir, out, err),
+        Command::Policy(PolicyCommand::Test { dir }) => policy_test::run(&dir, out, err),
     };
     result.unwrap_or_else(|e| {
         // A reader that stops early (`kroute explain KR302 | head`) is not an error.
@@ -571,6 +600,16 @@ fn check_options(
             return Ok(None);
         }
     };
+    let policies = if args.no_policies || args.parse_only {
+        None
+    } else {
+        let mut paths = loading.config.policy_paths.clone();
+        paths.extend(args.policy.iter().cloned());
+        let Some(engine) = policy_engine(&paths, &loading.config.findings, err)? else {
+            return Ok(None);
+        };
+        Some(Arc::new(engine))
+    };
     let locations: Result<Vec<_>, _> = loading
         .config
         .schema_locations
@@ -586,6 +625,7 @@ fn check_options(
         }
     };
     Ok(Some(CheckOptions {
+        policies,
         no_schema: args.no_schema,
         schema: crate::schema::Options {
             strict: !args.no_strict && loading.config.strict != Some(false),
@@ -603,6 +643,29 @@ fn check_options(
         findings: loading.config.findings,
         template_kinds: loading.config.template_kinds,
     }))
+}
+
+/// The built-in policies and those in `paths`, compiled, as `findings` selects them;
+/// `None` (after listing every error with its place) when one is wrong.
+pub fn policy_engine(
+    paths: &[PathBuf],
+    findings: &config::Findings,
+    err: &mut dyn Write,
+) -> std::io::Result<Option<Engine>> {
+    let loaded = crate::policy::builtin::policies().and_then(|mut all| {
+        all.extend(crate::policy::load_paths(paths)?);
+        Ok(all)
+    });
+    let enabled = |p: &crate::policy::Policy| findings.rules.get(&p.id).unwrap_or(p.enabled);
+    match loaded.and_then(|all| Engine::compile(all, enabled)) {
+        Ok(engine) => Ok(Some(engine)),
+        Err(errors) => {
+            for e in errors {
+                writeln!(err, "kroute: policy: {e}")?;
+            }
+            Ok(None)
+        }
+    }
 }
 
 /// The inputs `paths` name, less those the config's `ignore-paths` match; `None` (after
@@ -748,12 +811,28 @@ fn run_rules(args: &RulesArgs, out: &mut dyn Write) -> std::io::Result<u8> {
                     e.rule.summary
                 )?;
             }
+            for p in crate::policy::builtin::policies().unwrap_or_default() {
+                let state = if p.enabled { "" } else { " (opt-in)" };
+                let severity = p.severity.as_str();
+                writeln!(out, "{:<7} {severity:<8} {}{state}", p.id, p.summary)?;
+            }
         }
     }
     Ok(EXIT_OK)
 }
 
 fn run_explain(code: &str, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<u8> {
+    if let Some(policy) = crate::policy::builtin::find(code) {
+        writeln!(out, "{}", policy.docs_markdown())?;
+        writeln!(
+            out,
+            "Default severity: {}; {} (`policies: {{enable: [{id}]}}` or `{{disable: [{id}]}}` in .kroute.yaml). Suppress for one object with the annotation `kroute.dev/ignore: \"{id}\"`. Source: rules/{id}.yaml.",
+            policy.severity.as_str(),
+            policy.default_state(),
+            id = policy.id
+        )?;
+        return Ok(EXIT_OK);
+    }
     match rule(code) {
         Some(entry) => {
             writeln!(out, "{}", entry.docs())?;
@@ -766,7 +845,11 @@ fn run_explain(code: &str, out: &mut dyn Write, err: &mut dyn Write) -> std::io:
             Ok(EXIT_OK)
         }
         None => {
-            let codes: Vec<&str> = registry().iter().map(|e| e.rule.code).collect();
+            let policies = crate::policy::builtin::ids();
+            let codes = registry()
+                .iter()
+                .map(|e| e.rule.code)
+                .chain(policies.iter().map(String::as_str));
             writeln!(
                 err,
                 "kroute: no rule `{code}`{}; `kroute rules` lists them all",
