@@ -17,6 +17,7 @@ pub mod inventory;
 pub mod manifest;
 pub mod pipeline;
 pub mod platform;
+pub mod policy;
 pub mod report;
 pub mod schema;
 pub mod source;

@@ -10,6 +10,7 @@ mod suppress;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -21,6 +22,7 @@ use crate::graph::RoutingGraph;
 use crate::inventory::{Inventory, TemplateKinds};
 use crate::manifest::{self, LoadIssue, LoadIssueKind, LoadOptions, Object, ObjectId, Stream};
 use crate::platform::{self, Profile};
+use crate::policy::Engine;
 use crate::report::Summary;
 use crate::source::{FileId, Input, RepoRoot, SourceMap, Span};
 use baseline::Baseline;
@@ -51,6 +53,8 @@ pub struct CheckOptions {
     pub template_kinds: TemplateKinds,
     /// Findings accepted earlier (`--baseline`): counted, not shown.
     pub baseline: Option<Baseline>,
+    /// The compiled policies to evaluate (built-in and the user's), if any.
+    pub policies: Option<Arc<Engine>>,
 }
 
 /// What the platform provides: the profiles and the config's `external:` stubs.
@@ -502,7 +506,11 @@ fn analyse(
             })
             .collect()
     } else {
-        checks::run(&ctx)
+        let mut found = checks::run(&ctx);
+        if let Some(engine) = &opts.policies {
+            found.extend(engine.evaluate(&inventory, &graph));
+        }
+        found
     };
     (diagnostics, ScopeModel { inventory, graph })
 }

@@ -61,7 +61,7 @@ fn floor(module: &str) -> Option<u8> {
         // `pipeline`, named by `checks` in their help. The schemas objects are validated
         // against: read by `checks` and `pipeline`.
         "graph" | "platform" | "schema" => 4,
-        "checks" | "trace" | "view" => 5,
+        "checks" | "trace" | "view" | "policy" => 5,
         // `.kroute.yaml` names rules and platforms; the pipeline applies it.
         "report" | "config" => 6,
         "pipeline" => 7,

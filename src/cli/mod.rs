@@ -3,6 +3,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -14,6 +15,7 @@ use crate::pipeline::baseline::Baseline;
 use crate::pipeline::render::Renderer;
 use crate::pipeline::{check, CheckOptions, Outcome};
 use crate::platform::{self, Profile};
+use crate::policy::Engine;
 use crate::report::{github, human, json, junit, sarif, Summary};
 use crate::source::collect_inputs;
 use crate::yaml::Limits;
@@ -164,6 +166,13 @@ pub struct CheckArgs {
     /// that file
     #[arg(long)]
     pub kustomize: bool,
+    /// Also enforce the policies in PATH (a policy file, or a directory of them), besides
+    /// the built-in ones and the config's `policies.paths` (repeatable)
+    #[arg(long = "policy", value_name = "PATH")]
+    pub policy: Vec<PathBuf>,
+    /// Evaluate no policy (built-in or other): the rules only
+    #[arg(long, conflicts_with = "policy")]
+    pub no_policies: bool,
 }
 
 /// The severity threshold of `--fail-on`; the command line's own type, so the diagnostic
@@ -549,7 +558,18 @@ fn check_options(
             return Ok(None);
         }
     };
+    let policies = if args.no_policies || args.parse_only {
+        None
+    } else {
+        let mut paths = loading.config.policy_paths.clone();
+        paths.extend(args.policy.iter().cloned());
+        let Some(engine) = policy_engine(&paths, &loading.config.findings, err)? else {
+            return Ok(None);
+        };
+        Some(Arc::new(engine))
+    };
     Ok(Some(CheckOptions {
+        policies,
         baseline,
         load: loading.options,
         parse_only: args.parse_only,
@@ -561,6 +581,29 @@ fn check_options(
         findings: loading.config.findings,
         template_kinds: loading.config.template_kinds,
     }))
+}
+
+/// The built-in policies and those in `paths`, compiled, as `findings` selects them;
+/// `None` (after listing every error with its place) when one is wrong.
+pub fn policy_engine(
+    paths: &[PathBuf],
+    findings: &config::Findings,
+    err: &mut dyn Write,
+) -> std::io::Result<Option<Engine>> {
+    let loaded = crate::policy::builtin::policies().and_then(|mut all| {
+        all.extend(crate::policy::load_paths(paths)?);
+        Ok(all)
+    });
+    let enabled = |p: &crate::policy::Policy| findings.rules.get(&p.id).unwrap_or(p.enabled);
+    match loaded.and_then(|all| Engine::compile(all, enabled)) {
+        Ok(engine) => Ok(Some(engine)),
+        Err(errors) => {
+            for e in errors {
+                writeln!(err, "kroute: policy: {e}")?;
+            }
+            Ok(None)
+        }
+    }
 }
 
 /// The inputs `paths` name, less those the config's `ignore-paths` match; `None` (after

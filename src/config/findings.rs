@@ -124,10 +124,17 @@ impl Findings {
     }
 }
 
-/// `code` as a rule code or a prefix of one (`KR3`), upper case; a problem otherwise.
+/// `code` as a rule code, a built-in policy id or a prefix of one (`KR3`), upper case; a
+/// problem otherwise.
 pub(super) fn code_or_prefix(reader: &mut Reader<'_>, code: &str, span: Span) -> Option<String> {
     let code = code.trim().to_ascii_uppercase();
-    let codes = || registry().iter().map(|e| e.rule.code);
+    let policies = crate::policy::builtin::ids();
+    let codes = || {
+        registry()
+            .iter()
+            .map(|e| e.rule.code)
+            .chain(policies.iter().map(String::as_str))
+    };
     if code.len() >= 2 && codes().any(|c| c.starts_with(&code)) {
         return Some(code);
     }
@@ -226,4 +233,30 @@ fn read_ignore(reader: &mut Reader<'_>, entry: &Node, base: &Path) -> Option<Ign
         ok = false;
     }
     ok.then_some(ignore)
+}
+
+/// `id` as a policy id or prefix, upper case: a built-in's or one of the user's policies
+/// (loaded later, so any well-formed id); a rule code is a problem.
+pub(super) fn policy_id(reader: &mut Reader<'_>, id: &str, span: Span) -> Option<String> {
+    let id = id.trim().to_ascii_uppercase();
+    let well_formed = id.len() >= 2
+        && id.starts_with(|c: char| c.is_ascii_alphabetic())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
+    if id.starts_with("KR") {
+        reader.fail(
+            span,
+            format!("`{id}` is a rule code; select rules under `rules:`"),
+        );
+        return None;
+    }
+    if !well_formed {
+        reader.fail(
+            span,
+            format!("`{id}` is not a policy id or prefix (letters, digits, `-` and `_`)"),
+        );
+        return None;
+    }
+    Some(id)
 }

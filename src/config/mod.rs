@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Severity;
 use crate::inventory::{template_path, TemplateKind, TemplateKinds};
-use crate::yaml::{parse_stream, Limits, Node};
+use crate::yaml::{parse_stream, Limits, Node, Span};
 use read::Reader;
 
 /// The name kroute looks for.
@@ -46,6 +46,8 @@ pub const KEYS: &[&str] = &[
 ];
 /// The keys of `rules:`.
 pub const RULES_KEYS: &[&str] = &["disable", "enable"];
+/// The keys of `policies:`.
+pub const POLICIES_KEYS: &[&str] = &["paths", "disable", "enable", "severity"];
 /// The keys of a `pod-template-kinds:` entry.
 pub const TEMPLATE_KIND_KEYS: &[&str] = &["group", "kind", "template"];
 
@@ -68,6 +70,9 @@ pub struct Config {
     /// `baseline:`, resolved against the config's directory: the config form of
     /// `--baseline FILE`.
     pub baseline: Option<PathBuf>,
+    /// `policies.paths`, resolved against the config's directory: policy files or
+    /// directories of them, besides the built-in policies.
+    pub policy_paths: Vec<PathBuf>,
     pub findings: Findings,
 }
 
@@ -163,8 +168,13 @@ fn read_root(reader: &mut Reader<'_>, root: &Node, base: &Path, config: &mut Con
             continue;
         }
         match key {
-            "rules" => config.findings.rules = read_rules(reader, value),
-            "severity" => config.findings.severity = read_severity(reader, value),
+            "rules" => read_rules(reader, value, &mut config.findings.rules),
+            "severity" => read_severity(
+                reader,
+                value,
+                findings::code_or_prefix,
+                &mut config.findings.severity,
+            ),
             "default-namespace" => config.default_namespace = read_namespace(reader, value),
             "context" => config.context = read_context(reader, value, base),
             "ignore-paths" => config.ignore_paths = read_ignore_paths(reader, value, base),
@@ -177,38 +187,79 @@ fn read_root(reader: &mut Reader<'_>, root: &Node, base: &Path, config: &mut Con
             "baseline" => {
                 config.baseline = reader.string(value, "`baseline`").map(|p| base.join(p));
             }
-            // Reserved for the policy engine: its shape is checked, its content not yet.
-            "policies" if value.as_seq().is_none() && value.as_map().is_none() => {
-                reader.wrong_type(value, "`policies`", "a list or a mapping");
-            }
+            "policies" => read_policies(reader, value, base, config),
             _ => {}
         }
     }
 }
 
-/// `rules: {disable: [KR3, KR203], enable: [KR309]}`.
-fn read_rules(reader: &mut Reader<'_>, node: &Node) -> ByCode<bool> {
-    let mut selection = ByCode::default();
-    for (key, value) in reader.map(node, "`rules`", RULES_KEYS) {
-        let enabled = key == "enable";
-        for (code, span) in reader.strings(value, &format!("`rules.{key}`")) {
-            if let Some(code) = findings::code_or_prefix(reader, &code, span) {
-                if selection.exact(&code).is_some_and(|e| e != enabled) {
-                    reader.fail(span, format!("`{code}` is both enabled and disabled"));
+/// Checks a code or prefix written in the config: a rule code, or a policy id.
+type CodeCheck = fn(&mut Reader<'_>, &str, Span) -> Option<String>;
+
+/// `policies: {paths: [policies/], disable: [KP002], enable: [KP010], severity: {KP001: error}}`:
+/// policies are selected and re-levelled like rules, by id or prefix.
+fn read_policies(reader: &mut Reader<'_>, node: &Node, base: &Path, config: &mut Config) {
+    for (key, value) in reader.map(node, "`policies`", POLICIES_KEYS) {
+        let findings = &mut config.findings;
+        match key {
+            "paths" => {
+                for (path, span) in reader.strings(value, "`policies.paths`") {
+                    let resolved = base.join(&path);
+                    if resolved.exists() {
+                        config.policy_paths.push(resolved);
+                    } else {
+                        reader.fail(span, format!("policy path `{path}` does not exist (relative paths start at the config file's directory)"));
+                    }
                 }
-                selection.push(code, enabled);
             }
+            "severity" => read_severity(reader, value, findings::policy_id, &mut findings.severity),
+            _ => select(
+                reader,
+                "policies",
+                (key, value),
+                findings::policy_id,
+                &mut findings.rules,
+            ),
         }
     }
-    selection
+}
+
+/// `rules: {disable: [KR3, KR203], enable: [KR309]}`.
+fn read_rules(reader: &mut Reader<'_>, node: &Node, selection: &mut ByCode<bool>) {
+    for entry in reader.map(node, "`rules`", RULES_KEYS) {
+        select(reader, "rules", entry, findings::code_or_prefix, selection);
+    }
+}
+
+/// One `enable:` or `disable:` list of `section`.
+fn select(
+    reader: &mut Reader<'_>,
+    section: &str,
+    (key, value): (&str, &Node),
+    check: CodeCheck,
+    selection: &mut ByCode<bool>,
+) {
+    let enabled = key == "enable";
+    for (code, span) in reader.strings(value, &format!("`{section}.{key}`")) {
+        if let Some(code) = check(reader, &code, span) {
+            if selection.exact(&code).is_some_and(|e| e != enabled) {
+                reader.fail(span, format!("`{code}` is both enabled and disabled"));
+            }
+            selection.push(code, enabled);
+        }
+    }
 }
 
 /// `severity: {KR309: error, KR2: warning}`.
-fn read_severity(reader: &mut Reader<'_>, node: &Node) -> ByCode<Severity> {
-    let mut out = ByCode::default();
+fn read_severity(
+    reader: &mut Reader<'_>,
+    node: &Node,
+    check: CodeCheck,
+    out: &mut ByCode<Severity>,
+) {
     for (code, value) in reader.entries(node, "`severity`").unwrap_or_default() {
         let key_span = node.entry(code).map_or(node.span, |e| e.key.span);
-        let Some(code) = findings::code_or_prefix(reader, code, key_span) else {
+        let Some(code) = check(reader, code, key_span) else {
             continue;
         };
         let severity = match reader
@@ -229,7 +280,6 @@ fn read_severity(reader: &mut Reader<'_>, node: &Node) -> ByCode<Severity> {
         };
         out.push(code, severity);
     }
-    out
 }
 
 fn read_namespace(reader: &mut Reader<'_>, node: &Node) -> Option<String> {

@@ -55,7 +55,7 @@ fn codes_severities_namespaces_and_platforms_are_checked() {
         ":2:19: unknown severity `fatal`",
         ":3:20: `Shop` is not a namespace name",
         ":4:12: unknown platform `itsio`; did you mean `istio`?",
-        ":5:11: `policies` must be a list or a mapping, not a scalar",
+        ":5:11: `policies` must be a mapping, not a scalar",
     ];
     assert_eq!(errs.len(), expected.len(), "{errs:#?}");
     for (err, want) in errs.iter().zip(expected) {

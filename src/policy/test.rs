@@ -1,0 +1,1 @@
+//! `kroute policy test`.
