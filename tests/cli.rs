@@ -758,6 +758,11 @@ fn rules_lists_every_code() {
         .iter()
         .map(|r| r["code"].as_str().unwrap())
         .collect();
+    let policies = kroute::policy::builtin::ids();
+    let listed: BTreeSet<&str> = listed
+        .into_iter()
+        .chain(policies.iter().map(String::as_str))
+        .collect();
     assert_eq!(json_codes, listed);
 }
 

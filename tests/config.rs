@@ -478,10 +478,13 @@ fn the_schema_knows_exactly_the_keys_the_loader_accepts() {
         keys.sort();
         keys
     };
-    use kroute::config::{EXTERNAL_KEYS, IGNORE_KEYS, KEYS, RULES_KEYS, TEMPLATE_KIND_KEYS};
+    use kroute::config::{
+        EXTERNAL_KEYS, IGNORE_KEYS, KEYS, POLICIES_KEYS, RULES_KEYS, TEMPLATE_KIND_KEYS,
+    };
     let props = &schema["properties"];
     assert_eq!(keys(&schema), sorted(KEYS));
     assert_eq!(keys(&props["rules"]), sorted(RULES_KEYS));
+    assert_eq!(keys(&props["policies"]), sorted(POLICIES_KEYS));
     assert_eq!(keys(&props["ignore"]["items"]), sorted(IGNORE_KEYS));
     assert_eq!(keys(&props["external"]["items"]), sorted(EXTERNAL_KEYS));
     assert_eq!(

@@ -1,6 +1,8 @@
 //! Command-line interface: argument parsing and the commands. `main` maps the result to an
 //! exit code.
 
+mod policy_test;
+
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -74,6 +76,23 @@ pub enum Command {
     Init {
         /// Directory to write `.kroute.yaml` in
         #[arg(default_value = ".", value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// Work with policies: `kroute policy test DIR`
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PolicyCommand {
+    /// Run the policy test cases under DIR: each directory with a `kroute-test.yaml` (the
+    /// policies, and the findings they must report on the manifests beside it)
+    #[command(
+        after_help = "Examples:\n  kroute policy test policies/tests\n\nExit codes: 0 every case passes, 1 a case fails (the differences are listed), 2 a test file or policy is wrong."
+    )]
+    Test {
+        /// Directory searched for `kroute-test.yaml` files
+        #[arg(value_name = "DIR")]
         dir: PathBuf,
     },
 }
@@ -379,6 +398,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Command::Graph(args) => run_graph(&args, out, err),
         Command::Trace(args) => run_trace(&args, out, err),
         Command::Init { dir } => run_init(&dir, out, err),
+        Command::Policy(PolicyCommand::Test { dir }) => policy_test::run(&dir, out, err),
     };
     result.unwrap_or_else(|e| {
         // A reader that stops early (`kroute explain KR302 | head`) is not an error.
@@ -749,12 +769,28 @@ fn run_rules(args: &RulesArgs, out: &mut dyn Write) -> std::io::Result<u8> {
                     e.rule.summary
                 )?;
             }
+            for p in crate::policy::builtin::policies().unwrap_or_default() {
+                let state = if p.enabled { "" } else { " (opt-in)" };
+                let severity = p.severity.as_str();
+                writeln!(out, "{:<7} {severity:<8} {}{state}", p.id, p.summary)?;
+            }
         }
     }
     Ok(EXIT_OK)
 }
 
 fn run_explain(code: &str, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<u8> {
+    if let Some(policy) = crate::policy::builtin::find(code) {
+        writeln!(out, "{}", policy.docs_markdown())?;
+        writeln!(
+            out,
+            "Default severity: {}; {} (`policies: {{enable: [{id}]}}` or `{{disable: [{id}]}}` in .kroute.yaml). Suppress for one object with the annotation `kroute.dev/ignore: \"{id}\"`. Source: rules/{id}.yaml.",
+            policy.severity.as_str(),
+            policy.default_state(),
+            id = policy.id
+        )?;
+        return Ok(EXIT_OK);
+    }
     match rule(code) {
         Some(entry) => {
             writeln!(out, "{}", entry.docs())?;
@@ -767,7 +803,11 @@ fn run_explain(code: &str, out: &mut dyn Write, err: &mut dyn Write) -> std::io:
             Ok(EXIT_OK)
         }
         None => {
-            let codes: Vec<&str> = registry().iter().map(|e| e.rule.code).collect();
+            let policies = crate::policy::builtin::ids();
+            let codes = registry()
+                .iter()
+                .map(|e| e.rule.code)
+                .chain(policies.iter().map(String::as_str));
             writeln!(
                 err,
                 "kroute: no rule `{code}`{}; `kroute rules` lists them all",

@@ -292,11 +292,16 @@ fn program(env: &Env, expr: &Expr, policy: &Policy) -> Result<Program, PolicyErr
         let message = first.map_or_else(|| errors.to_string(), |e| e.msg.clone());
         at(index, format!("CEL syntax error: {message}"))
     })?;
+    // `kroute.get(…)` parses as `get` called on `kroute`: the short names count too.
+    let short_view = view::FUNCTIONS
+        .iter()
+        .filter_map(|f| f.strip_prefix("kroute."));
     let known: HashSet<&str> = STANDARD
         .iter()
         .chain(library::FUNCTIONS)
         .chain(view::FUNCTIONS)
         .copied()
+        .chain(short_view)
         .collect();
     let references = program.references();
     let mut unknown: Vec<&str> = references

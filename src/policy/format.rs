@@ -97,6 +97,40 @@ pub struct Filter {
     pub labels: Option<Selector>,
 }
 
+impl Policy {
+    /// The documentation as `kroute explain` prints it, in the sections of a rule's.
+    pub fn docs_markdown(&self) -> String {
+        let mut out = format!("# {}: {}\n", self.id, self.summary);
+        let sections = [
+            ("Why it matters", self.docs.why.trim().to_string()),
+            ("Example", fenced(&self.docs.example)),
+            ("How to fix", self.docs.fix.trim().to_string()),
+        ];
+        for (heading, text) in sections.iter().filter(|(_, t)| !t.is_empty()) {
+            out.push_str(&format!("\n## {heading}\n{text}\n"));
+        }
+        out
+    }
+
+    /// `on by default` or `opt-in`, as listings say.
+    pub fn default_state(&self) -> &'static str {
+        if self.enabled {
+            "on by default"
+        } else {
+            "opt-in"
+        }
+    }
+}
+
+/// A YAML example in a code block (empty stays empty).
+fn fenced(example: &str) -> String {
+    let example = example.trim_end();
+    if example.is_empty() {
+        return String::new();
+    }
+    format!("```yaml\n{example}\n```")
+}
+
 /// A mistake in a policy file, at its place.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{file}:{line}:{col}: {message}")]

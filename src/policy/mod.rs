@@ -12,7 +12,6 @@ pub mod format;
 pub mod library;
 pub mod path;
 mod position;
-pub mod test;
 pub mod value;
 pub mod view;
 

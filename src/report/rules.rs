@@ -1,5 +1,5 @@
 //! The rule reference: `kroute rules --format json|markdown` (`docs/rules.md` is the
-//! Markdown), and what SARIF's `tool.driver.rules` says of each rule.
+//! Markdown; the JSON lists the built-in policies too), and what SARIF's `tool.driver.rules` says of each rule.
 
 use std::fmt::Write;
 
@@ -46,7 +46,7 @@ pub fn section(docs: &str, heading: &str) -> String {
 
 /// Every rule as JSON: code, name, default severity, summary and documentation (Markdown).
 pub fn json() -> String {
-    let rules: Vec<_> = registry()
+    let mut rules: Vec<_> = registry()
         .iter()
         .map(|e| {
             serde_json::json!({
@@ -58,6 +58,22 @@ pub fn json() -> String {
             })
         })
         .collect();
+    // The built-in policies follow, marked as such, with whether they run by default.
+    rules.extend(
+        crate::policy::builtin::policies()
+            .unwrap_or_default()
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "code": p.id,
+                    "severity": p.severity,
+                    "summary": p.summary,
+                    "docs": p.docs_markdown(),
+                    "policy": true,
+                    "enabled": p.enabled,
+                })
+            }),
+    );
     serde_json::to_string_pretty(&rules).unwrap_or_default() + "\n"
 }
 

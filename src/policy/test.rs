@@ -1,1 +1,0 @@
-//! `kroute policy test`.
