@@ -13,6 +13,7 @@ pub mod library;
 pub mod path;
 mod position;
 pub mod value;
+pub mod vap;
 pub mod view;
 
 use std::collections::HashMap;
