@@ -263,3 +263,18 @@ fn validating_admission_policies_give_the_api_servers_verdicts() {
     ]);
     assert!(passing.iter().all(|(c, _, _)| c != "KR601"), "{passing:?}");
 }
+
+#[test]
+fn admission_policies_in_policy_paths_apply_to_the_manifests() {
+    let args = |policy: bool| {
+        let mut a = vec!["check", "--no-config", "--format", "json"];
+        if policy {
+            a.extend(["--policy", "testdata/vap/admission"]);
+        }
+        a.push("testdata/vap/app.yaml");
+        findings(&a)
+    };
+    // The binding's validationActions [Warn, Audit]: a warning.
+    assert_eq!(args(true), [("KR601".into(), "warning".into(), 6)]);
+    assert_eq!(args(false), []);
+}

@@ -2,8 +2,10 @@
 //!
 //! ## What it checks
 //! Kubernetes `ValidatingAdmissionPolicy` and `ValidatingAdmissionPolicyBinding` objects
-//! (`admissionregistration.k8s.io/v1`) in the input are evaluated offline against the other
-//! manifests, each as the API server would see it on a `CREATE`:
+//! (`admissionregistration.k8s.io/v1`) in the input, or in a policy path (`--policy`,
+//! `policies.paths`: such a file is loaded beside the manifests, with any param objects it
+//! holds), are evaluated offline against the other manifests, each as the API server would
+//! see it on a `CREATE`:
 //! - `matchConstraints` of the policy and `matchResources` of the binding (which narrows
 //!   it): `resourceRules` and `excludeResourceRules` (API group, version, resource (the
 //!   kind's lowercase plural, `NetworkPolicy` → `networkpolicies`), operations `CREATE`,
