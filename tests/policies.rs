@@ -278,3 +278,23 @@ fn admission_policies_in_policy_paths_apply_to_the_manifests() {
     assert_eq!(args(true), [("KR601".into(), "warning".into(), 6)]);
     assert_eq!(args(false), []);
 }
+
+#[test]
+fn admission_policy_matching_follows_the_api_server() {
+    let found = findings(&[
+        "check",
+        "--no-config",
+        "--format",
+        "json",
+        "testdata/vap/matching.yaml",
+    ]);
+    let verdicts: Vec<(&str, u64)> = found
+        .iter()
+        .filter(|(c, _, _)| c == "KR601")
+        .map(|(_, s, l)| (s.as_str(), *l))
+        .collect();
+    // auditAnnotations (info), then the two audited Deployments; the match condition, the
+    // object selector, excludeResourceRules and the namespace selector (no Namespace
+    // object for team-b) admit the others.
+    assert_eq!(verdicts, [("info", 34), ("info", 74), ("info", 90)]);
+}
