@@ -108,7 +108,10 @@ pub fn evaluate(inv: &Inventory) -> Vec<Diagnostic> {
     let mut root = Context::with_env(Arc::clone(&env));
     let mut out = Vec::new();
     if let Err(e) = library::register(&mut root) {
-        out.push(info(policies[0], format!("CEL library unavailable: {e}")));
+        // One of the two lists is not empty.
+        if let Some(first) = policies.first().or(bindings.first()) {
+            out.push(info(first, format!("CEL library unavailable: {e}")));
+        }
         return out;
     }
     let mut compiled = Vec::new();
