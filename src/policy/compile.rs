@@ -40,6 +40,8 @@ pub(super) struct Compiled {
     pub variables: Vec<(String, Program)>,
     pub validations: Vec<CompiledValidation>,
     help: Option<String>,
+    /// The variables the policy's expressions name.
+    reads: HashSet<String>,
 }
 
 pub(super) struct CompiledValidation {
@@ -190,6 +192,11 @@ impl Engine {
 }
 
 impl Compiled {
+    /// Whether an expression of the policy names the variable `name`.
+    pub fn reads(&self, name: &str) -> bool {
+        self.reads.contains(name)
+    }
+
     fn matches(&self, object: &Object, is_workload: bool) -> bool {
         let m = &self.policy.matcher;
         let kind_ok = m.filter.kinds.contains(&object.kind) || (m.workloads && is_workload);
@@ -265,6 +272,20 @@ fn compile_policy(env: &Env, policy: Policy) -> Result<Compiled, Vec<PolicyError
         return Err(errors);
     }
     let help = Some(first_paragraph(&policy.docs.fix)).filter(|h| !h.is_empty());
+    let programs = variables.iter().map(|(_, p)| p).chain(
+        validations
+            .iter()
+            .flat_map(|v| std::iter::once(&v.expression).chain(&v.message_expression)),
+    );
+    let reads = programs
+        .flat_map(|p| {
+            p.references()
+                .variables()
+                .into_iter()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect();
     Ok(Compiled {
         id: Box::leak(policy.id.clone().into_boxed_str()),
         params: policy.params.as_ref().map_or(Value::Null, value::of_node),
@@ -272,6 +293,7 @@ fn compile_policy(env: &Env, policy: Policy) -> Result<Compiled, Vec<PolicyError
         variables,
         validations,
         help,
+        reads,
     })
 }
 

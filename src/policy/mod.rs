@@ -16,6 +16,7 @@ pub mod value;
 pub mod vap;
 pub mod view;
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
@@ -119,12 +120,41 @@ fn collect(path: &FsPath, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// What one object's evaluation reads.
+/// What one object's evaluation reads; the CEL values are made on first use, as most
+/// policies read only a few of them (often only `self`).
 struct Subject<'a> {
     object: &'a Object,
-    value: Value,
+    /// The object as converted for the `kroute.*` view, when there is one.
+    converted: Option<&'a Value>,
+    value: OnceCell<Value>,
     pod_spec: Option<&'a Node>,
-    namespace: Value,
+    pod_spec_value: OnceCell<Value>,
+    namespace: Option<&'a Object>,
+    namespace_value: OnceCell<Value>,
+}
+
+impl Subject<'_> {
+    fn value(&self) -> Value {
+        let convert = || {
+            self.converted
+                .cloned()
+                .unwrap_or_else(|| value::of_node(&self.object.root))
+        };
+        self.value.get_or_init(convert).clone()
+    }
+
+    fn pod_spec(&self) -> Value {
+        let convert = || self.pod_spec.map_or(Value::Null, value::of_node);
+        self.pod_spec_value.get_or_init(convert).clone()
+    }
+
+    fn namespace(&self) -> Value {
+        let convert = || {
+            self.namespace
+                .map_or(Value::Null, |ns| value::of_node(&ns.root))
+        };
+        self.namespace_value.get_or_init(convert).clone()
+    }
 }
 
 impl Engine {
@@ -159,13 +189,12 @@ impl Engine {
                 }
                 let subject = Subject {
                     object,
-                    value: view
-                        .as_ref()
-                        .map_or_else(|| value::of_node(&object.root), |v| v.objects[i].clone()),
+                    converted: view.as_ref().map(|v| &v.objects[i]),
+                    value: OnceCell::new(),
                     pod_spec,
-                    namespace: namespaces
-                        .get(object.namespace.as_str())
-                        .map_or(Value::Null, |ns| value::of_node(&ns.root)),
+                    pod_spec_value: OnceCell::new(),
+                    namespace: namespaces.get(object.namespace.as_str()).copied(),
+                    namespace_value: OnceCell::new(),
                 };
                 let mut out = Vec::new();
                 for policy in candidates {
@@ -213,14 +242,17 @@ impl Engine {
     ) {
         let policy = &self.policies[i];
         let mut ctx = root.new_inner_scope();
-        ctx.add_variable_from_value("object", subject.value.clone());
-        ctx.add_variable_from_value("oldObject", Value::Null);
-        ctx.add_variable_from_value("namespaceObject", subject.namespace.clone());
-        ctx.add_variable_from_value("params", policy.params.clone());
-        ctx.add_variable_from_value(
-            "podSpec",
-            subject.pod_spec.map_or(Value::Null, value::of_node),
-        );
+        // Only what the policy's expressions name is bound: converting is most of the cost.
+        let bind = |ctx: &mut Context<'_, '_>, name: &str, value: &dyn Fn() -> Value| {
+            if policy.reads(name) {
+                ctx.add_variable_from_value(name, value());
+            }
+        };
+        bind(&mut ctx, "object", &|| subject.value());
+        bind(&mut ctx, "oldObject", &|| Value::Null);
+        bind(&mut ctx, "namespaceObject", &|| subject.namespace());
+        bind(&mut ctx, "params", &|| policy.params.clone());
+        bind(&mut ctx, "podSpec", &|| subject.pod_spec());
         let mut variables: Vec<(&str, Value)> = Vec::new();
         for (name, program) in &policy.variables {
             // A variable that fails is absent: an expression reading it fails in turn.
