@@ -527,6 +527,7 @@ fn analyse(
             .collect()
     } else {
         let mut found = checks::run(&ctx);
+        found.extend(crate::policy::vap::evaluate(&inventory));
         if let Some(engine) = &opts.policies {
             found.extend(engine.evaluate(&inventory, &graph));
         }

@@ -153,7 +153,8 @@ fn the_config_enables_disables_and_relevels_policies() {
         on.iter().all(|(c, s, _)| c == "KP001" && s == "error"),
         "{on:?}"
     );
-    assert_eq!(run("policies: {enable: [KP], disable: [KP002]}\n").len(), 4);
+    let prefix = run("policies: {enable: [KP], disable: [KP002, KP007]}\n");
+    assert_eq!(prefix.len(), 4, "{prefix:?}");
     let policies = std::path::absolute("testdata/policy-test/policies").unwrap();
     let paths = format!(
         "policies: {{paths: ['{}'], disable: [ACME]}}\n",
@@ -226,4 +227,74 @@ fn rules_lists_and_explain_prints_the_built_in_policies() {
         .stdout(predicate::str::contains(
             "Default severity: warning; opt-in",
         ));
+}
+
+#[test]
+fn validating_admission_policies_give_the_api_servers_verdicts() {
+    let found = findings(&[
+        "check",
+        "--no-config",
+        "--format",
+        "json",
+        "testdata/rules/KR601/fail.yaml",
+    ]);
+    let verdicts: Vec<(&str, u64)> = found
+        .iter()
+        .filter(|(c, _, _)| c == "KR601")
+        .map(|(_, s, l)| (s.as_str(), *l))
+        .collect();
+    // Denied in `test` (5 > 3), warned in `prod` (12 > 10), denied in `staging` (its param
+    // is missing), and the unbound policy does nothing (an info).
+    assert_eq!(
+        verdicts,
+        [
+            ("error", 107),
+            ("warning", 125),
+            ("error", 143),
+            ("info", 161)
+        ]
+    );
+    let passing = findings(&[
+        "check",
+        "--no-config",
+        "--format",
+        "json",
+        "testdata/rules/KR601/pass.yaml",
+    ]);
+    assert!(passing.iter().all(|(c, _, _)| c != "KR601"), "{passing:?}");
+}
+
+#[test]
+fn admission_policies_in_policy_paths_apply_to_the_manifests() {
+    let args = |policy: bool| {
+        let mut a = vec!["check", "--no-config", "--format", "json"];
+        if policy {
+            a.extend(["--policy", "testdata/vap/admission"]);
+        }
+        a.push("testdata/vap/app.yaml");
+        findings(&a)
+    };
+    // The binding's validationActions [Warn, Audit]: a warning.
+    assert_eq!(args(true), [("KR601".into(), "warning".into(), 6)]);
+    assert_eq!(args(false), []);
+}
+
+#[test]
+fn admission_policy_matching_follows_the_api_server() {
+    let found = findings(&[
+        "check",
+        "--no-config",
+        "--format",
+        "json",
+        "testdata/vap/matching.yaml",
+    ]);
+    let verdicts: Vec<(&str, u64)> = found
+        .iter()
+        .filter(|(c, _, _)| c == "KR601")
+        .map(|(_, s, l)| (s.as_str(), *l))
+        .collect();
+    // auditAnnotations (info), then the two audited Deployments; the match condition, the
+    // object selector, excludeResourceRules and the namespace selector (no Namespace
+    // object for team-b) admit the others.
+    assert_eq!(verdicts, [("info", 34), ("info", 74), ("info", 90)]);
 }

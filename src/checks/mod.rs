@@ -41,6 +41,8 @@ rules!(
     kr407, kr408, kr409, kr410, kr411, kr412,
     // Gateway API
     kr501, kr502, kr503, kr504, kr505, kr506, kr507, kr508, kr509, kr510, kr511,
+    // Policies
+    kr601,
 );
 
 use rayon::prelude::*;

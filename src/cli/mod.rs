@@ -566,7 +566,7 @@ fn check_options(
     } else {
         &args.context
     };
-    let context = if context.is_empty() {
+    let mut context = if context.is_empty() {
         Vec::new()
     } else {
         let Some(context) = inputs(context, &loading.config, err)? else {
@@ -608,6 +608,8 @@ fn check_options(
         let Some(engine) = policy_engine(&paths, &loading.config.findings, err)? else {
             return Ok(None);
         };
+        let admission = crate::policy::admission_files(&paths);
+        context.extend(admission.into_iter().map(crate::source::Input::File));
         Some(Arc::new(engine))
     };
     let locations: Result<Vec<_>, _> = loading

@@ -7,6 +7,18 @@ use super::format::{parse, Policy, PolicyError};
 pub const FILES: &[(&str, &str)] = &[
     ("KP001.yaml", include_str!("../../rules/KP001.yaml")),
     ("KP002.yaml", include_str!("../../rules/KP002.yaml")),
+    ("KP003.yaml", include_str!("../../rules/KP003.yaml")),
+    ("KP004.yaml", include_str!("../../rules/KP004.yaml")),
+    ("KP005.yaml", include_str!("../../rules/KP005.yaml")),
+    ("KP006.yaml", include_str!("../../rules/KP006.yaml")),
+    ("KP007.yaml", include_str!("../../rules/KP007.yaml")),
+    ("KP008.yaml", include_str!("../../rules/KP008.yaml")),
+    ("KP009.yaml", include_str!("../../rules/KP009.yaml")),
+    ("KP010.yaml", include_str!("../../rules/KP010.yaml")),
+    ("KP011.yaml", include_str!("../../rules/KP011.yaml")),
+    ("KP012.yaml", include_str!("../../rules/KP012.yaml")),
+    ("KP013.yaml", include_str!("../../rules/KP013.yaml")),
+    ("KP014.yaml", include_str!("../../rules/KP014.yaml")),
 ];
 
 /// The built-in policies, parsed.

@@ -13,6 +13,7 @@ pub mod library;
 pub mod path;
 mod position;
 pub mod value;
+pub mod vap;
 pub mod view;
 
 use std::cell::OnceCell;
@@ -48,6 +49,8 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Policy>, Vec<PolicyError>> {
                 crate::source::decode(bytes)
                     .map_err(|_| PolicyError::at(&shown, "", 0, "not a UTF-8 text file"))
             }) {
+            // Kubernetes admission policies are manifests: the check reads them as such.
+            Ok(text) if is_admission_policy(&text) => {}
             Ok(text) => match format::parse(&shown, &text) {
                 Ok(p) => policies.push(p),
                 Err(e) => errors.extend(e),
@@ -60,6 +63,31 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Policy>, Vec<PolicyError>> {
     } else {
         Err(errors)
     }
+}
+
+/// Whether `text` holds Kubernetes `ValidatingAdmissionPolicy` objects or their bindings
+/// (`admissionregistration.k8s.io`) rather than a kroute policy (which has no
+/// `apiVersion`).
+pub fn is_admission_policy(text: &str) -> bool {
+    text.lines()
+        .any(|l| l.starts_with("apiVersion:") && l.contains("admissionregistration.k8s.io/"))
+}
+
+/// The files of `paths` (as [`load_paths`] walks them) that hold Kubernetes admission
+/// policies: `kroute check` loads them beside the manifests, like `--context` files.
+pub fn admission_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for path in paths {
+        // An unreadable path is reported by `load_paths`.
+        let _ = collect(path, &mut files);
+    }
+    files.retain(|f| {
+        std::fs::read(f)
+            .ok()
+            .and_then(|b| crate::source::decode(b).ok())
+            .is_some_and(|t| is_admission_policy(&t))
+    });
+    files
 }
 
 fn io_error(path: &FsPath, e: &std::io::Error) -> PolicyError {
