@@ -109,7 +109,10 @@ fn sarif_of_every_fixture_is_valid_sarif_2_1_0() {
         }
         let run = &log["runs"][0];
         let driver = &run["tool"]["driver"];
-        assert_eq!(driver["rules"].as_array().unwrap().len(), rules.len());
+        assert_eq!(
+            driver["rules"].as_array().unwrap().len(),
+            rules.len() + kroute::policy::builtin::FILES.len()
+        );
         let results = run["results"]
             .as_array()
             .expect("results is always an array");
@@ -138,6 +141,41 @@ fn sarif_of_every_fixture_is_valid_sarif_2_1_0() {
         }
     }
     assert!(failures.is_empty(), "invalid SARIF: {failures:#?}");
+}
+
+#[test]
+fn sarif_results_of_policies_name_rules_of_the_driver() {
+    let validator = sarif_validator();
+    let log = json(&check_in(
+        root(),
+        &[
+            "--no-config",
+            "--format",
+            "sarif",
+            "--policy",
+            "testdata/policy-test/policies/acme-replicas.yaml",
+            "testdata/policy-test/passing/replicas",
+            "testdata/policies/KP004/fail.yaml",
+        ],
+    ));
+    assert_eq!(schema_errors(&validator, &log), Vec::<String>::new());
+    let run = &log["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    let results = run["results"].as_array().expect("results");
+    let mut ids: BTreeSet<&str> = BTreeSet::new();
+    for r in results {
+        let index = r["ruleIndex"]
+            .as_u64()
+            .expect("every result has a ruleIndex");
+        let rule = &rules[usize::try_from(index).expect("index")];
+        assert_eq!(rule["id"], r["ruleId"], "{r}");
+        ids.insert(r["ruleId"].as_str().expect("ruleId"));
+    }
+    assert!(ids.contains("KP004") && ids.contains("ACME001"), "{ids:?}");
+    let kp004 = rules.iter().find(|r| r["id"] == "KP004").expect("KP004");
+    assert!(kp004["help"]["markdown"]
+        .as_str()
+        .is_some_and(|d| d.contains("## Why it matters")));
 }
 
 #[test]

@@ -10,7 +10,6 @@
 use serde_json::{json, Value};
 
 use super::{rules, Run};
-use crate::checks::registry;
 use crate::diagnostic::{Diagnostic, ResourceRef, Severity};
 use crate::source::{FileId, Span};
 
@@ -23,38 +22,67 @@ const STDIN_URI: &str = "file:///dev/stdin";
 pub const FINGERPRINT_KEY: &str = "kroute/v1";
 
 pub fn render(run: &Run<'_>) -> String {
+    let rules = rule_ids(run);
     let log = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": driver()},
+            "tool": {"driver": driver(&rules)},
             "originalUriBaseIds": {
                 ROOT: {"uri": directory_uri(&run.root.dir().to_string_lossy())},
             },
             "columnKind": "unicodeCodePoints",
-            "results": super::shown(run.diagnostics).map(|d| result(run, d)).collect::<Vec<_>>(),
+            "results": super::shown(run.diagnostics)
+                .map(|d| result(run, &rules, d))
+                .collect::<Vec<_>>(),
             "invocations": [{"executionSuccessful": true}],
         }],
     });
     serde_json::to_string_pretty(&log).unwrap_or_default() + "\n"
 }
 
-fn driver() -> Value {
-    let rules: Vec<Value> = registry()
+/// The driver's rules: every rule and built-in policy with its documentation, then each
+/// user policy a finding names (its file is not at hand here: id and level only), so that
+/// every result's `ruleId` has an entry.
+fn rule_ids(run: &Run<'_>) -> Vec<Value> {
+    let mut out: Vec<Value> = rules::documented()
         .iter()
-        .map(|e| {
-            let docs = e.docs();
+        .map(|d| {
             json!({
-                "id": e.rule.code,
-                "name": rules::name(e),
-                "shortDescription": {"text": e.rule.summary},
-                "fullDescription": {"text": rules::section(&docs, "What it checks")},
-                "help": {"text": docs, "markdown": docs},
-                "defaultConfiguration": {"level": level(e.rule.severity)},
-                "properties": {"tags": [family(e.rule.code)]},
+                "id": d.code,
+                "name": rules::name(&d.summary),
+                "shortDescription": {"text": d.summary},
+                "fullDescription": {"text": full_description(d)},
+                "help": {"text": d.docs, "markdown": d.docs},
+                "defaultConfiguration": {"level": level(d.severity)},
+                "properties": {"tags": [family(&d.code)]},
             })
         })
         .collect();
+    for d in super::shown(run.diagnostics) {
+        if !out.iter().any(|r| r["id"] == d.code) {
+            out.push(json!({
+                "id": d.code,
+                "shortDescription": {"text": format!("policy {}", d.code)},
+                "defaultConfiguration": {"level": level(d.severity)},
+                "properties": {"tags": ["policy"]},
+            }));
+        }
+    }
+    out
+}
+
+/// A rule's "What it checks", a policy's "Why it matters" (policies have no such section).
+fn full_description(d: &rules::Documented) -> String {
+    let what = rules::section(&d.docs, "What it checks");
+    if what.is_empty() {
+        rules::section(&d.docs, "Why it matters")
+    } else {
+        what
+    }
+}
+
+fn driver(rules: &[Value]) -> Value {
     json!({
         "name": "kroute",
         "version": env!("CARGO_PKG_VERSION"),
@@ -72,6 +100,8 @@ fn family(code: &str) -> &'static str {
         Some(b'3') => "istio",
         Some(b'4') => "knative",
         Some(b'5') => "gateway-api",
+        Some(b'6') => "policy",
+        _ if code.starts_with("KP") => "policy",
         _ => "other",
     }
 }
@@ -84,8 +114,8 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-fn result(run: &Run<'_>, d: &Diagnostic) -> Value {
-    let rule_index = registry().iter().position(|e| e.rule.code == d.code);
+fn result(run: &Run<'_>, rules: &[Value], d: &Diagnostic) -> Value {
+    let rule_index = rules.iter().position(|r| r["id"] == d.code);
     let text = match &d.help {
         Some(help) => format!("{}\nHelp: {help}", d.message),
         None => d.message.clone(),
