@@ -8,11 +8,11 @@ use std::sync::Arc;
 use cel::objects::{Key, Map};
 use cel::Value;
 
-use crate::yaml::{Node, Style, Value as Yaml};
+use crate::yaml::{Node, Typed, Value as Yaml};
 
 pub fn of_node(node: &Node) -> Value {
     match &node.value {
-        Yaml::Scalar { text, style } => scalar(node, text, *style),
+        Yaml::Scalar { .. } => scalar(node),
         Yaml::Seq(items) => Value::List(Arc::new(items.iter().map(of_node).collect())),
         Yaml::Map(entries) => {
             let map: HashMap<Key, Value> = entries
@@ -30,22 +30,13 @@ pub fn of_node(node: &Node) -> Value {
     }
 }
 
-fn scalar(node: &Node, text: &str, style: Style) -> Value {
-    if style != Style::Plain {
-        return text.into();
-    }
-    if node.is_null() {
-        return Value::Null;
-    }
-    if let Some(b) = node.as_bool() {
-        return Value::Bool(b);
-    }
-    if let Ok(i) = text.parse::<i64>() {
-        return Value::Int(i);
-    }
-    match text.parse::<f64>() {
-        Ok(f) if f.is_finite() && text.chars().any(|c| c.is_ascii_digit()) => Value::Float(f),
-        _ => text.into(),
+fn scalar(node: &Node) -> Value {
+    match node.typed() {
+        Some(Typed::Bool(b)) => Value::Bool(b),
+        Some(Typed::Int(i)) => Value::Int(i),
+        Some(Typed::Float(f)) => Value::Float(f),
+        Some(Typed::Str(s)) => s.into(),
+        Some(Typed::Null) | None => Value::Null,
     }
 }
 

@@ -157,30 +157,42 @@ impl Node {
         }
     }
 
+    /// This scalar typed the way Kubernetes reads YAML: a plain scalar is null, a boolean,
+    /// an integer or a finite number when it reads as one, anything else (and every quoted
+    /// or block scalar) a string. `None` for a sequence or a mapping.
+    pub fn typed(&self) -> Option<Typed<'_>> {
+        let Value::Scalar { text, style } = &self.value else {
+            return None;
+        };
+        if *style != Style::Plain {
+            return Some(Typed::Str(text));
+        }
+        if self.is_null() {
+            return Some(Typed::Null);
+        }
+        if let Some(b) = self.as_bool() {
+            return Some(Typed::Bool(b));
+        }
+        if let Ok(i) = text.parse::<i64>() {
+            return Some(Typed::Int(i));
+        }
+        Some(match text.parse::<f64>() {
+            Ok(f) if f.is_finite() && text.chars().any(|c| c.is_ascii_digit()) => Typed::Float(f),
+            _ => Typed::Str(text),
+        })
+    }
+
     /// Converts to JSON, the way Kubernetes reads YAML (plain scalars are typed).
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value as J;
         match &self.value {
-            Value::Scalar { text, style } => {
-                if *style != Style::Plain {
-                    return J::String(text.to_string());
-                }
-                if self.is_null() {
-                    return J::Null;
-                }
-                if let Some(b) = self.as_bool() {
-                    return J::Bool(b);
-                }
-                if let Ok(i) = text.parse::<i64>() {
-                    return J::from(i);
-                }
-                match text.parse::<f64>() {
-                    Ok(f) if f.is_finite() && text.chars().any(|c| c.is_ascii_digit()) => {
-                        J::from(f)
-                    }
-                    _ => J::String(text.to_string()),
-                }
-            }
+            Value::Scalar { .. } => match self.typed() {
+                Some(Typed::Bool(b)) => J::Bool(b),
+                Some(Typed::Int(i)) => J::from(i),
+                Some(Typed::Float(f)) => J::from(f),
+                Some(Typed::Str(s)) => J::String(s.to_string()),
+                Some(Typed::Null) | None => J::Null,
+            },
             Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
             Value::Map(entries) => J::Object(
                 entries
@@ -196,4 +208,14 @@ impl Node {
             ),
         }
     }
+}
+
+/// A scalar's value as Kubernetes reads it ([`Node::typed`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Typed<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(&'a str),
 }
