@@ -124,7 +124,9 @@ impl Engine {
             return Err(errors);
         }
         let mut engine = Engine {
-            uses_view: compiled.iter().any(|c| c.policy.text.contains("kroute.")),
+            // The view converts every object: build it only when an expression names it
+            // (the policy's docs may well mention `kroute.dev/ignore`).
+            uses_view: compiled.iter().any(|c| c.reads("kroute")),
             policies: compiled,
             by_kind: HashMap::new(),
             workloads: Vec::new(),
