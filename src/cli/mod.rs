@@ -18,7 +18,7 @@ use crate::pipeline::render::Renderer;
 use crate::pipeline::{check, CheckOptions, Outcome};
 use crate::platform::{self, Profile};
 use crate::policy::Engine;
-use crate::report::{github, human, json, junit, sarif, Summary};
+use crate::report::{escape, github, human, json, junit, sarif, Summary};
 use crate::source::collect_inputs;
 use crate::yaml::Limits;
 
@@ -168,8 +168,8 @@ pub struct CheckArgs {
     /// Colour the human output
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
-    /// Worker threads (default: one per CPU)
-    #[arg(long, short = 'j', value_name = "N")]
+    /// Worker threads, 1 to 1024 (default: one per CPU)
+    #[arg(long, short = 'j', value_name = "N", value_parser = parse_jobs)]
     pub jobs: Option<usize>,
     /// Also load PATH so that references resolve, without reporting on it: the rest of the
     /// repository (when checking changed files), or stub manifests of what the platform
@@ -208,6 +208,20 @@ pub struct CheckArgs {
     #[arg(long, value_name = "VERSION", value_parser = parse_release,
           default_value_t = crate::schema::default_kubernetes_version())]
     pub kubernetes_version: crate::schema::Release,
+}
+
+/// Most worker threads `--jobs` accepts: far more than any machine has cores, and few
+/// enough that the operating system can start them all.
+pub const MAX_JOBS: usize = 1024;
+
+/// `--jobs`: a number of threads from 1 to [`MAX_JOBS`].
+fn parse_jobs(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if (1..=MAX_JOBS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "`{text}` is not a number of worker threads from 1 to {MAX_JOBS}"
+        )),
+    }
 }
 
 /// `--kubernetes-version`: `1.33`, `v1.33` or `1.33.2`.
@@ -432,14 +446,40 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     })
 }
 
-fn run_check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<u8> {
-    if let Some(jobs) = args.jobs {
-        // Only the first call in a process can size the global pool; later calls (tests
-        // running several commands in one process) keep the pool they have.
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(jobs.max(1))
-            .build_global();
+/// Writes a report to standard output. A reader that stopped early (`| head`) is not an
+/// error: the exit code must still say what the findings say.
+fn write_report(out: &mut dyn Write, text: &str) -> std::io::Result<()> {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
     }
+}
+
+/// The worker threads: `--jobs` of them, else one per CPU; `None` (after saying why) when
+/// they cannot be started.
+fn worker_pool(
+    jobs: Option<usize>,
+    err: &mut dyn Write,
+) -> std::io::Result<Option<rayon::ThreadPool>> {
+    // 0 is rayon's "one per CPU".
+    match rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.unwrap_or(0))
+        .build()
+    {
+        Ok(pool) => Ok(Some(pool)),
+        Err(e) => {
+            writeln!(err, "kroute: cannot start the worker threads: {e}")?;
+            Ok(None)
+        }
+    }
+}
+
+fn run_check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<u8> {
+    // A pool of its own, not the global one: its size is this command's, and a failure to
+    // start it is an error to report rather than a panic at the first parallel loop.
+    let Some(pool) = worker_pool(args.jobs, err)? else {
+        return Ok(EXIT_USAGE);
+    };
     let Some(loading) = args.load.loading(err)? else {
         return Ok(EXIT_USAGE);
     };
@@ -449,9 +489,9 @@ fn run_check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::
     let Some(opts) = check_options(&args, loading, err)? else {
         return Ok(EXIT_USAGE);
     };
-    let mut outcome = check(&inputs, &opts);
+    let mut outcome = pool.install(|| check(&inputs, &opts));
     for warning in &outcome.warnings {
-        writeln!(err, "kroute: warning: {warning}")?;
+        writeln!(err, "kroute: warning: {}", escape::text(warning))?;
     }
     if let Some(path) = &args.write_baseline {
         let baseline = Baseline::of(&outcome.diagnostics, &outcome.sources, &outcome.root);
@@ -468,7 +508,7 @@ fn run_check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
     let render = |format: Format, color: bool| report(format, &outcome, &summary, &args, color);
-    out.write_all(render(args.format, color).as_bytes())?;
+    write_report(out, &render(args.format, color))?;
     for output in &args.output {
         if let Err(e) = std::fs::write(&output.path, render(output.format, false)) {
             writeln!(err, "kroute: --output {}: {e}", output.path.display())?;
@@ -690,7 +730,7 @@ fn inputs(
             .filter(|i| !ignored(i))
             .collect::<Vec<_>>(),
         Err(e) => {
-            writeln!(err, "kroute: {e}")?;
+            writeln!(err, "kroute: {}", escape::text(&e.to_string()))?;
             return Ok(None);
         }
     };
@@ -771,7 +811,7 @@ fn run_graph(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> std:
         GraphFormat::Mermaid => graph::mermaid(&view),
         GraphFormat::Json => graph::json(&view, &model.sources),
     };
-    out.write_all(text.as_bytes())?;
+    write_report(out, &text)?;
     std::mem::forget(model);
     Ok(EXIT_OK)
 }
@@ -780,7 +820,7 @@ fn run_trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> std:
     let request = match crate::trace::Request::parse(&args.request) {
         Ok(request) => request,
         Err(e) => {
-            writeln!(err, "kroute: {e}")?;
+            writeln!(err, "kroute: {}", escape::text(&e.to_string()))?;
             return Ok(EXIT_USAGE);
         }
     };
@@ -792,7 +832,7 @@ fn run_trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> std:
         TraceFormat::Text => crate::report::trace::text(&trace, &model.sources),
         TraceFormat::Json => crate::report::trace::json(&trace, &model.sources),
     };
-    out.write_all(text.as_bytes())?;
+    write_report(out, &text)?;
     let complete = trace.complete() > 0;
     std::mem::forget(model);
     Ok(if complete { EXIT_OK } else { EXIT_FINDINGS })
