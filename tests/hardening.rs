@@ -147,3 +147,163 @@ fn control_characters_are_escaped_in_trace_and_graph_text() {
         .code(2)
         .stderr(predicate::str::contains("w␛[2"));
 }
+
+// --- what a path leads to ----------------------------------------------------------------
+
+#[cfg(unix)]
+#[test]
+fn an_explicit_path_that_is_not_a_regular_file_is_read() {
+    // `/dev/stdin`, as a shell passes a pipe to a program that wants a path.
+    kroute()
+        .args(["check", "--format", "json", "/dev/stdin"])
+        .write_stdin(TYPO_SERVICE)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("\"KR201\""));
+    // A FIFO, as `<(helm template …)` gives one (`/dev/fd/63`).
+    let dir = TempDir::new().unwrap();
+    let fifo = dir.path().join("rendered");
+    assert!(Process::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, TYPO_SERVICE).unwrap())
+    };
+    kroute()
+        .args(["check", "--format", "json"])
+        .arg(&fifo)
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("\"KR201\""));
+    writer.join().unwrap();
+    // A device is read within the size limit, never forever.
+    kroute()
+        .args(["check", "--max-file-size", "4096", "/dev/zero"])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("KR005"));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_walk_skips_fifos_and_follows_symlinks_without_looping() {
+    use std::os::unix::fs::symlink;
+    let dir = TempDir::new().unwrap();
+    let root = dir.path();
+    // A ConfigMap mounted as a volume: files are links into a hidden `..data` link.
+    std::fs::create_dir_all(root.join("cm/..2026_11_30")).unwrap();
+    write(&root.join("cm/..2026_11_30"), "svc.yaml", TYPO_SERVICE);
+    symlink("..2026_11_30", root.join("cm/..data")).unwrap();
+    symlink("..data/svc.yaml", root.join("cm/svc.yaml")).unwrap();
+    // A loop back to the top, and a FIFO nobody writes to.
+    symlink("..", root.join("cm/up")).unwrap();
+    assert!(Process::new("mkfifo")
+        .arg(root.join("cm/stuck.yaml"))
+        .status()
+        .unwrap()
+        .success());
+    let out = kroute()
+        .args(["check", "--format", "json"])
+        .arg(root.join("cm"))
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("skipped"))
+        .stderr(predicate::str::contains("stuck.yaml: not a regular file"))
+        .stderr(predicate::str::contains("up: a symbolic link back"));
+    let report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    // The Service is read once, through the link.
+    assert_eq!(report["summary"]["files"], 1, "{report}");
+    assert_eq!(report["diagnostics"][0]["code"], "KR201");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_file_gone_while_walking_is_an_io_error() {
+    use std::os::unix::fs::symlink;
+    // What a file deleted between listing and reading looks like, made deterministic: a
+    // link whose target is gone.
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "ok.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n",
+    );
+    symlink("deleted.yaml", dir.path().join("gone.yaml")).unwrap();
+    // A broken link kroute would not read anyway is no concern of it.
+    symlink("nothing", dir.path().join("README")).unwrap();
+    kroute()
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("KR001"))
+        .stdout(predicate::str::contains("gone.yaml"))
+        .stdout(predicate::str::contains("README").not())
+        .stderr(predicate::str::contains("1 file could not be read"));
+}
+
+/// Whether this process can read a file whatever its mode (root can).
+#[cfg(unix)]
+fn reads_anything(dir: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let probe = write(dir, "probe", "x");
+    std::fs::set_permissions(&probe, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let readable = std::fs::read(&probe).is_ok();
+    std::fs::remove_file(probe).unwrap();
+    readable
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_file_is_an_io_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new().unwrap();
+    if reads_anything(dir.path()) {
+        eprintln!("skipped: this process reads files of mode 000 (running as root)");
+        return;
+    }
+    let file = write(dir.path(), "secret.yaml", TYPO_SERVICE);
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o000)).unwrap();
+    kroute()
+        .arg("check")
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("KR001"))
+        .stdout(predicate::str::contains("ermission denied"));
+}
+
+// --- a check whose input was not understood did not pass ---------------------------------
+
+#[test]
+fn a_file_that_did_not_parse_never_passes() {
+    let dir = TempDir::new().unwrap();
+    let broken = write(dir.path(), "broken.yaml", "metadata:\n  name: \"open\n");
+    let config = write(
+        dir.path(),
+        "kroute.yaml",
+        "rules:\n  disable: [KR001, KR005]\n",
+    );
+    let deep = write(
+        dir.path(),
+        "deep.yaml",
+        &format!("a: {}1{}\n", "[".repeat(200), "]".repeat(200)),
+    );
+    let binary = dir.path().join("binary.yaml");
+    std::fs::write(&binary, b"\x00\x01\x02").unwrap();
+    for file in [&broken, &deep, &binary] {
+        kroute()
+            .args(["check", "--fail-on", "error", "--config"])
+            .arg(&config)
+            .arg(file)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("could not be parsed whole"));
+    }
+}

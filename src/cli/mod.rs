@@ -19,7 +19,7 @@ use crate::pipeline::{check, CheckOptions, Outcome};
 use crate::platform::{self, Profile};
 use crate::policy::Engine;
 use crate::report::{escape, github, human, json, junit, sarif, Summary};
-use crate::source::collect_inputs;
+use crate::source::collect_inputs_noting;
 use crate::yaml::Limits;
 
 /// Exit codes: nothing at or above `--fail-on`, findings at or above it, usage or I/O error.
@@ -522,10 +522,42 @@ fn run_check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::
         append_step_summary(&outcome, &summary, &args, err)?;
     }
     let fails = summary.fails(args.fail_on.into());
+    let code = exit_code(&outcome, fails, err)?;
     // The process ends right after this: freeing millions of nodes one by one would only
     // delay the exit.
     std::mem::forget(outcome);
-    Ok(if fails { EXIT_FINDINGS } else { EXIT_OK })
+    Ok(code)
+}
+
+/// The exit code of a check: 2 when an input could not be read (an I/O error), else 1 when
+/// findings fail the run or a file was not understood (a check whose input was not
+/// understood did not pass, whatever `--fail-on` or the config's severities say).
+fn exit_code(outcome: &Outcome, fails: bool, err: &mut dyn Write) -> std::io::Result<u8> {
+    let files = |n: usize| {
+        if n == 1 {
+            "1 file".to_string()
+        } else {
+            format!("{n} files")
+        }
+    };
+    if outcome.failed_files > 0 {
+        let n = outcome.failed_files;
+        writeln!(err, "kroute: {} could not be read (KR001)", files(n))?;
+        return Ok(EXIT_USAGE);
+    }
+    if fails {
+        return Ok(EXIT_FINDINGS);
+    }
+    if outcome.broken_files > 0 {
+        let n = outcome.broken_files;
+        writeln!(
+            err,
+            "kroute: {} could not be parsed whole (KR001, KR005): the check did not pass",
+            files(n)
+        )?;
+        return Ok(EXIT_FINDINGS);
+    }
+    Ok(EXIT_OK)
 }
 
 /// What the CI renderers read of `outcome`.
@@ -724,7 +756,16 @@ fn inputs(
         }
         Input::Stdin => false,
     };
-    let inputs = match collect_inputs(paths) {
+    let mut skipped = Vec::new();
+    let collected = collect_inputs_noting(paths, &mut skipped);
+    for s in skipped
+        .iter()
+        .filter(|s| !config.ignore_paths.matches(&s.path))
+    {
+        let path = escape::text(&s.path.display().to_string()).into_owned();
+        writeln!(err, "kroute: warning: skipped {path}: {}", s.reason)?;
+    }
+    let inputs = match collected {
         Ok(inputs) => inputs
             .into_iter()
             .filter(|i| !ignored(i))

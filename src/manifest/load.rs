@@ -32,8 +32,11 @@ impl Default for LoadOptions {
 /// The kinds of problem met while loading; each maps to one KR0xx rule.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LoadIssueKind {
-    /// Unreadable, binary, non-UTF-8 or malformed YAML/JSON.
+    /// Binary, non-UTF-8 or malformed YAML/JSON.
     Syntax,
+    /// The input could not be read at all (it vanished, permissions, an I/O error): KR001,
+    /// and an I/O error for the exit code.
+    Io,
     DuplicateKey,
     /// Not a Kubernetes object; `obvious` when it is plainly some other YAML that kroute
     /// does not recognise (said once per file, at info level), as opposed to a broken
@@ -80,6 +83,36 @@ pub struct Loaded {
     pub file_documents: Vec<usize>,
     /// Whether each file, by `FileId`, was skipped as not a manifest (see [`Found::skipped`]).
     pub file_skipped: Vec<bool>,
+    /// How far each file, by `FileId`, was understood.
+    pub file_read: Vec<Reading>,
+}
+
+/// How far a file was understood: a check whose input was not understood did not pass.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reading {
+    /// Every document was parsed (whatever it holds).
+    #[default]
+    Whole,
+    /// A document (or all of the file) was not parsed: a syntax error, a refused encoding, a
+    /// limit.
+    Broken,
+    /// The file could not be read at all.
+    Failed,
+}
+
+impl Reading {
+    /// How far the text with these issues was understood.
+    pub fn of(issues: &[LoadIssue]) -> Reading {
+        issues
+            .iter()
+            .map(|i| match i.kind {
+                LoadIssueKind::Io => Reading::Failed,
+                LoadIssueKind::Syntax | LoadIssueKind::Limit => Reading::Broken,
+                _ => Reading::Whole,
+            })
+            .max()
+            .unwrap_or_default()
+    }
 }
 
 /// What one text holds: its documents, objects and the problems met reading them.
@@ -137,6 +170,7 @@ impl Loaded {
         self.sources.add(path, text);
         self.file_documents.push(found.documents);
         self.file_skipped.push(found.skipped);
+        self.file_read.push(Reading::of(&found.issues));
         let first = self.objects.len();
         for mut object in found.objects {
             object.id = ObjectId(u32::try_from(self.objects.len()).unwrap_or(u32::MAX));
@@ -204,7 +238,7 @@ fn load_file(file: FileId, input: &Input, opts: &LoadOptions) -> FileResult {
         }
         Err((path, message)) => {
             result.path = path;
-            let issue = file_issue(file, LoadIssueKind::Syntax, Span::point(0), message);
+            let issue = file_issue(file, LoadIssueKind::Io, Span::point(0), message);
             result.found.issues.push(issue);
             return result;
         }

@@ -8,7 +8,7 @@ mod walk;
 
 pub use root::{RepoRoot, STDIN};
 pub use span::{LineCol, Span};
-pub use walk::{collect_inputs, Input, InputError};
+pub use walk::{collect_inputs, collect_inputs_noting, Input, InputError, Skipped};
 
 use std::sync::{Arc, OnceLock};
 
