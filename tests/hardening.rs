@@ -307,3 +307,56 @@ fn a_file_that_did_not_parse_never_passes() {
             .stderr(predicate::str::contains("could not be parsed whole"));
     }
 }
+
+// --- one reading of integers ---------------------------------------------------------------
+
+#[test]
+fn a_hexadecimal_port_is_the_same_number_everywhere() {
+    let dir = TempDir::new().unwrap();
+    let file = write(
+        dir.path(),
+        "app.yaml",
+        "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          ports:
+            - containerPort: 0x1F90
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports:
+    - port: 80
+      targetPort: 0x1F90
+",
+    );
+    let out = kroute()
+        .args(["check", "--format", "json", "--fail-on", "info"])
+        .arg(&file)
+        .assert()
+        .code(0);
+    let report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(report["diagnostics"], serde_json::json!([]), "{report}");
+    // The port traced is 8080 on both sides.
+    kroute()
+        .args(["trace", "web.default.svc.cluster.local:80"])
+        .arg(&file)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("8080"));
+}
