@@ -360,3 +360,40 @@ spec:
         .code(0)
         .stdout(predicate::str::contains("8080"));
 }
+
+// --- the default namespace ---------------------------------------------------------------
+
+#[test]
+fn an_invalid_default_namespace_is_a_usage_error() {
+    let dir = TempDir::new().unwrap();
+    let file = write(dir.path(), "svc.yaml", TYPO_SERVICE);
+    for ns in ["", "Shop", "shop_1", "-shop", "a.b", &"a".repeat(64)] {
+        for command in [
+            &["check"][..],
+            &["graph"][..],
+            &["trace", "web.example.com"][..],
+        ] {
+            kroute()
+                .args(command)
+                .arg(format!("--default-namespace={ns}"))
+                .arg(&file)
+                .assert()
+                .code(2)
+                .stderr(predicate::str::contains("is not a namespace name"));
+        }
+    }
+    let config = write(dir.path(), "kroute.yaml", "default-namespace: \"\"\n");
+    kroute()
+        .args(["check", "--config"])
+        .arg(&config)
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is not a namespace name"));
+    kroute()
+        .args(["check", "-n", "shop-1"])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("shop-1/web-typo"));
+}

@@ -254,7 +254,7 @@ impl From<FailOn> for Severity {
 pub struct LoadArgs {
     /// Namespace of objects that name none (for `trace`, also the namespace of a short host
     /// name) [default: the config's `default-namespace`, else `default`]
-    #[arg(long, short = 'n', value_name = "NS")]
+    #[arg(long, short = 'n', value_name = "NS", value_parser = parse_namespace)]
     pub default_namespace: Option<String>,
     /// Largest file accepted, in bytes
     #[arg(long, default_value_t = Limits::default().max_file_bytes, value_name = "BYTES")]
@@ -275,6 +275,19 @@ pub struct LoadArgs {
     /// Read no config file
     #[arg(long)]
     pub no_config: bool,
+}
+
+/// `--default-namespace`: a namespace name (a DNS-1123 label), as the config's
+/// `default-namespace` must be.
+fn parse_namespace(text: &str) -> Result<String, String> {
+    if crate::manifest::names::is_dns1123_label(text) {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "`{}` is not a namespace name (lowercase letters, digits and `-`, at most 63, starting and ending with a letter or digit)",
+            escape::text(text)
+        ))
+    }
 }
 
 /// The `--platform` names, with what each stands for in `--help`.
