@@ -397,3 +397,43 @@ fn an_invalid_default_namespace_is_a_usage_error() {
         .code(1)
         .stdout(predicate::str::contains("shop-1/web-typo"));
 }
+
+// --- limits ----------------------------------------------------------------------------------
+
+/// `kroute check --format json ARGS…` with the exit code asserted.
+fn check_json(args: &[&std::ffi::OsStr], code: i32) -> serde_json::Value {
+    let out = kroute()
+        .args(["check", "--format", "json"])
+        .args(args)
+        .assert()
+        .code(code);
+    serde_json::from_slice(&out.get_output().stdout).expect("one JSON object")
+}
+
+fn codes(report: &serde_json::Value) -> Vec<String> {
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn an_over_deep_document_is_one_kr005() {
+    let dir = TempDir::new().unwrap();
+    let deep = format!(
+        "a: {}1{}\n---\n{}",
+        "{a: ".repeat(300),
+        "}".repeat(300),
+        TYPO_SERVICE
+    );
+    let file = write(dir.path(), "deep.yaml", &deep);
+    let report = check_json(&[file.as_os_str()], 1);
+    assert_eq!(codes(&report), ["KR005", "KR201"], "{report}");
+    let message = report["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("nesting deeper than 128 levels"),
+        "{message}"
+    );
+}

@@ -83,7 +83,7 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Parsed {
         let rest = &current[offset..];
         let bytes = ByteOffsets::new(rest, offset);
         let mark = (out.documents.len(), out.issues.len(), out.seen);
-        let Err(err) = Builder::new(limits, &bytes, &mut out).run(rest) else {
+        let Err((err, dropped)) = Builder::new(limits, &bytes, &mut out).run(rest) else {
             return restore_moved_brackets(out, &moves);
         };
         let mut at = bytes.of(err.marker().index());
@@ -101,7 +101,8 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Parsed {
         }
         let err_line = u32::try_from(err.marker().line()).unwrap_or(u32::MAX);
         let err_line = err_line.saturating_add(line_offset);
-        let kind = if err.info().contains("recursion limit") {
+        let too_deep = err.info().contains("recursion limit");
+        let kind = if too_deep {
             YamlIssueKind::Limit
         } else {
             YamlIssueKind::Syntax
@@ -111,11 +112,20 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Parsed {
             // tab interrupts (a line earlier): point at the tab itself.
             at = indentation_tab(current, err_line).unwrap_or(at);
         }
-        out.issues.push(YamlIssue {
-            kind,
-            span: Span::point(at),
-            message: describe(&err),
-        });
+        // saphyr's own bound on nesting is met only past ours: a document already dropped
+        // for its depth is reported once.
+        if !(too_deep && dropped) {
+            let message = if too_deep {
+                too_deep_message(limits)
+            } else {
+                describe(&err)
+            };
+            out.issues.push(YamlIssue {
+                kind,
+                span: Span::point(at),
+                message,
+            });
+        }
         out.seen += 1;
         match next_document_marker(current, offset, line_offset, err_line) {
             Some((next_offset, next_line)) => {
@@ -219,6 +229,13 @@ fn restore_ends(node: &mut Node, ends: &HashMap<u32, u32>) {
     if let Some(&end) = ends.get(&node.span.end) {
         node.span.end = end;
     }
+}
+
+fn too_deep_message(limits: &Limits) -> String {
+    format!(
+        "nesting deeper than {} levels; the document was not read",
+        limits.max_depth
+    )
 }
 
 fn describe(err: &ScanError) -> String {
@@ -367,10 +384,12 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn run(mut self, text: &str) -> Result<(), ScanError> {
+    /// Builds the documents of `text`; on a syntax error, the error and whether the
+    /// document it is in was already dropped for a limit.
+    fn run(mut self, text: &str) -> Result<(), (ScanError, bool)> {
         let mut parser = Parser::new_from_str(text);
         while let Some(event) = parser.next_event() {
-            let (event, span) = event?;
+            let (event, span) = event.map_err(|e| (e, self.dropped))?;
             self.event(event, &span);
         }
         Ok(())
@@ -420,13 +439,7 @@ impl<'a> Builder<'a> {
                 if self.stack.len() >= self.limits.max_depth =>
             {
                 let _ = anchor;
-                self.drop_document(
-                    self.span(span),
-                    format!(
-                        "nesting deeper than {} levels; the document was not read",
-                        self.limits.max_depth
-                    ),
-                );
+                self.drop_document(self.span(span), too_deep_message(self.limits));
                 self.skip_depth = 1;
             }
             Event::SequenceStart(anchor, _) => self.stack.push(Frame::Seq {

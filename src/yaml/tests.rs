@@ -332,3 +332,18 @@ fn integers_are_read_as_kubernetes_reads_them() {
     );
     assert_eq!(root.get("b").and_then(|n| n.as_i64()), None);
 }
+
+#[test]
+fn an_over_deep_document_is_one_limit_issue() {
+    for text in [
+        format!("a: {}1{}\n", "{a: ".repeat(300), "}".repeat(300)),
+        format!("a: {}1{}\n", "[".repeat(2000), "]".repeat(2000)),
+        format!("a: {}1{}\n", "[".repeat(200), "]".repeat(200)),
+    ] {
+        let parsed = parse(&text);
+        assert_eq!(parsed.issues.len(), 1, "{:?}", parsed.issues);
+        assert!(parsed.issues[0]
+            .message
+            .starts_with("nesting deeper than 128 levels"));
+    }
+}
