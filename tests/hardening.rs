@@ -437,3 +437,46 @@ fn an_over_deep_document_is_one_kr005() {
         "{message}"
     );
 }
+
+// --- nothing to check ------------------------------------------------------------------------
+
+#[test]
+fn no_document_at_all_warns_and_fails_on_request() {
+    let dir = TempDir::new().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    // An empty stdin (a failed `helm template | kroute check -`) and an empty directory.
+    for input in ["-", empty.to_str().unwrap()] {
+        kroute()
+            .args(["check", input])
+            .write_stdin("")
+            .assert()
+            .code(0)
+            .stderr(predicate::str::contains(
+                "warning: the input holds no YAML document",
+            ));
+        kroute()
+            .args(["check", "--fail-on-empty", input])
+            .write_stdin("")
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(
+                "error: the input holds no YAML document",
+            ));
+    }
+    let config = write(dir.path(), "kroute.yaml", "fail-on-empty: true\n");
+    kroute()
+        .args(["check", "--config"])
+        .arg(&config)
+        .arg("-")
+        .write_stdin("# only a comment\n---\n")
+        .assert()
+        .code(1);
+    // A document, even one kroute does not check, is not nothing.
+    kroute()
+        .args(["check", "--fail-on-empty", "-"])
+        .write_stdin("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n")
+        .assert()
+        .code(0)
+        .stderr(predicate::str::is_empty());
+}

@@ -165,6 +165,10 @@ pub struct CheckArgs {
     /// Only read and parse the inputs (input rules KR0xx); skip the graph and other rules
     #[arg(long)]
     pub parse_only: bool,
+    /// Fail (exit code 1) when the input holds no YAML document at all (an empty directory,
+    /// an empty stdin from a failed `helm template | kroute check -`), instead of warning
+    #[arg(long)]
+    pub fail_on_empty: bool,
     /// Colour the human output
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
@@ -499,6 +503,7 @@ fn run_check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::
     let Some(inputs) = inputs(&args.paths, &loading.config, err)? else {
         return Ok(EXIT_USAGE);
     };
+    let fail_on_empty = args.fail_on_empty || loading.config.fail_on_empty;
     let Some(opts) = check_options(&args, loading, err)? else {
         return Ok(EXIT_USAGE);
     };
@@ -534,7 +539,22 @@ fn run_check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::
     if github {
         append_step_summary(&outcome, &summary, &args, err)?;
     }
-    let fails = summary.fails(args.fail_on.into());
+    let mut fails = summary.fails(args.fail_on.into());
+    if outcome.documents == 0 && outcome.broken_files + outcome.failed_files == 0 {
+        // Nothing checked is not a pass to rely on: a renderer that failed upstream
+        // leaves an empty pipe.
+        let what = if fail_on_empty { "error" } else { "warning" };
+        writeln!(
+            err,
+            "kroute: {what}: the input holds no YAML document: nothing was checked{}",
+            if fail_on_empty {
+                ""
+            } else {
+                " (--fail-on-empty makes this fail)"
+            }
+        )?;
+        fails |= fail_on_empty;
+    }
     let code = exit_code(&outcome, fails, err)?;
     // The process ends right after this: freeing millions of nodes one by one would only
     // delay the exit.
