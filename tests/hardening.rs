@@ -480,3 +480,26 @@ fn no_document_at_all_warns_and_fails_on_request() {
         .code(0)
         .stderr(predicate::str::is_empty());
 }
+
+// --- long lists ------------------------------------------------------------------------------
+
+#[test]
+fn a_huge_selector_makes_a_short_message() {
+    let dir = TempDir::new().unwrap();
+    let labels: String = (0..50_000).map(|i| format!("    k{i}: v{i}\n")).collect();
+    let text = format!(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: 80\n  selector:\n{labels}---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {{k1: v1}}\n  template:\n    metadata:\n      labels: {{k1: v1}}\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n"
+    );
+    let file = write(dir.path(), "huge.yaml", &text);
+    let report = check_json(&[file.as_os_str()], 1);
+    let kr201 = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "KR201")
+        .expect("KR201");
+    let size = kr201.to_string().len();
+    assert!(size < 10_000, "{size} bytes: {kr201}");
+    let message = kr201["message"].as_str().unwrap();
+    assert!(message.contains("and 49980 more"), "{message}");
+}

@@ -2,10 +2,12 @@
 //!
 //! Every text read is kept for the rest of the run so diagnostics can show snippets.
 
+mod list;
 mod root;
 mod span;
 mod walk;
 
+pub use list::{listed, MAX_LISTED};
 pub use root::{RepoRoot, STDIN};
 pub use span::{LineCol, Span};
 pub use walk::{collect_inputs, collect_inputs_noting, Input, InputError, Skipped};
