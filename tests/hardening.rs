@@ -503,3 +503,36 @@ fn a_huge_selector_makes_a_short_message() {
     let message = kr201["message"].as_str().unwrap();
     assert!(message.contains("and 49980 more"), "{message}");
 }
+
+// --- values of the wrong type ---------------------------------------------------------------
+
+#[test]
+fn a_kind_or_api_version_that_is_not_a_string_is_kr003_with_or_without_schemas() {
+    let dir = TempDir::new().unwrap();
+    let file = write(
+        dir.path(),
+        "typed.yaml",
+        "apiVersion: v1\nkind: 5\nmetadata:\n  name: b\n---\napiVersion: true\nkind: Service\nmetadata:\n  name: c\n---\napiVersion: v1\nkind: [Service]\nmetadata:\n  name: d\n",
+    );
+    for extra in [&[][..], &["--no-schema"][..]] {
+        let mut args: Vec<&std::ffi::OsStr> = extra.iter().map(std::ffi::OsStr::new).collect();
+        args.push(file.as_os_str());
+        let report = check_json(&args, 1);
+        assert_eq!(codes(&report), ["KR003", "KR003", "KR003"], "{report}");
+    }
+}
+
+#[test]
+fn values_of_the_wrong_type_are_kr101_when_schemas_apply() {
+    // Labels, selectors and ports of the wrong type are the schema's to report (KR101):
+    // `--no-schema` turns exactly that validation off.
+    let dir = TempDir::new().unwrap();
+    let file = write(
+        dir.path(),
+        "svc.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  labels:\n    tier: [x]\nspec:\n  selector:\n    app: {x: 1}\n  ports:\n    - port: [80]\n",
+    );
+    let report = check_json(&[file.as_os_str()], 1);
+    let kr101 = codes(&report).iter().filter(|c| *c == "KR101").count();
+    assert_eq!(kr101, 3, "{report}");
+}

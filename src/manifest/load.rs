@@ -455,9 +455,15 @@ fn objects_of(file: FileId, doc: u32, root: Node, opts: &LoadOptions, out: &mut 
         );
         return;
     }
+    // Kubernetes reads these as strings: `kind: 5` or `apiVersion: true` is refused, not
+    // looked up (and has no schema to say so).
+    let string = |n: &Node| match n.typed() {
+        Some(crate::yaml::Typed::Str(s)) => Some(s.to_string()),
+        _ => None,
+    };
     let (api_version, kind) = match (root.get("apiVersion"), root.get("kind")) {
-        (Some(a), Some(k)) => match (a.as_str(), k.as_str()) {
-            (Some(a), Some(k)) => (a.to_string(), k.to_string()),
+        (Some(a), Some(k)) => match (string(a), string(k)) {
+            (Some(a), Some(k)) => (a, k),
             (None, _) => {
                 let message = "`apiVersion` must be a string such as `apps/v1`".to_string();
                 broken(a.span, message);
