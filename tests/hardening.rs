@@ -536,3 +536,122 @@ fn values_of_the_wrong_type_are_kr101_when_schemas_apply() {
     let kr101 = codes(&report).iter().filter(|c| *c == "KR101").count();
     assert_eq!(kr101, 3, "{report}");
 }
+
+/// The messages of the KR005 findings of a JSON report.
+fn limit_messages(report: &serde_json::Value) -> Vec<String> {
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "KR005")
+        .map(|d| d["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn every_limit_is_a_kr005_and_the_rest_is_still_checked() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let ok = write(d, "ok.yaml", TYPO_SERVICE);
+    let os = std::ffi::OsStr::new;
+    // File size, and standard input too.
+    let big = write(
+        d,
+        "big.yaml",
+        &format!("{TYPO_SERVICE}# {}\n", "x".repeat(5000)),
+    );
+    let report = check_json(
+        &[
+            os("--max-file-size"),
+            os("4096"),
+            big.as_os_str(),
+            ok.as_os_str(),
+        ],
+        1,
+    );
+    assert_eq!(
+        limit_messages(&report),
+        ["file is larger than the 4096-byte limit; it was not read"]
+    );
+    assert!(codes(&report).contains(&"KR201".to_string()));
+    // Documents per file: the first ones are read.
+    let many: String = (0..5)
+        .map(|i| TYPO_SERVICE.replace("web-typo", &format!("s{i}")) + "---\n")
+        .collect();
+    let many = write(d, "many.yaml", &many);
+    let report = check_json(&[os("--max-documents"), os("3"), many.as_os_str()], 1);
+    assert_eq!(
+        limit_messages(&report),
+        ["more than 3 documents in this file; the rest was not read"]
+    );
+    assert_eq!(
+        codes(&report).iter().filter(|c| *c == "KR201").count(),
+        3,
+        "{report}"
+    );
+    // All inputs together: the files past the limit, in the order given, are not read.
+    let report = check_json(
+        &[
+            os("--max-total-size"),
+            os("200"),
+            ok.as_os_str(),
+            big.as_os_str(),
+        ],
+        1,
+    );
+    let messages = limit_messages(&report);
+    assert_eq!(messages.len(), 1, "{report}");
+    assert!(messages[0].contains("inputs together are larger than the 200-byte limit"));
+    assert!(codes(&report).contains(&"KR201".to_string()));
+    // Alias expansion ("billion laughs").
+    let mut laughs = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..8 {
+        laughs.push_str(&format!(
+            "a{i}: &a{i} [{}]\n",
+            vec![format!("*a{}", i - 1); 10].join(", ")
+        ));
+    }
+    let laughs = write(d, "laughs.yaml", &laughs);
+    let report = check_json(&[laughs.as_os_str()], 1);
+    assert!(limit_messages(&report)[0].contains("aliases expand to more than 100000 nodes"));
+    // Key and scalar length.
+    // (An implicit key is at most 1024 characters in YAML: a long one is explicit, `? key`.)
+    let key = write(
+        d,
+        "key.yaml",
+        &format!("? {}\n: 1\n---\n{TYPO_SERVICE}", "k".repeat(64 * 1024 + 1)),
+    );
+    let report = check_json(&[key.as_os_str()], 1);
+    assert_eq!(
+        limit_messages(&report),
+        ["a key longer than 65536 bytes; the document was not read"]
+    );
+    assert!(codes(&report).contains(&"KR201".to_string()));
+    let value = write(
+        d,
+        "value.yaml",
+        &format!(
+            "v: {}\n---\n{TYPO_SERVICE}",
+            "v".repeat(4 * 1024 * 1024 + 1)
+        ),
+    );
+    let report = check_json(&[value.as_os_str()], 1);
+    assert_eq!(
+        limit_messages(&report),
+        ["a value longer than 4194304 bytes; the document was not read"]
+    );
+    // Nesting depth is an_over_deep_document_is_one_kr005.
+}
+
+#[test]
+fn non_utf8_and_binary_files_are_kr001_never_a_crash() {
+    let dir = TempDir::new().unwrap();
+    let latin1 = dir.path().join("latin1.yaml");
+    std::fs::write(&latin1, b"metadata:\n  name: caf\xe9\n").unwrap();
+    let utf16 = dir.path().join("utf16.yaml");
+    std::fs::write(&utf16, b"\xff\xfea\x00:\x00").unwrap();
+    let binary = dir.path().join("image.yaml");
+    std::fs::write(&binary, b"\x89PNG\r\n\x1a\n\x00\x00").unwrap();
+    let report = check_json(&[dir.path().as_os_str()], 1);
+    assert_eq!(codes(&report), ["KR001", "KR001", "KR001"], "{report}");
+}

@@ -263,6 +263,12 @@ pub struct LoadArgs {
     /// Largest file accepted, in bytes
     #[arg(long, default_value_t = Limits::default().max_file_bytes, value_name = "BYTES")]
     pub max_file_size: u64,
+    /// Most bytes read from all inputs together; files past it are not read (KR005)
+    #[arg(long, default_value_t = Limits::default().max_total_bytes, value_name = "BYTES")]
+    pub max_total_size: u64,
+    /// Most YAML documents read from one file; the rest is not read (KR005)
+    #[arg(long, default_value_t = Limits::default().max_documents, value_name = "N")]
+    pub max_documents: usize,
     /// Also load what a standard install of platform NAME provides, so that references to it
     /// resolve (repeatable or comma-separated)
     ///
@@ -366,6 +372,8 @@ impl LoadArgs {
                 default_namespace,
                 limits: Limits {
                     max_file_bytes: self.max_file_size,
+                    max_total_bytes: self.max_total_size,
+                    max_documents: self.max_documents,
                     ..Limits::default()
                 },
             },

@@ -137,10 +137,18 @@ struct FileResult {
 /// Reads and parses `inputs` in parallel; the order of files, objects and issues follows the
 /// order of `inputs`, whatever the thread schedule.
 pub fn load(inputs: &[Input], opts: &LoadOptions) -> Loaded {
+    let over = over_total(inputs, opts.limits.max_total_bytes);
     let results: Vec<FileResult> = inputs
         .par_iter()
+        .zip(over)
         .enumerate()
-        .map(|(i, input)| load_file(FileId(u32::try_from(i).unwrap_or(u32::MAX)), input, opts))
+        .map(|(i, (input, over))| {
+            let file = FileId(u32::try_from(i).unwrap_or(u32::MAX));
+            if over {
+                return refused_over_total(file, input, opts.limits.max_total_bytes);
+            }
+            load_file(file, input, opts)
+        })
         .collect();
 
     let mut loaded = Loaded::default();
@@ -211,6 +219,56 @@ fn read_input(input: &Input, limit: u64) -> Result<(String, Vec<u8>), (String, S
                 Err(e) => Err((name, format!("cannot read file: {e}"))),
             }
         }
+    }
+}
+
+/// Which inputs go over the limit on all inputs together: the sizes of the regular files
+/// are added in the order given (so which files are refused does not depend on the thread
+/// schedule); what has no size before it is read (stdin, a pipe) counts for nothing here,
+/// as the file-size limit bounds it.
+fn over_total(inputs: &[Input], limit: u64) -> Vec<bool> {
+    let sizes: Vec<u64> = inputs
+        .par_iter()
+        .map(|input| match input {
+            Input::File(path) | Input::HelmChart(path) => std::fs::metadata(path)
+                .ok()
+                .filter(std::fs::Metadata::is_file)
+                .map_or(0, |m| m.len()),
+            Input::Stdin | Input::Unreadable { .. } => 0,
+        })
+        .collect();
+    let mut total = 0u64;
+    sizes
+        .into_iter()
+        .map(|size| {
+            total = total.saturating_add(size);
+            total > limit
+        })
+        .collect()
+}
+
+fn refused_over_total(file: FileId, input: &Input, limit: u64) -> FileResult {
+    let path = match input {
+        Input::File(path) | Input::HelmChart(path) | Input::Unreadable { path, .. } => {
+            path.display().to_string()
+        }
+        Input::Stdin => crate::source::STDIN.to_string(),
+    };
+    let message = format!(
+        "the inputs together are larger than the {limit}-byte limit (--max-total-size); this file was not read"
+    );
+    FileResult {
+        path,
+        text: String::new(),
+        found: Found {
+            issues: vec![file_issue(
+                file,
+                LoadIssueKind::Limit,
+                Span::point(0),
+                message,
+            )],
+            ..Found::default()
+        },
     }
 }
 

@@ -20,6 +20,15 @@ pub struct Limits {
     pub max_depth: usize,
     /// Most nodes that aliases may add to one document when expanded.
     pub max_alias_nodes: usize,
+    /// Most documents read from one file (or stdin); the rest is not read.
+    pub max_documents: usize,
+    /// Longest mapping key accepted, in bytes (Kubernetes keys are at most 317).
+    pub max_key_bytes: usize,
+    /// Longest scalar value accepted, in bytes (an object is at most 1.5 MiB in etcd).
+    pub max_scalar_bytes: usize,
+    /// Most bytes read from all the inputs of one run together (the files' sizes, in the
+    /// order given); files past it are not read.
+    pub max_total_bytes: u64,
 }
 
 impl Default for Limits {
@@ -28,6 +37,10 @@ impl Default for Limits {
             max_file_bytes: 16 * 1024 * 1024,
             max_depth: 128,
             max_alias_nodes: 100_000,
+            max_documents: 1_000_000,
+            max_key_bytes: 64 * 1024,
+            max_scalar_bytes: 4 * 1024 * 1024,
+            max_total_bytes: 4 * 1024 * 1024 * 1024,
         }
     }
 }
@@ -356,6 +369,8 @@ struct Builder<'a> {
     /// Set when a limit was hit: the rest of the document is skipped.
     dropped: bool,
     skip_depth: usize,
+    /// Set when the file has more documents than allowed: the rest is not read.
+    full: bool,
 }
 
 impl<'a> Builder<'a> {
@@ -370,6 +385,7 @@ impl<'a> Builder<'a> {
             root: None,
             dropped: false,
             skip_depth: 0,
+            full: false,
         }
     }
 
@@ -391,6 +407,9 @@ impl<'a> Builder<'a> {
         while let Some(event) = parser.next_event() {
             let (event, span) = event.map_err(|e| (e, self.dropped))?;
             self.event(event, &span);
+            if self.full {
+                break;
+            }
         }
         Ok(())
     }
@@ -408,12 +427,31 @@ impl<'a> Builder<'a> {
             return;
         }
         match event {
+            Event::DocumentStart(_) if self.out.seen as usize >= self.limits.max_documents => {
+                self.out.issues.push(YamlIssue {
+                    kind: YamlIssueKind::Limit,
+                    span: self.span(span),
+                    message: format!(
+                        "more than {} documents in this file; the rest was not read",
+                        self.limits.max_documents
+                    ),
+                });
+                self.full = true;
+            }
             Event::DocumentStart(_) => {
                 self.anchors.clear();
                 self.alias_nodes = 0;
                 self.root = None;
             }
             Event::DocumentEnd => self.end_document(),
+            Event::Scalar(text, ..) if text.len() > self.scalar_limit() => {
+                let what = if self.expects_key() { "key" } else { "value" };
+                let message = format!(
+                    "a {what} longer than {} bytes; the document was not read",
+                    self.scalar_limit()
+                );
+                self.drop_document(self.span(span), message);
+            }
             Event::Scalar(text, style, anchor, tag) => {
                 let forced_string = tag.is_some_and(|t| {
                     t.suffix == "str" && (t.handle == "tag:yaml.org,2002:" || t.handle == "!!")
@@ -512,6 +550,20 @@ impl<'a> Builder<'a> {
                 self.push(node);
             }
             Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+        }
+    }
+
+    /// Whether the next node is a mapping key.
+    fn expects_key(&self) -> bool {
+        matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
+    }
+
+    /// The longest scalar accepted where the next node goes.
+    fn scalar_limit(&self) -> usize {
+        if self.expects_key() {
+            self.limits.max_key_bytes
+        } else {
+            self.limits.max_scalar_bytes
         }
     }
 
