@@ -109,6 +109,16 @@ fn control_characters_from_the_input_are_escaped_in_human_output() {
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(!has_controls(&stdout), "{stdout:?}");
     assert!(stdout.contains("app=␛]0;title␇␛[31m"), "{stdout}");
+    // The GitHub Actions log interprets terminal escapes too.
+    let out = kroute()
+        .args(["check", "--format", "github"])
+        .arg(dir.path())
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .assert()
+        .code(1);
+    let github = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(github.contains("app=␛]0;title␇␛[31m"), "{github}");
+    assert!(!github.contains('\u{1b}'), "{github:?}");
     assert!(stdout.contains("bad␛[31mname␊.yaml:7:5"), "{stdout}");
     // JSON keeps the exact value, escaped the JSON way.
     let out = kroute()
