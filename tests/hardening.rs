@@ -665,3 +665,29 @@ fn non_utf8_and_binary_files_are_kr001_never_a_crash() {
     let report = check_json(&[dir.path().as_os_str()], 1);
     assert_eq!(codes(&report), ["KR001", "KR001", "KR001"], "{report}");
 }
+
+#[test]
+fn a_port_out_of_range_is_kr101() {
+    let dir = TempDir::new().unwrap();
+    let file = write(
+        dir.path(),
+        "svc.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\nspec:\n  ports:\n    - port: 70000\n      targetPort: -1\n    - port: 80\n      targetPort: 0\n",
+    );
+    let report = check_json(&[file.as_os_str()], 1);
+    let messages: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "KR101")
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "spec.ports[0].port: 70000 is not a port number (1 to 65535)",
+            "spec.ports[0].targetPort: -1 is not a port number (1 to 65535)"
+        ],
+        "{report}"
+    );
+}
