@@ -584,6 +584,12 @@ fn every_limit_is_a_kr005_and_the_rest_is_still_checked() {
         ["file is larger than the 4096-byte limit; it was not read"]
     );
     assert!(codes(&report).contains(&"KR201".to_string()));
+    kroute()
+        .args(["check", "--max-file-size", "4096", "-"])
+        .write_stdin(format!("{TYPO_SERVICE}# {}\n", "x".repeat(5000)))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("larger than the 4096-byte limit"));
     // Documents per file: the first ones are read.
     let many: String = (0..5)
         .map(|i| TYPO_SERVICE.replace("web-typo", &format!("s{i}")) + "---\n")
