@@ -4,10 +4,12 @@
 
 mod root;
 mod span;
+mod suggest;
 mod walk;
 
 pub use root::{RepoRoot, STDIN};
 pub use span::{LineCol, Span};
+pub use suggest::{did_you_mean, nearest};
 pub use walk::{collect_inputs, Input, InputError};
 
 use std::sync::{Arc, OnceLock};
