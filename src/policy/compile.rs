@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use cel::{Env, Program, Value};
 
+use super::check::{self, schema, Scope, Type};
 use super::format::{Expr, Filter, Policy, PolicyError, Validation};
 use super::path::Path;
 use super::position::{char_index, file_offset};
-use super::check::{self, schema, Scope, Type};
 use super::{library, value, view};
 use crate::diagnostic::Diagnostic;
 use crate::manifest::Object;
@@ -340,8 +340,14 @@ fn scope_of(policy: &Policy) -> Scope {
         scope.declare(name, Type::Dyn);
     }
     scope.absent = vec![
-        ("authorizer", "kroute policies run offline, without the API server's authorizer"),
-        ("request", "kroute policies read manifests, not admission requests"),
+        (
+            "authorizer",
+            "kroute policies run offline, without the API server's authorizer",
+        ),
+        (
+            "request",
+            "kroute policies read manifests, not admission requests",
+        ),
     ];
     scope
 }
@@ -389,19 +395,19 @@ fn program(
         let message = first.map_or_else(|| errors.to_string(), |e| e.msg.clone());
         at(index, format!("CEL syntax error: {message}"))
     })?;
-    if let Some((index, message)) = unknown_function(&program, &expr.source) {
-        return Err(at(index, message));
-    }
     let (ty, problems) = check::check(&program, scope);
-    match problems.into_iter().next() {
-        Some(p) => Err(at(p.index, format!("CEL type error: {}", p.message))),
+    if let Some(p) = problems.into_iter().next() {
+        return Err(at(p.index, format!("CEL type error: {}", p.message)));
+    }
+    match unknown_function(&program, &expr.source) {
+        Some((index, message)) => Err(at(index, message)),
         None => Ok((program, ty)),
     }
 }
 
 /// The first function `program` calls that is neither CEL's nor kroute's, with its
 /// character index in `source` and the message.
-pub(super) fn unknown_function(program: &Program, source: &str) -> Option<(usize, String)> {
+fn unknown_function(program: &Program, source: &str) -> Option<(usize, String)> {
     // `kroute.get(…)` parses as `get` called on `kroute`: the short names count too.
     let short_view = view::FUNCTIONS
         .iter()

@@ -246,7 +246,12 @@ fn compile<'a>(
     // Each variable's type is known once it is checked, for the expressions after it.
     let mut declared: Vec<(String, Type)> = seq("variables")
         .iter()
-        .map(|item| (item.str_at("name").unwrap_or_default().to_string(), Type::Dyn))
+        .map(|item| {
+            (
+                item.str_at("name").unwrap_or_default().to_string(),
+                Type::Dyn,
+            )
+        })
         .collect();
     let mut variables = Vec::new();
     for (i, item) in seq("variables").iter().enumerate() {
@@ -319,11 +324,16 @@ fn offline(vap: &mut Vap<'_>) -> Option<Offline> {
             message: format!("ValidatingAdmissionPolicy '{name}' is not evaluated offline: its matchConditions or variables use `authorizer`, which only the API server has"),
         });
     }
-    let asks = |v: &Validation| v.expr.offline || v.message_expr.as_ref().is_some_and(|e| e.offline);
+    let asks =
+        |v: &Validation| v.expr.offline || v.message_expr.as_ref().is_some_and(|e| e.offline);
     let span = vap.validations.iter().find(|v| asks(v))?.expr.span;
     let skipped = vap.validations.iter().filter(|v| asks(v)).count();
     vap.validations.retain(|v| !asks(v));
-    let noun = if skipped == 1 { "validation" } else { "validations" };
+    let noun = if skipped == 1 {
+        "validation"
+    } else {
+        "validations"
+    };
     Some(Offline {
         span,
         whole: false,
@@ -332,7 +342,8 @@ fn offline(vap: &mut Vap<'_>) -> Option<Offline> {
 }
 
 /// Parses `source` and checks it in `scope`: the program and its type, or the character
-/// index and message of the first mistake.
+/// index and message of the first mistake. Functions kroute lacks are not refused: the
+/// policy is the API server's (and `authorizer`'s are never called offline).
 fn checked(env: &Env, source: &str, scope: &Scope) -> Result<(Program, Type), (usize, String)> {
     let program = env.compile(source).map_err(|e| match e.errors.first() {
         Some(first) => (
@@ -341,9 +352,6 @@ fn checked(env: &Env, source: &str, scope: &Scope) -> Result<(Program, Type), (u
         ),
         None => (0, e.to_string()),
     })?;
-    if let Some(unknown) = super::compile::unknown_function(&program, source) {
-        return Err(unknown);
-    }
     let (ty, problems) = check::check(&program, scope);
     match problems.into_iter().next() {
         Some(p) => Err((p.index, format!("CEL type error: {}", p.message))),
@@ -371,7 +379,9 @@ fn inside(node: &Node, text: &str, source: &str, index: usize) -> usize {
 fn scope_of(spec: Option<&Node>) -> Scope {
     let object = spec
         .and_then(|s| s.get("matchConstraints"))
-        .map_or(Type::Dyn, |c| schema::object_of(matched_kinds(c.seq_at("resourceRules"))));
+        .map_or(Type::Dyn, |c| {
+            schema::object_of(matched_kinds(c.seq_at("resourceRules")))
+        });
     let mut scope = Scope::default();
     scope.declare("object", object.clone());
     scope.declare("oldObject", object);

@@ -95,7 +95,9 @@ impl Checker<'_> {
                 let element = elements
                     .iter()
                     .skip(1)
-                    .fold(elements.first().cloned().unwrap_or(Type::Dyn), |a, b| a.join(b));
+                    .fold(elements.first().cloned().unwrap_or(Type::Dyn), |a, b| {
+                        a.join(b)
+                    });
                 Type::List(Box::new(element))
             }
             Expr::Map(map) => {
@@ -230,7 +232,10 @@ impl Checker<'_> {
 
     /// The character index of node `id` in the expression (the parser gives bytes).
     fn index(&self, id: u64) -> usize {
-        let byte = self.info.offset_for(id).map_or(0, |(start, _)| start as usize);
+        let byte = self
+            .info
+            .offset_for(id)
+            .map_or(0, |(start, _)| start as usize);
         let source = &self.info.source;
         source.get(..byte).map_or(byte, |head| head.chars().count())
     }
@@ -240,17 +245,29 @@ impl Checker<'_> {
         self.problems.push(Problem { index, message });
     }
 
-    /// A problem with a selected field, at the field's name (the node is at its dot).
+    /// A problem with a selected field, at the field's name: the first `.name` from the
+    /// node (which is at its dot, or at the `(` of `has(`).
     fn fail_field(&mut self, id: u64, name: &str, message: String) {
-        let dot = self.index(id);
+        let from = self.index(id);
         let source: Vec<char> = self.info.source.chars().collect();
-        let after = source
-            .iter()
-            .skip(dot)
-            .position(|c| !matches!(c, '.' | '?' | ' ' | '\t' | '\n' | '\r'))
-            .map_or(dot, |n| dot + n);
-        let written: String = source.iter().skip(after).take(name.chars().count()).collect();
-        let index = if written == name { after } else { dot };
+        let name: Vec<char> = name.chars().collect();
+        let is_name_at = |i: usize| {
+            source.get(i..i + name.len()) == Some(&name[..])
+                && !source
+                    .get(i + name.len())
+                    .is_some_and(|c| c.is_alphanumeric() || *c == '_')
+        };
+        let index = (from..source.len())
+            .filter(|i| source[*i] == '.')
+            .map(|dot| {
+                let gap = source[dot + 1..]
+                    .iter()
+                    .take_while(|c| c.is_whitespace() || **c == '?')
+                    .count();
+                dot + 1 + gap
+            })
+            .find(|i| is_name_at(*i))
+            .unwrap_or(from);
         self.problems.push(Problem { index, message });
     }
 }

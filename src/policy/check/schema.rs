@@ -50,7 +50,11 @@ pub fn field(schemas: &[SchemaRef], name: &str) -> Result<Type, Vec<&'static str
             found.push(field);
             continue;
         }
-        known.extend(properties.into_iter().flat_map(|p| p.keys().map(String::as_str)));
+        known.extend(
+            properties
+                .into_iter()
+                .flat_map(|p| p.keys().map(String::as_str)),
+        );
         match node.get("additionalProperties") {
             Some(Value::Bool(false)) => {}
             Some(values @ Value::Object(_)) => found.push(values),
@@ -135,7 +139,9 @@ fn shape(node: &'static Value) -> Shape {
     let composite = ["anyOf", "oneOf", "allOf"]
         .iter()
         .any(|k| node.get(*k).is_some());
-    if flag("x-kubernetes-preserve-unknown-fields") || flag("x-kubernetes-int-or-string") || composite
+    if flag("x-kubernetes-preserve-unknown-fields")
+        || flag("x-kubernetes-int-or-string")
+        || composite
     {
         return Shape::Scalar(Type::Dyn);
     }

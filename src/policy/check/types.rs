@@ -180,9 +180,9 @@ pub fn function(function: &str, target: Option<&Type>, args: &[Type]) -> Option<
     let strings_only = || rest.iter().all(|a| a.is_dyn() || *a == String);
     match function {
         "size" => is(&[string, |t| *t == Bytes, list, Type::is_object]).then_some(Int),
-        "contains" => is(&[list, Type::is_object]).then_some(Bool).or_else(|| {
-            (string(subject) && strings_only()).then_some(Bool)
-        }),
+        "contains" => is(&[list, Type::is_object])
+            .then_some(Bool)
+            .or_else(|| (string(subject) && strings_only()).then_some(Bool)),
         "startsWith" | "endsWith" | "matches" => (is(&[string]) && strings_only()).then_some(Bool),
         "lowerAscii" | "upperAscii" | "trim" | "replace" | "substring" | "charAt" | "find" => {
             is(&[string]).then_some(String)
