@@ -45,6 +45,15 @@ fn check(policy: &str, manifest: &str) -> (String, i32, String) {
     (stderr, out.status.code().unwrap_or(-1), stdout)
 }
 
+/// The policy on Deployments with these validations (each in double quotes).
+fn policy(validations: &[&str]) -> String {
+    let mut policy = format!("{HEAD}validations:\n");
+    for v in validations {
+        policy.push_str(&format!("- expression: \"{v}\"\n"));
+    }
+    policy
+}
+
 /// The error `validations` give: the first line of stderr, the file shown as `p.yaml`.
 fn error(validations: &str) -> String {
     let (stderr, code, _) = check(&format!("{HEAD}{validations}"), DEPLOYMENT);
@@ -105,8 +114,8 @@ fn type_errors_point_inside_the_expression() {
 #[test]
 fn what_the_api_server_accepts_is_not_refused() {
     // Kinds alone may be custom resources (a Knative Service is a `Service`): dynamic.
-    let policy = "id: ACME002\nseverity: warning\nsummary: s\nmatch:\n  kinds: [Service]\nvalidations:\n- expression: \"!has(object.spec.template) || object.spec.template.metadata.name != ''\"\n";
-    let (stderr, code, _) = check(policy, DEPLOYMENT);
+    let any_service = "id: ACME002\nseverity: warning\nsummary: s\nmatch:\n  kinds: [Service]\nvalidations:\n- expression: \"!has(object.spec.template) || object.spec.template.metadata.name != ''\"\n";
+    let (stderr, code, _) = check(any_service, DEPLOYMENT);
     assert_eq!(code, 0, "{stderr}");
     let validations = [
         // Open maps, int-or-string, quantities, nullable fields, mixed numbers, macros.
@@ -120,11 +129,7 @@ fn what_the_api_server_accepts_is_not_refused() {
         "object.metadata.annotations.exists_one(k, k == 'timeout')",
         "type(object.spec.replicas) == int",
     ];
-    let mut policy = format!("{HEAD}validations:\n");
-    for v in validations {
-        policy.push_str(&format!("- expression: \"{v}\"\n"));
-    }
-    let (stderr, code, stdout) = check(&policy, DEPLOYMENT);
+    let (stderr, code, stdout) = check(&policy(&validations), DEPLOYMENT);
     assert_eq!(code, 0, "{stderr}{stdout}");
     assert!(!stdout.contains("ACME001"), "{stdout}");
 }
@@ -142,11 +147,7 @@ fn durations_and_timestamps_compare_and_have_accessors() {
         // The one that fails: 45s is more than 30s.
         "duration(object.metadata.annotations.timeout) <= duration('30s')",
     ];
-    let mut policy = format!("{HEAD}validations:\n");
-    for v in validations {
-        policy.push_str(&format!("- expression: \"{v}\"\n"));
-    }
-    let (stderr, code, stdout) = check(&policy, DEPLOYMENT);
+    let (stderr, code, stdout) = check(&policy(&validations), DEPLOYMENT);
     assert_eq!(code, 0, "{stderr}");
     let fired: Vec<&str> = stdout.lines().filter(|l| l.contains("[ACME001]")).collect();
     assert_eq!(

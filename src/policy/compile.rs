@@ -332,13 +332,7 @@ fn scope_of(policy: &Policy) -> Scope {
     } else {
         schema::object_of(builtin_kinds(&m.filter.api_versions, &m.filter.kinds))
     };
-    let mut scope = Scope::default();
-    scope.declare("object", object.clone());
-    scope.declare("oldObject", object);
-    scope.declare("namespaceObject", schema::object_of([("v1", "Namespace")]));
-    for name in ["params", "podSpec", "kroute"] {
-        scope.declare(name, Type::Dyn);
-    }
+    let mut scope = Scope::new(object, &["params", "podSpec", "kroute"]);
     scope.absent = vec![
         (
             "authorizer",

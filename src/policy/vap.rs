@@ -382,14 +382,7 @@ fn scope_of(spec: Option<&Node>) -> Scope {
         .map_or(Type::Dyn, |c| {
             schema::object_of(matched_kinds(c.seq_at("resourceRules")))
         });
-    let mut scope = Scope::default();
-    scope.declare("object", object.clone());
-    scope.declare("oldObject", object);
-    scope.declare("namespaceObject", schema::object_of([("v1", "Namespace")]));
-    for name in ["params", "request", "authorizer"] {
-        scope.declare(name, Type::Dyn);
-    }
-    scope
+    Scope::new(object, &["params", "request", "authorizer"])
 }
 
 /// The built-in (apiVersion, kind) pairs `rules` select, or a pair without a schema when

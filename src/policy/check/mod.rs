@@ -39,6 +39,19 @@ pub struct Scope {
 }
 
 impl Scope {
+    /// The names every policy sees, `object` (and `oldObject`) of type `object`, a
+    /// Namespace as `namespaceObject`, and `dynamic` names of unknown type.
+    pub fn new(object: Type, dynamic: &[&str]) -> Scope {
+        let mut scope = Scope::default();
+        scope.declare("object", object.clone());
+        scope.declare("oldObject", object);
+        scope.declare("namespaceObject", schema::object_of([("v1", "Namespace")]));
+        for name in dynamic {
+            scope.declare(name, Type::Dyn);
+        }
+        scope
+    }
+
     pub fn declare(&mut self, name: &str, ty: Type) {
         self.names.push((name.to_string(), ty));
     }
