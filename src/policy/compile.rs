@@ -249,23 +249,14 @@ fn compile_policy(env: &Env, policy: Policy) -> Result<Compiled, Vec<PolicyError
             None
         }
     };
-    // `variables` has every variable's name; a variable's type is known once it is
-    // checked, for the variables and validations after it.
-    let mut declared: Vec<(String, Type)> = policy
-        .variables
-        .iter()
-        .map(|(name, _)| (name.clone(), Type::Dyn))
-        .collect();
+    let names: Vec<String> = policy.variables.iter().map(|(n, _)| n.clone()).collect();
     let mut variables: Vec<(String, Program)> = Vec::new();
-    for (i, (name, e)) in policy.variables.iter().enumerate() {
-        scope.declare("variables", Type::Record(Arc::new(declared.clone())));
-        if let Some((program, ty)) = compile(e, &scope) {
-            declared[i].1 = ty;
-            variables.push((name.clone(), program));
-        }
-        scope.names.pop();
-    }
-    scope.declare("variables", Type::Record(Arc::new(declared)));
+    scope.declare_variables(&names, |i, scope| {
+        let (name, e) = &policy.variables[i];
+        let (program, ty) = compile(e, scope)?;
+        variables.push((name.clone(), program));
+        Some(ty)
+    });
     let mut with_self = scope.clone();
     with_self.declare("self", Type::Dyn);
     let validations: Vec<CompiledValidation> = policy

@@ -243,26 +243,17 @@ fn compile<'a>(
         .iter()
         .filter_map(|item| Some(expr(item.get("expression")?, &scope)?.0))
         .collect();
-    // Each variable's type is known once it is checked, for the expressions after it.
-    let mut declared: Vec<(String, Type)> = seq("variables")
+    let items = seq("variables");
+    let names: Vec<String> = items
         .iter()
-        .map(|item| {
-            (
-                item.str_at("name").unwrap_or_default().to_string(),
-                Type::Dyn,
-            )
-        })
+        .map(|item| item.str_at("name").unwrap_or_default().to_string())
         .collect();
     let mut variables = Vec::new();
-    for (i, item) in seq("variables").iter().enumerate() {
-        scope.declare("variables", Type::Record(Arc::new(declared.clone())));
-        if let Some((e, ty)) = item.get("expression").and_then(|n| expr(n, &scope)) {
-            declared[i].1 = ty;
-            variables.push((declared[i].0.clone(), e));
-        }
-        scope.names.pop();
-    }
-    scope.declare("variables", Type::Record(Arc::new(declared)));
+    scope.declare_variables(&names, |i, scope| {
+        let (e, ty) = expr(items[i].get("expression")?, scope)?;
+        variables.push((names[i].clone(), e));
+        Some(ty)
+    });
     let validations: Vec<Validation> = seq("validations")
         .iter()
         .filter_map(|item| {

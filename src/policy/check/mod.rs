@@ -8,6 +8,8 @@ pub mod schema;
 pub mod types;
 
 use cel::common::ast::{EntryExpr, Expr, LiteralValue, SourceInfo};
+use std::sync::Arc;
+
 use cel::{IdedExpr, Program};
 
 pub use types::Type;
@@ -50,6 +52,26 @@ impl Scope {
             scope.declare(name, Type::Dyn);
         }
         scope
+    }
+
+    /// Declares `variables` with the fields `names`, each variable's expression checked
+    /// in turn by `check` (index, scope), which gives its type: the variables after it
+    /// see that type, those before it `dyn`.
+    pub fn declare_variables(
+        &mut self,
+        names: &[String],
+        mut check: impl FnMut(usize, &Scope) -> Option<Type>,
+    ) {
+        let mut declared: Vec<(String, Type)> =
+            names.iter().map(|n| (n.clone(), Type::Dyn)).collect();
+        for i in 0..names.len() {
+            self.declare("variables", Type::Record(Arc::new(declared.clone())));
+            if let Some(ty) = check(i, self) {
+                declared[i].1 = ty;
+            }
+            self.names.pop();
+        }
+        self.declare("variables", Type::Record(Arc::new(declared)));
     }
 
     pub fn declare(&mut self, name: &str, ty: Type) {
