@@ -542,7 +542,7 @@ fn analyse(
             .collect()
     } else {
         let mut found = checks::run(&ctx);
-        found.extend(crate::policy::vap::evaluate(&inventory));
+        found.extend(crate::policy::vap::evaluate(&inventory, sources));
         if let Some(engine) = &opts.policies {
             found.extend(engine.evaluate(&inventory, &graph));
         }

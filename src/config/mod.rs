@@ -10,7 +10,6 @@
 mod external;
 mod findings;
 mod glob;
-mod read;
 
 pub use external::EXTERNAL_KEYS;
 pub use external::{manifests as external_manifests, External};
@@ -21,8 +20,8 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Severity;
 use crate::inventory::{template_path, TemplateKind, TemplateKinds};
+use crate::yaml::read::{Reader, Wording};
 use crate::yaml::{parse_stream, Limits, Node, Span};
-use read::Reader;
 
 /// The name kroute looks for.
 pub const FILE_NAME: &str = ".kroute.yaml";
@@ -130,10 +129,16 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     parse(path, &text)
 }
 
+/// A config file's mapping keys are keys, and a wrong type names what was found.
+const WORDING: Wording = Wording {
+    noun: "key",
+    names_found: true,
+};
+
 /// Checks the config text `text` of the file at `path` (relative paths in it resolve
 /// against the file's directory).
 pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
-    let mut reader = Reader::new(text);
+    let mut reader = Reader::new(text, WORDING);
     let parsed = parse_stream(text, &Limits::default());
     for issue in &parsed.issues {
         reader.fail(issue.span, issue.message.clone());
