@@ -296,3 +296,17 @@ fn closing_brackets_indented_less_than_their_block_are_accepted_as_kubectl_does(
     assert_eq!(p.issues.len(), 1);
     assert_eq!(at(text, p.issues[0].span.start).0, 5);
 }
+
+#[test]
+fn collections_keep_no_spare_capacity() {
+    // Five entries grow a vector to eight slots; the tree keeps exactly five.
+    let parsed = parse("a: 1\nb: 2\nc: 3\nd: 4\ne: [1, 2, 3, 4, 5]\n");
+    let Value::Map(entries) = &parsed.documents[0].root.value else {
+        panic!("a mapping")
+    };
+    assert_eq!((entries.len(), entries.capacity()), (5, 5));
+    let Value::Seq(items) = &entries[4].value.value else {
+        panic!("a sequence")
+    };
+    assert_eq!((items.len(), items.capacity()), (5, 5));
+}
