@@ -35,6 +35,9 @@ pub fn first_definitions(
     stream: Option<Stream<'_>>,
 ) -> Definitions {
     let mut out = Definitions::default();
+    // Sized once: the objects live for the whole run, and doubling would leave up to half
+    // of this vector as slack.
+    out.objects.reserve_exact(objects.len());
     // The first definition of each object, and the files of its later ones.
     let mut seen: HashMap<ObjectKey, (ObjectId, HashSet<FileId>)> = HashMap::new();
     for mut object in objects {

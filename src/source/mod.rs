@@ -88,6 +88,7 @@ pub struct SourceMap {
 
 impl SourceMap {
     pub fn add(&mut self, path: String, text: String) -> FileId {
+        let text = exact(text);
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
         self.files.push(Arc::new(SourceFile {
             id,
@@ -121,6 +122,17 @@ impl SourceMap {
 
     pub fn iter(&self) -> impl Iterator<Item = &SourceFile> {
         self.files.iter().map(|f| f.as_ref())
+    }
+}
+
+/// `text` in an allocation of its length: texts are kept for the whole run, and one read
+/// into a buffer grown by doubling has half again its size in slack, which the allocator
+/// (mimalloc) does not give back on `shrink_to_fit`.
+fn exact(text: String) -> String {
+    if text.capacity() == text.len() {
+        text
+    } else {
+        text.as_str().to_owned()
     }
 }
 
@@ -183,6 +195,16 @@ mod tests {
         assert_eq!(f.line(4), Some("last"));
         assert_eq!(f.line(5), None);
         assert_eq!(f.line(0), None);
+    }
+
+    #[test]
+    fn texts_are_kept_without_spare_capacity() {
+        let mut map = SourceMap::default();
+        let mut text = String::with_capacity(64);
+        text.push_str("a: 1\n");
+        let id = map.add("f".into(), text);
+        let kept = &map.get(id).text;
+        assert_eq!((kept.as_str(), kept.capacity()), ("a: 1\n", 5));
     }
 
     #[test]

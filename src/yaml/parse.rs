@@ -650,10 +650,16 @@ impl<'a> Builder<'a> {
 }
 
 /// Drops a finished collection's spare capacity: trees live for the whole run, and growth
-/// slack would otherwise be a third of their memory.
+/// slack would otherwise be a third of their memory. A copy into an exact allocation, not
+/// `shrink_to_fit`: mimalloc keeps a block that shrinks by less than half where it is, so a
+/// vector grown by doubling would keep all its slack.
 fn shrunk<T>(mut items: Vec<T>) -> Vec<T> {
-    items.shrink_to_fit();
-    items
+    if items.capacity() == items.len() {
+        return items;
+    }
+    let mut exact = Vec::with_capacity(items.len());
+    exact.append(&mut items);
+    exact
 }
 
 /// Mappings with at least this many keys get a hash index for duplicate detection; below

@@ -347,3 +347,17 @@ fn an_over_deep_document_is_one_limit_issue() {
             .starts_with("nesting deeper than 128 levels"));
     }
 }
+
+#[test]
+fn collections_keep_no_spare_capacity() {
+    // Five entries grow a vector to eight slots; the tree keeps exactly five.
+    let parsed = parse("a: 1\nb: 2\nc: 3\nd: 4\ne: [1, 2, 3, 4, 5]\n");
+    let Value::Map(entries) = &parsed.documents[0].root.value else {
+        panic!("a mapping")
+    };
+    assert_eq!((entries.len(), entries.capacity()), (5, 5));
+    let Value::Seq(items) = &entries[4].value.value else {
+        panic!("a sequence")
+    };
+    assert_eq!((items.len(), items.capacity()), (5, 5));
+}
