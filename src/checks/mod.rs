@@ -260,7 +260,9 @@ pub fn missing_service(
                     crate::inventory::did_you_mean(name, ctx.inv.names("Service", namespace))
                 ),
             );
-            let diagnostic = support::operators::made_by_operator(name, diagnostic);
+            let fix =
+                support::fix::rename(ctx, from, span, name, ctx.inv.names("Service", namespace));
+            let diagnostic = support::operators::made_by_operator(name, diagnostic.with_fix(fix));
             Some(support::namespace::outside_input(
                 ctx, namespace, diagnostic,
             ))
@@ -279,7 +281,8 @@ pub fn missing_service(
                         svc.describe_ports()
                     ),
                 )
-                .with_related_object(ctx.inv.object(svc.object), "the Service"),
+                .with_related_object(ctx.inv.object(svc.object), "the Service")
+                .with_fix(support::fix::port(ctx, from, span, port, svc)),
             )
         }
         _ => None,

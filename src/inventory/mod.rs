@@ -558,6 +558,22 @@ pub fn nearest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) 
         .map(|(_, _, c)| c)
 }
 
+/// The candidate `wanted` is a typo of, and whether it is the only one: the nearest
+/// candidate ([`nearest`]), certain when no other candidate is within two edits of `wanted`.
+pub fn typo_of<'a>(
+    wanted: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<(&'a str, bool)> {
+    let candidates: Vec<&str> = candidates.into_iter().collect();
+    let best = nearest(wanted, candidates.iter().copied())?;
+    let close = candidates
+        .iter()
+        .filter(|c| **c != wanted && strsim::osa_distance(wanted, c) <= 2)
+        .collect::<std::collections::BTreeSet<_>>();
+    let certain = close.len() == 1 && strsim::osa_distance(wanted, best) <= 2;
+    Some((best, certain))
+}
+
 /// `; did you mean `x`?` or nothing.
 pub fn did_you_mean<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
     nearest(wanted, candidates).map_or_else(String::new, |c| format!("; did you mean `{c}`?"))
