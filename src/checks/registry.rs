@@ -1,6 +1,40 @@
 //! Rule entries and lookup. The list itself is the `rules!` call in `checks/mod.rs`.
 
 use super::{Rule, RULES};
+use crate::diagnostic::Applicability;
+
+/// The fix a rule offers: the most certain applicability its fixes have, and what they do.
+/// Where a fix is not certain (several names a typo away) it is offered as unsafe.
+pub struct FixOffer {
+    pub applicability: Applicability,
+    pub what: &'static str,
+}
+
+const fn offer(applicability: Applicability, what: &'static str) -> FixOffer {
+    FixOffer {
+        applicability,
+        what,
+    }
+}
+
+/// The rules that attach fixes to their findings, by code (`tests/fixes.rs` checks that every
+/// fix a fixture gets is declared here, with an applicability no more certain).
+#[rustfmt::skip]
+const OFFERS: &[(&str, FixOffer)] = &[
+    ("KR104", offer(Applicability::Safe, "replaces the apiVersion with its successor when the two have the same schema (Istio v1alpha3/v1beta1 → v1, RBAC, CronJob, HPA v2beta2, …)")),
+    ("KR201", offer(Applicability::Unsafe, "changes the selector's values to the labels of the nearest workload")),
+    ("KR204", offer(Applicability::Safe, "renames the Service to the only one a typo away; sets the port to the Service's only port")),
+    ("KR205", offer(Applicability::Safe, "renames the target to the only workload a typo away; a PDB selector takes the nearest workload's labels (unsafe)")),
+    ("KR206", offer(Applicability::Unsafe, "changes the selector's values to the labels of the nearest workload")),
+    ("KR207", offer(Applicability::Safe, "renames every reference to the only object of that kind a typo away")),
+    ("KR210", offer(Applicability::Safe, "renames `serviceName` to the only Service a typo away")),
+    ("KR211", offer(Applicability::Safe, "renames the host to the only Service a typo away; sets the port to the Service's only port")),
+    ("KR301", offer(Applicability::Safe, "renames the Gateway to the only one a typo away; writes `mesh` in lowercase")),
+    ("KR303", offer(Applicability::Safe, "renames the host to the only Service a typo away; writes a partial name Istio takes literally in full")),
+    ("KR306", offer(Applicability::Safe, "renames the host to the only Service a typo away; writes a partial name Istio takes literally in full")),
+    ("KR314", offer(Applicability::Unsafe, "changes the selector's values to the labels of the nearest workload")),
+    ("KR503", offer(Applicability::Safe, "renames the backend Service to the only one a typo away; sets the port to the Service's only port")),
+];
 
 /// A registered rule and the source of its file, from which its documentation is read.
 pub struct RuleEntry {
@@ -11,6 +45,14 @@ pub struct RuleEntry {
 }
 
 impl RuleEntry {
+    /// The fix the rule offers, if it offers one.
+    pub fn fix(&self) -> Option<&'static FixOffer> {
+        OFFERS
+            .iter()
+            .find(|(code, _)| *code == self.rule.code)
+            .map(|(_, offer)| offer)
+    }
+
     /// The rule's documentation: its module doc comment, as Markdown.
     pub fn docs(&self) -> String {
         self.source

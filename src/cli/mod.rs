@@ -803,20 +803,25 @@ fn run_rules(args: &RulesArgs, out: &mut dyn Write) -> std::io::Result<u8> {
         RulesFormat::Json => out.write_all(crate::report::rules::json().as_bytes())?,
         RulesFormat::Markdown => out.write_all(crate::report::rules::markdown().as_bytes())?,
         RulesFormat::Human => {
-            writeln!(out, "{:<7} {:<8} SUMMARY", "CODE", "SEVERITY")?;
+            writeln!(out, "{:<7} {:<8} {:<6} SUMMARY", "CODE", "SEVERITY", "FIX")?;
             for e in registry() {
                 writeln!(
                     out,
-                    "{:<7} {:<8} {}",
+                    "{:<7} {:<8} {:<6} {}",
                     e.rule.code,
                     e.rule.severity.as_str(),
+                    e.fix().map_or("-", |f| f.applicability.as_str()),
                     e.rule.summary
                 )?;
             }
             for p in crate::policy::builtin::policies().unwrap_or_default() {
                 let state = if p.enabled { "" } else { " (opt-in)" };
                 let severity = p.severity.as_str();
-                writeln!(out, "{:<7} {severity:<8} {}{state}", p.id, p.summary)?;
+                writeln!(
+                    out,
+                    "{:<7} {severity:<8} {:<6} {}{state}",
+                    p.id, "-", p.summary
+                )?;
             }
         }
     }
@@ -844,6 +849,18 @@ fn run_explain(code: &str, out: &mut dyn Write, err: &mut dyn Write) -> std::io:
                 entry.rule.severity.as_str(),
                 entry.rule.code
             )?;
+            if let Some(fix) = entry.fix() {
+                writeln!(
+                    out,
+                    "Fix ({}, `kroute fix{}`): {}.",
+                    fix.applicability.as_str(),
+                    match fix.applicability {
+                        crate::diagnostic::Applicability::Safe => "",
+                        crate::diagnostic::Applicability::Unsafe => " --unsafe-fixes",
+                    },
+                    fix.what
+                )?;
+            }
             Ok(EXIT_OK)
         }
         None => {

@@ -5,13 +5,15 @@
 use crate::checks::Context;
 use crate::diagnostic::fix::{replace_scalar, substitute};
 use crate::diagnostic::{Applicability, Edit, Fix};
-use crate::inventory::{typo_of, PortRef, Service};
+use std::collections::BTreeMap;
+
+use crate::inventory::{typo_of, LabelSpan, PortRef, Selector, Service};
 use crate::manifest::Object;
 use crate::source::Span;
 
 /// The fix that replaces the one occurrence of the name `old` in the scalar of `object` at
 /// `span` (all of it, or a part such as the `name` of `ns/name`) with `new`.
-fn set(
+pub fn set(
     ctx: &Context<'_>,
     object: &Object,
     span: Span,
@@ -126,4 +128,35 @@ pub fn certainty(certain: bool) -> Applicability {
     } else {
         Applicability::Unsafe
     }
+}
+
+/// The selector of `object` changed to select pods labelled `labels` (the nearest
+/// workload's): each value that differs set to theirs. Unsafe: the pods' labels may be the
+/// side that is wrong. `None` when a selected key is missing from `labels`, or the selector
+/// has expressions: changing values would not make it match.
+pub fn match_labels(
+    ctx: &Context<'_>,
+    object: &Object,
+    selector: &Selector,
+    labels: &BTreeMap<String, String>,
+) -> Option<Fix> {
+    if !selector.exprs.is_empty() {
+        return None;
+    }
+    let mut edits = Vec::new();
+    let mut changed = Vec::new();
+    for (key, value) in &selector.labels {
+        let theirs = labels.get(key)?;
+        if theirs == value {
+            continue;
+        }
+        let at = LabelSpan::find(&object.root, selector.labels_span, key)?;
+        edits.push(rewrite(ctx, object, at.value, |_| Some(theirs.clone()))?);
+        changed.push(format!("`{key}: {theirs}`"));
+    }
+    (!edits.is_empty()).then(|| Fix {
+        applicability: Applicability::Unsafe,
+        description: format!("select {} (the pods' labels)", changed.join(", ")),
+        edits,
+    })
 }
