@@ -48,6 +48,11 @@ pub enum Command {
         after_help = "Examples:\n  kroute check testdata/demo\n  kroute check --format json --fail-on warning k8s/ istio/\n  kubectl kustomize overlays/prod | kroute check -\n  kroute check --default-namespace shop shop/*.yaml\n  kroute check --context k8s/ k8s/shop/cart.yaml   # a changed file against the repository\n  kroute check --platform istio,knative-istio k8s/\n  kroute check --context platform-stubs/ k8s/\n  kroute check --format github --output sarif=kroute.sarif k8s/   # in a GitHub Actions job\n  kroute check --write-baseline kroute-baseline.json k8s/   # accept today's findings\n  kroute check --baseline kroute-baseline.json k8s/         # fail on new ones only"
     )]
     Check(CheckArgs),
+    /// Apply the safe fixes of the findings and report what remains (`check --fix`)
+    #[command(
+        after_help = "Examples:\n  kroute fix k8s/\n  kroute fix --diff k8s/              # show the fixes, write nothing\n  kroute fix --unsafe-fixes k8s/      # also the fixes a human should confirm\n\nExit codes: as `check`, for the findings that remain; with --diff 1 when there is something to fix."
+    )]
+    Fix(CheckArgs),
     /// List every rule with its code, default severity and summary
     #[command(
         after_help = "Examples:\n  kroute rules\n  kroute rules --format json\n  kroute rules --format markdown > docs/rules.md"
@@ -204,6 +209,18 @@ pub struct CheckArgs {
     /// Local only: kroute never downloads schemas
     #[arg(long, value_name = "LOCATION")]
     pub schema_location: Vec<String>,
+    /// Apply the safe fixes of the findings to the files (each checked again first: a fix
+    /// that leaves its finding or creates another is rolled back), then report what remains
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix or --diff: also apply the fixes a human should confirm (which side of a
+    /// selector mismatch to change)
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print the fixes --fix would apply as a unified diff, and write nothing; the exit code
+    /// is 1 when there is something to fix. Works on stdin (`-`)
+    #[arg(long)]
+    pub diff: bool,
     /// The Kubernetes release whose removed and deprecated apiVersions KR104 reports
     #[arg(long, value_name = "VERSION", value_parser = parse_release,
           default_value_t = crate::schema::default_kubernetes_version())]
@@ -337,6 +354,7 @@ impl LoadArgs {
                     max_file_bytes: self.max_file_size,
                     ..Limits::default()
                 },
+                replaced: None,
             },
             platforms,
             external: config::external_manifests(&config.external),
@@ -415,6 +433,7 @@ pub struct RulesArgs {
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let result = match cli.command {
         Command::Check(args) => run_check(args, out, err),
+        Command::Fix(args) => run_check(CheckArgs { fix: true, ..args }, out, err),
         Command::Rules(args) => run_rules(&args, out),
         Command::Explain { code } => run_explain(&code, out, err),
         Command::Graph(args) => run_graph(&args, out, err),
@@ -449,7 +468,14 @@ fn run_check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::
     let Some(opts) = check_options(&args, loading, err)? else {
         return Ok(EXIT_USAGE);
     };
-    let mut outcome = check(&inputs, &opts);
+    let mut outcome = if args.fix || args.diff {
+        match fix_inputs(&args, &inputs, &opts, out, err)? {
+            Fixing::Done(code) => return Ok(code),
+            Fixing::Remains(outcome) => *outcome,
+        }
+    } else {
+        check(&inputs, &opts)
+    };
     for warning in &outcome.warnings {
         writeln!(err, "kroute: warning: {warning}")?;
     }
@@ -486,6 +512,84 @@ fn run_check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::
     // delay the exit.
     std::mem::forget(outcome);
     Ok(if fails { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// Where `--fix` or `--diff` leaves `check`: done with an exit code, or with the findings
+/// that remain to report.
+enum Fixing {
+    Done(u8),
+    Remains(Box<Outcome>),
+}
+
+/// `--fix` and `--diff`: applies the fixes in memory and checks again; `--diff` prints them
+/// and is done, `--fix` writes them and reports what remains. What was fixed and what was
+/// not goes to `err`.
+fn fix_inputs(
+    args: &CheckArgs,
+    inputs: &[crate::source::Input],
+    opts: &CheckOptions,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::io::Result<Fixing> {
+    use crate::pipeline::fix::{self, FixOptions};
+    if !args.diff && inputs.contains(&crate::source::Input::Stdin) {
+        writeln!(
+            err,
+            "kroute: standard input cannot be fixed in place; use --diff"
+        )?;
+        return Ok(Fixing::Done(EXIT_USAGE));
+    }
+    let fixed = fix::fix(
+        inputs,
+        opts,
+        FixOptions {
+            unsafe_fixes: args.unsafe_fixes,
+        },
+    );
+    let verb = if args.diff { "would fix" } else { "fixed" };
+    for a in &fixed.applied {
+        writeln!(
+            err,
+            "kroute: {verb} {} at {}:{}: {}",
+            a.code, a.path, a.line, a.description
+        )?;
+    }
+    for s in &fixed.skipped {
+        let f = &s.fix;
+        writeln!(
+            err,
+            "kroute: not fixed: {} at {}:{} ({}): {}",
+            f.code, f.path, f.line, f.description, s.why
+        )?;
+    }
+    if args.diff {
+        for change in &fixed.changes {
+            out.write_all(fix::unified_diff(change).as_bytes())?;
+        }
+        let code = if fixed.changes.is_empty() {
+            EXIT_OK
+        } else {
+            EXIT_FINDINGS
+        };
+        return Ok(Fixing::Done(code));
+    }
+    let mut failed = false;
+    for change in &fixed.changes {
+        if let Err(e) = fix::write(change) {
+            writeln!(err, "kroute: {e}")?;
+            failed = true;
+        }
+    }
+    if failed {
+        return Ok(Fixing::Done(EXIT_USAGE));
+    }
+    writeln!(
+        err,
+        "kroute: {} fixes applied in {} files",
+        fixed.applied.len(),
+        fixed.changes.len()
+    )?;
+    Ok(Fixing::Remains(Box::new(fixed.outcome)))
 }
 
 /// What the CI renderers read of `outcome`.
