@@ -13,7 +13,7 @@ use std::sync::Arc;
 use super::{check, CheckOptions, Outcome};
 use crate::diagnostic::fix::apply;
 use crate::diagnostic::{Applicability, Diagnostic, Edit};
-use crate::source::{decode, Input};
+use crate::source::{decode, Input, SourceMap};
 
 /// Which fixes to apply.
 #[derive(Clone, Copy, Debug, Default)]
@@ -66,10 +66,10 @@ type Key = (
     String,
 );
 
-fn key(d: &Diagnostic, outcome: &Outcome) -> Key {
+fn key(d: &Diagnostic, sources: &SourceMap) -> Key {
     (
         d.code,
-        outcome.sources.path(d.file).to_string(),
+        sources.path(d.file).to_string(),
         d.resource.clone(),
         d.message.clone(),
     )
@@ -78,7 +78,7 @@ fn key(d: &Diagnostic, outcome: &Outcome) -> Key {
 fn counts(outcome: &Outcome) -> HashMap<Key, usize> {
     let mut counts = HashMap::new();
     for d in &outcome.diagnostics {
-        *counts.entry(key(d, outcome)).or_insert(0) += 1;
+        *counts.entry(key(d, &outcome.sources)).or_insert(0) += 1;
     }
     counts
 }
@@ -94,7 +94,7 @@ struct Candidate {
 /// fixed texts (not written) and what remains.
 pub fn fix(inputs: &[Input], opts: &CheckOptions, options: FixOptions) -> Fixed {
     let first = check(inputs, opts);
-    let (candidates, mut skipped) = select(&first, options);
+    let (candidates, mut skipped) = select(&first.diagnostics, &first.sources, options);
     let originals: HashMap<String, String> = first
         .sources
         .iter()
@@ -126,30 +126,30 @@ pub fn fix(inputs: &[Input], opts: &CheckOptions, options: FixOptions) -> Fixed 
     }
 }
 
-/// The fixes of `outcome`'s shown findings that `options` allows and that do not overlap a
-/// fix taken before them; the others, with why.
-fn select(outcome: &Outcome, options: FixOptions) -> (Vec<Candidate>, Vec<Skipped>) {
+/// The fixes of the shown findings of `diagnostics` that `options` allows and that do not
+/// overlap a fix taken before them; the others, with why.
+fn select(
+    diagnostics: &[Diagnostic],
+    sources: &SourceMap,
+    options: FixOptions,
+) -> (Vec<Candidate>, Vec<Skipped>) {
     let mut taken: Vec<Candidate> = Vec::new();
     let mut skipped = Vec::new();
-    for d in outcome
-        .diagnostics
-        .iter()
-        .filter(|d| d.suppressed.is_none())
-    {
+    for d in diagnostics.iter().filter(|d| d.suppressed.is_none()) {
         let Some(fix) = &d.fix else { continue };
         if fix.applicability == Applicability::Unsafe && !options.unsafe_fixes {
             continue;
         }
         let listed = Listed {
             code: d.code,
-            path: outcome.sources.path(d.file).to_string(),
-            line: outcome.sources.line_col(d.file, d.span.start).line,
+            path: sources.path(d.file).to_string(),
+            line: sources.line_col(d.file, d.span.start).line,
             description: fix.description.clone(),
         };
         let edits: Vec<(String, Edit)> = fix
             .edits
             .iter()
-            .map(|e| (outcome.sources.path(e.file).to_string(), e.clone()))
+            .map(|e| (sources.path(e.file).to_string(), e.clone()))
             .collect();
         // The same edits as a fix taken before (two findings of one mistake) are made once.
         let fresh: Vec<(String, Edit)> = edits
@@ -171,7 +171,7 @@ fn select(outcome: &Outcome, options: FixOptions) -> (Vec<Candidate>, Vec<Skippe
             continue;
         }
         taken.push(Candidate {
-            key: key(d, outcome),
+            key: key(d, sources),
             listed,
             edits: fresh,
         });
@@ -364,6 +364,66 @@ mod tests {
             replacement: String::new(),
         };
         ("a.yaml".to_string(), edit)
+    }
+
+    /// A finding of `code` on file 0 whose fix replaces `start..end` with `with`.
+    fn finding(code: &'static str, start: usize, end: usize, with: &str) -> Diagnostic {
+        let span = Span::new(start, end);
+        Diagnostic::new(
+            code,
+            crate::diagnostic::Severity::Error,
+            FileId(0),
+            span,
+            code,
+        )
+        .with_fix(Some(crate::diagnostic::Fix {
+            applicability: Applicability::Safe,
+            description: format!("write {with}"),
+            edits: vec![Edit {
+                file: FileId(0),
+                span,
+                replacement: with.to_string(),
+            }],
+        }))
+    }
+
+    #[test]
+    fn overlapping_fixes_are_skipped_and_the_same_edit_is_made_once() {
+        let mut sources = SourceMap::default();
+        sources.add("a.yaml".into(), "name: fronted\nport: 8080\n".into());
+        let found = [
+            finding("KR205", 6, 13, "frontend"),
+            finding("KR201", 6, 13, "frontend"),
+            finding("KR210", 8, 11, "x"),
+            finding("KR204", 20, 24, "80"),
+        ];
+        let (taken, skipped) = select(&found, &sources, FixOptions::default());
+        let codes: Vec<_> = taken.iter().map(|c| c.listed.code).collect();
+        assert_eq!(codes, ["KR205", "KR201", "KR204"]);
+        assert!(taken[1].edits.is_empty(), "the same edit is made once");
+        assert_eq!(skipped.len(), 1);
+        assert_eq!(skipped[0].fix.code, "KR210");
+        assert!(skipped[0]
+            .why
+            .contains("overlaps the fix of KR205 at a.yaml:1"));
+        let originals =
+            HashMap::from([("a.yaml".to_string(), sources.get(FileId(0)).text.clone())]);
+        let texts = fixed_texts(&originals, &taken);
+        assert_eq!(texts["a.yaml"], "name: frontend\nport: 80\n");
+    }
+
+    #[test]
+    fn unsafe_fixes_only_when_asked() {
+        let mut sources = SourceMap::default();
+        sources.add("a.yaml".into(), "app: chekout\n".into());
+        let mut d = finding("KR201", 5, 12, "checkout");
+        if let Some(fix) = &mut d.fix {
+            fix.applicability = Applicability::Unsafe;
+        }
+        let found = [d];
+        assert!(select(&found, &sources, FixOptions::default()).0.is_empty());
+        let with = FixOptions { unsafe_fixes: true };
+        assert_eq!(select(&found, &sources, with).0.len(), 1);
     }
 
     #[test]
