@@ -343,12 +343,14 @@ pub fn write(change: &Change) -> Result<(), WriteError> {
     Ok(())
 }
 
-/// `change` as a unified diff (`--- a/PATH`, `+++ b/PATH`), three lines of context.
+/// `change` as a unified diff (`--- a/PATH`, `+++ b/PATH`, without a leading `./`, as
+/// `git apply` reads it from the directory kroute ran in), three lines of context.
 pub fn unified_diff(change: &Change) -> String {
+    let path = change.path.strip_prefix("./").unwrap_or(&change.path);
     similar::TextDiff::from_lines(&change.before, &change.after)
         .unified_diff()
         .context_radius(3)
-        .header(&format!("a/{}", change.path), &format!("b/{}", change.path))
+        .header(&format!("a/{path}"), &format!("b/{path}"))
         .to_string()
 }
 
