@@ -386,3 +386,13 @@ fn json_and_sarif_carry_the_same_fixes() {
     assert_eq!(from_json.len(), 4, "{from_json:?}");
     assert_eq!(from_json, from_sarif);
 }
+
+/// The README's "Fixing findings" shows what `kroute check --diff testdata/demo` prints.
+#[test]
+fn readme_shows_the_demo_diff() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let (status, diff, notes) = run_in(root(), &["check", "--diff", "testdata/demo"]);
+    assert_eq!(status, 1);
+    let shown = format!("$ kroute check --diff testdata/demo\n{diff}{notes}```");
+    assert!(readme.contains(&shown), "README.md's demo is out of date:\n{shown}");
+}
