@@ -394,5 +394,8 @@ fn readme_shows_the_demo_diff() {
     let (status, diff, notes) = run_in(root(), &["check", "--diff", "testdata/demo"]);
     assert_eq!(status, 1);
     let shown = format!("$ kroute check --diff testdata/demo\n{diff}{notes}```");
-    assert!(readme.contains(&shown), "README.md's demo is out of date:\n{shown}");
+    assert!(
+        readme.contains(&shown),
+        "README.md's demo is out of date:\n{shown}"
+    );
 }

@@ -21,6 +21,7 @@ const fn offer(applicability: Applicability, what: &'static str) -> FixOffer {
 /// fix a fixture gets is declared here, with an applicability no more certain).
 #[rustfmt::skip]
 const OFFERS: &[(&str, FixOffer)] = &[
+    ("KR101", offer(Applicability::Safe, "double-quotes a number or boolean written where the schema wants a string (`value: 8080` → `value: \"8080\"`)")),
     ("KR104", offer(Applicability::Safe, "replaces the apiVersion with its successor when the two have the same schema (Istio v1alpha3/v1beta1 → v1, RBAC, CronJob, HPA v2beta2, …)")),
     ("KR201", offer(Applicability::Unsafe, "changes the selector's values to the labels of the nearest workload")),
     ("KR204", offer(Applicability::Safe, "renames the Service to the only one a typo away; sets the port to the Service's only port")),

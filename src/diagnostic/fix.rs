@@ -82,6 +82,20 @@ pub fn replace_scalar(text: &str, file: FileId, span: Span, old: &str, new: &str
     })
 }
 
+/// The edit that double-quotes the one-line plain scalar at `span` of `text`, keeping its
+/// characters: `8080` becomes `"8080"`, `1.10` becomes `"1.10"`.
+pub fn quote_scalar(text: &str, file: FileId, span: Span) -> Option<Edit> {
+    let written = text.get(span.start as usize..span.end as usize)?;
+    let plain = !written.is_empty()
+        && !written.starts_with(['\'', '"', '|', '>', '&', '*', '!'])
+        && !written.contains(['\n', '\r']);
+    plain.then(|| Edit {
+        file,
+        span,
+        replacement: encode(Quoting::Double, written).unwrap_or_default(),
+    })
+}
+
 /// `value` written in `quoting`, or `None` when that style cannot write it.
 fn encode(quoting: Quoting, value: &str) -> Option<String> {
     match quoting {
@@ -237,6 +251,14 @@ mod tests {
         assert_eq!(fix("v: \"a\\tb\"\n", "a\tb", "a\tc"), None);
         // The text is not the value (a folded plain scalar, or a mismatch).
         assert_eq!(fix("v: other\n", "web", "wbe"), None);
+    }
+
+    #[test]
+    fn quotes_plain_scalars_only() {
+        let text = "value: 1.10\nother: '1'\n";
+        let edit = quote_scalar(text, FileId(0), Span::new(7, 11)).unwrap();
+        assert_eq!(apply(text, &[&edit]), "value: \"1.10\"\nother: '1'\n");
+        assert_eq!(quote_scalar(text, FileId(0), Span::new(19, 22)), None);
     }
 
     #[test]
