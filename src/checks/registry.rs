@@ -30,11 +30,18 @@ const OFFERS: &[(&str, FixOffer)] = &[
     ("KR207", offer(Applicability::Safe, "renames every reference to the only object of that kind a typo away")),
     ("KR210", offer(Applicability::Safe, "renames `serviceName` to the only Service a typo away")),
     ("KR211", offer(Applicability::Safe, "renames the host to the only Service a typo away; sets the port to the Service's only port")),
+    ("KR212", offer(Applicability::Safe, "renames the key to the only key of the ConfigMap or Secret a typo away")),
     ("KR301", offer(Applicability::Safe, "renames the Gateway to the only one a typo away; writes `mesh` in lowercase")),
     ("KR303", offer(Applicability::Safe, "renames the host to the only Service a typo away; writes a partial name Istio takes literally in full")),
     ("KR306", offer(Applicability::Safe, "renames the host to the only Service a typo away; writes a partial name Istio takes literally in full")),
+    ("KR312", offer(Applicability::Safe, "renames `credentialName` to the only Secret a typo away")),
     ("KR314", offer(Applicability::Unsafe, "changes the selector's values to the labels of the nearest workload")),
+    ("KR408", offer(Applicability::Safe, "renames the subscriber `ref` to the only object of its kind a typo away")),
+    ("KR409", offer(Applicability::Safe, "renames the Broker to the only one of the namespace a typo away")),
+    ("KR410", offer(Applicability::Safe, "renames the sink `ref` to the only object of its kind a typo away")),
+    ("KR411", offer(Applicability::Safe, "renames the `ref` to the only object of its kind a typo away")),
     ("KR503", offer(Applicability::Safe, "renames the backend Service to the only one a typo away; sets the port to the Service's only port")),
+    ("KR506", offer(Applicability::Safe, "renames the GatewayClass to the only one a typo away")),
 ];
 
 /// A registered rule and the source of its file, from which its documentation is read.
