@@ -383,7 +383,7 @@ fn json_and_sarif_carry_the_same_fixes() {
             }
         }
     }
-    assert_eq!(from_json.len(), 4, "{from_json:?}");
+    assert_eq!(from_json.len(), 5, "{from_json:?}");
     assert_eq!(from_json, from_sarif);
 }
 
