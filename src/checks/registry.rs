@@ -34,6 +34,7 @@ const OFFERS: &[(&str, FixOffer)] = &[
     ("KR212", offer(Applicability::Safe, "renames the key to the only key of the ConfigMap or Secret a typo away")),
     ("KR301", offer(Applicability::Safe, "renames the Gateway to the only one a typo away; writes `mesh` in lowercase")),
     ("KR303", offer(Applicability::Safe, "renames the host to the only Service a typo away; writes a partial name Istio takes literally in full")),
+    ("KR305", offer(Applicability::Safe, "renames the subset to the only subset of the DestinationRule a typo away")),
     ("KR306", offer(Applicability::Safe, "renames the host to the only Service a typo away; writes a partial name Istio takes literally in full")),
     ("KR312", offer(Applicability::Safe, "renames `credentialName` to the only Secret a typo away")),
     ("KR314", offer(Applicability::Unsafe, "changes the selector's values to the labels of the nearest workload")),

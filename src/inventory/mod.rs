@@ -558,20 +558,20 @@ pub fn nearest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) 
         .map(|(_, _, c)| c)
 }
 
-/// The candidate `wanted` is a typo of, and whether it is the only one: the nearest
-/// candidate ([`nearest`]), certain when no other candidate is within two edits of `wanted`.
-pub fn typo_of<'a>(
+/// The candidate `wanted` is certainly a typo of: the nearest candidate ([`nearest`]), when
+/// it is within two edits and no other candidate is. `None` when there is no such candidate
+/// or several: then a human chooses.
+pub fn sole_typo_of<'a>(
     wanted: &str,
     candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<(&'a str, bool)> {
+) -> Option<&'a str> {
     let candidates: Vec<&str> = candidates.into_iter().collect();
     let best = nearest(wanted, candidates.iter().copied())?;
     let close = candidates
         .iter()
         .filter(|c| **c != wanted && strsim::osa_distance(wanted, c) <= 2)
         .collect::<std::collections::BTreeSet<_>>();
-    let certain = close.len() == 1 && strsim::osa_distance(wanted, best) <= 2;
-    Some((best, certain))
+    (close.len() == 1 && strsim::osa_distance(wanted, best) <= 2).then_some(best)
 }
 
 /// `; did you mean `x`?` or nothing.

@@ -55,8 +55,8 @@ use crate::checks::support::fix;
 use crate::checks::support::secrets::missing_secret;
 use crate::checks::{Context, Rule};
 use crate::diagnostic::fix::substitute;
-use crate::diagnostic::{Diagnostic, Fix, Severity};
-use crate::inventory::{did_you_mean, typo_of, PodRef, RefKind, Secrets, Workload};
+use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
+use crate::inventory::{did_you_mean, sole_typo_of, PodRef, RefKind, Secrets, Workload};
 use crate::manifest::kustomize::{is_generated, without_hash_suffix};
 
 pub const RULE: Rule = Rule {
@@ -155,7 +155,7 @@ impl Missing<'_> {
     /// Every reference renamed to the object of `kind` the name is a typo of.
     fn rename(&self, ctx: &Context<'_>, kind: &str) -> Option<Fix> {
         let (workload, first) = self.refs[0];
-        let (meant, certain) = typo_of(&first.name, ctx.inv.names(kind, &workload.namespace))?;
+        let meant = sole_typo_of(&first.name, ctx.inv.names(kind, &workload.namespace))?;
         let edits = self
             .refs
             .iter()
@@ -166,7 +166,7 @@ impl Missing<'_> {
             })
             .collect::<Option<Vec<_>>>()?;
         Some(Fix {
-            applicability: fix::certainty(certain),
+            applicability: Applicability::Safe,
             description: format!("replace `{}` with `{meant}`", first.name),
             edits,
         })

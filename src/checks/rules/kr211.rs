@@ -47,7 +47,7 @@ use crate::checks::support::kube::{qualified_host_refs, short_host_ref, HostRef}
 use crate::checks::support::fix;
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
-use crate::inventory::{did_you_mean, nearest, typo_of, PortRef, Service, ServiceId, ServicePort};
+use crate::inventory::{did_you_mean, nearest, sole_typo_of, PortRef, Service, ServiceId, ServicePort};
 use crate::manifest::Object;
 use crate::platform::{advice, Wanted};
 use crate::source::SourceFile;
@@ -307,9 +307,9 @@ impl Found<'_> {
             .filter(|s| short && s.name == name && s.namespace != ns)
             .min_by(|a, b| a.namespace.cmp(&b.namespace));
         let typo = did_you_mean(name, ctx.inv.names("Service", ns));
-        let rename = typo_of(name, ctx.inv.names("Service", ns))
+        let rename = sole_typo_of(name, ctx.inv.names("Service", ns))
             .filter(|_| elsewhere.is_none())
-            .and_then(|(meant, certain)| {
+            .and_then(|meant| {
                 fix::replace_part(
                     ctx,
                     self.object,
@@ -317,7 +317,7 @@ impl Found<'_> {
                     self.range.clone(),
                     name,
                     meant,
-                    fix::certainty(certain),
+                    Applicability::Safe,
                 )
             });
         if !qualified && elsewhere.is_none() && typo.is_empty() {

@@ -7,7 +7,7 @@ use crate::diagnostic::fix::{replace_scalar, substitute};
 use crate::diagnostic::{Applicability, Edit, Fix};
 use std::collections::BTreeMap;
 
-use crate::inventory::{typo_of, LabelSpan, PortRef, Selector, Service};
+use crate::inventory::{sole_typo_of, LabelSpan, PortRef, Selector, Service};
 use crate::manifest::Object;
 use crate::source::Span;
 
@@ -42,8 +42,8 @@ pub fn rewrite(
     replace_scalar(text, object.file, span, value, &replaced)
 }
 
-/// Renames the reference `wanted`, written in the scalar at `span`, to the candidate it is a
-/// typo of: safe when no other candidate is within two edits, unsafe otherwise.
+/// Renames the reference `wanted`, written in the scalar at `span`, to the candidate it is
+/// certainly a typo of ([`sole_typo_of`]).
 pub fn rename<'a>(
     ctx: &Context<'_>,
     object: &Object,
@@ -51,8 +51,8 @@ pub fn rename<'a>(
     wanted: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<Fix> {
-    let (meant, certain) = typo_of(wanted, candidates)?;
-    set(ctx, object, span, wanted, meant, certainty(certain))
+    let meant = sole_typo_of(wanted, candidates)?;
+    set(ctx, object, span, wanted, meant, Applicability::Safe)
 }
 
 /// Points the port reference `port`, written at `span`, at the port of `service` it must
@@ -68,9 +68,9 @@ pub fn port(
         (PortRef::Number(_), [only]) => only.port.to_string(),
         (PortRef::Name(name), ports) => {
             let names = ports.iter().filter_map(|p| p.name.as_deref());
-            match (ports, typo_of(name, names)) {
+            match (ports, sole_typo_of(name, names)) {
                 ([only], _) => only.name.clone()?,
-                (_, Some((meant, true))) => meant.to_string(),
+                (_, Some(meant)) => meant.to_string(),
                 _ => return None,
             }
         }
@@ -119,15 +119,6 @@ pub fn replace_part(
         description: format!("replace `{old}` with `{new}`"),
         edits: vec![edit],
     })
-}
-
-/// The applicability of renaming `wanted` to the candidate it is a typo of.
-pub fn certainty(certain: bool) -> Applicability {
-    if certain {
-        Applicability::Safe
-    } else {
-        Applicability::Unsafe
-    }
 }
 
 /// The selector of `object` changed to select pods labelled `labels` (the nearest

@@ -7,7 +7,7 @@ use crate::checks::support::namespace::outside_input;
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::graph::{HostForm, HostTarget, ServiceHost, CLUSTER_DOMAIN};
-use crate::inventory::{nearest, typo_of, IstioGatewayId, Workload};
+use crate::inventory::{nearest, sole_typo_of, IstioGatewayId, Workload};
 use crate::manifest::{Object, ObjectId};
 use crate::platform::{advice, Wanted};
 use crate::yaml::Span;
@@ -235,9 +235,9 @@ impl Question<'_> {
             help,
             related,
             namespace: Some(ns.to_string()),
-            replace: typo_of(name, ctx.inv.names("Service", ns))
+            replace: sole_typo_of(name, ctx.inv.names("Service", ns))
                 .filter(|_| elsewhere.is_none())
-                .map(|(meant, certain)| (name.to_string(), meant.to_string(), fix::certainty(certain))),
+                .map(|meant| (name.to_string(), meant.to_string(), Applicability::Safe)),
         }
     }
 }
