@@ -37,6 +37,7 @@ const OFFERS: &[(&str, FixOffer)] = &[
     ("KR305", offer(Applicability::Safe, "renames the subset to the only subset of the DestinationRule a typo away")),
     ("KR306", offer(Applicability::Safe, "renames the host to the only Service a typo away; writes a partial name Istio takes literally in full")),
     ("KR312", offer(Applicability::Safe, "renames `credentialName` to the only Secret a typo away")),
+    ("KR313", offer(Applicability::Unsafe, "gives the difference to 100 to the destination with the largest weight")),
     ("KR314", offer(Applicability::Unsafe, "changes the selector's values to the labels of the nearest workload")),
     ("KR401", offer(Applicability::Unsafe, "gives the difference to 100 to the target with the largest percentage")),
     ("KR408", offer(Applicability::Safe, "renames the subscriber `ref` to the only object of its kind a typo away")),
