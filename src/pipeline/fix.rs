@@ -100,6 +100,15 @@ pub fn fix(inputs: &[Input], opts: &CheckOptions, options: FixOptions) -> Fixed 
         .iter()
         .map(|f| (f.path.clone(), f.text.clone()))
         .collect();
+    if candidates.is_empty() {
+        // Nothing to apply: the first check is what remains.
+        return Fixed {
+            outcome: first,
+            changes: Vec::new(),
+            applied: Vec::new(),
+            skipped,
+        };
+    }
     let before = counts(&first);
     let (outcome, kept) = match try_all(inputs, opts, &originals, &candidates, &before) {
         Ok(outcome) => (outcome, candidates),
