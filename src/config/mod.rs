@@ -45,6 +45,7 @@ pub const KEYS: &[&str] = &[
     "schema-locations",
     "strict",
     "policies",
+    "fail-on-empty",
 ];
 /// The keys of `rules:`.
 pub const RULES_KEYS: &[&str] = &["disable", "enable"];
@@ -80,6 +81,8 @@ pub struct Config {
     pub schema_locations: Vec<String>,
     /// `strict: false` is the config form of `--no-strict`.
     pub strict: Option<bool>,
+    /// `fail-on-empty: true` is the config form of `--fail-on-empty`.
+    pub fail_on_empty: bool,
     pub findings: Findings,
 }
 
@@ -201,6 +204,10 @@ fn read_root(reader: &mut Reader<'_>, root: &Node, base: &Path, config: &mut Con
                     .map(|(l, _)| resolve_location(base, l))
                     .collect();
             }
+            "fail-on-empty" => match value.as_bool() {
+                Some(fail) => config.fail_on_empty = fail,
+                None => reader.wrong_type(value, "`fail-on-empty`", "true or false"),
+            },
             "strict" => match value.as_bool() {
                 Some(strict) => config.strict = Some(strict),
                 None => reader.wrong_type(value, "`strict`", "true or false"),

@@ -584,11 +584,7 @@ pub fn describe_labels(labels: &BTreeMap<String, String>) -> String {
     if labels.is_empty() {
         return "no labels".to_string();
     }
-    labels
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    crate::source::listed(labels.iter().map(|(k, v)| format!("{k}={v}")))
 }
 
 impl Inventory {

@@ -2,13 +2,15 @@
 //!
 //! Every text read is kept for the rest of the run so diagnostics can show snippets.
 
+mod list;
 mod root;
 mod span;
 mod walk;
 
+pub use list::{listed, MAX_LISTED};
 pub use root::{RepoRoot, STDIN};
 pub use span::{LineCol, Span};
-pub use walk::{collect_inputs, Input, InputError};
+pub use walk::{collect_inputs, collect_inputs_noting, Input, InputError, Skipped};
 
 use std::sync::{Arc, OnceLock};
 

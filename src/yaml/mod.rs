@@ -3,7 +3,7 @@
 mod node;
 mod parse;
 
-pub use node::{Entry, Node, Span, Style, Typed, Value};
+pub use node::{parse_int, Entry, Node, Span, Style, Typed, Value};
 pub use parse::{parse_stream, Document, Limits, Parsed, YamlIssue, YamlIssueKind};
 
 #[cfg(test)]
