@@ -4,7 +4,9 @@
 #   github-action.sh key      which kroute to install, and the cache key for it
 #   github-action.sh install  cargo install --locked that kroute into ~/.cargo
 #   github-action.sh check    run `kroute check` with the action's inputs (INPUT_*), and
-#                             write the errors, warnings and sarif-file outputs
+#                             write the errors, warnings and sarif-file outputs; with
+#                             INPUT_FIX, also the patch of the safe fixes (`--diff`) and
+#                             the fix-file output
 #
 # Values come from the environment that action.yml sets; outputs are appended to
 # $GITHUB_OUTPUT. Kept in a file rather than inline so that it can be tested and linted.
@@ -95,7 +97,30 @@ check() {
     fi
     echo "sarif-file=${INPUT_SARIF_FILE:-}" >>"${GITHUB_OUTPUT}"
     rm -f "${report}"
+    if [[ -n "${INPUT_FIX:-}" ]]; then
+        patch "${paths[@]}"
+    fi
     return "${status}"
+}
+
+# The safe fixes of the findings on PATHS as a patch at INPUT_FIX (`kroute check --diff`,
+# which writes no manifest), and the fix-file output: the path, or empty when there is
+# nothing to fix.
+patch() {
+    local args=(check --diff) status=0
+    if [[ -n "${INPUT_CONFIG:-}" ]]; then
+        args+=(--config "${INPUT_CONFIG}")
+    fi
+    mkdir -p "$(dirname "${INPUT_FIX}")"
+    kroute "${args[@]}" -- "$@" >"${INPUT_FIX}" || status=$?
+    case "${status}" in
+    0) echo "fix-file=" >>"${GITHUB_OUTPUT}" ;;
+    1) echo "fix-file=${INPUT_FIX}" >>"${GITHUB_OUTPUT}" ;;
+    *)
+        echo "::error title=kroute::kroute check --diff failed (exit ${status})" >&2
+        exit "${status}"
+        ;;
+    esac
 }
 
 # `errors=N` and `warnings=N` from the summary of a JSON report.

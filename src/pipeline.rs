@@ -4,6 +4,7 @@
 //! `kustomize build` renders it ([`render`]); without kustomizations there is one scope.
 
 pub mod baseline;
+pub mod fix;
 pub mod render;
 mod scope;
 mod suppress;

@@ -254,6 +254,52 @@ fn pre_commit_checks_changed_files_against_the_repository() {
     assert!(passed, "{output}");
 }
 
+/// An autoscaler whose target is a typo of the Deployment `web`: a safe fix.
+const HPA_TYPO: &str = "apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: web
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: wbe   # the Deployment is `web`
+  maxReplicas: 3
+";
+
+/// `kroute-fix-system` repairs the changed file; pre-commit fails the hook because it
+/// modified a file and shows the diff, and the next run (after `git add`) passes. A finding
+/// with no safe fix fails the hook and leaves the file as it was.
+#[test]
+fn pre_commit_fix_hook_repairs_the_changed_files() {
+    if !client("pre-commit") {
+        return;
+    }
+    let repo = Repository::new();
+    write(repo.dir.path(), "k8s/hpa.yaml", HPA_TYPO);
+    repo.git(&["add", "-A"]);
+    let hook = |files: &[&str]| repo.try_hook("kroute-fix-system", files, &[]);
+    let (passed, output) = hook(&["k8s/hpa.yaml"]);
+    assert!(!passed, "{output}");
+    assert!(
+        output.contains("files were modified by this hook"),
+        "{output}"
+    );
+    assert!(output.contains("fixed KR205 at k8s/hpa.yaml:9"), "{output}");
+    let fixed = std::fs::read_to_string(repo.dir.path().join("k8s/hpa.yaml")).unwrap();
+    assert_eq!(fixed, HPA_TYPO.replace("name: wbe", "name: web"));
+    repo.git(&["add", "-A"]);
+    let (passed, output) = hook(&["k8s/hpa.yaml"]);
+    assert!(passed, "{output}");
+
+    // Which side of a selector mismatch is wrong is for a human to say.
+    repo.service(TYPO);
+    let (passed, output) = hook(&["k8s/service.yaml"]);
+    assert_fails_on_the_selector(passed, &output);
+    let service = std::fs::read_to_string(repo.dir.path().join("k8s/service.yaml")).unwrap();
+    assert_eq!(service, SERVICE.replace("SELECTOR", TYPO));
+}
+
 /// A Service of a directory the repository's configuration ignores, that selects nothing.
 const LEGACY: &str = "apiVersion: v1
 kind: Service
@@ -293,7 +339,7 @@ fn pre_commit_builds_the_rust_hooks_from_this_repository() {
     let (passed, output) = repo.try_hook("kroute-all", &["mkdocs.yml"], &env);
     assert_fails_on_the_selector(passed, &output);
     repo.service(FIXED);
-    for hook in ["kroute", "kroute-all"] {
+    for hook in ["kroute", "kroute-all", "kroute-fix"] {
         let (passed, output) = repo.try_hook(hook, &["k8s/service.yaml"], &env);
         assert!(passed, "{hook}: {output}");
     }
@@ -489,6 +535,50 @@ fn action_installs_from_its_own_source_or_the_version_asked_for() {
 fn make_executable(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// The `fix` input writes the safe fixes as a patch that `git apply` takes, and changes
+/// no manifest.
+#[test]
+fn action_fix_writes_a_patch_of_the_safe_fixes() {
+    let dir = TempDir::new().unwrap();
+    let demo = dir.path().join("demo");
+    std::fs::create_dir(&demo).unwrap();
+    for entry in std::fs::read_dir(Path::new(ROOT).join("testdata/demo")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, demo.join(path.file_name().unwrap())).unwrap();
+    }
+    let patch = dir.path().join("out/kroute.patch");
+    let (patch, demo) = (patch.to_str().unwrap(), demo.to_str().unwrap());
+    let (code, out, outputs) = action_step("check", &[("INPUT_PATHS", demo), ("INPUT_FIX", patch)]);
+    assert_eq!(code, Some(1), "{out}");
+    assert_eq!(
+        outputs.last().map(String::as_str),
+        Some(format!("fix-file={patch}").as_str())
+    );
+    let diff = std::fs::read_to_string(patch).unwrap();
+    assert!(
+        diff.contains("-    name: fronted\n+    name: frontend\n"),
+        "{diff}"
+    );
+    for name in ["checkout.yaml", "frontend.yaml", "policies.yaml"] {
+        let before = std::fs::read(Path::new(ROOT).join("testdata/demo").join(name)).unwrap();
+        assert_eq!(
+            std::fs::read(Path::new(demo).join(name)).unwrap(),
+            before,
+            "{name}"
+        );
+    }
+    // `git apply` (outside a repository: as a plain patch) takes it at the root of the paths.
+    let applied = Command::new("git")
+        .args(["apply", "--unsafe-paths", "-p1", "--directory=."])
+        .arg(patch)
+        .current_dir("/")
+        .output()
+        .unwrap();
+    assert!(applied.status.success(), "{}", text(&applied));
+    let fixed = std::fs::read_to_string(Path::new(demo).join("policies.yaml")).unwrap();
+    assert!(fixed.contains("name: frontend"), "{fixed}");
 }
 
 #[test]

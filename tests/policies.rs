@@ -216,8 +216,8 @@ fn rules_lists_and_explain_prints_the_built_in_policies() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains(
-            "KP001   warning  container image without a tag or with the `latest` tag (opt-in)",
-        ));
+        "KP001   warning  -      container image without a tag or with the `latest` tag (opt-in)",
+    ));
     kroute()
         .args(["explain", "kp001"])
         .assert()

@@ -47,7 +47,7 @@ rules!(
 
 use rayon::prelude::*;
 
-pub use registry::{registry, rule, RuleEntry};
+pub use registry::{registry, rule, FixOffer, RuleEntry};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::graph::RoutingGraph;
@@ -108,6 +108,18 @@ pub fn report_schema_findings(
     severity: Severity,
     out: &mut Vec<Diagnostic>,
 ) {
+    report_schema_findings_with(ctx, rule, kind, severity, |_| None, out);
+}
+
+/// [`report_schema_findings`], with the fix `fix` finds for each.
+pub fn report_schema_findings_with(
+    ctx: &Context<'_>,
+    rule: &Rule,
+    kind: crate::schema::Kind,
+    severity: Severity,
+    fix: impl Fn(&crate::schema::Finding<'_>) -> Option<crate::diagnostic::Fix>,
+    out: &mut Vec<Diagnostic>,
+) {
     for finding in ctx.schema.findings.iter().filter(|f| f.kind == kind) {
         let diagnostic = Diagnostic::on(
             rule.code,
@@ -116,7 +128,7 @@ pub fn report_schema_findings(
             finding.span,
             &finding.message,
         );
-        out.push(diagnostic.with_help(&finding.help));
+        out.push(diagnostic.with_help(&finding.help).with_fix(fix(finding)));
     }
 }
 
@@ -217,6 +229,7 @@ pub fn selects_nothing_as(
             "no workload in namespace `{namespace}` carries labels like these; fix the selector, or check together with the files that define the workloads"
         )));
     };
+    let fix = support::fix::match_labels(ctx, object, selector, &nearest.labels);
     let object = ctx.inv.object(nearest.object);
     let diff = selector.explain_diff(&nearest.labels, |k, want| {
         format!("no `{k}` label (selector wants `{want}`)")
@@ -235,6 +248,7 @@ pub fn selects_nothing_as(
         )
     };
     diagnostic
+        .with_fix(fix)
         .with_related(object.file, nearest.labels_span, what)
         .with_help(
             platform
@@ -264,7 +278,9 @@ pub fn missing_service(
                     crate::inventory::did_you_mean(name, ctx.inv.names("Service", namespace))
                 ),
             );
-            let diagnostic = support::operators::made_by_operator(name, diagnostic);
+            let fix =
+                support::fix::rename(ctx, from, span, name, ctx.inv.names("Service", namespace));
+            let diagnostic = support::operators::made_by_operator(name, diagnostic.with_fix(fix));
             Some(support::namespace::outside_input(
                 ctx, namespace, diagnostic,
             ))
@@ -283,7 +299,8 @@ pub fn missing_service(
                         svc.describe_ports()
                     ),
                 )
-                .with_related_object(ctx.inv.object(svc.object), "the Service"),
+                .with_related_object(ctx.inv.object(svc.object), "the Service")
+                .with_fix(support::fix::port(ctx, from, span, port, svc)),
             )
         }
         _ => None,

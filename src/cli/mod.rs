@@ -48,6 +48,11 @@ pub enum Command {
         after_help = "Examples:\n  kroute check testdata/demo\n  kroute check --format json --fail-on warning k8s/ istio/\n  kubectl kustomize overlays/prod | kroute check -\n  kroute check --default-namespace shop shop/*.yaml\n  kroute check --context k8s/ k8s/shop/cart.yaml   # a changed file against the repository\n  kroute check --platform istio,knative-istio k8s/\n  kroute check --context platform-stubs/ k8s/\n  kroute check --format github --output sarif=kroute.sarif k8s/   # in a GitHub Actions job\n  kroute check --write-baseline kroute-baseline.json k8s/   # accept today's findings\n  kroute check --baseline kroute-baseline.json k8s/         # fail on new ones only"
     )]
     Check(CheckArgs),
+    /// Apply the safe fixes of the findings and report what remains (`check --fix`)
+    #[command(
+        after_help = "Examples:\n  kroute fix k8s/\n  kroute fix --diff k8s/              # show the fixes, write nothing\n  kroute fix --unsafe-fixes k8s/      # also the fixes a human should confirm\n\nExit codes: as `check`, for the findings that remain; with --diff 1 when there is something to fix."
+    )]
+    Fix(CheckArgs),
     /// List every rule with its code, default severity and summary
     #[command(
         after_help = "Examples:\n  kroute rules\n  kroute rules --format json\n  kroute rules --format markdown > docs/rules.md"
@@ -208,6 +213,18 @@ pub struct CheckArgs {
     /// Local only: kroute never downloads schemas
     #[arg(long, value_name = "LOCATION")]
     pub schema_location: Vec<String>,
+    /// Apply the safe fixes of the findings to the files (each checked again first: a fix
+    /// that leaves its finding or creates another is rolled back), then report what remains
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix or --diff: also apply the fixes a human should confirm (which side of a
+    /// selector mismatch to change)
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print the fixes --fix would apply as a unified diff, and write nothing; the exit code
+    /// is 1 when there is something to fix. Works on stdin (`-`)
+    #[arg(long)]
+    pub diff: bool,
     /// The Kubernetes release whose removed and deprecated apiVersions KR104 reports
     #[arg(long, value_name = "VERSION", value_parser = parse_release,
           default_value_t = crate::schema::default_kubernetes_version())]
@@ -376,6 +393,7 @@ impl LoadArgs {
                     max_documents: self.max_documents,
                     ..Limits::default()
                 },
+                replaced: None,
             },
             platforms,
             external: config::external_manifests(&config.external),
@@ -454,6 +472,7 @@ pub struct RulesArgs {
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let result = match cli.command {
         Command::Check(args) => run_check(args, out, err),
+        Command::Fix(args) => run_check(CheckArgs { fix: true, ..args }, out, err),
         Command::Rules(args) => run_rules(&args, out),
         Command::Explain { code } => run_explain(&code, out, err),
         Command::Graph(args) => run_graph(&args, out, err),
@@ -515,7 +534,14 @@ fn run_check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::
     let Some(opts) = check_options(&args, loading, err)? else {
         return Ok(EXIT_USAGE);
     };
-    let mut outcome = pool.install(|| check(&inputs, &opts));
+    let mut outcome = if args.fix || args.diff {
+        match fix_inputs(&args, &inputs, &opts, &pool, out, err)? {
+            Fixing::Done(code) => return Ok(code),
+            Fixing::Remains(outcome) => *outcome,
+        }
+    } else {
+        pool.install(|| check(&inputs, &opts))
+    };
     for warning in &outcome.warnings {
         writeln!(err, "kroute: warning: {}", escape::text(warning))?;
     }
@@ -599,6 +625,82 @@ fn exit_code(outcome: &Outcome, fails: bool, err: &mut dyn Write) -> std::io::Re
         return Ok(EXIT_FINDINGS);
     }
     Ok(EXIT_OK)
+}
+
+/// Where `--fix` or `--diff` leaves `check`: done with an exit code, or with the findings
+/// that remain to report.
+enum Fixing {
+    Done(u8),
+    Remains(Box<Outcome>),
+}
+
+/// `--fix` and `--diff`: applies the fixes in memory and checks again; `--diff` prints them
+/// and is done, `--fix` writes them and reports what remains. What was fixed and what was
+/// not goes to `err`.
+fn fix_inputs(
+    args: &CheckArgs,
+    inputs: &[crate::source::Input],
+    opts: &CheckOptions,
+    pool: &rayon::ThreadPool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::io::Result<Fixing> {
+    use crate::pipeline::fix::{self, FixOptions};
+    if !args.diff && inputs.contains(&crate::source::Input::Stdin) {
+        writeln!(
+            err,
+            "kroute: standard input cannot be fixed in place; use --diff"
+        )?;
+        return Ok(Fixing::Done(EXIT_USAGE));
+    }
+    let options = FixOptions {
+        unsafe_fixes: args.unsafe_fixes,
+    };
+    let fixed = pool.install(|| fix::fix(inputs, opts, options));
+    let verb = if args.diff { "would fix" } else { "fixed" };
+    for a in &fixed.applied {
+        writeln!(
+            err,
+            "kroute: {verb} {} at {}:{}: {}",
+            a.code, a.path, a.line, a.description
+        )?;
+    }
+    for s in &fixed.skipped {
+        let f = &s.fix;
+        let line = format!(
+            "not fixed: {} at {}:{} ({}): {}",
+            f.code, f.path, f.line, f.description, s.why
+        );
+        writeln!(err, "kroute: {}", escape::text(&line))?;
+    }
+    if args.diff {
+        // The diff is the files' own text, a patch: not escaped.
+        let diff: String = fixed.changes.iter().map(fix::unified_diff).collect();
+        write_report(out, &diff)?;
+        let code = if fixed.changes.is_empty() {
+            EXIT_OK
+        } else {
+            EXIT_FINDINGS
+        };
+        return Ok(Fixing::Done(code));
+    }
+    let mut failed = false;
+    for change in &fixed.changes {
+        if let Err(e) = fix::write(change) {
+            writeln!(err, "kroute: {}", escape::text(&e.to_string()))?;
+            failed = true;
+        }
+    }
+    if failed {
+        return Ok(Fixing::Done(EXIT_USAGE));
+    }
+    writeln!(
+        err,
+        "kroute: {} fixes applied in {} files",
+        fixed.applied.len(),
+        fixed.changes.len()
+    )?;
+    Ok(Fixing::Remains(Box::new(fixed.outcome)))
 }
 
 /// What the CI renderers read of `outcome`.
@@ -925,20 +1027,25 @@ fn run_rules(args: &RulesArgs, out: &mut dyn Write) -> std::io::Result<u8> {
         RulesFormat::Json => out.write_all(crate::report::rules::json().as_bytes())?,
         RulesFormat::Markdown => out.write_all(crate::report::rules::markdown().as_bytes())?,
         RulesFormat::Human => {
-            writeln!(out, "{:<7} {:<8} SUMMARY", "CODE", "SEVERITY")?;
+            writeln!(out, "{:<7} {:<8} {:<6} SUMMARY", "CODE", "SEVERITY", "FIX")?;
             for e in registry() {
                 writeln!(
                     out,
-                    "{:<7} {:<8} {}",
+                    "{:<7} {:<8} {:<6} {}",
                     e.rule.code,
                     e.rule.severity.as_str(),
+                    e.fix().map_or("-", |f| f.applicability.as_str()),
                     e.rule.summary
                 )?;
             }
             for p in crate::policy::builtin::policies().unwrap_or_default() {
                 let state = if p.enabled { "" } else { " (opt-in)" };
                 let severity = p.severity.as_str();
-                writeln!(out, "{:<7} {severity:<8} {}{state}", p.id, p.summary)?;
+                writeln!(
+                    out,
+                    "{:<7} {severity:<8} {:<6} {}{state}",
+                    p.id, "-", p.summary
+                )?;
             }
         }
     }
@@ -966,6 +1073,18 @@ fn run_explain(code: &str, out: &mut dyn Write, err: &mut dyn Write) -> std::io:
                 entry.rule.severity.as_str(),
                 entry.rule.code
             )?;
+            if let Some(fix) = entry.fix() {
+                writeln!(
+                    out,
+                    "Fix ({}, `kroute fix{}`): {}.",
+                    fix.applicability.as_str(),
+                    match fix.applicability {
+                        crate::diagnostic::Applicability::Safe => "",
+                        crate::diagnostic::Applicability::Unsafe => " --unsafe-fixes",
+                    },
+                    fix.what
+                )?;
+            }
             Ok(EXIT_OK)
         }
         None => {

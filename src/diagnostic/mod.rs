@@ -2,6 +2,9 @@
 //! `checks` and `report` and knows nothing of the command line.
 
 pub mod fingerprint;
+pub mod fix;
+
+pub use fix::{Applicability, Edit, Fix};
 
 use serde::{Deserialize, Serialize};
 
@@ -75,6 +78,8 @@ pub struct Diagnostic {
     /// Identifies the finding across edits elsewhere ([`fingerprint`]); set by the pipeline
     /// once every finding is known.
     pub fingerprint: Option<String>,
+    /// The edits that repair the finding, when the rule knows them.
+    pub fix: Option<Fix>,
 }
 
 /// Why a finding is not shown (it is still counted in the summary).
@@ -129,6 +134,7 @@ impl Diagnostic {
             suppressed: None,
             suppression_reason: None,
             fingerprint: None,
+            fix: None,
         }
     }
 
@@ -180,6 +186,12 @@ impl Diagnostic {
     pub fn with_related_object(self, object: &Object, message: impl Into<String>) -> Self {
         let span = object.name_span();
         self.with_related(object.file, span, message)
+    }
+
+    /// Attaches `fix`, if there is one.
+    pub fn with_fix(mut self, fix: Option<Fix>) -> Self {
+        self.fix = fix;
+        self
     }
 
     pub fn with_severity(mut self, severity: Severity) -> Self {

@@ -16,7 +16,7 @@ mod workload;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-pub use crate::source::{did_you_mean, nearest};
+pub use crate::source::{did_you_mean, nearest, sole_typo_of};
 pub use data::DataKeys;
 pub use gateway_api::{ApiGateway, ApiRoute, ListenerOwner, ReferenceGrant};
 pub use ingress::{Ingress, IngressBackend, IngressPath};

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use super::escape;
 use super::Summary;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
 use crate::source::SourceMap;
 
 /// ANSI styling, or none.
@@ -130,7 +130,64 @@ fn render_one(d: &Diagnostic, sources: &SourceMap, style: Style, out: &mut Strin
         let help = escape::text(help);
         let _ = writeln!(out, "{gutter} {eq} {}: {help}", style.paint("1", "help"));
     }
+    if let Some(fix) = &d.fix {
+        render_fix(fix, sources, style, &gutter, out);
+    }
     out.push('\n');
+}
+
+/// Edits shown under a finding; a fix with more says how many it leaves out.
+const SHOWN_EDITS: usize = 3;
+
+/// The fix as a small diff: each edited line before (`-`) and after (`+`).
+fn render_fix(fix: &Fix, sources: &SourceMap, style: Style, gutter: &str, out: &mut String) {
+    let how = match fix.applicability {
+        Applicability::Safe => "`kroute fix`",
+        Applicability::Unsafe => "`kroute fix --unsafe-fixes`",
+    };
+    let eq = style.paint("1;34", "=");
+    let _ = writeln!(
+        out,
+        "{gutter} {eq} {} ({}, {how}): {}",
+        style.paint("1", "fix"),
+        fix.applicability.as_str(),
+        fix.description
+    );
+    for edit in fix.edits.iter().take(SHOWN_EDITS) {
+        let file = sources.get(edit.file);
+        let at = file.line_col(edit.span.start);
+        let (Some(line), true) = (
+            file.line(at.line),
+            file.line_col(edit.span.end).line == at.line,
+        ) else {
+            continue;
+        };
+        let from = file.offset(at.line, 1);
+        let (start, end) = (
+            edit.span.start as usize - from,
+            edit.span.end as usize - from,
+        );
+        let (Some(head), Some(tail)) = (line.get(..start), line.get(end..)) else {
+            continue;
+        };
+        let after = format!("{head}{}{tail}", edit.replacement);
+        let number = at.line.to_string();
+        let pad = " ".repeat(gutter.len().saturating_sub(number.len()));
+        let _ = writeln!(
+            out,
+            "{pad}{number} {}",
+            style.paint("31", &format!("- {line}"))
+        );
+        let _ = writeln!(
+            out,
+            "{pad}{number} {}",
+            style.paint("32", &format!("+ {after}"))
+        );
+    }
+    if fix.edits.len() > SHOWN_EDITS {
+        let more = fix.edits.len() - SHOWN_EDITS;
+        let _ = writeln!(out, "{gutter} {eq} … and {more} more edits");
+    }
 }
 
 /// Renders the diagnostics that were not suppressed, then the summary line.

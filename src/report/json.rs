@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::Summary;
-use crate::diagnostic::{Diagnostic, ResourceRef, Severity, Suppression};
+use crate::diagnostic::{Applicability, Diagnostic, Fix, ResourceRef, Severity, Suppression};
 use crate::source::SourceMap;
 
 #[derive(Serialize)]
@@ -47,6 +47,58 @@ struct DiagnosticOut<'a> {
     /// For a suppressed finding: what suppressed it, and the reason given.
     #[serde(skip_serializing_if = "Option::is_none")]
     suppression: Option<SuppressionOut<'a>>,
+    /// The edits that repair the finding, when kroute knows them (`kroute fix`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<FixOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct FixOut<'a> {
+    applicability: Applicability,
+    description: &'a str,
+    edits: Vec<EditOut<'a>>,
+}
+
+/// One replacement: byte offsets into the file's text (after a UTF-8 BOM) and the same
+/// places as line and column.
+#[derive(Serialize)]
+struct EditOut<'a> {
+    file: &'a str,
+    start: Position,
+    end: Position,
+    replacement: &'a str,
+}
+
+#[derive(Serialize)]
+struct Position {
+    offset: u32,
+    line: u32,
+    column: u32,
+}
+
+fn fix<'a>(f: &'a Fix, sources: &'a SourceMap) -> FixOut<'a> {
+    let position = |file, offset| {
+        let at = sources.line_col(file, offset);
+        Position {
+            offset,
+            line: at.line,
+            column: at.col,
+        }
+    };
+    FixOut {
+        applicability: f.applicability,
+        description: &f.description,
+        edits: f
+            .edits
+            .iter()
+            .map(|e| EditOut {
+                file: sources.path(e.file),
+                start: position(e.file, e.span.start),
+                end: position(e.file, e.span.end),
+                replacement: &e.replacement,
+            })
+            .collect(),
+    }
 }
 
 #[derive(Serialize)]
@@ -103,6 +155,7 @@ fn diagnostic<'a>(d: &'a Diagnostic, sources: &'a SourceMap) -> DiagnosticOut<'a
             reason: d.suppression_reason.as_deref(),
         }),
         fingerprint: d.fingerprint.as_deref(),
+        fix: d.fix.as_ref().map(|f| fix(f, sources)),
     }
 }
 

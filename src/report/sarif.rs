@@ -10,7 +10,7 @@
 use serde_json::{json, Value};
 
 use super::{rules, Run};
-use crate::diagnostic::{Diagnostic, ResourceRef, Severity};
+use crate::diagnostic::{Diagnostic, Fix, ResourceRef, Severity};
 use crate::source::{FileId, Span};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -150,7 +150,44 @@ fn result(run: &Run<'_>, rules: &[Value], d: &Diagnostic) -> Value {
     if let Some(fp) = &d.fingerprint {
         out["partialFingerprints"] = json!({FINGERPRINT_KEY: fp});
     }
+    if let Some(fix) = &d.fix {
+        out["fixes"] = json!([sarif_fix(run, fix)]);
+    }
     out
+}
+
+/// A `fix`: one `artifactChange` per file, each edit a `replacement` of its region.
+fn sarif_fix(run: &Run<'_>, fix: &Fix) -> Value {
+    let mut files: Vec<FileId> = fix.edits.iter().map(|e| e.file).collect();
+    files.sort();
+    files.dedup();
+    let changes: Vec<Value> = files
+        .into_iter()
+        .map(|file| {
+            let replacements: Vec<Value> = fix
+                .edits
+                .iter()
+                .filter(|e| e.file == file)
+                .map(|e| {
+                    let at = physical(run, file, e.span);
+                    json!({
+                        "deletedRegion": at["physicalLocation"]["region"],
+                        "insertedContent": {"text": e.replacement},
+                    })
+                })
+                .collect();
+            let at = physical(run, file, Span::default());
+            json!({
+                "artifactLocation": at["physicalLocation"]["artifactLocation"],
+                "replacements": replacements,
+            })
+        })
+        .collect();
+    json!({
+        "description": {"text": fix.description},
+        "artifactChanges": changes,
+        "properties": {"applicability": fix.applicability},
+    })
 }
 
 /// A `location` with the `physicalLocation` of `span` in `file`.

@@ -138,6 +138,32 @@ pub fn check(api_version: &str, kind: &str, target: Release) -> Option<(String, 
     Some((message, help))
 }
 
+/// The replacement of `api_version` for `kind` when the object reads the same under it:
+/// the two versions have the same schema, so changing the apiVersion is the whole fix.
+/// Versions whose fields changed (Ingress, Deployment from `extensions`, HPA `v2beta1`,
+/// Gateway API `v1alpha2`) are not listed: a human adapts the fields.
+pub fn same_schema_replacement(api_version: &str, kind: &str) -> Option<&'static str> {
+    const SAME_SCHEMA: &[&str] = &[
+        "networking.istio.io/v1alpha3",
+        "networking.istio.io/v1beta1",
+        "security.istio.io/v1beta1",
+        "telemetry.istio.io/v1alpha1",
+        "rbac.authorization.k8s.io/v1beta1",
+        "scheduling.k8s.io/v1beta1",
+        "coordination.k8s.io/v1beta1",
+        "batch/v1beta1",
+        "autoscaling/v2beta2",
+        "node.k8s.io/v1beta1",
+    ];
+    if !SAME_SCHEMA.contains(&api_version) {
+        return None;
+    }
+    TABLE
+        .iter()
+        .find(|e| e.api_versions.contains(&api_version) && e.kinds.contains(&kind))
+        .map(|e| e.replacement)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

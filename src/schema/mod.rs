@@ -84,6 +84,9 @@ pub struct Finding<'a> {
     /// The value at `span` is unusable (wrong type, not an allowed value): findings of other
     /// rules inside it follow from this one.
     pub unusable: bool,
+    /// The value is an unquoted scalar (a number or a boolean) where the schema wants a
+    /// string: quoting it is the only reading the API server accepts.
+    pub wants_string: bool,
 }
 
 /// The findings of a run, and how strict it was.

@@ -96,6 +96,7 @@ fn check<'a>(
         message: format!("{path}: {n} is not a port number (1 to 65535)"),
         help: "use a port from 1 to 65535; the API server refuses the object otherwise".to_string(),
         unusable: true,
+        wants_string: false,
     });
 }
 

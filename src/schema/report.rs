@@ -111,6 +111,7 @@ impl<'a> Place<'a, '_> {
             message,
             help: help.to_string(),
             unusable: false,
+            wants_string: false,
         }
     }
 
@@ -155,6 +156,23 @@ impl<'a> Place<'a, '_> {
                     "correct the value: the API server refuses the object as it is",
                 );
                 finding.unusable = true;
+                finding.wants_string = match kind {
+                    ValidationErrorKind::Type {
+                        kind: TypeKind::Single(t),
+                    } => *t == jsonschema::JsonType::String,
+                    // `string` or `null` (a field that may be absent); not int-or-string,
+                    // where a quoted `8080.5` would be a port name no one meant.
+                    ValidationErrorKind::Type {
+                        kind: TypeKind::Multiple(set),
+                    } => {
+                        use jsonschema::JsonType;
+                        set.contains(JsonType::String)
+                            && set
+                                .iter()
+                                .all(|t| matches!(t, JsonType::String | JsonType::Null))
+                    }
+                    _ => false,
+                };
                 vec![finding]
             }
         }
@@ -258,6 +276,7 @@ pub(super) fn deprecations<'a>(members: &[&'a Object], release: Release) -> Vec<
             message: message.clone(),
             help: help.clone(),
             unusable: false,
+            wants_string: false,
         })
         .collect()
 }
@@ -277,5 +296,6 @@ pub(super) fn no_schema<'a>(object: &'a Object, why: &Missing) -> Finding<'a> {
         message,
         help: "add its CustomResourceDefinition to the input or to --context, or point --schema-location at its schema".to_string(),
         unusable: false,
+        wants_string: false,
     }
 }

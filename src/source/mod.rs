@@ -11,7 +11,7 @@ mod walk;
 pub use list::{listed, MAX_LISTED};
 pub use root::{RepoRoot, STDIN};
 pub use span::{LineCol, Span};
-pub use suggest::{did_you_mean, nearest};
+pub use suggest::{did_you_mean, nearest, sole_typo_of};
 pub use walk::{collect_inputs, collect_inputs_noting, Input, InputError, Skipped};
 
 use std::sync::{Arc, OnceLock};

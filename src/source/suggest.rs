@@ -28,6 +28,22 @@ pub fn nearest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) 
         .map(|(_, _, c)| c)
 }
 
+/// The candidate `wanted` is certainly a typo of: the nearest candidate ([`nearest`]), when
+/// it is within two edits and no other candidate is. `None` when there is no such candidate
+/// or several: then a human chooses.
+pub fn sole_typo_of<'a>(
+    wanted: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let candidates: Vec<&str> = candidates.into_iter().collect();
+    let best = nearest(wanted, candidates.iter().copied())?;
+    let close = candidates
+        .iter()
+        .filter(|c| **c != wanted && strsim::osa_distance(wanted, c) <= 2)
+        .collect::<std::collections::BTreeSet<_>>();
+    (close.len() == 1 && strsim::osa_distance(wanted, best) <= 2).then_some(best)
+}
+
 /// `; did you mean `x`?` or nothing.
 pub fn did_you_mean<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
     nearest(wanted, candidates).map_or_else(String::new, |c| format!("; did you mean `{c}`?"))

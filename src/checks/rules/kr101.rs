@@ -37,9 +37,11 @@
 //! Write the value the schema wants (`port: 80`, `targetPort: 8080`), or add the missing
 //! field. `--no-schema` turns schema validation off.
 
-use crate::checks::{report_schema_findings, Context, Rule};
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::schema::Kind;
+use crate::checks::{report_schema_findings_with, Context, Rule};
+use crate::diagnostic::fix::quote_scalar;
+use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
+use crate::schema::{Finding, Kind};
+use crate::yaml::{Style, Value};
 
 pub const RULE: Rule = Rule {
     code: "KR101",
@@ -49,5 +51,21 @@ pub const RULE: Rule = Rule {
 };
 
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    report_schema_findings(ctx, &RULE, Kind::Violation, RULE.severity, out);
+    report_schema_findings_with(ctx, &RULE, Kind::Violation, RULE.severity, |f| quote(ctx, f), out);
+}
+
+/// A number or boolean where the schema wants a string, double-quoted as written.
+fn quote(ctx: &Context<'_>, finding: &Finding<'_>) -> Option<Fix> {
+    let object = finding.object;
+    let node = object.root.find(finding.span)?;
+    if !finding.wants_string || node.is_null() || !matches!(node.value, Value::Scalar { style: Style::Plain, .. }) {
+        return None;
+    }
+    let text = &ctx.sources.get(object.file).text;
+    let edit = quote_scalar(text, object.file, finding.span)?;
+    Some(Fix {
+        applicability: Applicability::Safe,
+        description: format!("quote {}", edit.replacement),
+        edits: vec![edit],
+    })
 }

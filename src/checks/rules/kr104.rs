@@ -24,10 +24,15 @@
 //! ## How to fix
 //! Change the apiVersion to the replacement, and adapt the fields the new version changed
 //! (an Ingress backend is `service: {name, port: {number}}` in `networking.k8s.io/v1`).
+//! Where the two versions have the same schema (Istio's `v1alpha3` and `v1beta1` and `v1`,
+//! RBAC, CronJob `batch/v1beta1`, HPA `autoscaling/v2beta2`, …) changing the apiVersion is
+//! the whole fix, and `kroute fix` makes it.
 
-use crate::checks::{report_schema_findings, Context, Rule};
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::schema::Kind;
+use crate::checks::support::fix;
+use crate::checks::{report_schema_findings_with, Context, Rule};
+use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
+use crate::schema::deprecated::same_schema_replacement;
+use crate::schema::{Finding, Kind};
 
 pub const RULE: Rule = Rule {
     code: "KR104",
@@ -37,5 +42,17 @@ pub const RULE: Rule = Rule {
 };
 
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    report_schema_findings(ctx, &RULE, Kind::Deprecated, RULE.severity, out);
+    report_schema_findings_with(ctx, &RULE, Kind::Deprecated, RULE.severity, |f| upgrade(ctx, f), out);
+}
+
+/// The apiVersion replaced by its successor, when the two have the same schema.
+fn upgrade(ctx: &Context<'_>, finding: &Finding<'_>) -> Option<Fix> {
+    let object = finding.object;
+    let replacement = same_schema_replacement(&object.api_version, &object.kind)?;
+    let edit = fix::rewrite(ctx, object, finding.span, |_| Some(replacement.to_string()))?;
+    Some(Fix {
+        applicability: Applicability::Safe,
+        description: format!("replace `{}` with `{replacement}`", object.api_version),
+        edits: vec![edit],
+    })
 }

@@ -49,6 +49,7 @@
 //! knows.
 
 use crate::checks::support::kube::{mesh_protocol, MESH_PROTOCOLS};
+use crate::checks::support::fix;
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::inventory::{Service, ServicePort};
@@ -119,7 +120,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             out.push(if external {
                 external_name(object, svc, port)
             } else {
-                undeclared(object, svc, port)
+                undeclared(ctx, object, svc, port)
             });
         }
     }
@@ -131,7 +132,7 @@ fn service_name(svc: &Service) -> String {
 }
 
 /// A port whose `appProtocol` or name declares no protocol the mesh knows.
-fn undeclared(object: &Object, svc: &Service, port: &ServicePort) -> Diagnostic {
+fn undeclared(ctx: &Context<'_>, object: &Object, svc: &Service, port: &ServicePort) -> Diagnostic {
     let (n, svc_name) = (port.port, service_name(svc));
     if let (Some(app), Some(span)) = (&port.app_protocol, port.app_protocol_span) {
         return RULE
@@ -158,7 +159,9 @@ fn undeclared(object: &Object, svc: &Service, port: &ServicePort) -> Diagnostic 
             .with_help(format!(
                 "rename it `<protocol>[-suffix]` (e.g. `{}`) or set `appProtocol`",
                 suggested_name(name)
-            )),
+            ))
+            // Unsafe: the protocol is a guess, and references to the port by name follow.
+            .with_fix(fix::unsafe_set(ctx, object, span, name, &suggested_name(name))),
         _ => RULE
             .on(
                 object,

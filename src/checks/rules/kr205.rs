@@ -26,6 +26,7 @@
 //! selector to match the pod template labels.
 
 use crate::checks::{selects_nothing, Context, Rule};
+use crate::checks::support::fix;
 use crate::inventory::did_you_mean;
 use crate::diagnostic::{Diagnostic, Severity};
 
@@ -77,7 +78,14 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     hpa.namespace,
                 ),
             )
-            .with_help("point `scaleTargetRef` at an existing workload (kind, apiVersion and name must all match)"),
+            .with_help("point `scaleTargetRef` at an existing workload (kind, apiVersion and name must all match)")
+            .with_fix(fix::rename(
+                ctx,
+                object,
+                hpa.span,
+                &hpa.name,
+                ctx.inv.names(&hpa.kind, &hpa.namespace),
+            )),
         );
     }
     for pdb in &ctx.inv.pdbs {

@@ -51,10 +51,12 @@
 
 use std::collections::HashMap;
 
+use crate::checks::support::fix;
 use crate::checks::support::secrets::missing_secret;
 use crate::checks::{Context, Rule};
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::inventory::{did_you_mean, PodRef, RefKind, Secrets, Workload};
+use crate::diagnostic::fix::substitute;
+use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
+use crate::inventory::{did_you_mean, sole_typo_of, PodRef, RefKind, Secrets, Workload};
 use crate::manifest::kustomize::{is_generated, without_hash_suffix};
 
 pub const RULE: Rule = Rule {
@@ -143,8 +145,30 @@ impl Missing<'_> {
                 d.with_related(other.file, r.span, format!("{} also uses it ({})", other.display(), r.via))
             },
         );
-        diagnostic.with_help(format!(
-            "define the {kind} in namespace `{ns}`, fix the name, or suppress with `kroute.dev/ignore: KR207` if it is created outside these manifests{secret_note}"
-        ))
+        diagnostic
+            .with_help(format!(
+                "define the {kind} in namespace `{ns}`, fix the name, or suppress with `kroute.dev/ignore: KR207` if it is created outside these manifests{secret_note}"
+            ))
+            .with_fix(self.rename(ctx, kind))
+    }
+
+    /// Every reference renamed to the object of `kind` the name is a typo of.
+    fn rename(&self, ctx: &Context<'_>, kind: &str) -> Option<Fix> {
+        let (workload, first) = self.refs[0];
+        let meant = sole_typo_of(&first.name, ctx.inv.names(kind, &workload.namespace))?;
+        let edits = self
+            .refs
+            .iter()
+            .map(|(w, r)| {
+                fix::rewrite(ctx, ctx.inv.object(w.object), r.span, |value| {
+                    substitute(value, &r.name, meant)
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(Fix {
+            applicability: Applicability::Safe,
+            description: format!("replace `{}` with `{meant}`", first.name),
+            edits,
+        })
     }
 }

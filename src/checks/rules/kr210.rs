@@ -23,6 +23,7 @@
 //! fix the name.
 
 use crate::checks::{Context, Rule};
+use crate::checks::support::fix;
 use crate::inventory::did_you_mean;
 use crate::diagnostic::{Diagnostic, Severity};
 
@@ -51,7 +52,8 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         did_you_mean(name, ctx.inv.names("Service", &workload.namespace))
                     ),
                 )
-                .with_help("define a headless Service (`clusterIP: None`) selecting the StatefulSet's pods, or fix the name"),
+                .with_help("define a headless Service (`clusterIP: None`) selecting the StatefulSet's pods, or fix the name")
+                .with_fix(fix::rename(ctx, object, *span, name, ctx.inv.names("Service", &workload.namespace))),
             ),
             Some(id) if !ctx.inv.service(id).headless => {
                 let svc = ctx.inv.object(ctx.inv.service(id).object);

@@ -44,9 +44,10 @@
 //! Use the name and a port of an existing Service, or add the Service.
 
 use crate::checks::support::kube::{qualified_host_refs, short_host_ref, HostRef};
+use crate::checks::support::fix;
 use crate::checks::{Context, Rule};
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::inventory::{did_you_mean, nearest, PortRef, Service, ServiceId, ServicePort};
+use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
+use crate::inventory::{did_you_mean, nearest, sole_typo_of, PortRef, Service, ServiceId, ServicePort};
 use crate::manifest::Object;
 use crate::platform::{advice, Wanted};
 use crate::source::SourceFile;
@@ -202,6 +203,8 @@ fn judge(
             r.range.start,
             r.range.end,
         ),
+        scalar: source.span,
+        range: r.range.clone(),
         lead: format!("{} of {}", source.what, source.object.display()),
         written: source.value.get(r.range.clone()).unwrap_or_default(),
         namespace_written: source.namespace_written,
@@ -217,6 +220,9 @@ fn judge(
 struct Found<'a> {
     object: &'a Object,
     span: Span,
+    /// The scalar the reference is in, and where in its value: what a fix rewrites.
+    scalar: Span,
+    range: std::ops::Range<usize>,
     /// `env `CART_ADDR` of Deployment shop/checkout`
     lead: String,
     /// The reference as written: `cart:7071`.
@@ -258,7 +264,27 @@ impl Found<'_> {
                 "write one of the Service's ports in the URL"
             } else {
                 "use one of the Service's ports"
-            }),
+            })
+            .with_fix(self.port_fix(ctx, svc, port, r.default_port)),
+        )
+    }
+
+    /// The Service's only port in place of `port`, when the reference writes it.
+    fn port_fix(&self, ctx: &Context<'_>, svc: &Service, port: i64, default: bool) -> Option<Fix> {
+        let [only] = svc.ports.as_slice() else {
+            return None;
+        };
+        if default {
+            return None;
+        }
+        fix::replace_part(
+            ctx,
+            self.object,
+            self.scalar,
+            self.range.clone(),
+            &port.to_string(),
+            &only.port.to_string(),
+            Applicability::Safe,
         )
     }
 
@@ -281,6 +307,19 @@ impl Found<'_> {
             .filter(|s| short && s.name == name && s.namespace != ns)
             .min_by(|a, b| a.namespace.cmp(&b.namespace));
         let typo = did_you_mean(name, ctx.inv.names("Service", ns));
+        let rename = sole_typo_of(name, ctx.inv.names("Service", ns))
+            .filter(|_| elsewhere.is_none())
+            .and_then(|meant| {
+                fix::replace_part(
+                    ctx,
+                    self.object,
+                    self.scalar,
+                    self.range.clone(),
+                    name,
+                    meant,
+                    Applicability::Safe,
+                )
+            });
         if !qualified && elsewhere.is_none() && typo.is_empty() {
             return None;
         }
@@ -318,7 +357,8 @@ impl Found<'_> {
                     name,
                 })
                 .unwrap_or_else(|| "fix the host name or add the Service".to_string()),
-            ),
+            )
+            .with_fix(rename),
         })
     }
 }

@@ -58,6 +58,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::checks::support::fix;
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::inventory::{did_you_mean, DataKeys, PodRef, RefKind, Secrets, Spanned, Workload};
@@ -133,7 +134,11 @@ fn missing_key(
         },
         did_you_mean(&key.value, keys.iter().map(String::as_str)),
     );
-    let diagnostic = RULE.on(object, key.span, message).with_severity(severity);
+    let rename = fix::rename(ctx, object, key.span, &key.value, keys.iter().map(String::as_str));
+    let diagnostic = RULE
+        .on(object, key.span, message)
+        .with_severity(severity)
+        .with_fix(rename);
     let diagnostic = match definition {
         Some(def) => diagnostic.with_related_object(def, format!("{} is defined here", def.display())),
         None => diagnostic,

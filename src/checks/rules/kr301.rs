@@ -46,6 +46,7 @@
 //! provides the Gateway outside your repository, check together with its manifest (or a
 //! stub of it), or suppress with the annotation `kroute.dev/ignore: KR301`.
 
+use crate::checks::support::fix;
 use crate::checks::support::namespace::outside_input;
 use crate::checks::{Context, Rule};
 use crate::graph::{Broken, EdgeKind, Vertex};
@@ -53,7 +54,7 @@ use crate::inventory::did_you_mean;
 use crate::inventory::istio::{GatewayRef, GatewayTarget};
 use crate::manifest::Object;
 use crate::platform::{advice, Wanted};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Severity};
 use crate::yaml::Span;
 
 pub const RULE: Rule = Rule {
@@ -147,14 +148,23 @@ fn absent_gateway(
     } else {
         did_you_mean(name, ctx.inv.names("Gateway", namespace))
     };
-    let diagnostic = RULE.on(
-        vs,
-        span,
-        format!(
-            "{} {verb} Gateway `{namespace}/{name}`, which does not exist{hint}",
-            vs.display()
-        ),
-    );
+    let fix = if name.eq_ignore_ascii_case("mesh") {
+        fix::set(ctx, vs, span, name, "mesh", Applicability::Safe)
+    } else if elsewhere.is_none() {
+        fix::rename(ctx, vs, span, name, ctx.inv.names("Gateway", namespace))
+    } else {
+        None
+    };
+    let diagnostic = RULE
+        .on(
+            vs,
+            span,
+            format!(
+                "{} {verb} Gateway `{namespace}/{name}`, which does not exist{hint}",
+                vs.display()
+            ),
+        )
+        .with_fix(fix);
     match elsewhere {
         Some(g) => diagnostic
             .with_related_object(

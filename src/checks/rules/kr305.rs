@@ -46,6 +46,7 @@
 //! to a subset it defines; check that the DestinationRule's `host` and `exportTo` cover the
 //! destination.
 
+use crate::checks::support::fix;
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::graph::{istio_fqdn, DestinationRules, Resolved};
@@ -195,6 +196,12 @@ impl Undefined<'_> {
                 d.host.value
             )
         });
+        // A subset a typo away from one the rule defines; not when a shadowed rule defines
+        // it as written (the host, not the name, is what is wrong then).
+        let rename = shadowed.is_none().then(|| {
+            let vs_object = ctx.inv.object(vs.object);
+            fix::rename(ctx, vs_object, subset.span, &subset.value, names.iter().copied())
+        });
         let diagnostic = RULE
             .on(
                 ctx.inv.object(vs.object),
@@ -205,7 +212,8 @@ impl Undefined<'_> {
                     dr.host.value,
                 ),
             )
-            .with_related(dr_object.file, dr.host.span, "the DestinationRule for this host");
+            .with_related(dr_object.file, dr.host.span, "the DestinationRule for this host")
+            .with_fix(rename.flatten());
         match shadowed {
             Some(d) => diagnostic.with_related(
                 ctx.inv.object(d.object).file,

@@ -68,6 +68,7 @@
 use std::collections::BTreeSet;
 use std::time::SystemTime;
 
+use crate::checks::support::fix;
 use crate::checks::support::istio::gateway_namespaces;
 use crate::checks::support::secrets::missing_secret;
 use crate::checks::support::tls::{certificate_problem, certificate_value, CertificateProblem};
@@ -338,7 +339,8 @@ fn missing(
             object.display(),
             did_you_mean(name, ctx.inv.names("Secret", ns))
         ),
-    );
+    )
+    .with_fix(fix::rename(ctx, object, credential.span, name, ctx.inv.names("Secret", ns)));
     let elsewhere = secrets
         .named(name)
         .iter()

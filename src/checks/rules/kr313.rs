@@ -35,9 +35,11 @@
 //! Make the weights of each rule add up to exactly 100, give every destination of a split
 //! a weight, and drop the weight of a lone destination.
 
+use crate::checks::support::fix;
 use crate::checks::{Context, Rule};
-use crate::inventory::istio::VsRoute;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
+use crate::inventory::istio::{Destination, VsRoute};
+use crate::manifest::Object;
 
 pub const RULE: Rule = Rule {
     code: "KR313",
@@ -146,8 +148,36 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         shares.join(", ")
                     ),
                 )
-                .with_help("make the weights of the rule add up to exactly 100"),
+                .with_help("make the weights of the rule add up to exactly 100")
+                .with_fix(remainder(ctx, object, dests, sum)),
             );
         }
     }
+}
+
+/// The difference to 100 given to (or taken from) the destination with the largest written
+/// weight. Unsafe: how to split the traffic is the author's decision. None when a
+/// destination has no weight: it was probably meant to get the rest, which a fix of one
+/// scalar cannot write.
+fn remainder(ctx: &Context<'_>, object: &Object, dests: &[Destination], sum: i64) -> Option<Fix> {
+    if dests.iter().any(|d| d.weight.is_none()) {
+        return None;
+    }
+    let (dest, weight, span) = dests
+        .iter()
+        .filter_map(|d| Some((d, d.weight?, d.weight_span?)))
+        .max_by_key(|(_, weight, _)| *weight)?;
+    let new = weight + 100 - sum;
+    if !(0..=100).contains(&new) {
+        return None;
+    }
+    let edit = fix::rewrite(ctx, object, span, |_| Some(new.to_string()))?;
+    Some(Fix {
+        applicability: Applicability::Unsafe,
+        description: format!(
+            "give the difference to the largest destination ({}): `weight: {new}`",
+            target(dest)
+        ),
+        edits: vec![edit],
+    })
 }

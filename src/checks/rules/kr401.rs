@@ -41,8 +41,9 @@
 //! Remove `traffic` from a Service altogether to send everything to the latest revision.
 
 use crate::checks::support::knative::{knative_display, traffic_owners};
+use crate::checks::support::fix;
 use crate::checks::{Context, Rule};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
 use crate::inventory::knative::{Percent, Serving, TrafficTarget};
 use crate::manifest::Object;
 
@@ -81,7 +82,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         out.push(if targets.is_empty() {
             no_targets(object, serving, &who)
         } else {
-            wrong_sum(object, serving, &who, sum)
+            wrong_sum(ctx, object, serving, &who, sum)
         });
     }
 }
@@ -126,7 +127,7 @@ fn no_targets(object: &Object, serving: &Serving, who: &str) -> Diagnostic {
 }
 
 /// Targets whose percentages sum to `sum`, not 100, each percentage as a related location.
-fn wrong_sum(object: &Object, serving: &Serving, who: &str, sum: i64) -> Diagnostic {
+fn wrong_sum(ctx: &Context<'_>, object: &Object, serving: &Serving, who: &str, sum: i64) -> Diagnostic {
     let without_percent = serving
         .traffic
         .iter()
@@ -150,7 +151,8 @@ fn wrong_sum(object: &Object, serving: &Serving, who: &str, sum: i64) -> Diagnos
                 "traffic targets of {who} sum to {sum}%, want 100 (the webhook rejects it: \"Traffic targets sum to {sum}, want 100\")"
             ),
         )
-        .with_help(help);
+        .with_help(help)
+        .with_fix(remainder(ctx, object, serving, sum));
     for target in &serving.traffic {
         if let Some(span) = target.percent_span {
             d = d.with_related(
@@ -161,6 +163,30 @@ fn wrong_sum(object: &Object, serving: &Serving, who: &str, sum: i64) -> Diagnos
         }
     }
     d
+}
+
+/// The difference to 100 given to (or taken from) the target with the largest written
+/// percentage. Unsafe: how to split the traffic is the author's decision.
+fn remainder(ctx: &Context<'_>, object: &Object, serving: &Serving, sum: i64) -> Option<Fix> {
+    let (target, span) = serving
+        .traffic
+        .iter()
+        .filter_map(|t| Some((t, t.percent_span?)))
+        .filter(|(t, _)| matches!(t.written_percent, Percent::Set(_)))
+        .max_by_key(|(t, _)| t.percent)?;
+    let new = target.percent + 100 - sum;
+    if !(0..=100).contains(&new) {
+        return None;
+    }
+    let edit = fix::rewrite(ctx, object, span, |_| Some(new.to_string()))?;
+    Some(Fix {
+        applicability: Applicability::Unsafe,
+        description: format!(
+            "give the difference to the largest target{}: `percent: {new}`",
+            describe_target(target)
+        ),
+        edits: vec![edit],
+    })
 }
 
 /// ` (revision `x`)`, ` (latest revision)`, with the tag when there is one.

@@ -40,6 +40,7 @@
 //! Name a Broker of the Trigger's namespace, or create the Broker (a `Broker` object, or
 //! the injection annotation with the sugar controller enabled).
 
+use crate::checks::support::fix;
 use crate::checks::{Context, Rule};
 use crate::graph::{Broken, EdgeKind, Vertex};
 use crate::inventory::did_you_mean;
@@ -118,10 +119,14 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 format!("name a Broker of namespace `{namespace}`, or create Broker `{name}` there"),
             )
         };
+        let rename = (elsewhere.is_none() && severity == Severity::Error)
+            .then(|| fix::rename(ctx, trigger, edge.span, name, ctx.inv.names("Broker", namespace)))
+            .flatten();
         let mut diagnostic = RULE
             .on(trigger, edge.span, message)
             .with_severity(severity)
-            .with_help(help);
+            .with_help(help)
+            .with_fix(rename);
         if let (Some(other), false) = (elsewhere, injected) {
             diagnostic = diagnostic.with_related_object(other, "a Broker of that name, in another namespace");
         }

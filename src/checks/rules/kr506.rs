@@ -35,6 +35,7 @@
 
 use std::collections::HashSet;
 
+use crate::checks::support::fix;
 use crate::checks::{Context, Rule};
 use crate::inventory::did_you_mean;
 use crate::platform::{advice, Wanted};
@@ -96,7 +97,8 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 class.value,
                 did_you_mean(&class.value, names.iter().copied())
             ),
-        );
+        )
+        .with_fix(fix::rename(ctx, object, class.span, &class.value, names.iter().copied()));
         if let Some(near) = crate::inventory::nearest(&class.value, names.iter().copied())
             .and_then(|n| classes.iter().find(|c| c.name == n))
         {

@@ -2,11 +2,12 @@
 
 use std::collections::BTreeSet;
 
+use crate::checks::support::fix;
 use crate::checks::support::namespace::outside_input;
 use crate::checks::{Context, Rule};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Applicability, Diagnostic};
 use crate::graph::{HostForm, HostTarget, ServiceHost, CLUSTER_DOMAIN};
-use crate::inventory::{nearest, IstioGatewayId, Workload};
+use crate::inventory::{nearest, sole_typo_of, IstioGatewayId, Workload};
 use crate::manifest::{Object, ObjectId};
 use crate::platform::{advice, Wanted};
 use crate::yaml::Span;
@@ -40,6 +41,9 @@ pub struct UnknownHost {
     pub related: Option<(ObjectId, String)>,
     /// The namespace a Service-shaped host names.
     pub namespace: Option<String>,
+    /// What to replace in the host, with what, and how certainly: a typo of a Service's
+    /// name, or a partial name Istio takes literally.
+    pub replace: Option<(String, String, Applicability)>,
 }
 
 impl UnknownHost {
@@ -51,7 +55,13 @@ impl UnknownHost {
         object: &Object,
         span: Span,
     ) -> Diagnostic {
-        let d = rule.on(object, span, self.message).with_help(self.help);
+        let fix = self
+            .replace
+            .and_then(|(old, new, how)| fix::set(ctx, object, span, &old, &new, how));
+        let d = rule
+            .on(object, span, self.message)
+            .with_help(self.help)
+            .with_fix(fix);
         let d = match self.related {
             Some((id, note)) => d.with_related_object(ctx.inv.object(id), note),
             None => d,
@@ -106,6 +116,7 @@ pub fn unknown_host(
                 ),
                 related: Some((svc.id, format!("Service {ns}/{name}"))),
                 namespace: None,
+                replace: Some((raw.to_string(), parsed.fqdn(), Applicability::Safe)),
             });
         }
     }
@@ -160,6 +171,7 @@ impl Question<'_> {
             ),
             related,
             namespace: None,
+            replace: None,
         }
     }
 
@@ -223,6 +235,9 @@ impl Question<'_> {
             help,
             related,
             namespace: Some(ns.to_string()),
+            replace: sole_typo_of(name, ctx.inv.names("Service", ns))
+                .filter(|_| elsewhere.is_none())
+                .map(|meant| (name.to_string(), meant.to_string(), Applicability::Safe)),
         }
     }
 }

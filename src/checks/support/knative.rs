@@ -192,10 +192,13 @@ impl<'a> RefChecker<'a> {
         } else {
             r.api_version.clone()
         };
-        let candidates = inv.names(&r.kind, &r.namespace).filter(|name| {
-            inv.find(&r.kind, &r.namespace, name)
-                .any(|o| Self::fits(r, o))
-        });
+        let candidates: Vec<&str> = inv
+            .names(&r.kind, &r.namespace)
+            .filter(|name| {
+                inv.find(&r.kind, &r.namespace, name)
+                    .any(|o| Self::fits(r, o))
+            })
+            .collect();
         // Objects of that name that may be the one meant, most likely first.
         let mut near: Vec<(u8, &Object, String)> = Vec::new();
         for other in self.named(&r.name) {
@@ -235,9 +238,20 @@ impl<'a> RefChecker<'a> {
         );
         match near.first() {
             Some((_, _, note)) => message.push_str(&format!("; {note}")),
-            None => message.push_str(&did_you_mean(&r.name, candidates)),
+            None => message.push_str(&did_you_mean(&r.name, candidates.iter().copied())),
         }
-        let mut diagnostic = rule.on(object, r.name_span, message);
+        let rename = near.is_empty().then(|| {
+            super::fix::rename(
+                self.ctx,
+                object,
+                r.name_span,
+                &r.name,
+                candidates.iter().copied(),
+            )
+        });
+        let mut diagnostic = rule
+            .on(object, r.name_span, message)
+            .with_fix(rename.flatten());
         for (_, other, note) in near.into_iter().take(3) {
             diagnostic = diagnostic.with_related_object(other, note);
         }

@@ -1,6 +1,7 @@
 //! Logic several rules share, by family (ruff keeps `rules/<family>/helpers.rs`): a rule
 //! file holds one rule and is never imported by another; what two rules need lives here.
 
+pub mod fix;
 pub mod gateway_api;
 pub mod istio;
 pub mod knative;

@@ -47,6 +47,8 @@ pub fn made_by_operator(name: &str, diagnostic: Diagnostic) -> Diagnostic {
     };
     Diagnostic {
         message: format!("{}; {origin}", diagnostic.message),
+        // The name is the operator's, not a typo.
+        fix: None,
         ..diagnostic
     }
     .with_severity(Severity::Info)
