@@ -1,8 +1,8 @@
 //! The pre-commit hooks (`.pre-commit-hooks.yaml`) and the GitHub Action (`action.yml`)
 //! through their real clients: `pre-commit try-repo` runs this repository's hooks on a
 //! temporary git repository, `actionlint` checks the README's workflow against
-//! `action.yml`, `shellcheck` the action's script, which also runs here the way the action
-//! runs it. `.ci/run` installs the clients; under CI=true a missing one fails the test
+//! `action.yml`, `shellcheck` the action's and the benchmark's scripts; the action's also runs
+//! here the way the action runs it. `.ci/run` installs the clients; under CI=true a missing one fails the test
 //! instead of skipping it.
 
 use std::path::Path;
@@ -427,16 +427,33 @@ fn readme_workflow_passes_actionlint() {
 }
 
 #[test]
-fn action_script_passes_shellcheck() {
+fn scripts_pass_shellcheck() {
     if !client("shellcheck") {
         return;
     }
     let output = Command::new("shellcheck")
-        .arg("scripts/github-action.sh")
+        .args(["scripts/github-action.sh", "scripts/bench.sh"])
         .current_dir(ROOT)
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", text(&output));
+}
+
+/// Without the corpus generator the benchmark script says so and stops before building.
+#[test]
+fn bench_script_skips_without_the_generator() {
+    let output = Command::new("bash")
+        .args(["scripts/bench.sh", "1000"])
+        .env("GEN_CORPUS", "/nonexistent/gen-corpus")
+        .current_dir(ROOT)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("skipped: no corpus generator"),
+        "{}",
+        text(&output)
+    );
 }
 
 /// Runs a step of the action's script with `env`; its exit code, what it printed and the

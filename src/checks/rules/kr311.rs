@@ -53,7 +53,8 @@
 //! Merge the two VirtualServices into one, with the more specific rules first; or give each
 //! its own host; or make their matches disjoint (distinct path prefixes, no catch-all).
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::ops::Bound;
 
 use crate::checks::support::istio::gateway_namespaces;
 use crate::checks::{Context, Rule};
@@ -237,8 +238,10 @@ type Claims<'a> = Vec<(VirtualServiceId, &'a Spanned)>;
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mut reported: HashSet<(VirtualServiceId, VirtualServiceId)> = HashSet::new();
     for ((target, fqdn), claims) in &shared_hosts(ctx) {
+        let mut earlier = Earlier::new(ctx, target);
         for (j, &later) in claims.iter().enumerate() {
-            for &earlier in &claims[..j] {
+            for i in earlier.candidates(later.0) {
+                let earlier = claims[i];
                 if earlier.0 == later.0 || reported.contains(&(earlier.0, later.0)) {
                     continue;
                 }
@@ -247,7 +250,97 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     out.push(diagnostic);
                 }
             }
+            earlier.add(j, later.0);
         }
+    }
+}
+
+/// The earlier claims of a host on one gateway, indexed by the paths their rules accept
+/// there, so that a later claim is compared only with those whose rules can overlap its
+/// own: hundreds of VirtualServices sharing a wildcard host on one gateway, each with its
+/// own path prefix, would otherwise cost a comparison of every pair.
+struct Earlier<'a> {
+    ctx: &'a Context<'a>,
+    /// The gateway; `None` for the mesh, where every earlier claim is a candidate.
+    target: Option<GatewayTarget>,
+    /// Claims with a rule whose paths do not say what it accepts (TCP and TLS rules), or on
+    /// the mesh: candidates for every later claim.
+    any: Vec<usize>,
+    /// Claims by the exact path or path prefix of each rule.
+    by_path: BTreeMap<String, Vec<usize>>,
+}
+
+impl<'a> Earlier<'a> {
+    fn new(ctx: &'a Context<'a>, target: &Gateway) -> Earlier<'a> {
+        Earlier {
+            ctx,
+            target: target.as_ref().map(|(namespace, name)| GatewayTarget::Named {
+                namespace: namespace.clone(),
+                name: name.clone(),
+            }),
+            any: Vec::new(),
+            by_path: BTreeMap::new(),
+        }
+    }
+
+    /// The paths the rules of `v` that apply on the gateway accept (`paths_overlap` needs
+    /// one to extend the other); `None` when a rule is not HTTP, or on the mesh.
+    fn paths(&self, v: VirtualServiceId) -> Option<Vec<String>> {
+        let target = self.target.as_ref()?;
+        let vs = self.ctx.inv.virtual_service(v);
+        let mut out = Vec::new();
+        for route in &vs.routes {
+            let Some(matches) = applicable(route, target, &vs.namespace) else {
+                continue;
+            };
+            if route.protocol != RouteProtocol::Http {
+                return None;
+            }
+            let uris: Vec<Option<&UriMatch>> = if matches.is_empty() {
+                vec![None]
+            } else {
+                matches.iter().map(|m| m.uri.as_ref()).collect()
+            };
+            out.extend(uris.into_iter().map(|uri| match paths(uri) {
+                Paths::Exact(p) | Paths::Prefix(p) => p,
+            }));
+        }
+        Some(out)
+    }
+
+    fn add(&mut self, index: usize, v: VirtualServiceId) {
+        match self.paths(v) {
+            None => self.any.push(index),
+            Some(paths) => {
+                for path in paths {
+                    self.by_path.entry(path).or_default().push(index);
+                }
+            }
+        }
+    }
+
+    /// The earlier claims whose rules may overlap those of `v`, in claim order.
+    fn candidates(&self, v: VirtualServiceId) -> Vec<usize> {
+        let mut out = self.any.clone();
+        match self.paths(v) {
+            None => out.extend(self.by_path.values().flatten()),
+            Some(paths) => {
+                for path in &paths {
+                    let shorter = (0..=path.len())
+                        .filter_map(|end| path.get(..end))
+                        .filter_map(|prefix| self.by_path.get(prefix));
+                    let longer = self
+                        .by_path
+                        .range::<str, _>((Bound::Excluded(path.as_str()), Bound::Unbounded))
+                        .take_while(|(p, _)| p.starts_with(path.as_str()))
+                        .map(|(_, claims)| claims);
+                    out.extend(shorter.chain(longer).flatten());
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 }
 

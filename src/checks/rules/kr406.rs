@@ -61,7 +61,7 @@ use crate::checks::support::knative::{
 };
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::graph::{istio_fqdn, KnativeHost, RevisionHost};
+use crate::graph::{istio_fqdn, RevisionHost};
 use crate::inventory::istio::{Destination, RouteProtocol, Spanned};
 use crate::inventory::knative::DEFAULT_LOCAL_GATEWAY_SERVICE;
 use crate::inventory::VirtualService;
@@ -80,8 +80,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
     let checker = Checker {
         ctx,
-        reach: KnativeReach::build(ctx.inv),
-        khosts: &ctx.graph.knative_hosts,
+        reach: KnativeReach::build(ctx.inv, ctx.graph),
     };
     for (v, vs) in ctx.inv.virtual_services_by_id() {
         let object = ctx.inv.object(vs.object);
@@ -136,8 +135,7 @@ struct Target<'a> {
 /// the hosts Knative serves.
 struct Checker<'a> {
     ctx: &'a Context<'a>,
-    reach: KnativeReach,
-    khosts: &'a [KnativeHost],
+    reach: KnativeReach<'a>,
 }
 
 impl Checker<'_> {
@@ -186,7 +184,7 @@ impl Checker<'_> {
             return;
         };
         let value = authority.value.trim_end_matches('.').to_ascii_lowercase();
-        if self.reach.served(self.khosts, &value, local).is_some() {
+        if self.reach.served(&value, local).is_some() {
             return;
         }
         if local {
@@ -241,7 +239,7 @@ impl Checker<'_> {
         let own_hosts_served = !vs.hosts.is_empty()
             && vs.hosts.iter().all(|h| {
                 self.reach
-                    .served(self.khosts, &istio_fqdn(&h.value, &vs.namespace), true)
+                    .served(&istio_fqdn(&h.value, &vs.namespace), true)
                     .is_some()
             });
         if own_hosts_served {
@@ -281,12 +279,9 @@ impl Checker<'_> {
         if inv.domain_mappings.iter().any(|m| m.domain == value) {
             return None;
         }
-        if let Some(host) = self.reach.served(self.khosts, value, true) {
+        if let Some(host) = self.reach.served(value, true) {
             let o = inv.object(host.object);
-            let external = self
-                .khosts
-                .iter()
-                .find(|h| h.external && h.object == host.object && h.tag == host.tag);
+            let external = self.reach.external_of(host.object, host.tag.as_deref());
             let fix = match external {
                 Some(h) if !h.domain_unknown => format!("set the authority to its external host `{}`, or route to `{DEFAULT_LOCAL_GATEWAY_SERVICE}`", h.host),
                 _ => format!("route to `{DEFAULT_LOCAL_GATEWAY_SERVICE}` instead, which serves cluster-local hosts"),
@@ -357,7 +352,7 @@ impl Checker<'_> {
                     crate::inventory::did_you_mean(&host.name, known)
                 )
             }
-            None => match self.khosts.iter().find(|h| h.external && h.serves(value)) {
+            None => match self.reach.served(value, false) {
                 Some(h) => format!(
                     "that is the external host of {}, and the local gateway only serves cluster-local hosts",
                     inv.object(h.object).display()
@@ -392,11 +387,10 @@ impl Checker<'_> {
             let fqdn = istio_fqdn(&host.value, &vs.namespace);
             // External hosts count only when the domain is known: a guessed domain would
             // turn every `name.namespace.anything` host into a conflict.
-            let found = self.reach.served(self.khosts, &fqdn, true).or_else(|| {
-                self.khosts
-                    .iter()
-                    .find(|h| h.external && !h.domain_unknown && h.host == fqdn)
-            });
+            let found = self
+                .reach
+                .served(&fqdn, true)
+                .or_else(|| self.reach.external_exact(&fqdn));
             let Some(k) = found else {
                 continue;
             };

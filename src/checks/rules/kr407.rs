@@ -72,7 +72,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(private) = Private::of(ctx) else {
         return;
     };
-    let reach = KnativeReach::build(ctx.inv);
+    let reach = KnativeReach::build(ctx.inv, ctx.graph);
     for (v, vs) in ctx.inv.virtual_services_by_id() {
         through_istio(&private, &reach, v, vs, out);
     }
@@ -196,7 +196,7 @@ impl<'a> Private<'a> {
 /// cluster-local Knative Service.
 fn through_istio(
     private: &Private<'_>,
-    reach: &KnativeReach,
+    reach: &KnativeReach<'_>,
     v: VirtualServiceId,
     vs: &VirtualService,
     out: &mut Vec<Diagnostic>,
@@ -226,7 +226,7 @@ fn through_istio(
             let (fqdn, targets) = (&host.fqdn, &host.targets);
             let authority_target = route.rewrite_authority.as_ref().and_then(|a| {
                 reach
-                    .served(&ctx.graph.knative_hosts, &a.value, true)
+                    .served(&a.value, true)
                     .and_then(|h| private.by_id.get(&h.object).copied())
                     .map(|s| (s, a.span))
             });

@@ -44,18 +44,21 @@ pub enum Reach {
     Revision(RevisionHost),
 }
 
-/// Classifies destinations by Knative role; built once per run.
-pub struct KnativeReach {
+/// Classifies destinations by Knative role, and finds the Knative host that serves an
+/// authority; built once per run.
+pub struct KnativeReach<'h> {
     local_services: HashSet<String>,
     ingress_services: HashSet<String>,
     /// Namespaces with a Knative Service or Route.
     namespaces: HashSet<String>,
     pub local_gateways: HashSet<String>,
+    hosts: KnativeHostIndex<'h>,
 }
 
-impl KnativeReach {
-    /// The gateways of `config-istio` and the namespaces Knative serves in.
-    pub fn build(inv: &Inventory) -> KnativeReach {
+impl<'h> KnativeReach<'h> {
+    /// The gateways of `config-istio`, the namespaces Knative serves in and an index of the
+    /// hosts of `graph`.
+    pub fn build(inv: &Inventory, graph: &'h RoutingGraph) -> KnativeReach<'h> {
         let (local, external) = inv.knative_config.gateways();
         KnativeReach {
             local_gateways: local.iter().map(|(g, _)| g.clone()).collect(),
@@ -67,6 +70,7 @@ impl KnativeReach {
                 .filter(|s| s.kind != "Configuration")
                 .map(|s| s.namespace.clone())
                 .collect(),
+            hosts: KnativeHostIndex::new(&graph.knative_hosts),
         }
     }
 
@@ -98,22 +102,95 @@ impl KnativeReach {
         graph.revision(fqdn).map(Reach::Revision)
     }
 
-    /// The Knative host (cluster-local when `local`, else external) that serves `authority`.
-    pub fn served<'h>(
-        &self,
-        graph_hosts: &'h [KnativeHost],
-        authority: &str,
-        local: bool,
-    ) -> Option<&'h KnativeHost> {
+    /// The Knative host (cluster-local when `local`, else external) that serves `authority`:
+    /// the first in the graph's order.
+    pub fn served(&self, authority: &str, local: bool) -> Option<&'h KnativeHost> {
         let authority = authority.trim_end_matches('.').to_ascii_lowercase();
         if local {
             let fqdn = cluster_local_form(&authority)?.fqdn();
-            graph_hosts.iter().find(|h| !h.external && h.host == fqdn)
+            self.hosts.first(&self.hosts.local, &fqdn)
         } else {
-            graph_hosts
-                .iter()
-                .find(|h| h.external && h.serves(&authority))
+            self.hosts.external_serving(&authority)
         }
+    }
+
+    /// The external host of a known domain that is exactly `host`.
+    pub fn external_exact(&self, host: &str) -> Option<&'h KnativeHost> {
+        self.hosts.first(&self.hosts.external, host)
+    }
+
+    /// The first external host of `object` for traffic tag `tag`.
+    pub fn external_of(&self, object: ObjectId, tag: Option<&str>) -> Option<&'h KnativeHost> {
+        let &i = self.hosts.external_by_owner.get(&(object, tag))?;
+        self.hosts.all.get(i)
+    }
+}
+
+/// The graph's Knative hosts by name, each map keeping the first host (in graph order) of
+/// each key, so that a lookup answers what a scan of the list in order would, in time
+/// independent of how many hosts there are.
+struct KnativeHostIndex<'h> {
+    all: &'h [KnativeHost],
+    /// Cluster-local hosts.
+    local: HashMap<&'h str, usize>,
+    /// External hosts whose domain is known.
+    external: HashMap<&'h str, usize>,
+    /// External hosts whose domain is unknown, by the prefix they serve.
+    prefixes: HashMap<&'h str, usize>,
+    /// The distinct lengths of those prefixes, ascending.
+    prefix_lengths: Vec<usize>,
+    external_by_owner: HashMap<(ObjectId, Option<&'h str>), usize>,
+}
+
+impl<'h> KnativeHostIndex<'h> {
+    fn new(all: &'h [KnativeHost]) -> KnativeHostIndex<'h> {
+        let mut index = KnativeHostIndex {
+            all,
+            local: HashMap::new(),
+            external: HashMap::new(),
+            prefixes: HashMap::new(),
+            prefix_lengths: Vec::new(),
+            external_by_owner: HashMap::new(),
+        };
+        for (i, h) in all.iter().enumerate() {
+            let map = match (h.external, h.domain_unknown) {
+                (false, _) => &mut index.local,
+                (true, false) => &mut index.external,
+                (true, true) => &mut index.prefixes,
+            };
+            map.entry(h.host.as_str()).or_insert(i);
+            if h.external {
+                index
+                    .external_by_owner
+                    .entry((h.object, h.tag.as_deref()))
+                    .or_insert(i);
+            }
+        }
+        index.prefix_lengths = index.prefixes.keys().map(|p| p.len()).collect();
+        index.prefix_lengths.sort_unstable();
+        index.prefix_lengths.dedup();
+        index
+    }
+
+    fn first(&self, map: &HashMap<&'h str, usize>, host: &str) -> Option<&'h KnativeHost> {
+        map.get(host).and_then(|&i| self.all.get(i))
+    }
+
+    /// The first external host that serves `host` ([`KnativeHost::serves`]): an exact host,
+    /// or a prefix of an unknown domain that `host` extends.
+    fn external_serving(&self, host: &str) -> Option<&'h KnativeHost> {
+        let exact = self.external.get(host).copied();
+        let prefixed = self
+            .prefix_lengths
+            .iter()
+            .take_while(|&&len| len < host.len())
+            .filter_map(|&len| host.get(..len))
+            .filter_map(|prefix| self.prefixes.get(prefix).copied());
+        exact
+            .into_iter()
+            .chain(prefixed)
+            .min()
+            .and_then(|i| self.all.get(i))
     }
 }
 
@@ -442,6 +519,51 @@ impl InClusterUri {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn host(object: u32, host: &str, external: bool, domain_unknown: bool) -> KnativeHost {
+        KnativeHost {
+            object: ObjectId(object),
+            tag: None,
+            host: host.to_string(),
+            external,
+            domain_unknown,
+        }
+    }
+
+    /// The index answers what a scan of the hosts in order answers: the first host that
+    /// serves, exact or by prefix of an unknown domain.
+    #[test]
+    fn host_index_finds_the_first_host_a_scan_finds() {
+        let hosts = [
+            host(0, "a.ns.svc.cluster.local", false, false),
+            host(1, "a.ns.", true, true),
+            host(2, "a.ns.example.com", true, false),
+            host(3, "a.", true, true),
+            host(4, "a.ns.svc.cluster.local", false, false),
+            host(5, "b.ns.example.com", true, false),
+            host(6, "b.ns.", true, true),
+        ];
+        let index = KnativeHostIndex::new(&hosts);
+        let scan = |h: &str| hosts.iter().position(|k| k.external && k.serves(h));
+        let position = |k: Option<&KnativeHost>| k.map(|k| k.object.0 as usize);
+        for wanted in [
+            "a.ns.example.com",
+            "a.ns.",
+            "a.other",
+            "b.ns.example.com",
+            "b.ns.x",
+            "c.ns.example.com",
+            "",
+        ] {
+            assert_eq!(
+                position(index.external_serving(wanted)),
+                scan(wanted),
+                "{wanted}"
+            );
+        }
+        let local = index.first(&index.local, "a.ns.svc.cluster.local");
+        assert_eq!(position(local), Some(0));
+    }
 
     #[test]
     fn in_cluster_uris_parse() {
