@@ -1,7 +1,7 @@
 //! The pre-commit hooks (`.pre-commit-hooks.yaml`) and the GitHub Action (`action.yml`)
 //! through their real clients: `pre-commit try-repo` runs this repository's hooks on a
 //! temporary git repository, `actionlint` checks the README's workflow against
-//! `action.yml`, `shellcheck` the action's script, which also runs here the way the action
+//! `action.yml`, `shellcheck` the action's script (and `scripts/fuzz.sh`), which also runs here the way the action
 //! runs it. `.ci/run` installs the clients; under CI=true a missing one fails the test
 //! instead of skipping it.
 
@@ -386,7 +386,7 @@ fn action_script_passes_shellcheck() {
         return;
     }
     let output = Command::new("shellcheck")
-        .arg("scripts/github-action.sh")
+        .args(["scripts/github-action.sh", "scripts/fuzz.sh"])
         .current_dir(ROOT)
         .output()
         .unwrap();

@@ -682,7 +682,7 @@ fn inputs(
         Input::File(path) | Input::HelmChart(path) | Input::Unreadable { path, .. } => {
             config.ignore_paths.matches(path)
         }
-        Input::Stdin => false,
+        Input::Stdin | Input::Memory { .. } => false,
     };
     let inputs = match collect_inputs(paths) {
         Ok(inputs) => inputs

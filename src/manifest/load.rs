@@ -164,6 +164,10 @@ fn read_input(input: &Input, limit: u64) -> Result<(String, Vec<u8>), (String, S
         Input::Unreadable { path, reason } => {
             Err((path.display().to_string(), format!("cannot read: {reason}")))
         }
+        Input::Memory { name, bytes } => {
+            let end = usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX);
+            Ok((name.clone(), bytes[..bytes.len().min(end)].to_vec()))
+        }
         Input::File(path) | Input::HelmChart(path) => {
             let name = path.display().to_string();
             let read = || -> std::io::Result<Vec<u8>> {
