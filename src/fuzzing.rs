@@ -19,8 +19,11 @@ use crate::report::{human, json};
 use crate::source::{self, Input};
 use crate::yaml::{parse_stream, Limits};
 
+/// A target's entry point: the bytes the fuzzer made.
+pub type Target = fn(&[u8]);
+
 /// Every target: its name (the directory of its corpus) and its entry point.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("check", check),
     ("hosts", hosts),
     ("selectors", selectors),
