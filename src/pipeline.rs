@@ -99,6 +99,10 @@ pub struct Outcome {
     pub root: RepoRoot,
     /// Entries of the baseline for the checked files that matched no finding.
     pub baseline_stale: usize,
+    /// Checked files not understood: a document that did not parse (`Broken`), or not read
+    /// at all (`Failed`). Either fails the run whatever the findings' severities.
+    pub broken_files: usize,
+    pub failed_files: usize,
 }
 
 impl Outcome {
@@ -145,6 +149,15 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
         .take(checked)
         .filter(|s| **s)
         .count();
+    let reading = |r: manifest::Reading| {
+        (loaded.file_read.iter().take(checked))
+            .filter(|f| **f == r)
+            .count()
+    };
+    let (broken_files, failed_files) = (
+        reading(manifest::Reading::Broken),
+        reading(manifest::Reading::Failed),
+    );
     let objects = std::mem::take(&mut loaded.objects);
     let mut sources = loaded.sources;
     let mut reported = vec![false; sources.len()];
@@ -216,6 +229,8 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
         model: model.into_iter().flatten().next(),
         root,
         baseline_stale: 0,
+        broken_files,
+        failed_files,
     };
     if let Some(baseline) = &opts.baseline {
         outcome.apply_baseline(baseline);
@@ -527,7 +542,7 @@ fn analyse(
             .collect()
     } else {
         let mut found = checks::run(&ctx);
-        found.extend(crate::policy::vap::evaluate(&inventory));
+        found.extend(crate::policy::vap::evaluate(&inventory, sources));
         if let Some(engine) = &opts.policies {
             found.extend(engine.evaluate(&inventory, &graph));
         }

@@ -228,7 +228,11 @@ pub fn selects_nothing_as(
             crate::inventory::describe_labels(&nearest.labels)
         )
     } else {
-        format!("nearest workload {}: {}", object.display(), diff.join(", "))
+        format!(
+            "nearest workload {}: {}",
+            object.display(),
+            crate::source::listed(diff)
+        )
     };
     diagnostic
         .with_related(object.file, nearest.labels_span, what)

@@ -18,8 +18,8 @@ use crate::pipeline::render::Renderer;
 use crate::pipeline::{check, CheckOptions, Outcome};
 use crate::platform::{self, Profile};
 use crate::policy::Engine;
-use crate::report::{github, human, json, junit, sarif, Summary};
-use crate::source::collect_inputs;
+use crate::report::{escape, github, human, json, junit, sarif, Summary};
+use crate::source::collect_inputs_noting;
 use crate::yaml::Limits;
 
 /// Exit codes: nothing at or above `--fail-on`, findings at or above it, usage or I/O error.
@@ -165,11 +165,15 @@ pub struct CheckArgs {
     /// Only read and parse the inputs (input rules KR0xx); skip the graph and other rules
     #[arg(long)]
     pub parse_only: bool,
+    /// Fail (exit code 1) when the input holds no YAML document at all (an empty directory,
+    /// an empty stdin from a failed `helm template | kroute check -`), instead of warning
+    #[arg(long)]
+    pub fail_on_empty: bool,
     /// Colour the human output
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
-    /// Worker threads (default: one per CPU)
-    #[arg(long, short = 'j', value_name = "N")]
+    /// Worker threads, 1 to 1024 (default: one per CPU)
+    #[arg(long, short = 'j', value_name = "N", value_parser = parse_jobs)]
     pub jobs: Option<usize>,
     /// Also load PATH so that references resolve, without reporting on it: the rest of the
     /// repository (when checking changed files), or stub manifests of what the platform
@@ -210,6 +214,20 @@ pub struct CheckArgs {
     pub kubernetes_version: crate::schema::Release,
 }
 
+/// Most worker threads `--jobs` accepts: far more than any machine has cores, and few
+/// enough that the operating system can start them all.
+pub const MAX_JOBS: usize = 1024;
+
+/// `--jobs`: a number of threads from 1 to [`MAX_JOBS`].
+fn parse_jobs(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if (1..=MAX_JOBS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "`{text}` is not a number of worker threads from 1 to {MAX_JOBS}"
+        )),
+    }
+}
+
 /// `--kubernetes-version`: `1.33`, `v1.33` or `1.33.2`.
 fn parse_release(text: &str) -> Result<crate::schema::Release, String> {
     crate::schema::Release::parse(text)
@@ -240,11 +258,17 @@ impl From<FailOn> for Severity {
 pub struct LoadArgs {
     /// Namespace of objects that name none (for `trace`, also the namespace of a short host
     /// name) [default: the config's `default-namespace`, else `default`]
-    #[arg(long, short = 'n', value_name = "NS")]
+    #[arg(long, short = 'n', value_name = "NS", value_parser = parse_namespace)]
     pub default_namespace: Option<String>,
     /// Largest file accepted, in bytes
     #[arg(long, default_value_t = Limits::default().max_file_bytes, value_name = "BYTES")]
     pub max_file_size: u64,
+    /// Most bytes read from all inputs together; files past it are not read (KR005)
+    #[arg(long, default_value_t = Limits::default().max_total_bytes, value_name = "BYTES")]
+    pub max_total_size: u64,
+    /// Most YAML documents read from one file; the rest is not read (KR005)
+    #[arg(long, default_value_t = Limits::default().max_documents, value_name = "N")]
+    pub max_documents: usize,
     /// Also load what a standard install of platform NAME provides, so that references to it
     /// resolve (repeatable or comma-separated)
     ///
@@ -261,6 +285,19 @@ pub struct LoadArgs {
     /// Read no config file
     #[arg(long)]
     pub no_config: bool,
+}
+
+/// `--default-namespace`: a namespace name (a DNS-1123 label), as the config's
+/// `default-namespace` must be.
+fn parse_namespace(text: &str) -> Result<String, String> {
+    if crate::manifest::names::is_dns1123_label(text) {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "`{}` is not a namespace name (lowercase letters, digits and `-`, at most 63, starting and ending with a letter or digit)",
+            escape::text(text)
+        ))
+    }
 }
 
 /// The `--platform` names, with what each stands for in `--help`.
@@ -335,6 +372,8 @@ impl LoadArgs {
                 default_namespace,
                 limits: Limits {
                     max_file_bytes: self.max_file_size,
+                    max_total_bytes: self.max_total_size,
+                    max_documents: self.max_documents,
                     ..Limits::default()
                 },
             },
@@ -432,26 +471,53 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     })
 }
 
-fn run_check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<u8> {
-    if let Some(jobs) = args.jobs {
-        // Only the first call in a process can size the global pool; later calls (tests
-        // running several commands in one process) keep the pool they have.
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(jobs.max(1))
-            .build_global();
+/// Writes a report to standard output. A reader that stopped early (`| head`) is not an
+/// error: the exit code must still say what the findings say.
+fn write_report(out: &mut dyn Write, text: &str) -> std::io::Result<()> {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
     }
+}
+
+/// The worker threads: `--jobs` of them, else one per CPU; `None` (after saying why) when
+/// they cannot be started.
+fn worker_pool(
+    jobs: Option<usize>,
+    err: &mut dyn Write,
+) -> std::io::Result<Option<rayon::ThreadPool>> {
+    // 0 is rayon's "one per CPU".
+    match rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.unwrap_or(0))
+        .build()
+    {
+        Ok(pool) => Ok(Some(pool)),
+        Err(e) => {
+            writeln!(err, "kroute: cannot start the worker threads: {e}")?;
+            Ok(None)
+        }
+    }
+}
+
+fn run_check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<u8> {
+    // A pool of its own, not the global one: its size is this command's, and a failure to
+    // start it is an error to report rather than a panic at the first parallel loop.
+    let Some(pool) = worker_pool(args.jobs, err)? else {
+        return Ok(EXIT_USAGE);
+    };
     let Some(loading) = args.load.loading(err)? else {
         return Ok(EXIT_USAGE);
     };
     let Some(inputs) = inputs(&args.paths, &loading.config, err)? else {
         return Ok(EXIT_USAGE);
     };
+    let fail_on_empty = args.fail_on_empty || loading.config.fail_on_empty;
     let Some(opts) = check_options(&args, loading, err)? else {
         return Ok(EXIT_USAGE);
     };
-    let mut outcome = check(&inputs, &opts);
+    let mut outcome = pool.install(|| check(&inputs, &opts));
     for warning in &outcome.warnings {
-        writeln!(err, "kroute: warning: {warning}")?;
+        writeln!(err, "kroute: warning: {}", escape::text(warning))?;
     }
     if let Some(path) = &args.write_baseline {
         let baseline = Baseline::of(&outcome.diagnostics, &outcome.sources, &outcome.root);
@@ -468,7 +534,7 @@ fn run_check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
     let render = |format: Format, color: bool| report(format, &outcome, &summary, &args, color);
-    out.write_all(render(args.format, color).as_bytes())?;
+    write_report(out, &render(args.format, color))?;
     for output in &args.output {
         if let Err(e) = std::fs::write(&output.path, render(output.format, false)) {
             writeln!(err, "kroute: --output {}: {e}", output.path.display())?;
@@ -481,11 +547,58 @@ fn run_check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::
     if github {
         append_step_summary(&outcome, &summary, &args, err)?;
     }
-    let fails = summary.fails(args.fail_on.into());
+    let mut fails = summary.fails(args.fail_on.into());
+    if outcome.documents == 0 && outcome.broken_files + outcome.failed_files == 0 {
+        // Nothing checked is not a pass to rely on: a renderer that failed upstream
+        // leaves an empty pipe.
+        let what = if fail_on_empty { "error" } else { "warning" };
+        writeln!(
+            err,
+            "kroute: {what}: the input holds no YAML document: nothing was checked{}",
+            if fail_on_empty {
+                ""
+            } else {
+                " (--fail-on-empty makes this fail)"
+            }
+        )?;
+        fails |= fail_on_empty;
+    }
+    let code = exit_code(&outcome, fails, err)?;
     // The process ends right after this: freeing millions of nodes one by one would only
     // delay the exit.
     std::mem::forget(outcome);
-    Ok(if fails { EXIT_FINDINGS } else { EXIT_OK })
+    Ok(code)
+}
+
+/// The exit code of a check: 2 when an input could not be read (an I/O error), else 1 when
+/// findings fail the run or a file was not understood (a check whose input was not
+/// understood did not pass, whatever `--fail-on` or the config's severities say).
+fn exit_code(outcome: &Outcome, fails: bool, err: &mut dyn Write) -> std::io::Result<u8> {
+    let files = |n: usize| {
+        if n == 1 {
+            "1 file".to_string()
+        } else {
+            format!("{n} files")
+        }
+    };
+    if outcome.failed_files > 0 {
+        let n = outcome.failed_files;
+        writeln!(err, "kroute: {} could not be read (KR001)", files(n))?;
+        return Ok(EXIT_USAGE);
+    }
+    if fails {
+        return Ok(EXIT_FINDINGS);
+    }
+    if outcome.broken_files > 0 {
+        let n = outcome.broken_files;
+        writeln!(
+            err,
+            "kroute: {} could not be parsed whole (KR001, KR005): the check did not pass",
+            files(n)
+        )?;
+        return Ok(EXIT_FINDINGS);
+    }
+    Ok(EXIT_OK)
 }
 
 /// What the CI renderers read of `outcome`.
@@ -684,13 +797,22 @@ fn inputs(
         }
         Input::Stdin | Input::Memory { .. } => false,
     };
-    let inputs = match collect_inputs(paths) {
+    let mut skipped = Vec::new();
+    let collected = collect_inputs_noting(paths, &mut skipped);
+    for s in skipped
+        .iter()
+        .filter(|s| !config.ignore_paths.matches(&s.path))
+    {
+        let path = escape::text(&s.path.display().to_string()).into_owned();
+        writeln!(err, "kroute: warning: skipped {path}: {}", s.reason)?;
+    }
+    let inputs = match collected {
         Ok(inputs) => inputs
             .into_iter()
             .filter(|i| !ignored(i))
             .collect::<Vec<_>>(),
         Err(e) => {
-            writeln!(err, "kroute: {e}")?;
+            writeln!(err, "kroute: {}", escape::text(&e.to_string()))?;
             return Ok(None);
         }
     };
@@ -771,7 +893,7 @@ fn run_graph(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> std:
         GraphFormat::Mermaid => graph::mermaid(&view),
         GraphFormat::Json => graph::json(&view, &model.sources),
     };
-    out.write_all(text.as_bytes())?;
+    write_report(out, &text)?;
     std::mem::forget(model);
     Ok(EXIT_OK)
 }
@@ -780,7 +902,7 @@ fn run_trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> std:
     let request = match crate::trace::Request::parse(&args.request) {
         Ok(request) => request,
         Err(e) => {
-            writeln!(err, "kroute: {e}")?;
+            writeln!(err, "kroute: {}", escape::text(&e.to_string()))?;
             return Ok(EXIT_USAGE);
         }
     };
@@ -792,7 +914,7 @@ fn run_trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> std:
         TraceFormat::Text => crate::report::trace::text(&trace, &model.sources),
         TraceFormat::Json => crate::report::trace::json(&trace, &model.sources),
     };
-    out.write_all(text.as_bytes())?;
+    write_report(out, &text)?;
     let complete = trace.complete() > 0;
     std::mem::forget(model);
     Ok(if complete { EXIT_OK } else { EXIT_FINDINGS })

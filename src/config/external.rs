@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::read::Reader;
+use crate::yaml::read::Reader;
 use crate::yaml::{Node, Span};
 
 /// The keys of an `external:` entry.

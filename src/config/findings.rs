@@ -6,9 +6,9 @@ use std::path::Path;
 use globset::GlobMatcher;
 
 use super::glob::{name_glob, PathGlob};
-use super::read::Reader;
 use crate::checks::registry;
 use crate::diagnostic::{Diagnostic, ResourceRef, Severity};
+use crate::yaml::read::Reader;
 use crate::yaml::{Node, Span};
 
 /// The keys of an `ignore:` entry.

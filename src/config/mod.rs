@@ -10,7 +10,6 @@
 mod external;
 mod findings;
 mod glob;
-mod read;
 
 pub use external::EXTERNAL_KEYS;
 pub use external::{manifests as external_manifests, External};
@@ -21,8 +20,8 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Severity;
 use crate::inventory::{template_path, TemplateKind, TemplateKinds};
+use crate::yaml::read::{Reader, Wording};
 use crate::yaml::{parse_stream, Limits, Node, Span};
-use read::Reader;
 
 /// The name kroute looks for.
 pub const FILE_NAME: &str = ".kroute.yaml";
@@ -45,6 +44,7 @@ pub const KEYS: &[&str] = &[
     "schema-locations",
     "strict",
     "policies",
+    "fail-on-empty",
 ];
 /// The keys of `rules:`.
 pub const RULES_KEYS: &[&str] = &["disable", "enable"];
@@ -80,6 +80,8 @@ pub struct Config {
     pub schema_locations: Vec<String>,
     /// `strict: false` is the config form of `--no-strict`.
     pub strict: Option<bool>,
+    /// `fail-on-empty: true` is the config form of `--fail-on-empty`.
+    pub fail_on_empty: bool,
     pub findings: Findings,
 }
 
@@ -127,10 +129,16 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     parse(path, &text)
 }
 
+/// A config file's mapping keys are keys, and a wrong type names what was found.
+const WORDING: Wording = Wording {
+    noun: "key",
+    names_found: true,
+};
+
 /// Checks the config text `text` of the file at `path` (relative paths in it resolve
 /// against the file's directory).
 pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
-    let mut reader = Reader::new(text);
+    let mut reader = Reader::new(text, WORDING);
     let parsed = parse_stream(text, &Limits::default());
     for issue in &parsed.issues {
         reader.fail(issue.span, issue.message.clone());
@@ -201,6 +209,10 @@ fn read_root(reader: &mut Reader<'_>, root: &Node, base: &Path, config: &mut Con
                     .map(|(l, _)| resolve_location(base, l))
                     .collect();
             }
+            "fail-on-empty" => match value.as_bool() {
+                Some(fail) => config.fail_on_empty = fail,
+                None => reader.wrong_type(value, "`fail-on-empty`", "true or false"),
+            },
             "strict" => match value.as_bool() {
                 Some(strict) => config.strict = Some(strict),
                 None => reader.wrong_type(value, "`strict`", "true or false"),

@@ -129,20 +129,18 @@ impl Selector {
     }
 
     /// `k=v, k2=v2, key in (a, b)`, as messages show a selector.
+    /// Long lists are cut (`source::listed`).
     pub fn describe(&self) -> String {
-        let mut parts: Vec<String> = self
-            .labels
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        parts.extend(self.exprs.iter().map(|r| match r.op {
-            Some(Op::In) => format!("{} in ({})", r.key, r.values.join(", ")),
-            Some(Op::NotIn) => format!("{} notin ({})", r.key, r.values.join(", ")),
+        use crate::source::listed;
+        let labels = self.labels.iter().map(|(k, v)| format!("{k}={v}"));
+        let exprs = self.exprs.iter().map(|r| match r.op {
+            Some(Op::In) => format!("{} in ({})", r.key, listed(&r.values)),
+            Some(Op::NotIn) => format!("{} notin ({})", r.key, listed(&r.values)),
             Some(Op::Exists) => r.key.clone(),
             Some(Op::DoesNotExist) => format!("!{}", r.key),
             None => format!("{} <invalid operator>", r.key),
-        }));
-        parts.join(", ")
+        });
+        listed(labels.chain(exprs))
     }
 
     /// How `labels` falls short of this selector's `matchLabels`, one phrase per pair that

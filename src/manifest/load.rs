@@ -32,8 +32,11 @@ impl Default for LoadOptions {
 /// The kinds of problem met while loading; each maps to one KR0xx rule.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LoadIssueKind {
-    /// Unreadable, binary, non-UTF-8 or malformed YAML/JSON.
+    /// Binary, non-UTF-8 or malformed YAML/JSON.
     Syntax,
+    /// The input could not be read at all (it vanished, permissions, an I/O error): KR001,
+    /// and an I/O error for the exit code.
+    Io,
     DuplicateKey,
     /// Not a Kubernetes object; `obvious` when it is plainly some other YAML that kroute
     /// does not recognise (said once per file, at info level), as opposed to a broken
@@ -80,6 +83,36 @@ pub struct Loaded {
     pub file_documents: Vec<usize>,
     /// Whether each file, by `FileId`, was skipped as not a manifest (see [`Found::skipped`]).
     pub file_skipped: Vec<bool>,
+    /// How far each file, by `FileId`, was understood.
+    pub file_read: Vec<Reading>,
+}
+
+/// How far a file was understood: a check whose input was not understood did not pass.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reading {
+    /// Every document was parsed (whatever it holds).
+    #[default]
+    Whole,
+    /// A document (or all of the file) was not parsed: a syntax error, a refused encoding, a
+    /// limit.
+    Broken,
+    /// The file could not be read at all.
+    Failed,
+}
+
+impl Reading {
+    /// How far the text with these issues was understood.
+    pub fn of(issues: &[LoadIssue]) -> Reading {
+        issues
+            .iter()
+            .map(|i| match i.kind {
+                LoadIssueKind::Io => Reading::Failed,
+                LoadIssueKind::Syntax | LoadIssueKind::Limit => Reading::Broken,
+                _ => Reading::Whole,
+            })
+            .max()
+            .unwrap_or_default()
+    }
 }
 
 /// What one text holds: its documents, objects and the problems met reading them.
@@ -104,10 +137,18 @@ struct FileResult {
 /// Reads and parses `inputs` in parallel; the order of files, objects and issues follows the
 /// order of `inputs`, whatever the thread schedule.
 pub fn load(inputs: &[Input], opts: &LoadOptions) -> Loaded {
+    let over = over_total(inputs, opts.limits.max_total_bytes);
     let results: Vec<FileResult> = inputs
         .par_iter()
+        .zip(over)
         .enumerate()
-        .map(|(i, input)| load_file(FileId(u32::try_from(i).unwrap_or(u32::MAX)), input, opts))
+        .map(|(i, (input, over))| {
+            let file = FileId(u32::try_from(i).unwrap_or(u32::MAX));
+            if over {
+                return refused_over_total(file, input, opts.limits.max_total_bytes);
+            }
+            load_file(file, input, opts)
+        })
         .collect();
 
     let mut loaded = Loaded::default();
@@ -137,6 +178,7 @@ impl Loaded {
         self.sources.add(path, text);
         self.file_documents.push(found.documents);
         self.file_skipped.push(found.skipped);
+        self.file_read.push(Reading::of(&found.issues));
         let first = self.objects.len();
         for mut object in found.objects {
             object.id = ObjectId(u32::try_from(self.objects.len()).unwrap_or(u32::MAX));
@@ -184,6 +226,58 @@ fn read_input(input: &Input, limit: u64) -> Result<(String, Vec<u8>), (String, S
     }
 }
 
+/// Which inputs go over the limit on all inputs together: the sizes of the regular files
+/// are added in the order given (so which files are refused does not depend on the thread
+/// schedule); what has no size before it is read (stdin, a pipe) counts for nothing here,
+/// as the file-size limit bounds it.
+fn over_total(inputs: &[Input], limit: u64) -> Vec<bool> {
+    let sizes: Vec<u64> = inputs
+        .par_iter()
+        .map(|input| match input {
+            Input::File(path) | Input::HelmChart(path) => std::fs::metadata(path)
+                .ok()
+                .filter(std::fs::Metadata::is_file)
+                .map_or(0, |m| m.len()),
+            Input::Memory { bytes, .. } => u64::try_from(bytes.len()).unwrap_or(u64::MAX),
+            Input::Stdin | Input::Unreadable { .. } => 0,
+        })
+        .collect();
+    let mut total = 0u64;
+    sizes
+        .into_iter()
+        .map(|size| {
+            total = total.saturating_add(size);
+            total > limit
+        })
+        .collect()
+}
+
+fn refused_over_total(file: FileId, input: &Input, limit: u64) -> FileResult {
+    let path = match input {
+        Input::File(path) | Input::HelmChart(path) | Input::Unreadable { path, .. } => {
+            path.display().to_string()
+        }
+        Input::Stdin => crate::source::STDIN.to_string(),
+        Input::Memory { name, .. } => name.clone(),
+    };
+    let message = format!(
+        "the inputs together are larger than the {limit}-byte limit (--max-total-size); this file was not read"
+    );
+    FileResult {
+        path,
+        text: String::new(),
+        found: Found {
+            issues: vec![file_issue(
+                file,
+                LoadIssueKind::Limit,
+                Span::point(0),
+                message,
+            )],
+            ..Found::default()
+        },
+    }
+}
+
 fn file_issue(file: FileId, kind: LoadIssueKind, span: Span, message: String) -> LoadIssue {
     LoadIssue {
         kind,
@@ -208,7 +302,7 @@ fn load_file(file: FileId, input: &Input, opts: &LoadOptions) -> FileResult {
         }
         Err((path, message)) => {
             result.path = path;
-            let issue = file_issue(file, LoadIssueKind::Syntax, Span::point(0), message);
+            let issue = file_issue(file, LoadIssueKind::Io, Span::point(0), message);
             result.found.issues.push(issue);
             return result;
         }
@@ -425,9 +519,15 @@ fn objects_of(file: FileId, doc: u32, root: Node, opts: &LoadOptions, out: &mut 
         );
         return;
     }
+    // Kubernetes reads these as strings: `kind: 5` or `apiVersion: true` is refused, not
+    // looked up (and has no schema to say so).
+    let string = |n: &Node| match n.typed() {
+        Some(crate::yaml::Typed::Str(s)) => Some(s.to_string()),
+        _ => None,
+    };
     let (api_version, kind) = match (root.get("apiVersion"), root.get("kind")) {
-        (Some(a), Some(k)) => match (a.as_str(), k.as_str()) {
-            (Some(a), Some(k)) => (a.to_string(), k.to_string()),
+        (Some(a), Some(k)) => match (string(a), string(k)) {
+            (Some(a), Some(k)) => (a, k),
             (None, _) => {
                 let message = "`apiVersion` must be a string such as `apps/v1`".to_string();
                 broken(a.span, message);

@@ -10,7 +10,7 @@ mod template;
 mod tool;
 
 pub use duplicate::{first_definitions, Definitions, Stream};
-pub use load::{load, read_text, Found, LoadIssue, LoadIssueKind, LoadOptions, Loaded};
+pub use load::{load, read_text, Found, LoadIssue, LoadIssueKind, LoadOptions, Loaded, Reading};
 pub use object::{group_of, Object, ObjectId, ObjectKey};
 pub use scope::is_cluster_scoped;
 pub use template::find_template_marker;

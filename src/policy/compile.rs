@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use cel::{Env, Program, Value};
 
+use super::check::{self, schema, Scope, Type};
 use super::format::{Expr, Filter, Policy, PolicyError, Validation};
 use super::path::Path;
 use super::position::{char_index, file_offset};
@@ -240,29 +241,37 @@ fn filter_matches(f: &Filter, object: &Object, include: bool) -> bool {
 
 fn compile_policy(env: &Env, policy: Policy) -> Result<Compiled, Vec<PolicyError>> {
     let mut errors = Vec::new();
-    let mut compile = |expr: &Expr| match program(env, expr, &policy) {
+    let mut scope = scope_of(&policy);
+    let mut compile = |expr: &Expr, scope: &Scope| match program(env, expr, &policy, scope) {
         Ok(p) => Some(p),
         Err(e) => {
             errors.push(e);
             None
         }
     };
-    let variables: Vec<(String, Program)> = policy
-        .variables
-        .iter()
-        .filter_map(|(name, e)| Some((name.clone(), compile(e)?)))
-        .collect();
+    let names: Vec<String> = policy.variables.iter().map(|(n, _)| n.clone()).collect();
+    let mut variables: Vec<(String, Program)> = Vec::new();
+    scope.declare_variables(&names, |i, scope| {
+        let (name, e) = &policy.variables[i];
+        let (program, ty) = compile(e, scope)?;
+        variables.push((name.clone(), program));
+        Some(ty)
+    });
+    let mut with_self = scope.clone();
+    with_self.declare("self", Type::Dyn);
     let validations: Vec<CompiledValidation> = policy
         .validations
         .iter()
         .filter_map(|v: &Validation| {
-            let expression = compile(&v.expression);
+            // `self` is the value at the validation's `path`.
+            let scope = if v.path.is_some() { &with_self } else { &scope };
+            let expression = compile(&v.expression, scope);
             let message_expression = match &v.message_expression {
-                Some(e) => Some(compile(e)?),
+                Some(e) => Some(compile(e, scope)?.0),
                 None => None,
             };
             Some(CompiledValidation {
-                expression: expression?,
+                expression: expression?.0,
                 source: v.expression.source.trim().to_string(),
                 message: v.message.clone(),
                 message_expression,
@@ -304,8 +313,63 @@ fn first_paragraph(text: &str) -> String {
     para.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Parses `expr` and checks the functions it calls; an error points into the file.
-fn program(env: &Env, expr: &Expr, policy: &Policy) -> Result<Program, PolicyError> {
+/// What a policy's expressions may name, and their types: `object` from the built-in
+/// schema of the kinds `match` names with their apiVersions (kinds alone may be custom
+/// resources of any group: a Knative Service is a `Service` too).
+fn scope_of(policy: &Policy) -> Scope {
+    let m = &policy.matcher;
+    let object = if m.workloads || m.filter.api_versions.is_empty() {
+        Type::Dyn
+    } else {
+        schema::object_of(builtin_kinds(&m.filter.api_versions, &m.filter.kinds))
+    };
+    let mut scope = Scope::new(object, &["params", "podSpec", "kroute"]);
+    scope.absent = vec![
+        (
+            "authorizer",
+            "kroute policies run offline, without the API server's authorizer",
+        ),
+        (
+            "request",
+            "kroute policies read manifests, not admission requests",
+        ),
+    ];
+    scope
+}
+
+/// The (apiVersion, kind) pairs of built-in kinds among `api_versions` × `kinds`, or a
+/// pair without a schema (so the object is `dyn`) when a kind or an apiVersion is not
+/// built in.
+fn builtin_kinds<'a>(api_versions: &'a [String], kinds: &'a [String]) -> Vec<(&'a str, &'a str)> {
+    let builtin: HashSet<(&str, &str)> = crate::schema::embedded::kinds().collect();
+    let mut pairs = Vec::new();
+    for api_version in api_versions {
+        let matched: Vec<&str> = kinds
+            .iter()
+            .map(String::as_str)
+            .filter(|k| builtin.contains(&(api_version.as_str(), *k)))
+            .collect();
+        if matched.is_empty() {
+            return vec![(api_version, "")];
+        }
+        pairs.extend(matched.into_iter().map(|k| (api_version.as_str(), k)));
+    }
+    for kind in kinds {
+        if !pairs.iter().any(|(_, k)| k == kind) {
+            return vec![("", kind)];
+        }
+    }
+    pairs
+}
+
+/// Parses `expr`, checks the functions it calls and the names and types it uses; an
+/// error points into the file.
+fn program(
+    env: &Env,
+    expr: &Expr,
+    policy: &Policy,
+    scope: &Scope,
+) -> Result<(Program, Type), PolicyError> {
     let at = |index: usize, message: String| {
         let offset = file_offset(expr, &policy.text, index);
         PolicyError::at(&policy.file, &policy.text, offset, message)
@@ -316,6 +380,19 @@ fn program(env: &Env, expr: &Expr, policy: &Policy) -> Result<Program, PolicyErr
         let message = first.map_or_else(|| errors.to_string(), |e| e.msg.clone());
         at(index, format!("CEL syntax error: {message}"))
     })?;
+    let (ty, problems) = check::check(&program, scope);
+    if let Some(p) = problems.into_iter().next() {
+        return Err(at(p.index, format!("CEL type error: {}", p.message)));
+    }
+    match unknown_function(&program, &expr.source) {
+        Some((index, message)) => Err(at(index, message)),
+        None => Ok((program, ty)),
+    }
+}
+
+/// The first function `program` calls that is neither CEL's nor kroute's, with its
+/// character index in `source` and the message.
+fn unknown_function(program: &Program, source: &str) -> Option<(usize, String)> {
     // `kroute.get(…)` parses as `get` called on `kroute`: the short names count too.
     let short_view = view::FUNCTIONS
         .iter()
@@ -334,16 +411,13 @@ fn program(env: &Env, expr: &Expr, policy: &Policy) -> Result<Program, PolicyErr
         .filter(|f| f.starts_with(|c: char| c.is_ascii_alphabetic()) && !known.contains(f))
         .collect();
     unknown.sort_unstable();
-    if let Some(name) = unknown.first() {
-        let short = name.rsplit('.').next().unwrap_or(name);
-        let index = expr
-            .source
-            .find(&format!("{short}("))
-            .map_or(0, |b| expr.source[..b].chars().count());
-        let hint = crate::inventory::did_you_mean(short, known.iter().copied());
-        return Err(at(index, format!("unknown function `{name}`{hint}")));
-    }
-    Ok(program)
+    let name = unknown.first()?;
+    let short = name.rsplit('.').next().unwrap_or(name);
+    let index = source
+        .find(&format!("{short}("))
+        .map_or(0, |b| source[..b].chars().count());
+    let hint = crate::inventory::did_you_mean(short, known.iter().copied());
+    Some((index, format!("unknown function `{name}`{hint}")))
 }
 
 #[cfg(test)]

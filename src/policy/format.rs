@@ -8,7 +8,7 @@ use super::path::Path;
 use crate::diagnostic::Severity;
 use crate::inventory::Selector;
 use crate::source::LineCol;
-use crate::yaml::{parse_stream, Limits, Node, Span, Style, Value};
+use crate::yaml::{parse_stream, read, Limits, Node, Span, Style, Value};
 
 pub const KEYS: &[&str] = &[
     "id",
@@ -157,111 +157,67 @@ impl PolicyError {
 pub fn parse(file: &str, text: &str) -> Result<Policy, Vec<PolicyError>> {
     let mut r = Reader {
         file,
-        text,
-        errors: Vec::new(),
+        read: read::Reader::new(text, WORDING),
     };
     let parsed = parse_stream(text, &Limits::default());
     for issue in &parsed.issues {
-        r.fail(issue.span, issue.message.clone());
+        r.read.fail(issue.span, issue.message.clone());
     }
     let mut docs = parsed.documents.iter();
     let root = docs.next().map(|d| &d.root);
     if let Some(extra) = docs.next() {
-        r.fail(
+        r.read.fail(
             extra.root.span,
             "a policy file holds one policy (one YAML document)",
         );
     }
     let policy = match root {
-        Some(root) if r.errors.is_empty() => r.policy(root),
+        Some(root) if r.read.problems.is_empty() => r.policy(root),
         None => {
-            r.fail(Span::point(0), "the policy file is empty");
+            r.read.fail(Span::point(0), "the policy file is empty");
             None
         }
         _ => None,
     };
     match policy {
-        Some(policy) if r.errors.is_empty() => Ok(policy),
-        _ => Err(r.errors),
+        Some(policy) if r.read.problems.is_empty() => Ok(policy),
+        _ => Err(r
+            .read
+            .problems
+            .into_iter()
+            .map(|p| PolicyError::at(file, text, p.span.start as usize, p.message))
+            .collect()),
     }
 }
 
+/// The policy file's reader: the shared YAML reader, worded for policies.
 struct Reader<'a> {
     file: &'a str,
-    text: &'a str,
-    errors: Vec<PolicyError>,
+    read: read::Reader<'a>,
 }
 
+/// A policy's mapping keys are fields, and a wrong type says only what was expected.
+const WORDING: read::Wording = read::Wording {
+    noun: "field",
+    names_found: false,
+};
+
 impl Reader<'_> {
-    fn fail(&mut self, span: Span, message: impl Into<String>) {
-        let error = PolicyError::at(self.file, self.text, span.start as usize, message);
-        self.errors.push(error);
-    }
-
-    /// The entries of a mapping, each key among `known`.
-    fn map<'n>(&mut self, node: &'n Node, what: &str, known: &[&str]) -> Vec<(&'n str, &'n Node)> {
-        let Some(entries) = node.as_map() else {
-            self.fail(node.span, format!("{what} must be a mapping"));
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for entry in entries {
-            match entry.key.as_str() {
-                Some(key) if known.contains(&key) => out.push((key, &entry.value)),
-                Some(key) => {
-                    let hint = crate::inventory::did_you_mean(key, known.iter().copied());
-                    let keys = known.join(", ");
-                    self.fail(
-                        entry.key.span,
-                        format!("unknown field `{key}` in {what}{hint} (the fields are: {keys})"),
-                    );
-                }
-                None => self.fail(entry.key.span, format!("a key of {what} must be a string")),
-            }
-        }
-        out
-    }
-
-    fn string(&mut self, node: &Node, what: &str) -> Option<String> {
-        match &node.value {
-            Value::Scalar { text, .. } if !node.is_null() => Some(text.to_string()),
-            _ => {
-                self.fail(node.span, format!("{what} must be a string"));
-                None
-            }
-        }
-    }
-
-    fn strings(&mut self, node: &Node, what: &str) -> Vec<(String, Span)> {
-        if node.as_str().is_some() {
-            return self
-                .string(node, what)
-                .map(|s| vec![(s, node.span)])
-                .unwrap_or_default();
-        }
-        let Some(items) = node.as_seq() else {
-            self.fail(node.span, format!("{what} must be a list of strings"));
-            return Vec::new();
-        };
-        items
-            .iter()
-            .filter_map(|item| Some((self.string(item, what)?, item.span)))
-            .collect()
-    }
-
     fn globs(&mut self, node: &Node, what: &str) -> Vec<GlobMatcher> {
         let mut out = Vec::new();
-        for (pattern, span) in self.strings(node, what) {
+        for (pattern, span) in self.read.strings(node, what) {
             match Glob::new(&pattern) {
                 Ok(glob) => out.push(glob.compile_matcher()),
-                Err(e) => self.fail(span, format!("invalid glob `{pattern}`: {}", e.kind())),
+                Err(e) => self
+                    .read
+                    .fail(span, format!("invalid glob `{pattern}`: {}", e.kind())),
             }
         }
         out
     }
 
     fn expr(&mut self, node: &Node, what: &str) -> Option<Expr> {
-        let source = self.string(node, what)?;
+        let source = self.read.string(node, what)?;
         let style = match &node.value {
             Value::Scalar { style, .. } => *style,
             _ => Style::Plain,
@@ -274,11 +230,11 @@ impl Reader<'_> {
     }
 
     fn policy(&mut self, root: &Node) -> Option<Policy> {
-        let fields = self.map(root, "the policy", KEYS);
+        let fields = self.read.map(root, "the policy", KEYS);
         let get = |key: &str| fields.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
         let missing = |r: &mut Self, key: &str| {
             if get(key).is_none() {
-                r.fail(root.span, format!("the policy needs `{key}`"));
+                r.read.fail(root.span, format!("the policy needs `{key}`"));
             }
         };
         for key in ["id", "severity", "summary", "validations"] {
@@ -286,10 +242,10 @@ impl Reader<'_> {
         }
         let id = get("id").and_then(|n| self.id(n));
         let severity = get("severity").and_then(|n| self.severity(n));
-        let summary = get("summary").and_then(|n| self.string(n, "`summary`"));
+        let summary = get("summary").and_then(|n| self.read.string(n, "`summary`"));
         let enabled = match get("enabled") {
             Some(node) => node.as_bool().or_else(|| {
-                self.fail(node.span, "`enabled` must be true or false");
+                self.read.fail(node.span, "`enabled` must be true or false");
                 None
             })?,
             None => true,
@@ -313,37 +269,37 @@ impl Reader<'_> {
             variables,
             validations,
             file: self.file.to_string(),
-            text: self.text.to_string(),
+            text: self.read.text.to_string(),
         })
     }
 
     /// An id: letters then digits or `-`/`_` words (`KP001`, `ACME-007`); `KR` codes are
     /// kroute's rules.
     fn id(&mut self, node: &Node) -> Option<String> {
-        let id = self.string(node, "`id`")?;
+        let id = self.read.string(node, "`id`")?;
         let valid = id.len() >= 2
             && id.starts_with(|c: char| c.is_ascii_alphabetic())
             && id
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
         if !valid {
-            self.fail(node.span, format!("`{id}` is not a policy id (letters, digits, `-` and `_`, starting with a letter, e.g. `ACME001`)"));
+            self.read.fail(node.span, format!("`{id}` is not a policy id (letters, digits, `-` and `_`, starting with a letter, e.g. `ACME001`)"));
             return None;
         }
         if id.to_ascii_uppercase().starts_with("KR") {
-            self.fail(node.span, format!("`{id}`: ids starting with `KR` are kroute's rule codes; choose your own prefix"));
+            self.read.fail(node.span, format!("`{id}`: ids starting with `KR` are kroute's rule codes; choose your own prefix"));
             return None;
         }
         Some(id.to_ascii_uppercase())
     }
 
     fn severity(&mut self, node: &Node) -> Option<Severity> {
-        match self.string(node, "`severity`")?.as_str() {
+        match self.read.string(node, "`severity`")?.as_str() {
             "error" => Some(Severity::Error),
             "warning" => Some(Severity::Warning),
             "info" => Some(Severity::Info),
             other => {
-                self.fail(
+                self.read.fail(
                     node.span,
                     format!(
                         "unknown severity `{other}`; the severities are error, warning and info"
@@ -356,8 +312,9 @@ impl Reader<'_> {
 
     fn docs(&mut self, node: &Node) -> Docs {
         let mut docs = Docs::default();
-        for (key, value) in self.map(node, "`docs`", DOCS_KEYS) {
+        for (key, value) in self.read.map(node, "`docs`", DOCS_KEYS) {
             let text = self
+                .read
                 .string(value, &format!("`docs.{key}`"))
                 .unwrap_or_default();
             match key {
@@ -371,15 +328,17 @@ impl Reader<'_> {
 
     fn matcher(&mut self, node: &Node) -> Match {
         let mut matcher = Match::default();
-        for (key, value) in self.map(node, "`match`", MATCH_KEYS) {
+        for (key, value) in self.read.map(node, "`match`", MATCH_KEYS) {
             match key {
                 "workloads" => match value.as_bool() {
                     Some(b) => matcher.workloads = b,
-                    None => self.fail(value.span, "`match.workloads` must be true or false"),
+                    None => self
+                        .read
+                        .fail(value.span, "`match.workloads` must be true or false"),
                 },
                 "exclude" => {
                     let mut exclude = Filter::default();
-                    for (key, value) in self.map(value, "`match.exclude`", EXCLUDE_KEYS) {
+                    for (key, value) in self.read.map(value, "`match.exclude`", EXCLUDE_KEYS) {
                         self.filter(&mut exclude, key, value, "match.exclude");
                     }
                     matcher.exclude = Some(exclude);
@@ -394,13 +353,13 @@ impl Reader<'_> {
         let what = format!("`{within}.{key}`");
         let plain = |list: Vec<(String, Span)>| list.into_iter().map(|(s, _)| s).collect();
         match key {
-            "apiVersions" => filter.api_versions = plain(self.strings(value, &what)),
-            "kinds" => filter.kinds = plain(self.strings(value, &what)),
+            "apiVersions" => filter.api_versions = plain(self.read.strings(value, &what)),
+            "kinds" => filter.kinds = plain(self.read.strings(value, &what)),
             "namespaces" => filter.namespaces = self.globs(value, &what),
             "names" => filter.names = self.globs(value, &what),
             _ => {
                 if value.as_map().is_none() {
-                    self.fail(
+                    self.read.fail(
                         value.span,
                         format!(
                             "{what} must be a label selector (`matchLabels`, `matchExpressions`)"
@@ -413,24 +372,18 @@ impl Reader<'_> {
         }
     }
 
-    fn list<'n>(&mut self, node: &'n Node, what: &str) -> &'n [Node] {
-        node.as_seq().unwrap_or_else(|| {
-            self.fail(node.span, format!("{what} must be a list"));
-            &[]
-        })
-    }
-
     fn variables(&mut self, node: &Node) -> Vec<(String, Expr)> {
         let mut out = Vec::new();
-        for item in self.list(node, "`variables`") {
-            let fields = self.map(item, "a variable", VARIABLE_KEYS);
+        for item in self.read.list(node, "`variables`") {
+            let fields = self.read.map(item, "a variable", VARIABLE_KEYS);
             let get = |key: &str| fields.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
-            let name = get("name").and_then(|n| self.string(n, "a variable's `name`"));
+            let name = get("name").and_then(|n| self.read.string(n, "a variable's `name`"));
             let expr = get("expression").and_then(|n| self.expr(n, "a variable's `expression`"));
             match (name, expr) {
                 (Some(name), Some(expr)) => out.push((name, expr)),
                 _ if item.as_map().is_some() => {
-                    self.fail(item.span, "a variable needs `name` and `expression`");
+                    self.read
+                        .fail(item.span, "a variable needs `name` and `expression`");
                 }
                 _ => {}
             }
@@ -439,9 +392,9 @@ impl Reader<'_> {
     }
 
     fn validations(&mut self, node: &Node) -> Vec<Validation> {
-        let items = self.list(node, "`validations`");
+        let items = self.read.list(node, "`validations`");
         if items.is_empty() && node.as_seq().is_some() {
-            self.fail(
+            self.read.fail(
                 node.span,
                 "`validations` is empty: a policy checks something",
             );
@@ -453,16 +406,16 @@ impl Reader<'_> {
     }
 
     fn validation(&mut self, item: &Node) -> Option<Validation> {
-        let fields = self.map(item, "a validation", VALIDATION_KEYS);
+        let fields = self.read.map(item, "a validation", VALIDATION_KEYS);
         let get = |key: &str| fields.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
         let Some(expression) = get("expression") else {
             if item.as_map().is_some() {
-                self.fail(item.span, "a validation needs `expression`");
+                self.read.fail(item.span, "a validation needs `expression`");
             }
             return None;
         };
         let expression = self.expr(expression, "`expression`")?;
-        let message = get("message").and_then(|n| self.string(n, "`message`"));
+        let message = get("message").and_then(|n| self.read.string(n, "`message`"));
         let message_expression =
             get("messageExpression").and_then(|n| self.expr(n, "`messageExpression`"));
         let path = match get("path") {
@@ -479,7 +432,7 @@ impl Reader<'_> {
     }
 
     fn path(&mut self, node: &Node) -> Option<Path> {
-        let text = self.string(node, "`path`")?;
+        let text = self.read.string(node, "`path`")?;
         match Path::parse(&text) {
             Ok(path) => Some(path),
             Err((offset, message)) => {
@@ -491,12 +444,8 @@ impl Reader<'_> {
                     }
                 ));
                 let at = node.span.start as usize + quoted + offset;
-                self.errors.push(PolicyError::at(
-                    self.file,
-                    self.text,
-                    at,
-                    format!("invalid path `{text}`: {message}"),
-                ));
+                self.read
+                    .fail(Span::point(at), format!("invalid path `{text}`: {message}"));
                 None
             }
         }

@@ -7,6 +7,7 @@
 //! in parallel. `rules/README.md` is the user documentation.
 
 pub mod builtin;
+mod check;
 mod compile;
 pub mod format;
 pub mod library;

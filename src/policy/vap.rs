@@ -14,10 +14,13 @@ use std::sync::Arc;
 
 use cel::{Context, Env, Program, Value};
 
+use super::check::{self, schema, Scope, Type};
+use super::position::{char_index, file_offset};
 use super::{library, value};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::inventory::{Inventory, Selector};
 use crate::manifest::Object;
+use crate::source::SourceMap;
 use crate::yaml::{Node, Span};
 
 /// The code of every finding of a ValidatingAdmissionPolicy.
@@ -60,6 +63,8 @@ struct Expr {
     program: Program,
     source: String,
     span: Span,
+    /// Whether it names `authorizer`, which only the API server has.
+    offline: bool,
 }
 
 struct Validation {
@@ -88,8 +93,9 @@ enum Outcome {
     Failed(String, Option<Span>),
 }
 
-/// The findings of every bound ValidatingAdmissionPolicy of `inv` on its other objects.
-pub fn evaluate(inv: &Inventory) -> Vec<Diagnostic> {
+/// The findings of every bound ValidatingAdmissionPolicy of `inv` on its other objects
+/// (`sources` holds their text, for errors inside an expression).
+pub fn evaluate(inv: &Inventory, sources: &SourceMap) -> Vec<Diagnostic> {
     let is = |o: &&Object, kind: &str| o.kind == kind && o.group == GROUP;
     let policies: Vec<&Object> = inv
         .objects
@@ -116,8 +122,14 @@ pub fn evaluate(inv: &Inventory) -> Vec<Diagnostic> {
     }
     let mut compiled = Vec::new();
     for policy in &policies {
-        match compile(&env, policy) {
-            Ok(vap) => compiled.push(vap),
+        let text = &sources.get(policy.file).text;
+        match compile(&env, policy, text) {
+            Ok((vap, offline)) => {
+                out.extend(offline.map(|(span, message)| {
+                    Diagnostic::on(CODE, Severity::Info, policy, span, message)
+                }));
+                compiled.extend(vap);
+            }
             Err(errors) => out.extend(errors),
         }
         if let Some(audit) = policy.root.at(&["spec", "auditAnnotations"]) {
@@ -183,59 +195,75 @@ impl StrAt for Node {
     }
 }
 
-/// Compiles a policy's expressions; a CEL error is an error finding at the expression.
-fn compile<'a>(env: &Env, policy: &'a Object) -> Result<Vap<'a>, Vec<Diagnostic>> {
+/// A policy compiled (`None` when it cannot be judged offline) and the info saying what
+/// is skipped because it asks the API server's `authorizer`.
+type CompiledVap<'a> = (Option<Vap<'a>>, Option<(Span, String)>);
+
+/// Compiles a policy's expressions; a CEL error is an error finding inside the expression
+/// (`text` is the policy's file).
+fn compile<'a>(
+    env: &Env,
+    policy: &'a Object,
+    text: &str,
+) -> Result<CompiledVap<'a>, Vec<Diagnostic>> {
     let spec = policy.root.get("spec");
     let seq = |key: &str| spec.map_or(&[][..], |s| s.seq_at(key));
     let mut errors = Vec::new();
-    let mut expr = |node: &Node| -> Option<Expr> {
+    let mut scope = scope_of(spec);
+    let mut expr = |node: &Node, scope: &Scope| -> Option<(Expr, Type)> {
         let source = node.as_str()?.to_string();
-        match env.compile(&source) {
-            Ok(program) => Some(Expr {
-                program,
-                source,
-                span: node.span,
-            }),
-            Err(e) => {
+        let (program, ty) = match checked(env, &source, scope) {
+            Ok(found) => found,
+            Err((index, message)) => {
+                let offset = inside(node, text, &source, index);
                 let message = format!(
-                    "ValidatingAdmissionPolicy '{}': expression does not compile: {}",
+                    "ValidatingAdmissionPolicy '{}': expression does not compile: {message}",
                     policy.name,
-                    e.errors
-                        .first()
-                        .map_or_else(|| e.to_string(), |e| e.msg.clone())
                 );
                 errors.push(Diagnostic::on(
                     CODE,
                     Severity::Error,
                     policy,
-                    node.span,
+                    Span::point(offset),
                     message,
                 ));
-                None
+                return None;
             }
-        }
+        };
+        let offline = program.references().has_variable("authorizer");
+        let expr = Expr {
+            program,
+            source,
+            span: node.span,
+            offline,
+        };
+        Some((expr, ty))
     };
-    let named = |key: &str, expr: &mut dyn FnMut(&Node) -> Option<Expr>| {
-        seq(key)
-            .iter()
-            .filter_map(|item| {
-                let name = item.str_at("name").unwrap_or_default().to_string();
-                Some((name, expr(item.get("expression")?)?))
-            })
-            .collect::<Vec<_>>()
-    };
-    let conditions = named("matchConditions", &mut expr)
-        .into_iter()
-        .map(|(_, e)| e)
+    let conditions: Vec<Expr> = seq("matchConditions")
+        .iter()
+        .filter_map(|item| Some(expr(item.get("expression")?, &scope)?.0))
         .collect();
-    let variables = named("variables", &mut expr);
-    let validations = seq("validations")
+    let items = seq("variables");
+    let names: Vec<String> = items
+        .iter()
+        .map(|item| item.str_at("name").unwrap_or_default().to_string())
+        .collect();
+    let mut variables = Vec::new();
+    scope.declare_variables(&names, |i, scope| {
+        let (e, ty) = expr(items[i].get("expression")?, scope)?;
+        variables.push((names[i].clone(), e));
+        Some(ty)
+    });
+    let validations: Vec<Validation> = seq("validations")
         .iter()
         .filter_map(|item| {
             Some(Validation {
-                expr: expr(item.get("expression")?)?,
+                expr: expr(item.get("expression")?, &scope)?.0,
                 message: item.str_at("message").map(str::to_string),
-                message_expr: item.get("messageExpression").and_then(&mut expr),
+                message_expr: item
+                    .get("messageExpression")
+                    .and_then(|n| expr(n, &scope))
+                    .map(|(e, _)| e),
                 reason: item.str_at("reason").map(str::to_string),
             })
         })
@@ -249,7 +277,7 @@ fn compile<'a>(env: &Env, policy: &'a Object) -> Result<Vap<'a>, Vec<Diagnostic>
             p.str_at("kind").unwrap_or_default().to_string(),
         )
     });
-    Ok(Vap {
+    let mut vap = Vap {
         object: policy,
         spec,
         param_kind,
@@ -257,7 +285,125 @@ fn compile<'a>(env: &Env, policy: &'a Object) -> Result<Vap<'a>, Vec<Diagnostic>
         conditions,
         variables,
         validations,
+    };
+    let offline = offline(&mut vap);
+    let judged = offline.as_ref().is_none_or(|o| !o.whole);
+    Ok((judged.then_some(vap), offline.map(|o| (o.span, o.message))))
+}
+
+/// What of a policy asks the `authorizer`, which kroute does not have.
+struct Offline {
+    /// The first expression that asks it.
+    span: Span,
+    /// Whether the whole policy is unavailable (a match condition or variable asks it).
+    whole: bool,
+    message: String,
+}
+
+/// Drops the validations that ask the `authorizer`; says what cannot be judged.
+fn offline(vap: &mut Vap<'_>) -> Option<Offline> {
+    let name = &vap.object.name;
+    let gating = vap
+        .conditions
+        .iter()
+        .chain(vap.variables.iter().map(|(_, e)| e))
+        .find(|e| e.offline);
+    if let Some(e) = gating {
+        return Some(Offline {
+            span: e.span,
+            whole: true,
+            message: format!("ValidatingAdmissionPolicy '{name}' is not evaluated offline: its matchConditions or variables use `authorizer`, which only the API server has"),
+        });
+    }
+    let asks =
+        |v: &Validation| v.expr.offline || v.message_expr.as_ref().is_some_and(|e| e.offline);
+    let span = vap.validations.iter().find(|v| asks(v))?.expr.span;
+    let skipped = vap.validations.iter().filter(|v| asks(v)).count();
+    vap.validations.retain(|v| !asks(v));
+    let noun = if skipped == 1 {
+        "validation"
+    } else {
+        "validations"
+    };
+    Some(Offline {
+        span,
+        whole: false,
+        message: format!("ValidatingAdmissionPolicy '{name}': {skipped} {noun} using `authorizer` not evaluated offline (only the API server has it)"),
     })
+}
+
+/// Parses `source` and checks it in `scope`: the program and its type, or the character
+/// index and message of the first mistake. Functions kroute lacks are not refused: the
+/// policy is the API server's (and `authorizer`'s are never called offline).
+fn checked(env: &Env, source: &str, scope: &Scope) -> Result<(Program, Type), (usize, String)> {
+    let program = env.compile(source).map_err(|e| match e.errors.first() {
+        Some(first) => (
+            char_index(source, first.pos.0, first.pos.1),
+            first.msg.clone(),
+        ),
+        None => (0, e.to_string()),
+    })?;
+    let (ty, problems) = check::check(&program, scope);
+    match problems.into_iter().next() {
+        Some(p) => Err((p.index, format!("CEL type error: {}", p.message))),
+        None => Ok((program, ty)),
+    }
+}
+
+/// The byte offset in `text` of character `index` of the expression `source`, which is
+/// the scalar `node`.
+fn inside(node: &Node, text: &str, source: &str, index: usize) -> usize {
+    let style = match &node.value {
+        crate::yaml::Value::Scalar { style, .. } => *style,
+        _ => crate::yaml::Style::Plain,
+    };
+    let expr = super::format::Expr {
+        source: source.to_string(),
+        span: node.span,
+        style,
+    };
+    file_offset(&expr, text, index)
+}
+
+/// What a policy's expressions may name: `object` typed from the built-in schemas of
+/// the resources `matchConstraints` names (`dyn` when one has none, or is `*`).
+fn scope_of(spec: Option<&Node>) -> Scope {
+    let object = spec
+        .and_then(|s| s.get("matchConstraints"))
+        .map_or(Type::Dyn, |c| {
+            schema::object_of(matched_kinds(c.seq_at("resourceRules")))
+        });
+    Scope::new(object, &["params", "request", "authorizer"])
+}
+
+/// The built-in (apiVersion, kind) pairs `rules` select, or a pair without a schema when
+/// a rule selects something else (a custom resource, a subresource, every group).
+fn matched_kinds(rules: &[Node]) -> Vec<(&'static str, &'static str)> {
+    const NONE: (&str, &str) = ("", "");
+    let mut pairs = Vec::new();
+    for rule in rules {
+        let list = |key: &str| rule.get(key).map(Node::seq_strs).unwrap_or_default();
+        let (groups, versions) = (list("apiGroups"), list("apiVersions"));
+        if groups.contains(&"*") {
+            return vec![NONE];
+        }
+        for resource in list("resources") {
+            let found: Vec<(&str, &str)> = crate::schema::embedded::kinds()
+                .filter(|(api_version, kind)| {
+                    let group = crate::manifest::group_of(api_version);
+                    let version = api_version.rsplit('/').next().unwrap_or_default();
+                    groups.contains(&group)
+                        && (versions.contains(&"*") || versions.contains(&version))
+                        && resource_of(kind) == resource
+                })
+                .collect();
+            if found.is_empty() {
+                return vec![NONE];
+            }
+            pairs.extend(found);
+        }
+    }
+    pairs
 }
 
 /// The severity of a binding's findings, from its `validationActions`.

@@ -46,7 +46,7 @@ fn command(run: &Run<'_>, d: &Diagnostic) -> String {
     properties.push(("title", d.code.to_string()));
     let properties: Vec<String> = properties
         .iter()
-        .map(|(k, v)| format!("{k}={}", escape_property(v)))
+        .map(|(k, v)| format!("{k}={}", escape_property(&super::escape::text(v))))
         .collect();
     format!(
         "::{name} {}::{}",
@@ -55,9 +55,12 @@ fn command(run: &Run<'_>, d: &Diagnostic) -> String {
     )
 }
 
-/// The message with the related locations and the help on lines of their own.
+/// The message with the related locations and the help on lines of their own; the
+/// runner's log interprets terminal escapes, so the input's control characters are shown
+/// escaped (`report::escape`).
 fn message(run: &Run<'_>, d: &Diagnostic) -> String {
-    let mut text = d.message.clone();
+    use super::escape::text as esc;
+    let mut text = esc(&d.message).into_owned();
     for r in &d.related {
         let at = run.sources.line_col(r.file, r.span.start);
         let path = run
@@ -65,12 +68,15 @@ fn message(run: &Run<'_>, d: &Diagnostic) -> String {
             .unwrap_or_else(|| crate::source::STDIN.to_string());
         let _ = write!(
             text,
-            "\nnote: {} ({path}:{}:{})",
-            r.message, at.line, at.col
+            "\nnote: {} ({}:{}:{})",
+            esc(&r.message),
+            esc(&path),
+            at.line,
+            at.col
         );
     }
     if let Some(help) = &d.help {
-        let _ = write!(text, "\nhelp: {help}");
+        let _ = write!(text, "\nhelp: {}", esc(help));
     }
     text
 }

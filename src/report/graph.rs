@@ -19,7 +19,7 @@ fn location(
 ) -> Option<String> {
     at.map(|(file, span)| {
         let line = sources.line_col(file, span.start).line;
-        format!("{}:{line}", sources.path(file))
+        format!("{}:{line}", super::escape::text(sources.path(file)))
     })
 }
 
@@ -79,7 +79,7 @@ fn dot_str(lines: &[&str]) -> String {
                 '"' => out.push_str("\\\""),
                 '\\' => out.push_str("\\\\"),
                 '\n' | '\r' => out.push(' '),
-                c => out.push(c),
+                c => out.push_str(&super::escape::text(c.encode_utf8(&mut [0; 4]))),
             }
         }
     }
@@ -184,7 +184,7 @@ fn mermaid_str(lines: &[&str]) -> String {
                     let _ = write!(out, "#{};", u32::from(c));
                 }
                 '\n' | '\r' => out.push(' '),
-                c => out.push(c),
+                c => out.push_str(&super::escape::text(c.encode_utf8(&mut [0; 4]))),
             }
         }
     }

@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use super::escape;
 use super::Summary;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::SourceMap;
@@ -54,7 +55,11 @@ fn render_one(d: &Diagnostic, sources: &SourceMap, style: Style, out: &mut Strin
         style.severity(d.severity),
         &format!("{}[{}]", d.severity.as_str(), d.code),
     );
-    let _ = writeln!(out, "{sev}: {}", style.paint("1", &d.message));
+    let _ = writeln!(
+        out,
+        "{sev}: {}",
+        style.paint("1", &escape::text(&d.message))
+    );
     let file = sources.get(d.file);
     let (start_at, end_at) = (file.line_col(d.span.start), file.line_col(d.span.end));
     let line_no = start_at.line;
@@ -63,13 +68,13 @@ fn render_one(d: &Diagnostic, sources: &SourceMap, style: Style, out: &mut Strin
         out,
         "{gutter}{} {}:{}:{}",
         style.paint("1;34", "-->"),
-        file.path,
+        escape::text(&file.path),
         line_no,
         start_at.col
     );
     if let Some(text) = file.line(line_no) {
         // A tab shown as one space keeps the carets under the columns they count.
-        let text = text.replace('\t', " ");
+        let text = escape::text(&text.replace('\t', " ")).into_owned();
         let bar = style.paint("1;34", "|");
         let start = start_at.col.saturating_sub(1) as usize;
         let width = text.chars().count();
@@ -106,8 +111,8 @@ fn render_one(d: &Diagnostic, sources: &SourceMap, style: Style, out: &mut Strin
             .map_or(String::new(), |n| format!("{n}/"));
         let _ = writeln!(
             out,
-            "{gutter} {eq} resource: {} {ns}{} ({})",
-            r.kind, r.name, r.api_version
+            "{gutter} {eq} resource: {}",
+            escape::text(&format!("{} {ns}{} ({})", r.kind, r.name, r.api_version))
         );
     }
     for related in &d.related {
@@ -115,13 +120,14 @@ fn render_one(d: &Diagnostic, sources: &SourceMap, style: Style, out: &mut Strin
         let _ = writeln!(
             out,
             "{gutter} {eq} note: {} ({}:{}:{})",
-            related.message,
-            sources.path(related.file),
+            escape::text(&related.message),
+            escape::text(sources.path(related.file)),
             at.line,
             at.col
         );
     }
     if let Some(help) = &d.help {
+        let help = escape::text(help);
         let _ = writeln!(out, "{gutter} {eq} {}: {help}", style.paint("1", "help"));
     }
     out.push('\n');

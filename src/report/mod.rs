@@ -1,5 +1,6 @@
 //! Report stage: diagnostics and their renderers.
 
+pub mod escape;
 pub mod github;
 pub mod graph;
 pub mod human;

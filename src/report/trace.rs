@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use super::escape;
 use crate::checks::catalog;
 use crate::source::{FileId, SourceMap};
 use crate::trace::{Hop, Trace, TracePath};
@@ -11,7 +12,7 @@ use crate::yaml::Span;
 
 fn at(sources: &SourceMap, file: FileId, span: Span) -> String {
     let line = sources.line_col(file, span.start).line;
-    format!("{}:{line}", sources.path(file))
+    format!("{}:{line}", escape::text(sources.path(file)))
 }
 
 /// `Service shop/cart:7070`.
@@ -30,7 +31,7 @@ fn object(hop: &Hop) -> String {
     if let Some(port) = hop.port {
         let _ = write!(s, ":{port}");
     }
-    s
+    escape::text(&s).into_owned()
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -45,7 +46,7 @@ pub fn text(trace: &Trace, sources: &SourceMap) -> String {
         let _ = writeln!(
             out,
             "{}: nothing accepts this host{}",
-            trace.request,
+            escape::text(&trace.request.to_string()),
             if trace.request.port.is_some() {
                 " on this port"
             } else {
@@ -64,7 +65,8 @@ pub fn text(trace: &Trace, sources: &SourceMap) -> String {
                 .max()
                 .unwrap_or(0);
             for a in &trace.accepted {
-                let _ = writeln!(out, "  {:<width$}  {}", host_port(&a.host, a.port), a.by);
+                let (host, by) = (host_port(&a.host, a.port), escape::text(&a.by));
+                let _ = writeln!(out, "  {:<width$}  {by}", escape::text(&host));
             }
         }
         return out;
@@ -72,7 +74,7 @@ pub fn text(trace: &Trace, sources: &SourceMap) -> String {
     let _ = writeln!(
         out,
         "{}: {}, {} complete, {} broken",
-        trace.request,
+        escape::text(&trace.request.to_string()),
         plural(total, "path", "paths"),
         complete,
         total - complete
@@ -109,9 +111,10 @@ fn write_path(out: &mut String, n: usize, path: &TracePath, width: usize, source
             },
         ),
     };
-    let _ = writeln!(out, "{mark} path {n}: {}, {state}", path.entry.describe());
+    let entry = path.entry.describe();
+    let _ = writeln!(out, "{mark} path {n}: {}, {state}", escape::text(entry));
     for c in &path.conditions {
-        let _ = writeln!(out, "    only if {c}");
+        let _ = writeln!(out, "    only if {}", escape::text(&c.to_string()));
     }
     for (i, hop) in path.hops.iter().enumerate() {
         let arrow = if i == 0 { "  " } else { "→ " };
@@ -119,12 +122,12 @@ fn write_path(out: &mut String, n: usize, path: &TracePath, width: usize, source
             out,
             "  {arrow}{:<width$}  {} ({})",
             object(hop),
-            hop.detail,
+            escape::text(&hop.detail),
             at(sources, hop.file, hop.span)
         );
         for note in &hop.notes {
             let code = catalog::code(&note.problem);
-            let _ = writeln!(out, "      ! {code}: {}", note.message);
+            let _ = writeln!(out, "      ! {code}: {}", escape::text(&note.message));
         }
     }
     if let Some(b) = &path.broken {
@@ -135,7 +138,7 @@ fn write_path(out: &mut String, n: usize, path: &TracePath, width: usize, source
         let _ = writeln!(
             out,
             "  ✗ {code}{} ({})",
-            b.reason,
+            escape::text(&b.reason),
             at(sources, b.file, b.span)
         );
     }

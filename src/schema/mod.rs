@@ -14,6 +14,7 @@ pub mod deprecated;
 pub mod embedded;
 pub mod location;
 pub mod openapi;
+mod ports;
 mod report;
 
 use std::borrow::Cow;
@@ -167,11 +168,11 @@ impl Schemas {
         let mut out = report::deprecations(members, self.opts.kubernetes_version);
         let cell = self.cell(&first.api_version, &first.kind);
         match cell.get_or_init(|| self.compile(&first.api_version, &first.kind)) {
-            Ok(compiled) => out.par_extend(
-                members
-                    .par_iter()
-                    .flat_map_iter(|o| report::errors(compiled, o)),
-            ),
+            Ok(compiled) => out.par_extend(members.par_iter().flat_map_iter(|o| {
+                let mut found = report::errors(compiled, o);
+                found.extend(ports::out_of_range(o));
+                found
+            })),
             // A version that is gone has no schema: KR104 already says so.
             Err(Missing::Unknown) if !out.is_empty() => {}
             Err(why) => out.push(report::no_schema(first, why)),

@@ -2,13 +2,17 @@
 //!
 //! Every text read is kept for the rest of the run so diagnostics can show snippets.
 
+mod list;
 mod root;
 mod span;
+mod suggest;
 mod walk;
 
+pub use list::{listed, MAX_LISTED};
 pub use root::{RepoRoot, STDIN};
 pub use span::{LineCol, Span};
-pub use walk::{collect_inputs, Input, InputError};
+pub use suggest::{did_you_mean, nearest};
+pub use walk::{collect_inputs, collect_inputs_noting, Input, InputError, Skipped};
 
 use std::sync::{Arc, OnceLock};
 

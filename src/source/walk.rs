@@ -39,13 +39,33 @@ fn has_manifest_extension(path: &Path) -> bool {
         .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
-/// Expands `paths`: `-` is stdin, a file is taken whatever its extension, a directory is
-/// walked recursively for `.yaml`/`.yml`/`.json` files, honouring `.gitignore` and hidden
-/// files the way git does. The result is sorted per argument so output is deterministic.
-/// A Helm chart's templates, found or named, become one [`Input::HelmChart`] for the chart.
-/// A file named twice (`k8s/ k8s/app.yaml`) is read once.
+/// Something found while walking a directory that is not read, and why: a FIFO or a device
+/// (reading one could block forever or never end), a symbolic link that leads back into a
+/// directory being walked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+/// Expands `paths`: `-` is stdin, a path named explicitly is read whatever it is (a file of
+/// any extension, `/dev/stdin`, a FIFO, the `/dev/fd/63` of a shell's `<(…)`), a directory
+/// is walked recursively for `.yaml`/`.yml`/`.json` files, honouring `.gitignore` and
+/// hidden files the way git does, and following symbolic links (a ConfigMap mounted as a
+/// volume is a directory of `..data` links) with loop detection. The result is sorted per
+/// argument so output is deterministic. A Helm chart's templates, found or named, become
+/// one [`Input::HelmChart`] for the chart. A file named twice (`k8s/ k8s/app.yaml`) is read
+/// once. What a walk skips is dropped; [`collect_inputs_noting`] says what it was.
 pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, InputError> {
-    Ok(helm_charts(once_each(expand(paths)?)))
+    collect_inputs_noting(paths, &mut Vec::new())
+}
+
+/// [`collect_inputs`], adding to `skipped` what the walks skipped.
+pub fn collect_inputs_noting(
+    paths: &[PathBuf],
+    skipped: &mut Vec<Skipped>,
+) -> Result<Vec<Input>, InputError> {
+    Ok(helm_charts(once_each(expand(paths, skipped)?)))
 }
 
 /// The inputs without the files already in them, the first time they appear.
@@ -60,47 +80,93 @@ fn once_each(inputs: Vec<Input>) -> Vec<Input> {
         .collect()
 }
 
-fn expand(paths: &[PathBuf]) -> Result<Vec<Input>, InputError> {
+fn expand(paths: &[PathBuf], skipped: &mut Vec<Skipped>) -> Result<Vec<Input>, InputError> {
     let mut inputs = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
             inputs.push(Input::Stdin);
             continue;
         }
-        if path.is_file() {
-            inputs.push(Input::File(path.clone()));
-            continue;
-        }
-        if !path.is_dir() {
-            return Err(InputError::NotFound(path.display().to_string()));
+        // What the path leads to: a named symbolic link, FIFO or device is read as the user
+        // asked; only a directory is walked.
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => {
+                inputs.push(Input::File(path.clone()));
+                continue;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(InputError::NotFound(path.display().to_string()));
+            }
+            Err(e) => {
+                inputs.push(Input::Unreadable {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                });
+                continue;
+            }
         }
         let mut found = Vec::new();
         let walker = ignore::WalkBuilder::new(path)
             .require_git(false)
-            .follow_links(false)
+            .follow_links(true)
             .build();
         for entry in walker {
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(err) => {
                     let at = walk_error_path(&err).unwrap_or_else(|| path.clone());
-                    found.push(Input::Unreadable {
-                        path: at,
-                        reason: err.to_string(),
-                    });
+                    if is_dangling(&at) && !has_manifest_extension(&at) {
+                        // A broken link to something kroute would not read anyway.
+                        continue;
+                    }
+                    if is_loop(&err) {
+                        skipped.push(Skipped {
+                            path: at,
+                            reason: "a symbolic link back into a directory being walked (a loop)"
+                                .to_string(),
+                        });
+                    } else {
+                        let reason = err
+                            .io_error()
+                            .map_or_else(|| err.to_string(), |e| e.to_string());
+                        found.push(Input::Unreadable { path: at, reason });
+                    }
                     continue;
                 }
             };
-            if entry.file_type().is_some_and(|t| t.is_file())
-                && has_manifest_extension(entry.path())
-            {
-                found.push(Input::File(entry.into_path()));
+            if !has_manifest_extension(entry.path()) {
+                continue;
+            }
+            match entry.file_type() {
+                Some(t) if t.is_file() => found.push(Input::File(entry.into_path())),
+                Some(t) if !t.is_dir() => skipped.push(Skipped {
+                    path: entry.into_path(),
+                    reason: "not a regular file (a FIFO, socket or device); name it to read it"
+                        .to_string(),
+                }),
+                _ => {}
             }
         }
         found.sort_by(|a, b| input_path(a).cmp(input_path(b)));
         inputs.extend(found);
     }
     Ok(inputs)
+}
+
+/// A symbolic link whose target does not exist.
+fn is_dangling(path: &Path) -> bool {
+    path.symlink_metadata().is_ok_and(|m| m.is_symlink()) && !path.exists()
+}
+
+fn is_loop(err: &ignore::Error) -> bool {
+    match err {
+        ignore::Error::Loop { .. } => true,
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => is_loop(err),
+        _ => false,
+    }
 }
 
 /// Replaces each file of a Helm chart's `templates/` and the chart's `Chart.yaml` by one
@@ -154,6 +220,7 @@ fn input_path(input: &Input) -> &Path {
 /// The path an `ignore` error is about, when it says.
 fn walk_error_path(err: &ignore::Error) -> Option<PathBuf> {
     match err {
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
         ignore::Error::WithPath { path, .. } => Some(path.clone()),
         ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
             walk_error_path(err)

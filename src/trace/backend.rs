@@ -378,7 +378,7 @@ fn nearest(cx: &Cx<'_>, namespace: &str, selector: &Selector) -> String {
     let where_ = if diff.is_empty() {
         String::new()
     } else {
-        format!(", where {}", diff.join(", "))
+        format!(", where {}", crate::source::listed(diff))
     };
     format!(
         "; nearest workload {} {}/{}{where_}",

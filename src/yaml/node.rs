@@ -53,12 +53,13 @@ impl Node {
     }
 
     /// An integer written as such (plain); quoted numbers are strings, as in Kubernetes.
+    /// Read as [`parse_int`] reads it, the one reading of integers.
     pub fn as_i64(&self) -> Option<i64> {
         match &self.value {
             Value::Scalar {
                 text,
                 style: Style::Plain,
-            } => text.parse().ok(),
+            } => parse_int(text),
             _ => None,
         }
     }
@@ -173,7 +174,7 @@ impl Node {
         if let Some(b) = self.as_bool() {
             return Some(Typed::Bool(b));
         }
-        if let Ok(i) = text.parse::<i64>() {
+        if let Some(i) = parse_int(text) {
             return Some(Typed::Int(i));
         }
         Some(match text.parse::<f64>() {
@@ -208,6 +209,38 @@ impl Node {
             ),
         }
     }
+}
+
+/// A plain scalar's integer value as Kubernetes reads it. `kubectl` and the API server's
+/// YAML reader (sigs.k8s.io/yaml, on go-yaml v2) resolve a plain scalar that starts with a
+/// digit or a sign by dropping every `_` and parsing the rest with Go's
+/// `strconv.ParseInt(s, 0, 64)`: `0x1F90` is 8080, `0o17` and `017` are 15 (octal, the
+/// YAML 1.1 way), `0b101` is 5, `1_000` is 1000, `+80` is 80. So `containerPort: 0x1F90`
+/// and `targetPort: 0x1F90` are both the number 8080, never a port name.
+pub fn parse_int(text: &str) -> Option<i64> {
+    if !text.starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '-') {
+        return None;
+    }
+    let plain: String = text.chars().filter(|&c| c != '_').collect();
+    let (negative, digits) = match plain.as_bytes().first() {
+        Some(b'-') => (true, &plain[1..]),
+        Some(b'+') => (false, &plain[1..]),
+        _ => (false, &plain[..]),
+    };
+    let lower = digits.get(..2).map(str::to_ascii_lowercase);
+    let (radix, body) = match lower.as_deref() {
+        Some("0x") => (16, &digits[2..]),
+        Some("0o") => (8, &digits[2..]),
+        Some("0b") => (2, &digits[2..]),
+        _ if digits.len() > 1 && digits.starts_with('0') => (8, &digits[1..]),
+        _ => (10, digits),
+    };
+    // `from_str_radix` would accept a second sign: the body is digits only.
+    if body.is_empty() || !body.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let magnitude = i128::from_str_radix(body, radix).ok()?;
+    i64::try_from(if negative { -magnitude } else { magnitude }).ok()
 }
 
 /// A scalar's value as Kubernetes reads it ([`Node::typed`]).

@@ -20,6 +20,15 @@ pub struct Limits {
     pub max_depth: usize,
     /// Most nodes that aliases may add to one document when expanded.
     pub max_alias_nodes: usize,
+    /// Most documents read from one file (or stdin); the rest is not read.
+    pub max_documents: usize,
+    /// Longest mapping key accepted, in bytes (Kubernetes keys are at most 317).
+    pub max_key_bytes: usize,
+    /// Longest scalar value accepted, in bytes (an object is at most 1.5 MiB in etcd).
+    pub max_scalar_bytes: usize,
+    /// Most bytes read from all the inputs of one run together (the files' sizes, in the
+    /// order given); files past it are not read.
+    pub max_total_bytes: u64,
 }
 
 impl Default for Limits {
@@ -28,6 +37,10 @@ impl Default for Limits {
             max_file_bytes: 16 * 1024 * 1024,
             max_depth: 128,
             max_alias_nodes: 100_000,
+            max_documents: 1_000_000,
+            max_key_bytes: 64 * 1024,
+            max_scalar_bytes: 4 * 1024 * 1024,
+            max_total_bytes: 4 * 1024 * 1024 * 1024,
         }
     }
 }
@@ -84,7 +97,7 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Parsed {
         let rest = &current[offset..];
         let bytes = ByteOffsets::new(rest, offset);
         let mark = (out.documents.len(), out.issues.len(), out.seen);
-        let Err(err) = Builder::new(limits, &bytes, &mut out).run(rest) else {
+        let Err((err, dropped)) = Builder::new(limits, &bytes, &mut out).run(rest) else {
             return restore_moved_brackets(out, &moves);
         };
         let mut at = bytes.of(err.marker().index());
@@ -102,7 +115,8 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Parsed {
         }
         let err_line = u32::try_from(err.marker().line()).unwrap_or(u32::MAX);
         let err_line = err_line.saturating_add(line_offset);
-        let kind = if err.info().contains("recursion limit") {
+        let too_deep = err.info().contains("recursion limit");
+        let kind = if too_deep {
             YamlIssueKind::Limit
         } else {
             YamlIssueKind::Syntax
@@ -112,11 +126,20 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Parsed {
             // tab interrupts (a line earlier): point at the tab itself.
             at = indentation_tab(current, err_line).unwrap_or(at);
         }
-        out.issues.push(YamlIssue {
-            kind,
-            span: Span::point(at),
-            message: describe(&err),
-        });
+        // saphyr's own bound on nesting is met only past ours: a document already dropped
+        // for its depth is reported once.
+        if !(too_deep && dropped) {
+            let message = if too_deep {
+                too_deep_message(limits)
+            } else {
+                describe(&err)
+            };
+            out.issues.push(YamlIssue {
+                kind,
+                span: Span::point(at),
+                message,
+            });
+        }
         out.seen += 1;
         match next_document_marker(current, offset, line_offset, err_line) {
             Some((next_offset, next_line)) => {
@@ -252,6 +275,13 @@ fn restore_ends(node: &mut Node, ends: &HashMap<u32, u32>) {
     }
 }
 
+fn too_deep_message(limits: &Limits) -> String {
+    format!(
+        "nesting deeper than {} levels; the document was not read",
+        limits.max_depth
+    )
+}
+
 fn describe(err: &ScanError) -> String {
     let info = err.info();
     if info.contains("tab") {
@@ -370,6 +400,8 @@ struct Builder<'a> {
     /// Set when a limit was hit: the rest of the document is skipped.
     dropped: bool,
     skip_depth: usize,
+    /// Set when the file has more documents than allowed: the rest is not read.
+    full: bool,
 }
 
 impl<'a> Builder<'a> {
@@ -384,6 +416,7 @@ impl<'a> Builder<'a> {
             root: None,
             dropped: false,
             skip_depth: 0,
+            full: false,
         }
     }
 
@@ -398,11 +431,16 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn run(mut self, text: &str) -> Result<(), ScanError> {
+    /// Builds the documents of `text`; on a syntax error, the error and whether the
+    /// document it is in was already dropped for a limit.
+    fn run(mut self, text: &str) -> Result<(), (ScanError, bool)> {
         let mut parser = Parser::new_from_str(text);
         while let Some(event) = parser.next_event() {
-            let (event, span) = event?;
+            let (event, span) = event.map_err(|e| (e, self.dropped))?;
             self.event(event, &span);
+            if self.full {
+                break;
+            }
         }
         Ok(())
     }
@@ -420,12 +458,31 @@ impl<'a> Builder<'a> {
             return;
         }
         match event {
+            Event::DocumentStart(_) if self.out.seen as usize >= self.limits.max_documents => {
+                self.out.issues.push(YamlIssue {
+                    kind: YamlIssueKind::Limit,
+                    span: self.span(span),
+                    message: format!(
+                        "more than {} documents in this file; the rest was not read",
+                        self.limits.max_documents
+                    ),
+                });
+                self.full = true;
+            }
             Event::DocumentStart(_) => {
                 self.anchors.clear();
                 self.alias_nodes = 0;
                 self.root = None;
             }
             Event::DocumentEnd => self.end_document(),
+            Event::Scalar(text, ..) if text.len() > self.scalar_limit() => {
+                let what = if self.expects_key() { "key" } else { "value" };
+                let message = format!(
+                    "a {what} longer than {} bytes; the document was not read",
+                    self.scalar_limit()
+                );
+                self.drop_document(self.span(span), message);
+            }
             Event::Scalar(text, style, anchor, tag) => {
                 let forced_string = tag.is_some_and(|t| {
                     t.suffix == "str" && (t.handle == "tag:yaml.org,2002:" || t.handle == "!!")
@@ -451,13 +508,7 @@ impl<'a> Builder<'a> {
                 if self.stack.len() >= self.limits.max_depth =>
             {
                 let _ = anchor;
-                self.drop_document(
-                    self.span(span),
-                    format!(
-                        "nesting deeper than {} levels; the document was not read",
-                        self.limits.max_depth
-                    ),
-                );
+                self.drop_document(self.span(span), too_deep_message(self.limits));
                 self.skip_depth = 1;
             }
             Event::SequenceStart(anchor, _) => self.stack.push(Frame::Seq {
@@ -530,6 +581,20 @@ impl<'a> Builder<'a> {
                 self.push(node);
             }
             Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+        }
+    }
+
+    /// Whether the next node is a mapping key.
+    fn expects_key(&self) -> bool {
+        matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
+    }
+
+    /// The longest scalar accepted where the next node goes.
+    fn scalar_limit(&self) -> usize {
+        if self.expects_key() {
+            self.limits.max_key_bytes
+        } else {
+            self.limits.max_scalar_bytes
         }
     }
 

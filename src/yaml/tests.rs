@@ -298,6 +298,57 @@ fn closing_brackets_indented_less_than_their_block_are_accepted_as_kubectl_does(
 }
 
 #[test]
+fn integers_are_read_as_kubernetes_reads_them() {
+    use super::parse_int;
+    for (text, value) in [
+        ("8080", Some(8080)),
+        ("+80", Some(80)),
+        ("-3", Some(-3)),
+        ("0", Some(0)),
+        ("0x1F90", Some(8080)),
+        ("0X1f90", Some(8080)),
+        ("0o17", Some(15)),
+        ("017", Some(15)),
+        ("0b101", Some(5)),
+        ("1_000", Some(1000)),
+        ("-0x10", Some(-16)),
+        ("9223372036854775807", Some(i64::MAX)),
+        ("9223372036854775808", None),
+        ("08", None),
+        ("0x", None),
+        ("+-1", None),
+        ("1.5", None),
+        ("http", None),
+        ("", None),
+    ] {
+        assert_eq!(parse_int(text), value, "{text}");
+    }
+    let doc = parse("a: 0x1F90\nb: \"0x1F90\"\n");
+    let root = &doc.documents[0].root;
+    assert_eq!(root.get("a").and_then(|n| n.as_i64()), Some(8080));
+    assert_eq!(
+        root.get("a").and_then(|n| n.typed()),
+        Some(super::Typed::Int(8080))
+    );
+    assert_eq!(root.get("b").and_then(|n| n.as_i64()), None);
+}
+
+#[test]
+fn an_over_deep_document_is_one_limit_issue() {
+    for text in [
+        format!("a: {}1{}\n", "{a: ".repeat(300), "}".repeat(300)),
+        format!("a: {}1{}\n", "[".repeat(2000), "]".repeat(2000)),
+        format!("a: {}1{}\n", "[".repeat(200), "]".repeat(200)),
+    ] {
+        let parsed = parse(&text);
+        assert_eq!(parsed.issues.len(), 1, "{:?}", parsed.issues);
+        assert!(parsed.issues[0]
+            .message
+            .starts_with("nesting deeper than 128 levels"));
+    }
+}
+
+#[test]
 fn spans_stay_true_after_a_directive_with_non_ascii_text() {
     // saphyr counts the bytes of `%é` as characters: every later span moved by one byte
     // (found by the `selectors` fuzz target, with U+FFFD).

@@ -8,6 +8,13 @@
 //! its structure) is reported as KR004 instead; `{{ … }}` inside a quoted or block scalar
 //! does not make it one. Tool and configuration files (docker-compose, `tsconfig.json`
 //! with comments, Helm values, …) are not kroute's to judge and are skipped (see KR003).
+//! An input that cannot be read at all (it vanished while the directory was walked, a
+//! broken link, no permission) is reported here too.
+//!
+//! A check whose input was not understood did not pass: when a checked file has a
+//! document that did not parse (KR001, or a limit, KR005), the exit code is at least 1
+//! whatever `--fail-on`, the config's severities or a baseline say, and when an input could
+//! not be read at all it is 2, an I/O error.
 //!
 //! ## Why it matters
 //! `kubectl apply` refuses the whole file, and tools that skip unparsable files silently
@@ -42,6 +49,13 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         &RULE,
         |k| (*k == LoadIssueKind::Syntax).then_some(RULE.severity),
         "fix the syntax at this position (indent with spaces, close quotes and brackets); the other documents of the file were still checked",
+        out,
+    );
+    report_load_issues(
+        ctx,
+        &RULE,
+        |k| (*k == LoadIssueKind::Io).then_some(RULE.severity),
+        "check that the path exists and is readable (permissions, a broken link); an input that cannot be read makes the exit code 2",
         out,
     );
 }

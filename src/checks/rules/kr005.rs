@@ -4,8 +4,14 @@
 //! The bounds that keep kroute fast and safe on hostile input:
 //!
 //! - file size: 16 MiB per file (`--max-file-size`);
+//! - all inputs together: 4 GiB (`--max-total-size`);
+//! - documents: 1,000,000 per file (`--max-documents`);
 //! - nesting depth: 128 levels of mappings and sequences per document;
-//! - alias expansion: aliases may add at most 100,000 nodes to one document.
+//! - alias expansion: aliases may add at most 100,000 nodes to one document;
+//! - key length: 64 KiB; scalar length: 4 MiB.
+//!
+//! A file with a document over a limit fails the check (exit code 1) whatever `--fail-on`
+//! says: its input was not understood.
 //!
 //! ## Why it matters
 //! A "billion laughs" document (aliases of aliases) expands to gigabytes from a few lines;

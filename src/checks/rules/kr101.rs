@@ -7,7 +7,10 @@
 //! Each error points at the field at fault (a missing required field at the mapping that
 //! lacks it) and says what is wrong: `spec.ports[0].port: "eighty" is not an integer`.
 //! Values are typed as Kubernetes reads YAML: `replicas: "3"` is a string, `port: 80` an
-//! integer; a field set to `null` counts as absent.
+//! integer; a field set to `null` counts as absent. Beyond the schemas, which only say
+//! `integer`, a port number of a built-in kind (`port`, `containerPort`, `targetPort`,
+//! `hostPort`, `nodePort`) outside 1 to 65535 is reported as the API server's validation
+//! refuses it.
 //!
 //! Findings of the routing rules inside a value this rule found unusable are not reported:
 //! they follow from it (a Service port written `eighty` is not also "a port no container

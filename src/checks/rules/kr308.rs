@@ -88,7 +88,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 let what = if diff.is_empty() {
                     format!("has labels {}", describe_labels(&w.labels))
                 } else {
-                    diff.join(", ")
+                    crate::source::listed(diff)
                 };
                 let w_object = ctx.inv.object(w.object);
                 diagnostic

@@ -1,27 +1,39 @@
-//! Reading the config's YAML nodes into typed values, collecting every problem with its
-//! place: a config file is short, so the user sees all its mistakes at once.
+//! Reading a small YAML file (a config, a policy) into typed values, collecting every
+//! problem with its place: such a file is short, so the user sees all its mistakes at
+//! once. The config and policy readers share it; they differ only in wording.
 
+use super::{Entry, Node, Span, Value};
 use crate::source::LineCol;
-use crate::yaml::{Entry, Node, Span, Value};
 
-/// One mistake in a config file, at a node.
+/// One mistake in a file, at a node.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
     pub span: Span,
     pub message: String,
 }
 
+/// How a reader words its messages, as its users have always seen them.
+#[derive(Clone, Copy, Debug)]
+pub struct Wording {
+    /// What a mapping's keys are called: `key` (config) or `field` (policy).
+    pub noun: &'static str,
+    /// Whether a value of the wrong type names what was found (`…, not a list`).
+    pub names_found: bool,
+}
+
 /// Collects the problems met while reading one file.
 pub struct Reader<'a> {
     pub text: &'a str,
     pub problems: Vec<Problem>,
+    wording: Wording,
 }
 
 impl<'a> Reader<'a> {
-    pub fn new(text: &'a str) -> Self {
+    pub fn new(text: &'a str, wording: Wording) -> Self {
         Reader {
             text,
             problems: Vec::new(),
+            wording,
         }
     }
 
@@ -40,20 +52,24 @@ impl<'a> Reader<'a> {
         what: &str,
         known: &[&str],
     ) -> Vec<(&'n str, &'n Node)> {
-        let Some(entries) = self.entries(node, what) else {
+        let Some(entries) = node.as_map() else {
+            self.wrong_type(node, what, "a mapping");
             return Vec::new();
         };
+        let noun = self.wording.noun;
         let mut out = Vec::new();
-        for (key, value) in entries {
-            if known.contains(&key) {
-                out.push((key, value));
-            } else {
-                let hint = crate::inventory::did_you_mean(key, known.iter().copied());
-                let keys = known.join(", ");
-                self.fail(
-                    value_key_span(node, key),
-                    format!("unknown key `{key}` in {what}{hint} (the keys are: {keys})"),
-                );
+        for Entry { key, value } in entries {
+            match key.as_str() {
+                Some(k) if known.contains(&k) => out.push((k, value)),
+                Some(k) => {
+                    let hint = crate::source::did_you_mean(k, known.iter().copied());
+                    let keys = known.join(", ");
+                    self.fail(
+                        key.span,
+                        format!("unknown {noun} `{k}` in {what}{hint} (the {noun}s are: {keys})"),
+                    );
+                }
+                None => self.fail(key.span, format!("a key of {what} must be a string")),
             }
         }
         out
@@ -77,9 +93,9 @@ impl<'a> Reader<'a> {
 
     /// A string scalar (a plain number or word is read as its text).
     pub fn string(&mut self, node: &Node, what: &str) -> Option<String> {
-        match &node.value {
-            Value::Scalar { .. } if !node.is_null() => node.as_str().map(str::to_string),
-            _ => {
+        match node.as_str() {
+            Some(text) => Some(text.to_string()),
+            None => {
                 self.wrong_type(node, what, "a string");
                 None
             }
@@ -115,7 +131,12 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// `{what} must be {expected}`, saying what was found when the wording does.
     pub fn wrong_type(&mut self, node: &Node, what: &str, expected: &str) {
+        if !self.wording.names_found {
+            self.fail(node.span, format!("{what} must be {expected}"));
+            return;
+        }
         let found = match &node.value {
             _ if node.is_null() => "nothing",
             Value::Scalar { .. } => "a scalar",
@@ -129,9 +150,4 @@ impl<'a> Reader<'a> {
     pub fn line_col(&self, span: Span) -> LineCol {
         LineCol::of(self.text, span.start)
     }
-}
-
-/// The span of `key`'s key node in the mapping `node`: where an unknown key is reported.
-fn value_key_span(node: &Node, key: &str) -> Span {
-    node.entry(key).map_or(node.span, |e| e.key.span)
 }
