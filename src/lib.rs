@@ -6,12 +6,14 @@
 //! binary and the tests call; [`platform`] holds what a platform provides, which the
 //! pipeline loads after the input and rules name in their help. `tests/structure.rs` keeps
 //! the imports pointing this way. [`config`] reads `.kroute.yaml`, for the pipeline and the
-//! command line.
+//! command line. [`fuzzing`] (hidden) holds the fuzz targets' entry points.
 
 pub mod checks;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod graph;
 pub mod inventory;
 pub mod manifest;

@@ -1,8 +1,9 @@
 //! The pre-commit hooks (`.pre-commit-hooks.yaml`) and the GitHub Action (`action.yml`)
 //! through their real clients: `pre-commit try-repo` runs this repository's hooks on a
 //! temporary git repository, `actionlint` checks the README's workflow against
-//! `action.yml`, `shellcheck` the action's and the benchmark's scripts; the action's also runs
-//! here the way the action runs it. `.ci/run` installs the clients; under CI=true a missing one fails the test
+//! `action.yml`, `shellcheck` the action's, the benchmark's and the fuzzing scripts; the
+//! action's also runs here the way the action runs it. `.ci/run` installs the clients; under
+//! CI=true a missing one fails the test
 //! instead of skipping it.
 
 use std::path::Path;
@@ -432,7 +433,11 @@ fn scripts_pass_shellcheck() {
         return;
     }
     let output = Command::new("shellcheck")
-        .args(["scripts/github-action.sh", "scripts/bench.sh"])
+        .args([
+            "scripts/github-action.sh",
+            "scripts/bench.sh",
+            "scripts/fuzz.sh",
+        ])
         .current_dir(ROOT)
         .output()
         .unwrap();

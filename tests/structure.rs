@@ -65,7 +65,8 @@ fn floor(module: &str) -> Option<u8> {
         // `.kroute.yaml` names rules and platforms; the pipeline applies it.
         "report" | "config" => 6,
         "pipeline" => 7,
-        "cli" => 8,
+        // The fuzz targets' entry points drive the pipeline like the command line does.
+        "cli" | "fuzzing" => 8,
         "main" | "lib" => 9,
         _ => return None,
     })

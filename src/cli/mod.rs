@@ -897,7 +897,7 @@ fn inputs(
         Input::File(path) | Input::HelmChart(path) | Input::Unreadable { path, .. } => {
             config.ignore_paths.matches(path)
         }
-        Input::Stdin => false,
+        Input::Stdin | Input::Memory { .. } => false,
     };
     let mut skipped = Vec::new();
     let collected = collect_inputs_noting(paths, &mut skipped);

@@ -222,6 +222,10 @@ fn read_input(input: &Input, opts: &LoadOptions) -> Result<(String, Vec<u8>), (S
         Input::Unreadable { path, reason } => {
             Err((path.display().to_string(), format!("cannot read: {reason}")))
         }
+        Input::Memory { name, bytes } => {
+            let end = usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX);
+            Ok((name.clone(), bytes[..bytes.len().min(end)].to_vec()))
+        }
         Input::File(path) | Input::HelmChart(path) => {
             let name = path.display().to_string();
             let read = || -> std::io::Result<Vec<u8>> {
@@ -250,6 +254,7 @@ fn over_total(inputs: &[Input], limit: u64) -> Vec<bool> {
                 .ok()
                 .filter(std::fs::Metadata::is_file)
                 .map_or(0, |m| m.len()),
+            Input::Memory { bytes, .. } => u64::try_from(bytes.len()).unwrap_or(u64::MAX),
             Input::Stdin | Input::Unreadable { .. } => 0,
         })
         .collect();
@@ -269,6 +274,7 @@ fn refused_over_total(file: FileId, input: &Input, limit: u64) -> FileResult {
             path.display().to_string()
         }
         Input::Stdin => crate::source::STDIN.to_string(),
+        Input::Memory { name, .. } => name.clone(),
     };
     let message = format!(
         "the inputs together are larger than the {limit}-byte limit (--max-total-size); this file was not read"

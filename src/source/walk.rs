@@ -17,6 +17,12 @@ pub enum Input {
     /// The files under `templates/` are template sources, not manifests, even when one looks
     /// rendered: they are not inputs, and the chart is reported once, on this file.
     HelmChart(PathBuf),
+    /// Bytes already in memory, shown under `name`: for embedding kroute and for the fuzz
+    /// targets, which check one input without touching the file system.
+    Memory {
+        name: String,
+        bytes: Vec<u8>,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -207,6 +213,7 @@ fn input_path(input: &Input) -> &Path {
     match input {
         Input::File(path) | Input::Unreadable { path, .. } | Input::HelmChart(path) => path,
         Input::Stdin => Path::new("-"),
+        Input::Memory { name, .. } => Path::new(name),
     }
 }
 

@@ -88,8 +88,9 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Parsed {
     let mut out = Parsed::default();
     let mut offset = 0usize;
     let mut line_offset = 0u32;
-    // The text with closing brackets moved (see `move_closing_bracket`), once one was.
-    let mut patched: Option<String> = None;
+    // The text with closing brackets moved (see `move_closing_bracket`), once one was, and
+    // with ASCII directives (see `ascii_directives`).
+    let mut patched: Option<String> = ascii_directives(text);
     let mut moves: Vec<(u32, u32)> = Vec::new();
     loop {
         let current = patched.as_deref().unwrap_or(text);
@@ -148,6 +149,36 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Parsed {
             None => return restore_moved_brackets(out, &moves),
         }
     }
+}
+
+/// The text with every non-ASCII character of its directive lines (`%…` at column 0)
+/// replaced by as many `?` as it has bytes; `None` when they are ASCII. saphyr counts the
+/// bytes of a directive's name and parameters as characters, so its character indexes
+/// would drift by the difference after such a line; replaced, the indexes stay true and
+/// the byte offsets do not move. kroute reads nothing of a directive but its place.
+fn ascii_directives(text: &str) -> Option<String> {
+    let is_directive = |line: &str| line.starts_with('%') && !line.is_ascii();
+    // Nearly every text has no directive at all: one substring search says so.
+    let has_directives = text.starts_with('%') || text.contains("\n%");
+    if !has_directives || !text.split_inclusive('\n').any(is_directive) {
+        return None;
+    }
+    let mut fixed = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        if is_directive(line) {
+            for c in line.chars() {
+                let (ascii, count) = if c.is_ascii() {
+                    (c, 1)
+                } else {
+                    ('?', c.len_utf8())
+                };
+                fixed.extend(std::iter::repeat_n(ascii, count));
+            }
+        } else {
+            fixed.push_str(line);
+        }
+    }
+    Some(fixed)
 }
 
 /// Most closing brackets moved in one text: each move re-parses a document.

@@ -361,3 +361,20 @@ fn collections_keep_no_spare_capacity() {
     };
     assert_eq!((items.len(), items.capacity()), (5, 5));
 }
+
+#[test]
+fn spans_stay_true_after_a_directive_with_non_ascii_text() {
+    // saphyr counts the bytes of `%é` as characters: every later span moved by one byte
+    // (found by the `selectors` fuzz target, with U+FFFD).
+    for text in [
+        "%é\n---\n{a: 1}\n",
+        "%TAG ! tag:é,2000:\n--- {a: 1}\n",
+        "%\u{FFFD} é\n---\n{a: 1}",
+    ] {
+        let p = parse(text);
+        let root = &p.documents[0].root;
+        assert_eq!(&text[root.span.bytes()], "{a: 1}", "{text:?}");
+        let a = root.get("a").unwrap();
+        assert_eq!(&text[a.span.bytes()], "1", "{text:?}");
+    }
+}
