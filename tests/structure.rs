@@ -64,7 +64,9 @@ fn floor(module: &str) -> Option<u8> {
         "checks" | "trace" | "view" | "policy" => 5,
         // `.kroute.yaml` names rules and platforms; the pipeline applies it.
         "report" | "config" => 6,
-        "pipeline" => 7,
+        // `--cluster`'s watch of the live cluster: kroute's own modules read none of it
+        // but the webhook, above, feeds its store from it.
+        "pipeline" | "cluster" => 7,
         "cli" => 8,
         "main" | "lib" => 9,
         _ => return None,
