@@ -2,8 +2,9 @@
 //! through their real clients: `pre-commit try-repo` runs this repository's hooks on a
 //! temporary git repository, `actionlint` checks the README's workflow against
 //! `action.yml`, `shellcheck` the action's script, which also runs here the way the action
-//! runs it. `.ci/run` installs the clients; under CI=true a missing one fails the test
-//! instead of skipping it.
+//! runs it, and `scripts/webhook-e2e.sh`, which skips here without a cluster. `.ci/run`
+//! installs the clients; under CI=true a missing one fails the test instead of skipping
+//! it.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -381,16 +382,37 @@ fn readme_workflow_passes_actionlint() {
 }
 
 #[test]
-fn action_script_passes_shellcheck() {
+fn scripts_pass_shellcheck() {
     if !client("shellcheck") {
         return;
     }
-    let output = Command::new("shellcheck")
-        .arg("scripts/github-action.sh")
+    for script in ["scripts/github-action.sh", "scripts/webhook-e2e.sh"] {
+        let output = Command::new("shellcheck")
+            .arg(script)
+            .current_dir(ROOT)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{script}: {}", text(&output));
+    }
+}
+
+/// Without a cluster (no kubeconfig), the webhook's end-to-end script skips cleanly.
+#[test]
+fn webhook_e2e_script_skips_without_a_cluster() {
+    let home = TempDir::new().unwrap();
+    let output = Command::new("bash")
+        .arg("scripts/webhook-e2e.sh")
         .current_dir(ROOT)
+        .env_remove("KUBECONFIG")
+        .env("HOME", home.path())
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", text(&output));
+    assert!(
+        text(&output).contains("webhook-e2e: skipped:"),
+        "{}",
+        text(&output)
+    );
 }
 
 /// Runs a step of the action's script with `env`; its exit code, what it printed and the
