@@ -65,8 +65,10 @@ fn floor(module: &str) -> Option<u8> {
         // `.kroute.yaml` names rules and platforms; the pipeline applies it.
         "report" | "config" => 6,
         "pipeline" => 7,
-        "cli" => 8,
-        "main" | "lib" => 9,
+        // The admission server drives the pipeline per request; the command line starts it.
+        "webhook" => 8,
+        "cli" => 9,
+        "main" | "lib" => 10,
         _ => return None,
     })
 }
