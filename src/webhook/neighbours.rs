@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use super::store::{distinct, namespaces, Entry, Snapshot};
-use crate::manifest::Object;
+use crate::manifest::{Object, ObjectKey};
 use crate::yaml::{Node, Value};
 
 /// A string mentioned by more objects than this ties nothing in particular together
@@ -106,13 +106,7 @@ pub fn around<'a>(snapshot: &'a Snapshot, candidate: &Object) -> Vec<&'a Arc<Ent
             spaces.insert(s.clone());
         }
     }
-    let mut members = Vec::new();
-    for ns in spaces {
-        members.extend(snapshot.lookup(&format!("ns:{ns}")).next());
-        let named = snapshot.lookup(&format!("n:{ns}"));
-        members.extend(named.filter(|e| e.object.kind == "Namespace"));
-    }
-    found.extend(members);
+    found.extend(members(snapshot, &spaces, &key));
     found.extend(snapshot.lookup("g:class"));
     found.extend(snapshot.lookup("g:mesh").next());
     // Admission policies and their bindings apply to objects by kind and labels, not by
@@ -138,13 +132,41 @@ pub fn around<'a>(snapshot: &'a Snapshot, candidate: &Object) -> Vec<&'a Arc<Ent
 /// The stored objects that name `object` (what its deletion may leave dangling).
 pub fn naming<'a>(snapshot: &'a Snapshot, object: &Object) -> Vec<&'a Arc<Entry>> {
     let key = object.key();
-    let found = identity(object)
+    let mut found: Vec<&Arc<Entry>> = identity(object)
         .into_iter()
-        .flat_map(|form| snapshot.lookup(&format!("m:{form}")).collect::<Vec<_>>());
-    distinct(found)
-        .into_iter()
+        .flat_map(|form| snapshot.lookup(&format!("m:{form}")).collect::<Vec<_>>())
         .filter(|e| e.key != key)
-        .collect()
+        .collect();
+    if found.is_empty() {
+        return found;
+    }
+    let mut spaces: BTreeSet<String> = namespaces(found.iter().copied())
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    spaces.insert(object.namespace.clone());
+    found.extend(members(snapshot, &spaces, &key));
+    distinct(found)
+}
+
+/// A member of each namespace of `spaces` other than `except`, and the Namespace objects:
+/// a reference into a namespace kroute knows nothing of is judged more leniently than one
+/// into a namespace that exists.
+fn members<'a>(
+    snapshot: &'a Snapshot,
+    spaces: &BTreeSet<String>,
+    except: &ObjectKey,
+) -> Vec<&'a Arc<Entry>> {
+    let mut out = Vec::new();
+    for ns in spaces.iter().filter(|ns| !ns.is_empty()) {
+        let member = snapshot
+            .lookup(&format!("ns:{ns}"))
+            .find(|e| e.key != *except);
+        out.extend(member);
+        let named = snapshot.lookup(&format!("n:{ns}"));
+        out.extend(named.filter(|e| e.object.kind == "Namespace"));
+    }
+    out
 }
 
 /// The objects indexed under `token`, only those in `namespace` (and cluster-scoped ones)

@@ -142,6 +142,7 @@ async fn answer(
         Ok(job) => job,
         Err(why) => return invalid(StatusCode::BAD_REQUEST, format!("kroute: {why}\n")),
     };
+    let operation = job.operation();
     let worker = Arc::clone(app);
     let judged = tokio::task::spawn_blocking(move || job.run(&worker));
     let (outcome, decision) = match tokio::time::timeout(app.policy.timeout, judged).await {
@@ -151,7 +152,9 @@ async fn answer(
                 .into_iter()
                 .filter(|f| f.severity >= policy.warn_on.min(policy.deny_on))
                 .collect();
-            let decision = admission::decide(&kept, policy.deny_on, policy.dry_run);
+            // A deletion is never refused: what it leaves dangling is said as warnings.
+            let warn_only = policy.dry_run || matches!(operation, Operation::Delete);
+            let decision = admission::decide(&kept, policy.deny_on, warn_only);
             let outcome = match (decision.allowed, decision.warnings.is_empty()) {
                 (false, _) => Outcome::Denied,
                 (true, false) => Outcome::Warned,
@@ -195,7 +198,21 @@ enum Job {
     Nothing,
 }
 
+/// What a request does, as far as the decision goes.
+#[derive(Clone, Copy)]
+enum Operation {
+    Write,
+    Delete,
+}
+
 impl Job {
+    fn operation(&self) -> Operation {
+        match self {
+            Job::Delete(_) => Operation::Delete,
+            _ => Operation::Write,
+        }
+    }
+
     fn of(request: &Request) -> Result<Job, String> {
         let operation = request.operation.as_deref().unwrap_or("");
         let namespace = request.namespace.clone().unwrap_or_default();
