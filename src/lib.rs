@@ -24,6 +24,7 @@ pub mod schema;
 pub mod source;
 pub mod trace;
 pub mod view;
+pub mod webhook;
 pub mod yaml;
 
 pub use pipeline::{check, CheckOptions, Outcome};

@@ -67,8 +67,10 @@ fn floor(module: &str) -> Option<u8> {
         // `--cluster`'s watch of the live cluster: kroute's own modules read none of it
         // but the webhook, above, feeds its store from it.
         "pipeline" | "cluster" => 7,
-        "cli" => 8,
-        "main" | "lib" => 9,
+        // The admission server drives the pipeline per request; the command line starts it.
+        "webhook" => 8,
+        "cli" => 9,
+        "main" | "lib" => 10,
         _ => return None,
     })
 }
