@@ -9,12 +9,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+mod webhook_client;
+
 use axum::body::Body;
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use kroute::cluster::{self, sanitize, ClusterOptions, Sink, Watched};
+use kroute::webhook::{metrics::Metrics, router, App, Judge, Policy, Store};
+use kroute::CheckOptions;
 use serde_json::{json, Value};
+use webhook_client::Client;
 
 /// A resource the stand-in serves.
 struct Served {
@@ -380,7 +385,7 @@ async fn watch_follows_list_events_and_relist_after_410() {
         kubeconfig: Some(kubeconfig),
         context: Some("stand-in".into()),
     };
-    let mut watching = cluster::start(&options, recorded.clone()).await.unwrap();
+    let watching = cluster::start(&options, recorded.clone()).await.unwrap();
 
     // Every served kind is watched; the others (Gateway API, Knative, Deployments…) are
     // not served here and are skipped, not a failure.
@@ -396,7 +401,7 @@ async fn watch_follows_list_events_and_relist_after_410() {
             "VirtualService.networking.istio.io"
         ]
     );
-    tokio::time::timeout(Duration::from_secs(10), watching.wait_ready())
+    tokio::time::timeout(Duration::from_secs(10), watching.until_ready())
         .await
         .expect("ready");
     assert!(watching.ready());
@@ -476,4 +481,200 @@ async fn an_unreadable_kubeconfig_is_an_error() {
         .err()
         .unwrap();
     assert!(error.to_string().starts_with("kubeconfig:"), "{error}");
+}
+
+/// An AdmissionReview creating a VirtualService in `shop` that routes to `host`.
+fn review_routing_to(host: &str) -> Value {
+    json!({
+        "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+        "request": {
+            "uid": "4b1c", "operation": "CREATE", "namespace": "shop", "name": "shop",
+            "kind": {"group": "networking.istio.io", "version": "v1", "kind": "VirtualService"},
+            "resource": {"group": "networking.istio.io", "version": "v1", "resource": "virtualservices"},
+            "userInfo": {"username": "alice"}, "dryRun": false,
+            "object": {
+                "apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
+                "metadata": {"name": "shop", "namespace": "shop"},
+                "spec": {"hosts": ["shop.example.com"], "gateways": ["mesh"],
+                         "http": [{"route": [{"destination": {"host": host}}]}]},
+            },
+        },
+    })
+}
+
+/// Sends reviews until the answer's `allowed` is `allowed` (the watch takes a moment);
+/// the last answer.
+async fn verdict_becomes(client: &mut Client, allowed: bool, why: &str) -> Value {
+    let mut answer = Value::Null;
+    for _ in 0..500 {
+        let (status, body) = client.review(&review_routing_to("api")).await.unwrap();
+        assert_eq!(status, 200, "{body}");
+        answer = body;
+        if answer["response"]["allowed"] == allowed {
+            return answer;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{why}: still {answer}");
+}
+
+/// The webhook with `--cluster`'s store: the same watch feeding the webhook's inventory,
+/// and its verdict on a VirtualService that routes to Service `api` following the
+/// Service's life in the cluster: denied, admitted once added, denied once deleted,
+/// admitted again after a relist that brings it back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_verdicts_follow_the_watched_cluster() {
+    let stand = Arc::new(Stand::default());
+    stand.put("namespaces", json!({"metadata": {"name": "shop"}}));
+    stand.put("services", service("web", "web"));
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = stand_in(stand.clone(), &dir).await;
+    let options = ClusterOptions {
+        kubeconfig: Some(kubeconfig),
+        context: Some("stand-in".into()),
+    };
+
+    let opts = CheckOptions::default();
+    let load = opts.load.clone();
+    let store = Arc::new(Store::new());
+    let judge = Arc::new(Judge::new(opts));
+    let _watching = kroute::webhook::cluster::watch(&options, store.clone(), judge.clone(), load)
+        .await
+        .unwrap();
+    let app = Arc::new(App {
+        store: store.clone(),
+        judge,
+        policy: Policy::default(),
+        metrics: Metrics::default(),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router(app)).await });
+    let mut client = Client::plain(address).await.unwrap();
+
+    for _ in 0..500 {
+        if client.get("/readyz").await.unwrap().0 == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        client.get("/readyz").await.unwrap().0,
+        200,
+        "ready once every kind is listed"
+    );
+    assert_eq!(store.snapshot().len(), 2, "the Namespace and Service web");
+
+    let denied = verdict_becomes(&mut client, false, "no Service api yet").await;
+    assert!(
+        denied["response"]["status"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("KR303"),
+        "{denied}"
+    );
+
+    stand.upsert("services", service("api", "api"));
+    verdict_becomes(&mut client, true, "Service api was added").await;
+
+    stand.delete("services", service("api", "api"));
+    verdict_becomes(&mut client, false, "Service api was deleted").await;
+
+    // The watch misses Service api coming back; the relist after 410 Gone finds it.
+    stand.put("services", service("api", "api"));
+    stand.expire("services");
+    verdict_becomes(&mut client, true, "the relist brought Service api back").await;
+    assert_eq!(stand.lists("services"), 2);
+    assert_eq!(store.snapshot().len(), 3);
+}
+
+/// A child process killed when the test ends, however it ends.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `kroute webhook --cluster` itself: the binary, pointed at the stand-in with
+/// `--kubeconfig` and `--context`, becomes ready over HTTPS once the cluster is listed and
+/// judges against it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_watches_the_cluster_it_is_given() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let stand = Arc::new(Stand::default());
+    stand.put("namespaces", json!({"metadata": {"name": "shop"}}));
+    stand.put("services", service("web", "web"));
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = stand_in(stand.clone(), &dir).await;
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let cert = certified.cert.pem();
+    std::fs::write(dir.path().join("tls.crt"), &cert).unwrap();
+    std::fs::write(
+        dir.path().join("tls.key"),
+        certified.signing_key.serialize_pem(),
+    )
+    .unwrap();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kroute"))
+        .args([
+            "webhook",
+            "--listen",
+            "127.0.0.1:0",
+            "--cluster",
+            "--context",
+            "stand-in",
+        ])
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .arg("--tls-cert")
+        .arg(dir.path().join("tls.crt"))
+        .arg("--tls-key")
+        .arg(dir.path().join("tls.key"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let _child = Killed(child);
+    // Blocking reads off the runtime: the stand-in must keep answering the binary.
+    let address: std::net::SocketAddr = tokio::task::spawn_blocking(move || {
+        let mut log = String::new();
+        for line in BufReader::new(stderr).lines() {
+            let line = line.unwrap();
+            if let Some(address) = line.trim().strip_prefix("kroute webhook: listening on ") {
+                return address.parse().unwrap();
+            }
+            log.push_str(&line);
+        }
+        panic!("kroute webhook exited: {log}");
+    })
+    .await
+    .unwrap();
+    let mut client = Client::tls(address, webhook_client::tls_config(&[&cert]))
+        .await
+        .unwrap();
+    for _ in 0..500 {
+        if client.get("/readyz").await.unwrap().0 == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let ready = client.get("/readyz").await.unwrap().0;
+    let denied = verdict_becomes(&mut client, false, "no Service api in the cluster").await;
+    stand.upsert("services", service("api", "api"));
+    let admitted = verdict_becomes(&mut client, true, "Service api was added").await;
+    assert_eq!(ready, 200);
+    assert!(
+        denied["response"]["status"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("KR303"),
+        "{denied}"
+    );
+    assert_eq!(admitted["response"]["uid"], "4b1c");
 }

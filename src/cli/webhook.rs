@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::{policy_engine, FailOn, LoadArgs, EXIT_OK, EXIT_USAGE};
+use crate::cluster::ClusterOptions;
 use crate::pipeline::CheckOptions;
 use crate::webhook::{self, Policy};
 
@@ -27,6 +28,16 @@ pub struct WebhookArgs {
     /// against; loaded again when they change (repeatable)
     #[arg(long, value_name = "PATH")]
     pub inventory: Vec<PathBuf>,
+    /// Judge against the live cluster, watched with list/watch (in-cluster service account
+    /// or kubeconfig); ready once every watched kind has been listed
+    #[arg(long, conflicts_with = "inventory")]
+    pub cluster: bool,
+    /// Kubeconfig file for --cluster (default: KUBECONFIG, ~/.kube/config, then in-cluster)
+    #[arg(long, value_name = "FILE", requires = "cluster")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context for --cluster (default: its current context)
+    #[arg(long, value_name = "NAME", requires = "cluster")]
+    pub context: Option<String>,
     /// Lowest severity that denies a request; lower findings are warnings
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub deny_on: FailOn,
@@ -59,6 +70,10 @@ pub fn run(args: &WebhookArgs, err: &mut dyn Write) -> std::io::Result<u8> {
         cert: args.tls_cert.clone(),
         key: args.tls_key.clone(),
         inventory: args.inventory.clone(),
+        cluster: args.cluster.then(|| ClusterOptions {
+            kubeconfig: args.kubeconfig.clone(),
+            context: args.context.clone(),
+        }),
         check,
         policy: Policy {
             deny_on: args.deny_on.into(),

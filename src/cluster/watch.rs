@@ -32,11 +32,15 @@ impl Watching {
         *self.listed.borrow() >= self.kinds.len()
     }
 
-    /// Waits until [`ready`](Self::ready).
-    pub async fn wait_ready(&mut self) {
+    /// Completes when [`ready`](Self::ready) (or never, once the watch is dropped first).
+    pub fn until_ready(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
         let total = self.kinds.len();
-        // The sender lives as long as the tasks do, which is as long as `self`.
-        let _ = self.listed.wait_for(|listed| *listed >= total).await;
+        let mut listed = self.listed.clone();
+        async move {
+            if listed.wait_for(|listed| *listed >= total).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 //! work per request follows the object's surroundings, not the cluster's size.
 
 pub mod admission;
+pub mod cluster;
 pub mod evaluate;
 mod inventory;
 pub mod metrics;
@@ -42,8 +43,11 @@ pub struct Options {
     pub listen: SocketAddr,
     pub cert: PathBuf,
     pub key: PathBuf,
-    /// Files and directories of manifests; none: the store starts empty and ready.
+    /// Files and directories of manifests; none (and no `cluster`): the store starts empty
+    /// and ready.
     pub inventory: Vec<PathBuf>,
+    /// Watch this cluster instead (`--cluster`); ready once every kind is listed.
+    pub cluster: Option<crate::cluster::ClusterOptions>,
     pub check: CheckOptions,
     pub policy: Policy,
 }
@@ -72,12 +76,23 @@ async fn run(options: Options, err: &mut dyn Write) -> std::io::Result<()> {
         policy: options.policy,
         metrics: metrics::Metrics::default(),
     });
-    if options.inventory.is_empty() {
-        store.mark_ready();
-    } else {
-        let paths = options.inventory.clone();
-        tokio::task::spawn_blocking(move || watch_inventory(&paths, &store, &judge, &load));
-    }
+    // Held while serving: dropping it stops the watch.
+    let _watching = match &options.cluster {
+        Some(cluster) => Some(
+            cluster::watch(cluster, Arc::clone(&store), Arc::clone(&judge), load)
+                .await
+                .map_err(|e| std::io::Error::other(format!("--cluster: {e}")))?,
+        ),
+        None if options.inventory.is_empty() => {
+            store.mark_ready();
+            None
+        }
+        None => {
+            let paths = options.inventory.clone();
+            tokio::task::spawn_blocking(move || watch_inventory(&paths, &store, &judge, &load));
+            None
+        }
+    };
     tokio::spawn(watch_certificate(files, tls.clone()));
     let handle = axum_server::Handle::new();
     tokio::spawn(shutdown_on_signal(handle.clone()));
