@@ -10,6 +10,7 @@
 
 pub mod checks;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod diagnostic;
 #[doc(hidden)]
@@ -25,6 +26,7 @@ pub mod schema;
 pub mod source;
 pub mod trace;
 pub mod view;
+pub mod webhook;
 pub mod yaml;
 
 pub use pipeline::{check, CheckOptions, Outcome};

@@ -11,7 +11,8 @@ use kroute::cli::{run, Cli};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    let code = run(cli, &mut stdout.lock(), &mut stderr.lock());
+    // stderr unlocked: `kroute webhook`'s threads (cluster watch, inventory reload) log
+    // with eprintln!, which would wait forever for a lock the main thread held.
+    let code = run(cli, &mut stdout.lock(), &mut std::io::stderr());
     ExitCode::from(code)
 }

@@ -140,20 +140,96 @@ impl Outcome {
 /// inventory and routing graph and runs every rule on it; reports only on `inputs`.
 pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
     let start = Instant::now();
-    let checked = inputs.len();
-    let (mut loaded, scopes, rendered, platform) = load_scopes(inputs, opts);
-    let count = |per_file: &[usize]| per_file.iter().take(checked).sum();
+    let (loaded, scopes, rendered, platform) = load_scopes(inputs, opts);
+    let schemas = (!opts.no_schema && !opts.parse_only).then(|| {
+        let scoped = scopes.iter().flat_map(|s| s.own.iter().chain(&s.generated));
+        Schemas::new(loaded.objects.iter().chain(scoped), opts.schema.clone())
+    });
+    let loading = Loading {
+        loaded,
+        scopes,
+        rendered,
+        platform,
+        checked: vec![true; inputs.len()],
+    };
+    check_scopes(loading, opts, schemas.as_ref(), start)
+}
+
+/// Checks objects loaded already (an admission request's object and the stored objects
+/// around it), as [`check`] checks files: one scope, what the platform provides loaded
+/// after them, findings reported on the files `checked` names. `schemas` are shared across
+/// calls so that each schema is compiled once (built with [`Schemas::new`] and
+/// `opts.schema`); `None` skips schema validation.
+pub fn check_loaded(
+    mut loaded: manifest::Loaded,
+    checked: &[FileId],
+    opts: &CheckOptions,
+    schemas: Option<&Schemas>,
+) -> Outcome {
+    let start = Instant::now();
+    let mut reported = vec![false; loaded.sources.len()];
+    for file in checked {
+        if let Some(flag) = reported.get_mut(file.0 as usize) {
+            *flag = true;
+        }
+    }
+    let platform = provide(&mut loaded, opts);
+    let scope = Scope {
+        own: std::mem::take(&mut loaded.objects),
+        issues: std::mem::take(&mut loaded.issues),
+        reported: true,
+        ..Scope::default()
+    };
+    let loading = Loading {
+        loaded,
+        scopes: vec![scope],
+        rendered: render::Rendered::default(),
+        platform,
+        checked: reported,
+    };
+    check_scopes(loading, opts, schemas, start)
+}
+
+/// What was loaded for a check, divided into scopes.
+struct Loading {
+    loaded: manifest::Loaded,
+    scopes: Vec<Scope>,
+    rendered: render::Rendered,
+    /// The first file of what the platform provides.
+    platform: FileId,
+    /// Whether each file, by `FileId`, is reported on (a file past the end is not).
+    checked: Vec<bool>,
+}
+
+/// Checks every scope of `loading` and merges, suppresses and numbers what they found.
+fn check_scopes(
+    loading: Loading,
+    opts: &CheckOptions,
+    schemas: Option<&Schemas>,
+    start: Instant,
+) -> Outcome {
+    let Loading {
+        mut loaded,
+        scopes,
+        rendered,
+        platform,
+        checked,
+    } = loading;
+    let is_checked = |file: usize| checked.get(file).copied().unwrap_or(false);
+    let count = |per_file: &[usize]| {
+        let files = per_file.iter().enumerate();
+        files.filter(|(f, _)| is_checked(*f)).map(|(_, n)| n).sum()
+    };
     let documents = count(&loaded.file_documents);
     let skipped = loaded
         .file_skipped
         .iter()
-        .take(checked)
-        .filter(|s| **s)
+        .enumerate()
+        .filter(|(f, s)| is_checked(*f) && **s)
         .count();
     let reading = |r: manifest::Reading| {
-        (loaded.file_read.iter().take(checked))
-            .filter(|f| **f == r)
-            .count()
+        let files = loaded.file_read.iter().enumerate();
+        files.filter(|(f, read)| is_checked(*f) && **read == r).count()
     };
     let (broken_files, failed_files) = (
         reading(manifest::Reading::Broken),
@@ -162,20 +238,17 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
     let objects = std::mem::take(&mut loaded.objects);
     let mut sources = loaded.sources;
     let mut reported = vec![false; sources.len()];
-    for file in (0..checked).chain(rendered.files.iter().map(|f| f.0 as usize)) {
+    let files = (0..checked.len()).filter(|f| is_checked(*f));
+    for file in files.chain(rendered.files.iter().map(|f| f.0 as usize)) {
         reported[file] = true;
     }
-    let schemas = (!opts.no_schema && !opts.parse_only).then(|| {
-        let scoped = scopes.iter().flat_map(|s| s.own.iter().chain(&s.generated));
-        Schemas::new(objects.iter().chain(scoped), opts.schema.clone())
-    });
     let run = Run {
         loaded: &objects,
         sources: &sources,
         reported: &reported,
         platform,
         opts,
-        schemas: schemas.as_ref(),
+        schemas: schemas.filter(|_| !opts.no_schema && !opts.parse_only),
     };
     // One scope's model is kept for the caller to free, or not (the command line exits
     // without); several are freed by the threads that built them.
@@ -190,7 +263,7 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
             let annotated = if rendered {
                 Vec::new()
             } else {
-                suppress::annotated(inputs.filter(|o| (o.file.0 as usize) < checked))
+                suppress::annotated(inputs.filter(|o| is_checked(o.file.0 as usize)))
             };
             ((found, annotated), single.then_some(model))
         })
@@ -222,7 +295,7 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
         diagnostics,
         objects: checked_objects,
         sources,
-        files: checked,
+        files: checked.iter().filter(|c| **c).count(),
         documents,
         skipped,
         elapsed: start.elapsed(),

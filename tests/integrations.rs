@@ -1,10 +1,10 @@
 //! The pre-commit hooks (`.pre-commit-hooks.yaml`) and the GitHub Action (`action.yml`)
 //! through their real clients: `pre-commit try-repo` runs this repository's hooks on a
 //! temporary git repository, `actionlint` checks the README's workflow against
-//! `action.yml`, `shellcheck` the action's, the benchmark's and the fuzzing scripts; the
-//! action's also runs here the way the action runs it. `.ci/run` installs the clients; under
-//! CI=true a missing one fails the test
-//! instead of skipping it.
+//! `action.yml`, `shellcheck` the action's, the benchmark's, the fuzzing and the webhook's
+//! end-to-end scripts (the action's also runs here the way the action runs it; the webhook's
+//! skips here without a cluster). `.ci/run` installs the clients; under CI=true a missing one
+//! fails the test instead of skipping it.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -432,16 +432,38 @@ fn scripts_pass_shellcheck() {
     if !client("shellcheck") {
         return;
     }
-    let output = Command::new("shellcheck")
-        .args([
-            "scripts/github-action.sh",
-            "scripts/bench.sh",
-            "scripts/fuzz.sh",
-        ])
+    for script in [
+        "scripts/github-action.sh",
+        "scripts/bench.sh",
+        "scripts/fuzz.sh",
+        "scripts/webhook-e2e.sh",
+    ] {
+        let output = Command::new("shellcheck")
+            .arg(script)
+            .current_dir(ROOT)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{script}: {}", text(&output));
+    }
+}
+
+/// Without a cluster (no kubeconfig), the webhook's end-to-end script skips cleanly.
+#[test]
+fn webhook_e2e_script_skips_without_a_cluster() {
+    let home = TempDir::new().unwrap();
+    let output = Command::new("bash")
+        .arg("scripts/webhook-e2e.sh")
         .current_dir(ROOT)
+        .env_remove("KUBECONFIG")
+        .env("HOME", home.path())
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", text(&output));
+    assert!(
+        text(&output).contains("webhook-e2e: skipped:"),
+        "{}",
+        text(&output)
+    );
 }
 
 /// Without the corpus generator the benchmark script says so and stops before building.

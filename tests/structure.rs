@@ -64,10 +64,14 @@ fn floor(module: &str) -> Option<u8> {
         "checks" | "trace" | "view" | "policy" => 5,
         // `.kroute.yaml` names rules and platforms; the pipeline applies it.
         "report" | "config" => 6,
-        "pipeline" => 7,
-        // The fuzz targets' entry points drive the pipeline like the command line does.
-        "cli" | "fuzzing" => 8,
-        "main" | "lib" => 9,
+        // `--cluster`'s watch of the live cluster: kroute's own modules read none of it
+        // but the webhook, above, feeds its store from it.
+        "pipeline" | "cluster" => 7,
+        // The admission server drives the pipeline per request, and the fuzz targets' entry
+        // points as the command line does; the command line starts the server.
+        "webhook" | "fuzzing" => 8,
+        "cli" => 9,
+        "main" | "lib" => 10,
         _ => return None,
     })
 }

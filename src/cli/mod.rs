@@ -2,6 +2,7 @@
 //! exit code.
 
 mod policy_test;
+mod webhook;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -86,6 +87,11 @@ pub enum Command {
     /// Work with policies: `kroute policy test DIR`
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Serve a Kubernetes validating admission webhook over HTTPS
+    #[command(
+        after_help = "Examples:\n  kroute webhook --tls-cert tls.crt --tls-key tls.key --inventory gitops/\n  kroute webhook --listen 127.0.0.1:8443 --tls-cert tls.crt --tls-key tls.key --dry-run\n\nEndpoints: POST /validate (AdmissionReview v1, v1beta1), GET /healthz, /readyz, /metrics.\nExit codes: 0 stopped by SIGTERM or SIGINT, 2 usage, certificate or bind error."
+    )]
+    Webhook(webhook::WebhookArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -479,6 +485,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Command::Trace(args) => run_trace(&args, out, err),
         Command::Init { dir } => run_init(&dir, out, err),
         Command::Policy(PolicyCommand::Test { dir }) => policy_test::run(&dir, out, err),
+        Command::Webhook(args) => webhook::run(&args, err),
     };
     result.unwrap_or_else(|e| {
         // A reader that stops early (`kroute explain KR302 | head`) is not an error.
