@@ -11,7 +11,7 @@ use kroute::cli::{run, Cli};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    let code = run(cli, &mut stdout.lock(), &mut stderr.lock());
+    // stderr is not locked for the whole run: the webhook's threads log to it too.
+    let code = run(cli, &mut stdout.lock(), &mut std::io::stderr());
     ExitCode::from(code)
 }
