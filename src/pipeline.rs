@@ -229,7 +229,9 @@ fn check_scopes(
         .count();
     let reading = |r: manifest::Reading| {
         let files = loaded.file_read.iter().enumerate();
-        files.filter(|(f, read)| is_checked(*f) && **read == r).count()
+        files
+            .filter(|(f, read)| is_checked(*f) && **read == r)
+            .count()
     };
     let (broken_files, failed_files) = (
         reading(manifest::Reading::Broken),
