@@ -89,7 +89,11 @@ async fn run(options: Options, err: &mut dyn Write) -> std::io::Result<()> {
         }
         None => {
             let paths = options.inventory.clone();
-            tokio::task::spawn_blocking(move || watch_inventory(&paths, &store, &judge, &load));
+            // A plain thread, not `spawn_blocking`: the runtime waits for its blocking tasks
+            // when it shuts down, and this loop never ends, so SIGTERM would hang.
+            std::thread::Builder::new()
+                .name("inventory".into())
+                .spawn(move || watch_inventory(&paths, &store, &judge, &load))?;
             None
         }
     };
