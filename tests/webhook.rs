@@ -13,40 +13,11 @@ use serde_json::{json, Value};
 use kroute::diagnostic::Severity;
 use kroute::webhook::{metrics::Metrics, router, App, Judge, Policy, Store};
 use kroute::CheckOptions;
-use webhook_client::Client;
+use webhook_client::{Client, INGRESS};
 
-/// The cluster the requests are judged against: an ingress Gateway and its workload, and a
-/// shop whose VirtualService is bound to it.
-const INVENTORY: &str = r#"
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: public, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: [shop.example.com]
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: istio-ingressgateway, namespace: istio-system}
-spec:
-  selector: {matchLabels: {istio: ingressgateway}}
-  template:
-    metadata: {labels: {istio: ingressgateway}}
-    spec:
-      containers:
-      - name: istio-proxy
-        image: docker.io/istio/proxyv2:1.22.0
-        ports: [{containerPort: 8080, name: http2}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: istio-ingressgateway, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  ports: [{name: http2, port: 80, targetPort: 8080}]
----
+/// The shop whose VirtualService is bound to the ingress Gateway of
+/// [`webhook_client::INGRESS`]: with it, the cluster the requests are judged against.
+const SHOP: &str = r#"
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: shop}
@@ -92,7 +63,7 @@ async fn serve(policy: Policy, config: &str) -> SocketAddr {
     };
     let store = Arc::new(Store::new());
     let errors = store.replace_all(
-        vec![("inventory.yaml".to_string(), INVENTORY.to_string())],
+        vec![("inventory.yaml".to_string(), format!("{INGRESS}---{SHOP}"))],
         &opts.load,
     );
     assert!(errors.is_empty(), "{errors:?}");

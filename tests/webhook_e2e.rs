@@ -13,38 +13,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use webhook_client::{tls_config, Client};
-
-const INVENTORY: &str = r#"
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: public, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: [shop.example.com]
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: istio-ingressgateway, namespace: istio-system}
-spec:
-  selector: {matchLabels: {istio: ingressgateway}}
-  template:
-    metadata: {labels: {istio: ingressgateway}}
-    spec:
-      containers:
-      - name: istio-proxy
-        image: docker.io/istio/proxyv2:1.22.0
-        ports: [{containerPort: 8080, name: http2}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: istio-ingressgateway, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  ports: [{name: http2, port: 80, targetPort: 8080}]
-"#;
+use webhook_client::{tls_config, Client, INGRESS};
 
 /// A certificate for `localhost` and its key, in PEM.
 fn certificate() -> (String, String) {
@@ -167,7 +136,7 @@ async fn the_webhook_over_https_with_a_rotated_certificate() {
     let inventory = dir.path().join("inventory");
     std::fs::create_dir_all(&certs).unwrap();
     std::fs::create_dir_all(&inventory).unwrap();
-    std::fs::write(inventory.join("gateway.yaml"), INVENTORY).unwrap();
+    std::fs::write(inventory.join("gateway.yaml"), INGRESS).unwrap();
     let first = certificate();
     let second = certificate();
     publish(&certs, "..v1", &first);
@@ -202,7 +171,7 @@ async fn the_webhook_over_https_with_a_rotated_certificate() {
     assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
 
     // The inventory changes: the Gateway `private` is added, and the request passes.
-    let private = INVENTORY.replace("name: public", "name: private");
+    let private = INGRESS.replace("name: public", "name: private");
     std::fs::write(inventory.join("private.yaml"), private).unwrap();
     webhook.wait_for("inventory: 4 objects");
     let mut client = Client::tls(addr, config.clone()).await.unwrap();

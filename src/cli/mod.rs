@@ -834,19 +834,9 @@ fn check_options(
         context.extend(admission.into_iter().map(crate::source::Input::File));
         Some(Arc::new(engine))
     };
-    let locations: Result<Vec<_>, _> = loading
-        .config
-        .schema_locations
-        .iter()
-        .chain(&args.schema_location)
-        .map(|l| crate::schema::Location::parse(l))
-        .collect();
-    let locations = match locations {
-        Ok(locations) => locations,
-        Err(e) => {
-            writeln!(err, "kroute: {e}")?;
-            return Ok(None);
-        }
+    let configured = loading.config.schema_locations.iter();
+    let Some(locations) = schema_locations(configured.chain(&args.schema_location), err)? else {
+        return Ok(None);
     };
     Ok(Some(CheckOptions {
         policies,
@@ -867,6 +857,21 @@ fn check_options(
         findings: loading.config.findings,
         template_kinds: loading.config.template_kinds,
     }))
+}
+
+/// The schema locations of the config and the command line, parsed; `None` after saying
+/// which one is wrong.
+pub(crate) fn schema_locations<'a>(
+    given: impl Iterator<Item = &'a String>,
+    err: &mut dyn Write,
+) -> std::io::Result<Option<Vec<crate::schema::Location>>> {
+    match given.map(|l| crate::schema::Location::parse(l)).collect() {
+        Ok(locations) => Ok(Some(locations)),
+        Err(e) => {
+            writeln!(err, "kroute: {e}")?;
+            Ok(None)
+        }
+    }
 }
 
 /// The built-in policies and those in `paths`, compiled, as `findings` selects them;

@@ -106,15 +106,9 @@ fn check_options(args: &WebhookArgs, err: &mut dyn Write) -> std::io::Result<Opt
         };
         Some(Arc::new(engine))
     };
-    let locations: Result<Vec<_>, _> = (loading.config.schema_locations.iter())
-        .map(|l| crate::schema::Location::parse(l))
-        .collect();
-    let locations = match locations {
-        Ok(locations) => locations,
-        Err(e) => {
-            writeln!(err, "kroute: {e}")?;
-            return Ok(None);
-        }
+    let Some(locations) = super::schema_locations(loading.config.schema_locations.iter(), err)?
+    else {
+        return Ok(None);
     };
     Ok(Some(CheckOptions {
         policies,
