@@ -96,8 +96,7 @@ impl Judge {
             } else {
                 namespace.to_string()
             },
-            limits: self.opts.load.limits,
-            replaced: None,
+            ..self.opts.load.clone()
         };
         let found = manifest::read_text(FileId(0), text, &load);
         let mut around: Vec<&Arc<Entry>> = Vec::new();
