@@ -341,9 +341,18 @@ fn service(name: &str, app: &str) -> Value {
 /// Starts the stand-in on 127.0.0.1:0 and writes a kubeconfig naming it.
 async fn stand_in(stand: Arc<Stand>, dir: &tempfile::TempDir) -> std::path::PathBuf {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
+    let kubeconfig = kubeconfig(listener.local_addr().unwrap(), dir);
+    serve_stand_in(stand, listener);
+    kubeconfig
+}
+
+fn serve_stand_in(stand: Arc<Stand>, listener: tokio::net::TcpListener) {
     let app = Router::new().fallback(move |uri: Uri| serve(stand.clone(), uri));
     tokio::spawn(async move { axum::serve(listener, app).await });
+}
+
+/// A kubeconfig whose context `stand-in` names a cluster at `address`.
+fn kubeconfig(address: std::net::SocketAddr, dir: &tempfile::TempDir) -> std::path::PathBuf {
     let kubeconfig = dir.path().join("kubeconfig");
     std::fs::write(
         &kubeconfig,
@@ -598,19 +607,12 @@ impl Drop for Killed {
     }
 }
 
-/// `kroute webhook --cluster` itself: the binary, pointed at the stand-in with
-/// `--kubeconfig` and `--context`, becomes ready over HTTPS once the cluster is listed and
-/// judges against it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_binary_watches_the_cluster_it_is_given() {
+/// `kroute webhook --cluster --context stand-in --kubeconfig FILE`, started with a fresh
+/// certificate: the child, its address once it listens, and a client trusting it.
+async fn webhook_binary(kubeconfig: &std::path::Path, dir: &tempfile::TempDir) -> (Killed, Client) {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
 
-    let stand = Arc::new(Stand::default());
-    stand.put("namespaces", json!({"metadata": {"name": "shop"}}));
-    stand.put("services", service("web", "web"));
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = stand_in(stand.clone(), &dir).await;
     let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
     let cert = certified.cert.pem();
     std::fs::write(dir.path().join("tls.crt"), &cert).unwrap();
@@ -619,7 +621,6 @@ async fn the_binary_watches_the_cluster_it_is_given() {
         certified.signing_key.serialize_pem(),
     )
     .unwrap();
-
     let mut child = Command::new(env!("CARGO_BIN_EXE_kroute"))
         .args([
             "webhook",
@@ -630,7 +631,7 @@ async fn the_binary_watches_the_cluster_it_is_given() {
             "stand-in",
         ])
         .arg("--kubeconfig")
-        .arg(&kubeconfig)
+        .arg(kubeconfig)
         .arg("--tls-cert")
         .arg(dir.path().join("tls.crt"))
         .arg("--tls-key")
@@ -640,13 +641,15 @@ async fn the_binary_watches_the_cluster_it_is_given() {
         .spawn()
         .unwrap();
     let stderr = child.stderr.take().unwrap();
-    let _child = Killed(child);
-    // Blocking reads off the runtime: the stand-in must keep answering the binary.
+    let child = Killed(child);
+    // Blocking reads off the runtime: the stand-in must keep answering the binary. The
+    // rest of the log is drained too, so that the child never blocks writing it.
     let address: std::net::SocketAddr = tokio::task::spawn_blocking(move || {
         let mut log = String::new();
-        for line in BufReader::new(stderr).lines() {
-            let line = line.unwrap();
+        let mut lines = BufReader::new(stderr).lines();
+        while let Some(Ok(line)) = lines.next() {
             if let Some(address) = line.trim().strip_prefix("kroute webhook: listening on ") {
+                std::thread::spawn(move || lines.for_each(drop));
                 return address.parse().unwrap();
             }
             log.push_str(&line);
@@ -655,16 +658,36 @@ async fn the_binary_watches_the_cluster_it_is_given() {
     })
     .await
     .unwrap();
-    let mut client = Client::tls(address, webhook_client::tls_config(&[&cert]))
+    let client = Client::tls(address, webhook_client::tls_config(&[&cert]))
         .await
         .unwrap();
-    for _ in 0..500 {
-        if client.get("/readyz").await.unwrap().0 == 200 {
-            break;
+    (child, client)
+}
+
+/// Waits up to `seconds` for `/readyz` to answer 200; its last status.
+async fn readiness(client: &mut Client, seconds: u64) -> u16 {
+    let deadline = std::time::Instant::now() + Duration::from_secs(seconds);
+    loop {
+        let status = client.get("/readyz").await.unwrap().0;
+        if status == 200 || std::time::Instant::now() > deadline {
+            return status;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let ready = client.get("/readyz").await.unwrap().0;
+}
+
+/// `kroute webhook --cluster` itself: the binary, pointed at the stand-in with
+/// `--kubeconfig` and `--context`, becomes ready over HTTPS once the cluster is listed and
+/// judges against it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_watches_the_cluster_it_is_given() {
+    let stand = Arc::new(Stand::default());
+    stand.put("namespaces", json!({"metadata": {"name": "shop"}}));
+    stand.put("services", service("web", "web"));
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = stand_in(stand.clone(), &dir).await;
+    let (_child, mut client) = webhook_binary(&kubeconfig, &dir).await;
+    let ready = readiness(&mut client, 10).await;
     let denied = verdict_becomes(&mut client, false, "no Service api in the cluster").await;
     stand.upsert("services", service("api", "api"));
     let admitted = verdict_becomes(&mut client, true, "Service api was added").await;
@@ -677,4 +700,28 @@ async fn the_binary_watches_the_cluster_it_is_given() {
         "{denied}"
     );
     assert_eq!(admitted["response"]["uid"], "4b1c");
+}
+
+/// An API server that is not up yet when the webhook starts (a control plane restarting,
+/// the pod network not ready): the webhook serves its probes, not ready, and keeps trying
+/// until the cluster answers, instead of exiting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_waits_for_a_cluster_it_cannot_reach_yet() {
+    let stand = Arc::new(Stand::default());
+    stand.put("namespaces", json!({"metadata": {"name": "shop"}}));
+    stand.put("services", service("web", "web"));
+    let dir = tempfile::tempdir().unwrap();
+    // A port nothing listens on, for now.
+    let address = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let kubeconfig = kubeconfig(address, &dir);
+    let (_child, mut client) = webhook_binary(&kubeconfig, &dir).await;
+    let healthy = client.get("/healthz").await.unwrap().0;
+    let not_ready = readiness(&mut client, 1).await;
+    serve_stand_in(stand, tokio::net::TcpListener::bind(address).await.unwrap());
+    let ready = readiness(&mut client, 15).await;
+    assert_eq!((healthy, not_ready, ready), (200, 503, 200));
+    verdict_becomes(&mut client, false, "no Service api in the cluster").await;
 }

@@ -14,7 +14,7 @@ mod watch;
 use std::path::PathBuf;
 
 pub use kinds::{Watched, WATCHED};
-pub use watch::{start, Watching};
+pub use watch::{connect, start, start_with, Watching};
 
 /// Where the cluster is.
 #[derive(Clone, Debug, Default)]

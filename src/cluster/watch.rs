@@ -58,8 +58,17 @@ pub async fn start(
     options: &ClusterOptions,
     sink: Arc<dyn Sink>,
 ) -> Result<Watching, ClusterError> {
-    let client = Client::try_from(config(options).await?).map_err(ClusterError::Client)?;
-    let served = served(&client).await?;
+    start_with(&connect(options).await?, sink).await
+}
+
+/// A client of the cluster `options` name: reads the configuration, does not connect.
+pub async fn connect(options: &ClusterOptions) -> Result<Client, ClusterError> {
+    Client::try_from(config(options).await?).map_err(ClusterError::Client)
+}
+
+/// [`start`] with a client made already: the first request to the cluster is made here.
+pub async fn start_with(client: &Client, sink: Arc<dyn Sink>) -> Result<Watching, ClusterError> {
+    let served = served(client).await?;
     let (count, listed) = signal::channel(0);
     let count = Arc::new(Counted {
         count,

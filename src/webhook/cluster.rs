@@ -5,37 +5,71 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use serde_json::Value;
 
 use super::evaluate::Judge;
 use super::store::Store;
-use crate::cluster::{self, ClusterError, ClusterOptions, Sink, Watched, Watching};
+use crate::cluster::{self, ClusterError, ClusterOptions, Sink, Watched};
 use crate::manifest::{LoadOptions, ObjectKey};
 
 /// Starts watching the cluster `options` name into `store`; the store is marked ready
-/// once every watched kind has been listed. Keep the [`Watching`] as long as the webhook
-/// serves: dropping it stops the watch.
+/// once every watched kind has been listed. A configuration that cannot be read is an
+/// error; a cluster that cannot be reached yet (the API server restarting, the network not
+/// up when the pod starts) is tried again, every second at first and then every 30 s, the
+/// store staying not ready meanwhile: the webhook answers its probes and fails open rather
+/// than restarting. Keep the [`Watch`] as long as the webhook serves: dropping it stops the
+/// watch.
 pub async fn watch(
     options: &ClusterOptions,
     store: Arc<Store>,
     judge: Arc<Judge>,
     load: LoadOptions,
-) -> Result<Watching, ClusterError> {
+) -> Result<Watch, ClusterError> {
+    let client = cluster::connect(options).await?;
     let feed = Arc::new(Feed {
         store,
         judge,
         load,
         phase: Mutex::new(Phase::Listing(HashMap::new())),
     });
-    let watching = cluster::start(options, feed.clone()).await?;
-    let ready = watching.until_ready();
-    tokio::spawn(async move {
-        ready.await;
+    let task = tokio::spawn(async move {
+        let mut wait = FIRST_RETRY;
+        let watching = loop {
+            match cluster::start_with(&client, feed.clone()).await {
+                Ok(watching) => break watching,
+                Err(error) => {
+                    let seconds = wait.as_secs();
+                    eprintln!("kroute webhook: cluster: {error}; trying again in {seconds} s");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(LAST_RETRY);
+                }
+            }
+        };
+        watching.until_ready().await;
         // Indexing the whole cluster is CPU work: off the async workers.
-        let _ = tokio::task::spawn_blocking(move || feed.go_live()).await;
+        let live = Arc::clone(&feed);
+        let _ = tokio::task::spawn_blocking(move || live.go_live()).await;
+        // The watches run as long as this task holds them.
+        std::future::pending::<()>().await;
+        drop(watching);
     });
-    Ok(watching)
+    Ok(Watch(task))
+}
+
+/// How long the first connection attempts wait before the next, and the longest wait.
+const FIRST_RETRY: Duration = Duration::from_secs(1);
+const LAST_RETRY: Duration = Duration::from_secs(30);
+
+/// The running watch of the cluster ([`watch`]); dropping it stops the watch.
+#[derive(Debug)]
+pub struct Watch(tokio::task::JoinHandle<()>);
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// One kind's objects by namespace and name, as JSON text.
