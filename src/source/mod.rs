@@ -6,12 +6,14 @@ mod list;
 mod root;
 mod span;
 mod suggest;
+mod typos;
 mod walk;
 
 pub use list::{listed, MAX_LISTED};
 pub use root::{RepoRoot, STDIN};
 pub use span::{LineCol, Span};
 pub use suggest::{did_you_mean, nearest, sole_typo_of};
+pub use typos::Typos;
 pub use walk::{collect_inputs, collect_inputs_noting, Input, InputError, Skipped};
 
 use std::sync::{Arc, OnceLock};
