@@ -187,3 +187,42 @@ fn a_rollout_workload_ref_borrows_the_template_wherever_it_is_defined() {
     ));
     assert!(inv.workloads.iter().all(|w| w.kind != "Rollout"));
 }
+
+/// The indexes key by interned strings: a namespace, kind or label named by many objects
+/// is stored once, and every lookup still finds what it names.
+#[test]
+fn index_keys_are_stored_once_however_many_objects_name_them() {
+    let mut yaml = String::new();
+    for i in 0..40 {
+        yaml.push_str(&format!(
+            "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p{i}\n  namespace: shop\n  labels: {{app: web}}\nspec:\n  containers: [{{name: c, image: x}}]\n"
+        ));
+    }
+    let inv = inventory(&yaml);
+    // `Pod`, `shop`, `app`, `web` and the 40 names.
+    assert_eq!(inv.symbols.len(), 44);
+    assert!(inv.defines("Pod", "shop", "p39"));
+    assert!(!inv.defines("Pod", "shop", "p40"));
+    assert!(!inv.defines("Pod", "elsewhere", "p1"));
+    assert!(inv.knows_namespace("shop"));
+    assert!(!inv.knows_namespace("web"));
+    assert_eq!(inv.names("Pod", "shop").count(), 40);
+    assert_eq!(inv.workloads_in("shop").len(), 40);
+    let selector = Selector::from_map(
+        &crate::yaml::parse_stream("{app: web}", &Default::default()).documents[0].root,
+    );
+    assert_eq!(inv.select("shop", &selector).len(), 40);
+    assert_eq!(inv.select_anywhere(&selector).len(), 40);
+    assert!(inv.select("elsewhere", &selector).is_empty());
+}
+
+/// Objects of one kind, namespace and name are all found, in input order.
+#[test]
+fn duplicate_names_are_found_in_input_order() {
+    let doc = |value: &str| {
+        format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  namespace: a\ndata: {{k: {value}}}\n")
+    };
+    let inv = inventory(&[doc("one"), doc("two"), doc("three")].concat());
+    let ids: Vec<u32> = inv.find("ConfigMap", "a", "cfg").map(|o| o.id.0).collect();
+    assert_eq!(ids, [0, 1, 2]);
+}

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use super::exact;
 use super::istio::Spanned;
 use super::selector::Selector;
 use crate::manifest::{group_of, Object, ObjectId};
@@ -365,6 +366,8 @@ impl Workload {
         if let Some(pod_spec) = pod_spec {
             workload.read_pod_spec(pod_spec);
         }
+        workload.containers = exact(workload.containers);
+        workload.refs = exact(workload.refs);
         workload
     }
 
@@ -429,8 +432,8 @@ impl Workload {
                 self.containers.push(Container {
                     name,
                     span: c.span,
-                    ports,
-                    env,
+                    ports: exact(ports),
+                    env: exact(env),
                     argv: ["command", "args"]
                         .iter()
                         .flat_map(|k| c.seq_at(k))
