@@ -7,6 +7,7 @@ pub mod gateway_api;
 mod ingress;
 pub mod istio;
 pub mod knative;
+mod labels;
 mod policy;
 mod secret;
 mod selector;
@@ -27,6 +28,7 @@ pub use istio::{
 pub use knative::{
     DomainMapping, EventDestination, KRef, KnativeConfig, Serving, TrafficTarget, TriggerBroker,
 };
+pub use labels::{LabelMap, Labels};
 pub use policy::{Direction, NetworkPolicy, PodSelector, ScaleTarget};
 pub use secret::{secret_value, SecretSource, SecretValue, Secrets};
 pub use selector::{LabelSpan, Op, Requirement, Selector};
@@ -513,7 +515,7 @@ impl Inventory {
             for &value in values {
                 let text = self.symbols.text(value);
                 if text == v || nearest(v, [text]).is_some() {
-                    close.insert((k.as_str(), text));
+                    close.insert((k, text));
                     let found = self.label_index.get(&[ns, key, value]);
                     candidates.extend(found.into_iter().flatten());
                 }
@@ -526,11 +528,7 @@ impl Inventory {
                 let score = selector
                     .labels
                     .keys()
-                    .filter(|k| {
-                        w.labels
-                            .get(*k)
-                            .is_some_and(|x| close.contains(&(k.as_str(), x.as_str())))
-                    })
+                    .filter(|k| w.labels.get(k).is_some_and(|x| close.contains(&(*k, x))))
                     .count();
                 (w, score)
             })
@@ -583,11 +581,12 @@ impl NameIndex {
 }
 
 /// Labels as `k=v, k2=v2`.
-pub fn describe_labels(labels: &BTreeMap<String, String>) -> String {
-    if labels.is_empty() {
+pub fn describe_labels<L: LabelMap + ?Sized>(labels: &L) -> String {
+    let mut pairs = labels.pairs().peekable();
+    if pairs.peek().is_none() {
         return "no labels".to_string();
     }
-    crate::source::listed(labels.iter().map(|(k, v)| format!("{k}={v}")))
+    crate::source::listed(pairs.map(|(k, v)| format!("{k}={v}")))
 }
 
 impl Inventory {

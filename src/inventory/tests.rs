@@ -56,7 +56,7 @@ fn workloads_from_every_template_owner() {
     );
     assert_eq!(inv.workloads.len(), 2);
     let cron = &inv.workloads[0];
-    assert_eq!(cron.labels.get("app").map(String::as_str), Some("nightly"));
+    assert_eq!(cron.labels.get("app"), Some("nightly"));
     assert!(cron.exposes(&PortRef::Name("http".into())));
     assert!(cron.exposes(&PortRef::Number(8080)));
     assert_eq!(cron.refs[0].kind, RefKind::ServiceAccount);
@@ -136,10 +136,7 @@ fn a_deployment_config_owns_pods_under_a_plain_map_selector() {
     assert_eq!(dc.selector.as_ref().map(|s| s.labels.len()), Some(1));
     assert_eq!(dc.refs[0].kind, RefKind::ServiceAccount);
     // OpenShift adds `deploymentconfig: <name>` to the pods, not to the template.
-    assert_eq!(
-        dc.labels.get("deploymentconfig").map(String::as_str),
-        Some("dc")
-    );
+    assert_eq!(dc.labels.get("deploymentconfig"), Some("dc"));
     assert!(!dc.template_labels().contains_key("deploymentconfig"));
 }
 
@@ -160,7 +157,7 @@ fn a_rollout_workload_ref_borrows_the_template_wherever_it_is_defined() {
             .collect();
         assert_eq!(borrowed.len(), 1);
         let w = borrowed[0];
-        assert_eq!(w.labels.get("app").map(String::as_str), Some("d"));
+        assert_eq!(w.labels.get("app"), Some("d"));
         assert!(w.exposes(&PortRef::Name("http".into())));
         // The Deployment reports its references and env once; every location is the ref.
         assert!(w.refs.is_empty());

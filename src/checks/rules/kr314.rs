@@ -43,7 +43,7 @@
 //! it is meant for.
 
 use crate::checks::{selects_nothing, Context, Rule};
-use crate::inventory::{Selector, WorkloadId};
+use crate::inventory::{LabelMap, Selector, WorkloadId};
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
@@ -96,7 +96,7 @@ fn matches_platform_pods(ctx: &Context<'_>, namespace: Option<&str>, selector: &
         if object.group != "serving.knative.dev" {
             return false;
         }
-        let mut labels = w.labels.clone();
+        let mut labels = w.labels.to_map();
         let mut add = |k: &str, v: &str| {
             labels.entry(k.to_string()).or_insert_with(|| v.to_string());
         };
@@ -118,7 +118,7 @@ fn matches_platform_pods(ctx: &Context<'_>, namespace: Option<&str>, selector: &
         selector
             .labels
             .iter()
-            .all(|(k, v)| generated(k) || labels.get(k) == Some(v))
+            .all(|(k, v)| generated(k) || labels.label(k) == Some(v))
     })
 }
 
