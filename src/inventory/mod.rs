@@ -501,9 +501,7 @@ impl Inventory {
     pub fn nearest_workload(&self, namespace: &str, selector: &Selector) -> Option<&Workload> {
         let mut candidates: HashSet<WorkloadId> = HashSet::new();
         let mut close: HashSet<(&str, &str)> = HashSet::new();
-        let Some(ns) = self.sym(namespace) else {
-            return None;
-        };
+        let ns = self.sym(namespace)?;
         for (k, v) in &selector.labels {
             let Some(key) = self.sym(k) else {
                 continue;

@@ -173,7 +173,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 || backend
                     .members
                     .iter()
-                    .any(|m| wanted.iter().all(|(k, v)| m.labels.get(*k) == Some(*v)))
+                    .any(|m| wanted.iter().all(|(k, v)| m.labels.get(k) == Some(*v)))
             {
                 continue;
             }
@@ -255,7 +255,7 @@ fn diagnose(
         (
             wanted
                 .iter()
-                .filter(|(k, v)| m.labels.get(*k) == Some(*v))
+                .filter(|(k, v)| m.labels.get(k) == Some(*v))
                 .count(),
             std::cmp::Reverse(m.name.clone()),
         )
@@ -265,9 +265,9 @@ fn diagnose(
     let named = dr.subsets.iter().find(|s| s.name == subset.name);
     let span = wanted
         .iter()
-        .find(|(k, v)| !backend.members.iter().any(|m| m.labels.get(*k) == Some(*v)))
+        .find(|(k, v)| !backend.members.iter().any(|m| m.labels.get(k) == Some(*v)))
         .and_then(|(k, _)| {
-            let key_known = backend.members.iter().any(|m| m.labels.contains_key(*k));
+            let key_known = backend.members.iter().any(|m| m.labels.contains_key(k));
             Some(LabelSpan::find(&object.root, named?.labels_span, k)?.at(key_known))
         })
         .unwrap_or(subset.labels_span);

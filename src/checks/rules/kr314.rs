@@ -67,12 +67,12 @@ const GATEWAY_NAME_LABELS: &[&str] = &[
 fn matches_platform_pods(ctx: &Context<'_>, namespace: Option<&str>, selector: &Selector) -> bool {
     let in_scope = |ns: &str| namespace.is_none_or(|n| n == ns);
     for key in GATEWAY_NAME_LABELS {
-        if let Some(name) = selector.labels.get(*key) {
+        if let Some(name) = selector.labels.get(key) {
             if ctx
                 .inv
                 .api_gateways
                 .iter()
-                .any(|g| &g.name == name && in_scope(&g.namespace))
+                .any(|g| g.name == name && in_scope(&g.namespace))
             {
                 return true;
             }
