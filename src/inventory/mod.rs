@@ -16,7 +16,9 @@ pub mod smi;
 mod symbols;
 mod workload;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use hashbrown::{HashMap, HashSet};
 
 pub use crate::source::{did_you_mean, nearest, sole_typo_of};
 pub use data::DataKeys;

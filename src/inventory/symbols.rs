@@ -5,9 +5,9 @@
 //! every lookup allocated its key). Interned, a key is a few `u32`s and a lookup of a
 //! string the inventory never saw fails before touching the index.
 
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
 
-use hashbrown::HashTable;
+use hashbrown::{DefaultHashBuilder, HashTable};
 
 /// A string of an inventory's symbol table.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -18,7 +18,7 @@ pub struct Sym(u32);
 pub struct Symbols {
     texts: Vec<Box<str>>,
     table: HashTable<Sym>,
-    hasher: RandomState,
+    hasher: DefaultHashBuilder,
 }
 
 impl Symbols {
