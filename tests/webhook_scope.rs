@@ -6,9 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
-use kroute::manifest::Object;
-use kroute::source::{collect_inputs, Input};
-use kroute::webhook::{Judge, Store};
+use kroute::manifest::{read_text, LoadOptions, Object};
+use kroute::source::{collect_inputs, FileId, Input};
+use kroute::webhook::{neighbours, Judge, Store};
 use kroute::{check, CheckOptions};
 
 /// Fixtures of the rules that judge objects: not the input rules KR0xx, which are about
@@ -156,4 +156,48 @@ fn the_neighbourhood_gives_the_findings_of_a_full_check() {
         differences.len(),
         differences.join("\n")
     );
+}
+
+/// App `i` of a crowded namespace: labels and subsets every app shares (`team`, `version`)
+/// besides its own `app` label.
+fn crowded_app(i: usize) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: app-{i}, namespace: shop, labels: {{team: shop, version: v1}}}}\nspec:\n  selector: {{matchLabels: {{app: app-{i}}}}}\n  template:\n    metadata: {{labels: {{app: app-{i}, version: v1, team: shop}}}}\n    spec: {{containers: [{{name: web, image: web, ports: [{{containerPort: 8080}}]}}]}}\n---\n\
+apiVersion: v1\nkind: Service\nmetadata: {{name: app-{i}, namespace: shop}}\nspec:\n  selector: {{app: app-{i}}}\n  ports: [{{port: 80, targetPort: 8080}}]\n---\n\
+apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {{name: app-{i}, namespace: shop}}\nspec:\n  host: app-{i}\n  subsets: [{{name: v1, labels: {{version: v1}}}}]\n"
+    )
+}
+
+#[test]
+fn a_neighbourhood_follows_selectors_not_labels_many_objects_share() {
+    let store = Store::new();
+    let texts = (0..300)
+        .map(|i| (format!("app-{i}.yaml"), crowded_app(i)))
+        .collect();
+    assert!(store.replace_all(texts, &LoadOptions::default()).is_empty());
+    let snapshot = store.snapshot();
+    let found = read_text(FileId(0), &crowded_app(7), &LoadOptions::default());
+    for object in &found.objects {
+        let around = neighbours::around(&snapshot, object);
+        let names: Vec<String> = around
+            .iter()
+            .map(|e| format!("{} {}", e.object.kind, e.object.name))
+            .collect();
+        // Its own app's other objects, not the hundreds that share `team` or `version`.
+        assert!(
+            around.len() <= 4,
+            "{} {}: {names:?}",
+            object.kind,
+            object.name
+        );
+        let others = found.objects.iter().filter(|o| o.kind != object.kind);
+        for other in others {
+            let wanted = format!("{} {}", other.kind, other.name);
+            assert!(
+                names.contains(&wanted),
+                "{wanted} around {}: {names:?}",
+                object.kind
+            );
+        }
+    }
 }

@@ -6,20 +6,23 @@
 /// long common prefix (`checkout-tls`, `checkout-db`) as close, and short transpositions
 /// (`wbe`, `web`) as far.
 pub fn nearest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let shorter = |c: &str| wanted.chars().count().min(c.chars().count());
+    let wanted_chars = wanted.chars().count();
     candidates
         .into_iter()
         .filter(|c| *c != wanted)
-        .map(|c| {
-            (
-                strsim::osa_distance(wanted, c),
-                strsim::jaro_winkler(wanted, c),
-                c,
-            )
+        .filter_map(|c| {
+            let chars = c.chars().count();
+            let shorter = wanted_chars.min(chars);
+            let allowed = (shorter / 4).max(2).min(shorter.saturating_sub(1));
+            // Each character one name has more than the other is an edit: most candidates
+            // are ruled out without computing a distance.
+            if chars.abs_diff(wanted_chars) > allowed {
+                return None;
+            }
+            let distance = strsim::osa_distance(wanted, c);
+            (distance <= allowed).then_some((distance, c))
         })
-        .filter(|(distance, _, c)| {
-            *distance <= (shorter(c) / 4).max(2).min(shorter(c).saturating_sub(1))
-        })
+        .map(|(distance, c)| (distance, strsim::jaro_winkler(wanted, c), c))
         .min_by(|a, b| {
             a.0.cmp(&b.0)
                 .then_with(|| b.1.total_cmp(&a.1))
@@ -39,7 +42,10 @@ pub fn sole_typo_of<'a>(
     let best = nearest(wanted, candidates.iter().copied())?;
     let close = candidates
         .iter()
-        .filter(|c| **c != wanted && strsim::osa_distance(wanted, c) <= 2)
+        .filter(|c| {
+            let apart = c.chars().count().abs_diff(wanted.chars().count());
+            **c != wanted && apart <= 2 && strsim::osa_distance(wanted, c) <= 2
+        })
         .collect::<std::collections::BTreeSet<_>>();
     (close.len() == 1 && strsim::osa_distance(wanted, best) <= 2).then_some(best)
 }

@@ -40,7 +40,7 @@ pub fn tokens(object: &Object) -> Vec<Box<str>> {
     scalars(&object.root, &mut mentioned);
     out.extend(mentioned.into_iter().map(|s| format!("m:{s}")));
     for map in label_maps(&object.root) {
-        out.extend(map.into_iter().map(|(k, v)| format!("l:{k}={v}")));
+        out.extend(map.pairs.into_iter().map(|(k, v)| format!("l:{k}={v}")));
     }
     if !object.namespace.is_empty() {
         out.push(format!("ns:{}", object.namespace));
@@ -80,20 +80,25 @@ pub fn around<'a>(snapshot: &'a Snapshot, candidate: &Object) -> Vec<&'a Arc<Ent
     }
     let named = found.len();
     for map in label_maps(&candidate.root) {
-        for (k, v) in &map {
+        for (k, v) in &map.pairs {
             let token = format!("l:{k}={v}");
             if snapshot.count(&token) <= COMMON {
                 found.extend(snapshot.lookup(&token));
             }
         }
-        found.extend(matching(snapshot, &map));
+        // What it selects; not what merely carries the same labels, nor the pods a
+        // subset's labels would pick in any namespace.
+        if map.selects {
+            found.extend(matching(snapshot, &map.pairs));
+        }
     }
     // The workloads selected by what it names (a DestinationRule's subsets are judged
     // against the pods of its host's Service).
-    let selected: Vec<&Arc<Entry>> = found[..named]
-        .iter()
+    let selected: Vec<&Arc<Entry>> = distinct(found[..named].iter().copied())
+        .into_iter()
         .flat_map(|e| label_maps(&e.object.root))
-        .flat_map(|map| matching(snapshot, &map))
+        .filter(|map| map.selects)
+        .flat_map(|map| matching(snapshot, &map.pairs))
         .collect();
     found.extend(selected);
     let mut spaces: BTreeSet<String> = namespaces(found.iter().copied())
@@ -271,21 +276,32 @@ fn is_name_like(text: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-._/*".contains(&b))
 }
 
-/// The string pairs of every labels or selector mapping in `node`.
-fn label_maps(node: &Node) -> Vec<Vec<(String, String)>> {
+/// One labels or selector mapping's string pairs.
+struct LabelMap {
+    pairs: Vec<(String, String)>,
+    /// A selector of pods or workloads (`selector`, `matchLabels`, a `workloadSelector`'s
+    /// `labels`), as opposed to labels an object carries or a DestinationRule subset's
+    /// labels, which are judged against the pods of its host's Service, found through
+    /// that Service's selector.
+    selects: bool,
+}
+
+/// Every labels or selector mapping in `node`.
+fn label_maps(node: &Node) -> Vec<LabelMap> {
     let mut out = Vec::new();
-    collect_label_maps(node, &mut out);
+    collect_label_maps(node, None, &mut out);
     out
 }
 
-fn collect_label_maps(node: &Node, out: &mut Vec<Vec<(String, String)>>) {
+/// The label maps under `node`, the value of the mapping key `parent`.
+fn collect_label_maps(node: &Node, parent: Option<&str>, out: &mut Vec<LabelMap>) {
     match &node.value {
         Value::Scalar { .. } => {}
-        Value::Seq(items) => items.iter().for_each(|i| collect_label_maps(i, out)),
+        Value::Seq(items) => items.iter().for_each(|i| collect_label_maps(i, None, out)),
         Value::Map(entries) => {
             for entry in entries {
-                let is_labels = entry.key.as_str().is_some_and(|k| LABEL_MAPS.contains(&k));
-                if is_labels {
+                let key = entry.key.as_str();
+                if key.is_some_and(|k| LABEL_MAPS.contains(&k)) {
                     let pairs: Vec<(String, String)> = entry
                         .value
                         .string_pairs()
@@ -293,10 +309,11 @@ fn collect_label_maps(node: &Node, out: &mut Vec<Vec<(String, String)>>) {
                         .map(|(k, v, _)| (k.to_string(), v.to_string()))
                         .collect();
                     if !pairs.is_empty() {
-                        out.push(pairs);
+                        let selects = key != Some("labels") || parent == Some("workloadSelector");
+                        out.push(LabelMap { pairs, selects });
                     }
                 }
-                collect_label_maps(&entry.value, out);
+                collect_label_maps(&entry.value, key, out);
             }
         }
     }
