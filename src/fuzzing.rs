@@ -192,7 +192,7 @@ pub fn selectors(data: &[u8]) {
                 "span {span:?} is not inside the text"
             );
         };
-        within(selector.mismatch_span(root, None));
+        within(selector.mismatch_span(root, None::<&BTreeMap<String, String>>));
         for labels in &maps {
             let differences = selector.explain_diff(labels, |k, want| format!("{k}={want}"));
             if selector.matches(labels) {

@@ -1,8 +1,8 @@
 //! Istio networking and security objects, in every served version (`v1`, `v1beta1`,
 //! `v1alpha3`: the fields kroute reads are the same).
 
-use std::collections::BTreeMap;
-
+use super::exact;
+use super::labels::Labels;
 use super::selector::Selector;
 use crate::manifest::{Object, ObjectId};
 use crate::yaml::{Node, Span};
@@ -24,11 +24,13 @@ impl Spanned {
 }
 
 fn strings(node: Option<&Node>) -> Vec<Spanned> {
-    node.and_then(Node::as_seq)
-        .unwrap_or(&[])
-        .iter()
-        .filter_map(Spanned::of)
-        .collect()
+    exact(
+        node.and_then(Node::as_seq)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(Spanned::of)
+            .collect(),
+    )
 }
 
 /// `exportTo` of a VirtualService, DestinationRule or ServiceEntry: `*` (everywhere, also
@@ -380,7 +382,7 @@ impl VirtualService {
                 .map(|g| GatewayRef::parse(g, &object.namespace))
                 .collect(),
             export_to: ExportTo::read(spec),
-            routes,
+            routes: exact(routes),
         }
     }
 
@@ -458,9 +460,9 @@ fn read_route(protocol: RouteProtocol, index: usize, rule: &Node) -> VsRoute {
         index,
         name: rule.str_at("name").map(str::to_string),
         matches,
-        destinations,
-        mirrors,
-        hostless,
+        destinations: exact(destinations),
+        mirrors: exact(mirrors),
+        hostless: exact(hostless),
         rewrite_authority: rule.at(&["rewrite", "authority"]).and_then(Spanned::of),
         answers_itself: rule.get("redirect").is_some() || rule.get("directResponse").is_some(),
         span: rule.span,
@@ -497,7 +499,7 @@ fn read_destination(dest: &Node, entry: &Node) -> Option<Destination> {
 #[derive(Clone, Debug)]
 pub struct Subset {
     pub name: String,
-    pub labels: BTreeMap<String, String>,
+    pub labels: Labels,
     pub span: Span,
     pub labels_span: Span,
 }
@@ -519,19 +521,20 @@ impl DestinationRule {
             object: object.id,
             namespace: object.namespace.clone(),
             host: Spanned::of(spec.get("host")?)?,
-            subsets: spec
-                .seq_at("subsets")
-                .iter()
-                .filter_map(|s| {
-                    let labels = s.get("labels");
-                    Some(Subset {
-                        name: s.str_at("name")?.to_string(),
-                        labels: labels.map(Node::string_map).unwrap_or_default(),
-                        span: s.span,
-                        labels_span: labels.map_or(s.span, |l| l.span),
+            subsets: exact(
+                spec.seq_at("subsets")
+                    .iter()
+                    .filter_map(|s| {
+                        let labels = s.get("labels");
+                        Some(Subset {
+                            name: s.str_at("name")?.to_string(),
+                            labels: labels.map(Labels::of).unwrap_or_default(),
+                            span: s.span,
+                            labels_span: labels.map_or(s.span, |l| l.span),
+                        })
                     })
-                })
-                .collect(),
+                    .collect(),
+            ),
             export_to: ExportTo::read(Some(spec)),
         })
     }
@@ -541,7 +544,7 @@ impl DestinationRule {
 #[derive(Clone, Debug)]
 pub struct EntryEndpoint {
     pub address: Option<String>,
-    pub labels: BTreeMap<String, String>,
+    pub labels: Labels,
     /// Span of `labels` (of the entry when absent).
     pub labels_span: Span,
 }
@@ -595,7 +598,7 @@ impl ServiceEntry {
                     let labels = e.get("labels");
                     EntryEndpoint {
                         address: e.str_at("address").map(str::to_string),
-                        labels: labels.map(Node::string_map).unwrap_or_default(),
+                        labels: labels.map(Labels::of).unwrap_or_default(),
                         labels_span: labels.map_or(e.span, |l| l.span),
                     }
                 })

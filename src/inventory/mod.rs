@@ -7,14 +7,18 @@ pub mod gateway_api;
 mod ingress;
 pub mod istio;
 pub mod knative;
+mod labels;
 mod policy;
 mod secret;
 mod selector;
 mod service;
 pub mod smi;
+mod symbols;
 mod workload;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use hashbrown::{HashMap, HashSet};
 
 pub use crate::source::{did_you_mean, nearest, sole_typo_of};
 pub use data::DataKeys;
@@ -26,6 +30,7 @@ pub use istio::{
 pub use knative::{
     DomainMapping, EventDestination, KRef, KnativeConfig, Serving, TrafficTarget, TriggerBroker,
 };
+pub use labels::{LabelMap, Labels};
 pub use policy::{Direction, NetworkPolicy, PodSelector, ScaleTarget};
 pub use secret::{secret_value, SecretSource, SecretValue, Secrets};
 pub use selector::{LabelSpan, Op, Requirement, Selector};
@@ -38,6 +43,7 @@ pub use workload::{
 
 use crate::manifest::{Object, ObjectId};
 use crate::source::FileId;
+use symbols::{Sym, Symbols};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ServiceId(pub u32);
@@ -55,6 +61,18 @@ pub struct VirtualServiceId(pub u32);
 
 fn id32(i: usize) -> u32 {
     u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+/// `items` in an allocation of their number: views live for the whole run, and a vector
+/// grown by pushing holds four slots for its usual one item. A copy, not `shrink_to_fit`:
+/// mimalloc keeps a block that shrinks by less than half where it is.
+fn exact<T>(mut items: Vec<T>) -> Vec<T> {
+    if items.capacity() == items.len() {
+        return items;
+    }
+    let mut exact = Vec::with_capacity(items.len());
+    exact.append(&mut items);
+    exact
 }
 
 /// Everything kroute was given, typed and indexed.
@@ -93,18 +111,22 @@ pub struct Inventory {
     pub event_destinations: Vec<EventDestination>,
     pub trigger_brokers: Vec<TriggerBroker>,
     pub domain_mappings: Vec<DomainMapping>,
-    by_name: HashMap<(String, String, String), Vec<ObjectId>>,
-    by_kind_ns: HashMap<(String, String), Vec<ObjectId>>,
-    service_index: HashMap<(String, String), ServiceId>,
-    workloads_by_ns: HashMap<String, Vec<WorkloadId>>,
-    label_index: HashMap<(String, String, String), Vec<WorkloadId>>,
+    /// The strings the indexes below are keyed by, each stored once.
+    symbols: Symbols,
+    /// `(kind, namespace, name)` → objects.
+    by_name: NameIndex,
+    by_kind_ns: HashMap<[Sym; 2], Vec<ObjectId>>,
+    service_index: HashMap<[Sym; 2], ServiceId>,
+    workloads_by_ns: HashMap<Sym, Vec<WorkloadId>>,
+    /// `(namespace, key, value)` → the workloads whose pods carry that label.
+    label_index: HashMap<[Sym; 3], Vec<WorkloadId>>,
     /// `(key, value)` → workloads in any namespace, for selectors that cross namespaces
     /// (an Istio Gateway selects its gateway pods wherever they run).
-    global_label_index: HashMap<(String, String), Vec<WorkloadId>>,
+    global_label_index: HashMap<[Sym; 2], Vec<WorkloadId>>,
     /// `(namespace, key)` → the distinct values workloads give that label, for hints.
-    label_values: HashMap<(String, String), Vec<String>>,
-    endpoints: HashSet<(String, String)>,
-    namespaces: HashSet<String>,
+    label_values: HashMap<[Sym; 2], Vec<Sym>>,
+    endpoints: HashSet<[Sym; 2]>,
+    namespaces: HashSet<Sym>,
     /// True when any Istio object or sidecar-injection marker is in the input.
     pub mesh: bool,
     /// The first file of what the platform provides, when it was loaded (`platform::load`).
@@ -142,14 +164,17 @@ impl Inventory {
             self.index(object);
         }
         self.borrowed_workloads(&objects);
-        for (ns, key, value) in self.label_index.keys() {
-            self.label_values
-                .entry((ns.clone(), key.clone()))
-                .or_default()
-                .push(value.clone());
+        for &[ns, key, value] in self.label_index.keys() {
+            self.label_values.entry([ns, key]).or_default().push(value);
         }
+        self.symbols.shrink();
         self.objects = objects;
         self
+    }
+
+    /// The symbol of `text`, when some key of the indexes holds it.
+    fn sym(&self, text: &str) -> Option<Sym> {
+        self.symbols.get(text)
     }
 
     /// Whether `object` is what the platform provides rather than part of the input.
@@ -158,19 +183,17 @@ impl Inventory {
     }
 
     fn index(&mut self, object: &Object) {
-        let ns = object.namespace.clone();
-        let kind = object.kind.clone();
-        self.by_name
-            .entry((kind.clone(), ns.clone(), object.name.clone()))
-            .or_default()
-            .push(object.id);
+        let ns = self.symbols.intern(&object.namespace);
+        let kind = self.symbols.intern(&object.kind);
+        let name = self.symbols.intern(&object.name);
+        self.by_name.push([kind, ns, name], object.id);
         self.by_kind_ns
-            .entry((kind, ns.clone()))
+            .entry([kind, ns])
             .or_default()
             .push(object.id);
         let input = !self.from_platform(object);
-        if input && !ns.is_empty() {
-            self.namespaces.insert(ns.clone());
+        if input && !object.namespace.is_empty() {
+            self.namespaces.insert(ns);
         }
         if input
             && (object.group.ends_with("istio.io")
@@ -183,15 +206,16 @@ impl Inventory {
         match (object.group.as_str(), object.kind.as_str()) {
             ("", "Service") => {
                 let id = ServiceId(id32(self.services.len()));
-                self.service_index.insert((ns, object.name.clone()), id);
+                self.service_index.insert([ns, name], id);
                 self.services.push(Service::from_object(object));
             }
             ("", "Endpoints") => {
-                self.endpoints.insert((ns, object.name.clone()));
+                self.endpoints.insert([ns, name]);
             }
             ("discovery.k8s.io", "EndpointSlice") => {
                 if let Some(svc) = object.labels.get("kubernetes.io/service-name") {
-                    self.endpoints.insert((ns, svc.clone()));
+                    let svc = self.symbols.intern(svc);
+                    self.endpoints.insert([ns, svc]);
                 }
             }
             ("networking.k8s.io" | "extensions", "Ingress") => {
@@ -270,7 +294,7 @@ impl Inventory {
                 .extend(knative::event_destinations(object));
         }
         if input && core && object.kind == "Namespace" {
-            self.namespaces.insert(object.name.clone());
+            self.namespaces.insert(name);
         }
         for workload in Workload::of_object(object, &self.template_kinds) {
             self.add_workload(workload, input);
@@ -284,12 +308,8 @@ impl Inventory {
             let Some(workload_ref) = WorkloadRef::of(rollout) else {
                 continue;
             };
-            let key = (
-                workload_ref.kind,
-                rollout.namespace.clone(),
-                workload_ref.name,
-            );
-            let targets = self.by_name.get(&key).cloned().unwrap_or_default();
+            let targets: Vec<ObjectId> =
+                self.named(&workload_ref.kind, &rollout.namespace, &workload_ref.name);
             let Some(workloads) = targets
                 .iter()
                 .filter_map(|id| objects.get(id.0 as usize))
@@ -315,20 +335,13 @@ impl Inventory {
             self.mesh = true;
         }
         let id = WorkloadId(id32(self.workloads.len()));
+        let ns = self.symbols.intern(&workload.namespace);
         for (k, v) in &workload.labels {
-            self.label_index
-                .entry((workload.namespace.clone(), k.clone(), v.clone()))
-                .or_default()
-                .push(id);
-            self.global_label_index
-                .entry((k.clone(), v.clone()))
-                .or_default()
-                .push(id);
+            let (k, v) = (self.symbols.intern(k), self.symbols.intern(v));
+            self.label_index.entry([ns, k, v]).or_default().push(id);
+            self.global_label_index.entry([k, v]).or_default().push(id);
         }
-        self.workloads_by_ns
-            .entry(workload.namespace.clone())
-            .or_default()
-            .push(id);
+        self.workloads_by_ns.entry(ns).or_default().push(id);
         self.workloads.push(workload);
     }
 
@@ -379,18 +392,23 @@ impl Inventory {
     }
 
     pub fn service_named(&self, namespace: &str, name: &str) -> Option<ServiceId> {
-        self.service_index
-            .get(&(namespace.to_string(), name.to_string()))
-            .copied()
+        let key = self.symbols.get_all([namespace, name])?;
+        self.service_index.get(&key).copied()
+    }
+
+    /// The ids of the objects of `kind` named `name` in `namespace`, in input order.
+    fn named(&self, kind: &str, namespace: &str, name: &str) -> Vec<ObjectId> {
+        let key = self.symbols.get_all([kind, namespace, name]);
+        key.map(|key| self.by_name.get(key).collect())
+            .unwrap_or_default()
     }
 
     /// Objects of `kind` named `name` in `namespace` (any group).
     pub fn find(&self, kind: &str, namespace: &str, name: &str) -> impl Iterator<Item = &Object> {
-        self.by_name
-            .get(&(kind.to_string(), namespace.to_string(), name.to_string()))
-            .into_iter()
-            .flatten()
-            .map(|id| self.object(*id))
+        let key = self.symbols.get_all([kind, namespace, name]);
+        key.into_iter()
+            .flat_map(|key| self.by_name.get(key))
+            .map(|id| self.object(id))
     }
 
     /// Whether an object of `kind` named `name` exists in `namespace`.
@@ -400,8 +418,8 @@ impl Inventory {
 
     /// Names of the objects of `kind` in `namespace`: candidates for "did you mean".
     pub fn names(&self, kind: &str, namespace: &str) -> impl Iterator<Item = &str> {
-        self.by_kind_ns
-            .get(&(kind.to_string(), namespace.to_string()))
+        let key = self.symbols.get_all([kind, namespace]);
+        key.and_then(|key| self.by_kind_ns.get(&key))
             .into_iter()
             .flatten()
             .map(|id| self.object(*id).name.as_str())
@@ -409,7 +427,8 @@ impl Inventory {
 
     /// Whether the input says anything about `namespace` (an object in it, or the Namespace).
     pub fn knows_namespace(&self, namespace: &str) -> bool {
-        self.namespaces.contains(namespace)
+        self.sym(namespace)
+            .is_some_and(|ns| self.namespaces.contains(&ns))
     }
 
     /// The labels of Namespace `name`, when the input defines it.
@@ -420,13 +439,13 @@ impl Inventory {
     }
 
     pub fn has_endpoints(&self, namespace: &str, service: &str) -> bool {
-        self.endpoints
-            .contains(&(namespace.to_string(), service.to_string()))
+        let key = self.symbols.get_all([namespace, service]);
+        key.is_some_and(|key| self.endpoints.contains(&key))
     }
 
     pub fn workloads_in(&self, namespace: &str) -> &[WorkloadId] {
-        self.workloads_by_ns
-            .get(namespace)
+        self.sym(namespace)
+            .and_then(|ns| self.workloads_by_ns.get(&ns))
             .map_or(&[], Vec::as_slice)
     }
 
@@ -440,8 +459,8 @@ impl Inventory {
                 .labels
                 .iter()
                 .map(|(k, v)| {
-                    self.label_index
-                        .get(&(namespace.to_string(), k.clone(), v.clone()))
+                    let key = self.symbols.get_all([namespace, k, v]);
+                    key.and_then(|key| self.label_index.get(&key))
                         .map_or(&[][..], Vec::as_slice)
                 })
                 .min_by_key(|ids| ids.len())
@@ -461,8 +480,8 @@ impl Inventory {
             .labels
             .iter()
             .map(|(k, v)| {
-                self.global_label_index
-                    .get(&(k.clone(), v.clone()))
+                let key = self.symbols.get_all([k, v]);
+                key.and_then(|key| self.global_label_index.get(&key))
                     .map_or(&[][..], Vec::as_slice)
             })
             .min_by_key(|ids| ids.len())
@@ -484,16 +503,21 @@ impl Inventory {
     pub fn nearest_workload(&self, namespace: &str, selector: &Selector) -> Option<&Workload> {
         let mut candidates: HashSet<WorkloadId> = HashSet::new();
         let mut close: HashSet<(&str, &str)> = HashSet::new();
+        let ns = self.sym(namespace)?;
         for (k, v) in &selector.labels {
+            let Some(key) = self.sym(k) else {
+                continue;
+            };
             let values = self
                 .label_values
-                .get(&(namespace.to_string(), k.clone()))
+                .get(&[ns, key])
                 .map_or(&[][..], Vec::as_slice);
-            for value in values {
-                if value == v || nearest(v, [value.as_str()]).is_some() {
-                    close.insert((k.as_str(), value.as_str()));
-                    let key = (namespace.to_string(), k.clone(), value.clone());
-                    candidates.extend(self.label_index.get(&key).into_iter().flatten());
+            for &value in values {
+                let text = self.symbols.text(value);
+                if text == v || nearest(v, [text]).is_some() {
+                    close.insert((k, text));
+                    let found = self.label_index.get(&[ns, key, value]);
+                    candidates.extend(found.into_iter().flatten());
                 }
             }
         }
@@ -504,11 +528,7 @@ impl Inventory {
                 let score = selector
                     .labels
                     .keys()
-                    .filter(|k| {
-                        w.labels
-                            .get(*k)
-                            .is_some_and(|x| close.contains(&(k.as_str(), x.as_str())))
-                    })
+                    .filter(|k| w.labels.get(k).is_some_and(|x| close.contains(&(*k, x))))
                     .count();
                 (w, score)
             })
@@ -531,12 +551,42 @@ impl Inventory {
     }
 }
 
+/// Objects by `(kind, namespace, name)`. Nearly every key names one object, so the first
+/// is held inline and only the rare duplicates get a list.
+#[derive(Debug, Default)]
+struct NameIndex {
+    first: HashMap<[Sym; 3], ObjectId>,
+    more: HashMap<[Sym; 3], Vec<ObjectId>>,
+}
+
+impl NameIndex {
+    fn push(&mut self, key: [Sym; 3], id: ObjectId) {
+        if let Some(first) = self.first.get(&key) {
+            debug_assert!(*first < id);
+            self.more.entry(key).or_default().push(id);
+        } else {
+            self.first.insert(key, id);
+        }
+    }
+
+    /// The objects of `key`, in input order.
+    fn get(&self, key: [Sym; 3]) -> impl Iterator<Item = ObjectId> + '_ {
+        let more = self.more.get(&key).map_or(&[][..], Vec::as_slice);
+        self.first
+            .get(&key)
+            .copied()
+            .into_iter()
+            .chain(more.iter().copied())
+    }
+}
+
 /// Labels as `k=v, k2=v2`.
-pub fn describe_labels(labels: &BTreeMap<String, String>) -> String {
-    if labels.is_empty() {
+pub fn describe_labels<L: LabelMap + ?Sized>(labels: &L) -> String {
+    let mut pairs = labels.pairs().peekable();
+    if pairs.peek().is_none() {
         return "no labels".to_string();
     }
-    crate::source::listed(labels.iter().map(|(k, v)| format!("{k}={v}")))
+    crate::source::listed(pairs.map(|(k, v)| format!("{k}={v}")))
 }
 
 impl Inventory {

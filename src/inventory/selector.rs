@@ -1,7 +1,6 @@
 //! Label selectors with exactly Kubernetes' semantics.
 
-use std::collections::BTreeMap;
-
+use super::labels::{LabelMap, Labels};
 use crate::yaml::{Node, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,11 +20,12 @@ pub struct Requirement {
 }
 
 impl Requirement {
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
-        let value = labels.get(&self.key);
+    pub fn matches<L: LabelMap + ?Sized>(&self, labels: &L) -> bool {
+        let value = labels.label(&self.key);
+        let listed = |v: &str| self.values.iter().any(|x| x == v);
         match self.op {
-            Some(Op::In) => value.is_some_and(|v| self.values.contains(v)),
-            Some(Op::NotIn) => value.is_none_or(|v| !self.values.contains(v)),
+            Some(Op::In) => value.is_some_and(listed),
+            Some(Op::NotIn) => value.is_none_or(|v| !listed(v)),
             Some(Op::Exists) => value.is_some(),
             Some(Op::DoesNotExist) => value.is_none(),
             None => false,
@@ -67,7 +67,7 @@ impl LabelSpan {
 /// whether a *missing* selector selects nothing is the caller's business (it keeps `Option`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Selector {
-    pub labels: BTreeMap<String, String>,
+    pub labels: Labels,
     pub exprs: Vec<Requirement>,
     pub span: Span,
     /// Where `labels` was written: the map itself, or `matchLabels`.
@@ -78,7 +78,7 @@ impl Selector {
     /// A plain `key: value` map, as in a Service's `spec.selector`.
     pub fn from_map(node: &Node) -> Selector {
         Selector {
-            labels: node.string_map(),
+            labels: Labels::of(node),
             exprs: Vec::new(),
             span: node.span,
             labels_span: node.span,
@@ -91,7 +91,7 @@ impl Selector {
             .get("matchLabels")
             .map(Selector::from_map)
             .unwrap_or_else(|| Selector {
-                labels: BTreeMap::new(),
+                labels: Labels::default(),
                 exprs: Vec::new(),
                 span: node.span,
                 labels_span: node.span,
@@ -123,8 +123,8 @@ impl Selector {
         self.labels.is_empty() && self.exprs.is_empty()
     }
 
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
-        self.labels.iter().all(|(k, v)| labels.get(k) == Some(v))
+    pub fn matches<L: LabelMap + ?Sized>(&self, labels: &L) -> bool {
+        self.labels.iter().all(|(k, v)| labels.label(k) == Some(v))
             && self.exprs.iter().all(|r| r.matches(labels))
     }
 
@@ -146,9 +146,9 @@ impl Selector {
     /// How `labels` falls short of this selector's `matchLabels`, one phrase per pair that
     /// differs: `` `k` is `have`, not `want` ``, or `missing(k, want)` when `labels` lacks
     /// the key.
-    pub fn explain_diff(
+    pub fn explain_diff<L: LabelMap + ?Sized>(
         &self,
-        labels: &BTreeMap<String, String>,
+        labels: &L,
         missing: impl Fn(&str, &str) -> String,
     ) -> Vec<String> {
         self.label_diff(labels)
@@ -163,13 +163,13 @@ impl Selector {
     /// satisfy (see [`LabelSpan::at`]), or with nothing to compare with the value of its
     /// first label; the whole selector when neither is known. `root` is the tree of the
     /// object the selector was read from.
-    pub fn mismatch_span(&self, root: &Node, labels: Option<&BTreeMap<String, String>>) -> Span {
+    pub fn mismatch_span<L: LabelMap + ?Sized>(&self, root: &Node, labels: Option<&L>) -> Span {
         let pointed = match labels {
             Some(labels) => self
                 .label_diff(labels)
                 .next()
                 .map(|(k, _, have)| (k, have.is_some())),
-            None => self.labels.keys().next().map(|k| (k.as_str(), true)),
+            None => self.labels.keys().next().map(|k| (k, true)),
         };
         pointed
             .and_then(|(k, key_known)| {
@@ -179,19 +179,21 @@ impl Selector {
     }
 
     /// The pairs of `matchLabels` that `labels` does not have: `(key, wanted, actual)`.
-    fn label_diff<'a>(
+    fn label_diff<'a, L: LabelMap + ?Sized>(
         &'a self,
-        labels: &'a BTreeMap<String, String>,
+        labels: &'a L,
     ) -> impl Iterator<Item = (&'a str, &'a str, Option<&'a str>)> {
         self.labels
             .iter()
-            .filter(|(k, v)| labels.get(*k) != Some(*v))
-            .map(|(k, v)| (k.as_str(), v.as_str(), labels.get(k).map(String::as_str)))
+            .filter(|(k, v)| labels.label(k) != Some(*v))
+            .map(|(k, v)| (k, v, labels.label(k)))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
     use crate::yaml::{parse_stream, Limits};
 

@@ -1,3 +1,4 @@
+use super::exact;
 use super::istio::ExportTo;
 use super::selector::Selector;
 use crate::manifest::{Object, ObjectId};
@@ -116,7 +117,7 @@ impl Service {
             type_: get("type").unwrap_or("ClusterIP").to_string(),
             selector,
             headless: get("clusterIP") == Some("None"),
-            ports,
+            ports: exact(ports),
             export_to: ExportTo::from_annotation(object),
         }
     }

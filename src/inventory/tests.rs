@@ -56,7 +56,7 @@ fn workloads_from_every_template_owner() {
     );
     assert_eq!(inv.workloads.len(), 2);
     let cron = &inv.workloads[0];
-    assert_eq!(cron.labels.get("app").map(String::as_str), Some("nightly"));
+    assert_eq!(cron.labels.get("app"), Some("nightly"));
     assert!(cron.exposes(&PortRef::Name("http".into())));
     assert!(cron.exposes(&PortRef::Number(8080)));
     assert_eq!(cron.refs[0].kind, RefKind::ServiceAccount);
@@ -136,10 +136,7 @@ fn a_deployment_config_owns_pods_under_a_plain_map_selector() {
     assert_eq!(dc.selector.as_ref().map(|s| s.labels.len()), Some(1));
     assert_eq!(dc.refs[0].kind, RefKind::ServiceAccount);
     // OpenShift adds `deploymentconfig: <name>` to the pods, not to the template.
-    assert_eq!(
-        dc.labels.get("deploymentconfig").map(String::as_str),
-        Some("dc")
-    );
+    assert_eq!(dc.labels.get("deploymentconfig"), Some("dc"));
     assert!(!dc.template_labels().contains_key("deploymentconfig"));
 }
 
@@ -160,7 +157,7 @@ fn a_rollout_workload_ref_borrows_the_template_wherever_it_is_defined() {
             .collect();
         assert_eq!(borrowed.len(), 1);
         let w = borrowed[0];
-        assert_eq!(w.labels.get("app").map(String::as_str), Some("d"));
+        assert_eq!(w.labels.get("app"), Some("d"));
         assert!(w.exposes(&PortRef::Name("http".into())));
         // The Deployment reports its references and env once; every location is the ref.
         assert!(w.refs.is_empty());
@@ -186,4 +183,43 @@ fn a_rollout_workload_ref_borrows_the_template_wherever_it_is_defined() {
         rollout.replace("apps/v1", "extensions/v1beta1")
     ));
     assert!(inv.workloads.iter().all(|w| w.kind != "Rollout"));
+}
+
+/// The indexes key by interned strings: a namespace, kind or label named by many objects
+/// is stored once, and every lookup still finds what it names.
+#[test]
+fn index_keys_are_stored_once_however_many_objects_name_them() {
+    let mut yaml = String::new();
+    for i in 0..40 {
+        yaml.push_str(&format!(
+            "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p{i}\n  namespace: shop\n  labels: {{app: web}}\nspec:\n  containers: [{{name: c, image: x}}]\n"
+        ));
+    }
+    let inv = inventory(&yaml);
+    // `Pod`, `shop`, `app`, `web` and the 40 names.
+    assert_eq!(inv.symbols.len(), 44);
+    assert!(inv.defines("Pod", "shop", "p39"));
+    assert!(!inv.defines("Pod", "shop", "p40"));
+    assert!(!inv.defines("Pod", "elsewhere", "p1"));
+    assert!(inv.knows_namespace("shop"));
+    assert!(!inv.knows_namespace("web"));
+    assert_eq!(inv.names("Pod", "shop").count(), 40);
+    assert_eq!(inv.workloads_in("shop").len(), 40);
+    let selector = Selector::from_map(
+        &crate::yaml::parse_stream("{app: web}", &Default::default()).documents[0].root,
+    );
+    assert_eq!(inv.select("shop", &selector).len(), 40);
+    assert_eq!(inv.select_anywhere(&selector).len(), 40);
+    assert!(inv.select("elsewhere", &selector).is_empty());
+}
+
+/// Objects of one kind, namespace and name are all found, in input order.
+#[test]
+fn duplicate_names_are_found_in_input_order() {
+    let doc = |value: &str| {
+        format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  namespace: a\ndata: {{k: {value}}}\n")
+    };
+    let inv = inventory(&[doc("one"), doc("two"), doc("three")].concat());
+    let ids: Vec<u32> = inv.find("ConfigMap", "a", "cfg").map(|o| o.id.0).collect();
+    assert_eq!(ids, [0, 1, 2]);
 }

@@ -1,8 +1,8 @@
 //! Pod-template owners and what their pods expose and need.
 
-use std::collections::BTreeMap;
-
+use super::exact;
 use super::istio::Spanned;
+use super::labels::Labels;
 use super::selector::Selector;
 use crate::manifest::{group_of, Object, ObjectId};
 use crate::yaml::{Node, Span};
@@ -196,7 +196,7 @@ pub struct Workload {
     pub kind: String,
     /// The pods' labels: what Services, PDBs and policies select. Those of the pod
     /// template, and those the owner's controller adds to every pod it creates.
-    pub labels: BTreeMap<String, String>,
+    pub labels: Labels,
     /// The keys of `labels` that only the controller adds (the template does not write
     /// them): the owner's own selector is validated without them.
     pub added_labels: Vec<String>,
@@ -229,10 +229,9 @@ fn experiment_workloads(object: &Object, base: &Workload) -> Vec<Workload> {
         .flat_map(|experiment| experiment.seq_at("templates"))
         .filter_map(|template| {
             let labels_node = template.at(&["metadata", "labels"])?;
-            let mut labels = base.labels.clone();
-            labels.extend(labels_node.string_map());
+            let own = labels_node.string_pairs().map(|(k, v, _)| (k, v));
             Some(Workload {
-                labels,
+                labels: base.labels.iter().chain(own).collect(),
                 labels_span: labels_node.span,
                 selector: None,
                 refs: Vec::new(),
@@ -331,13 +330,20 @@ impl Workload {
     /// The workload view of `object`, whose pods `template` describes.
     fn from_template(object: &Object, template: &Node) -> Workload {
         let labels_node = template.at(&["metadata", "labels"]);
-        let mut labels = labels_node.map(Node::string_map).unwrap_or_default();
-        let mut added_labels = Vec::new();
-        for (key, value) in controller_labels(object) {
-            if labels.insert(key.to_string(), value).is_none() {
-                added_labels.push(key.to_string());
-            }
-        }
+        let written = labels_node.map(Labels::of).unwrap_or_default();
+        let controller = controller_labels(object);
+        let added_labels = controller
+            .iter()
+            .filter(|(key, _)| !written.contains_key(key))
+            .map(|(key, _)| key.to_string())
+            .collect();
+        // The controller's value wins over the template's for a key both set.
+        let labels = if controller.is_empty() {
+            written
+        } else {
+            let controller = controller.iter().map(|(k, v)| (*k, v.as_str()));
+            written.iter().chain(controller).collect()
+        };
         let pod_spec = template.get("spec");
         let spec = object.spec();
         let mut workload = Workload {
@@ -365,6 +371,8 @@ impl Workload {
         if let Some(pod_spec) = pod_spec {
             workload.read_pod_spec(pod_spec);
         }
+        workload.containers = exact(workload.containers);
+        workload.refs = exact(workload.refs);
         workload
     }
 
@@ -429,8 +437,8 @@ impl Workload {
                 self.containers.push(Container {
                     name,
                     span: c.span,
-                    ports,
-                    env,
+                    ports: exact(ports),
+                    env: exact(env),
                     argv: ["command", "args"]
                         .iter()
                         .flat_map(|k| c.seq_at(k))
@@ -508,12 +516,11 @@ impl Workload {
     }
 
     /// The labels the pod template writes, without those the controller adds.
-    pub fn template_labels(&self) -> BTreeMap<String, String> {
-        let mut labels = self.labels.clone();
-        for key in &self.added_labels {
-            labels.remove(key);
-        }
-        labels
+    pub fn template_labels(&self) -> Labels {
+        self.labels
+            .iter()
+            .filter(|(k, _)| !self.added_labels.iter().any(|added| added == k))
+            .collect()
     }
 
     /// The container port a Service `targetPort` names, if any container exposes it.

@@ -69,7 +69,7 @@ impl View {
                 .entry(object)
                 .or_default()
                 .extend(services);
-            let labels = workload.labels.clone();
+            let labels = workload.labels.to_map();
             view.workloads
                 .push((object, workload.namespace.clone(), labels));
         }

@@ -1,12 +1,11 @@
 //! The common end of every path: a Service, its port, and the workloads whose pods it
 //! selects (narrowed by an Istio subset), down to the container port that answers.
 
-use std::collections::BTreeMap;
-
 use super::{Break, Cx, Note, TracePath, Walk};
 use crate::graph::{Broken, EdgeKind, Problem};
 use crate::inventory::{
-    describe_labels, PortRef, Selector, Service, ServiceId, ServicePort, Workload, WorkloadId,
+    describe_labels, Labels, PortRef, Selector, Service, ServiceId, ServicePort, Workload,
+    WorkloadId,
 };
 use crate::source::FileId;
 use crate::yaml::Span;
@@ -28,7 +27,7 @@ pub(super) enum PortChoice<'a> {
 #[derive(Clone, Debug)]
 pub(super) struct Subset {
     pub name: String,
-    pub labels: BTreeMap<String, String>,
+    pub labels: Labels,
     /// The DestinationRule that defines it, as `DestinationRule ns/name`.
     pub defined_by: String,
     pub file: FileId,

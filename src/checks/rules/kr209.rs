@@ -41,11 +41,9 @@
 //! deployed, change the template labels (adding labels is fine, the selector only needs a
 //! subset of them).
 
-use std::collections::BTreeMap;
-
 use crate::checks::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::inventory::{describe_labels, Selector, Workload, WorkloadRef};
+use crate::inventory::{describe_labels, Labels, Selector, Workload, WorkloadRef};
 use crate::manifest::Object;
 use crate::yaml::Span;
 
@@ -124,7 +122,7 @@ fn empty(ctx: &Context<'_>, workload: &Workload, selector: &Selector) -> Diagnos
 fn mismatch(
     ctx: &Context<'_>,
     workload: &Workload,
-    labels: &BTreeMap<String, String>,
+    labels: &Labels,
     selector: &Selector,
 ) -> Diagnostic {
     let object = ctx.inv.object(workload.object);
@@ -173,7 +171,7 @@ fn rejecter(object: &Object) -> &'static str {
 
 /// Where the selector fails the template: its first `matchLabels` pair the labels lack,
 /// else its first `matchExpressions` requirement they fail.
-fn failing_span(object: &Object, selector: &Selector, labels: &BTreeMap<String, String>) -> Span {
+fn failing_span(object: &Object, selector: &Selector, labels: &Labels) -> Span {
     if !selector.labels.iter().all(|(k, v)| labels.get(k) == Some(v)) {
         return selector.mismatch_span(&object.root, Some(labels));
     }

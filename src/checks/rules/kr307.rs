@@ -47,12 +47,14 @@
 //! Make the subset's labels match the pod template labels of the version it stands for
 //! (the diagnostic lists the values the Service's pods have), or remove the subset.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use crate::checks::{Context, Rule};
 use crate::graph::{istio_fqdn, HostTarget};
 use crate::inventory::istio::Subset;
-use crate::inventory::{describe_labels, did_you_mean, DestinationRule, LabelSpan, WorkloadId};
+use crate::inventory::{
+    describe_labels, did_you_mean, DestinationRule, LabelSpan, Labels, WorkloadId,
+};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::manifest::ObjectId;
 use crate::yaml::Span;
@@ -93,7 +95,7 @@ struct Backend {
 
 struct Member {
     name: String,
-    labels: BTreeMap<String, String>,
+    labels: Labels,
     file: crate::source::FileId,
     span: Span,
 }
@@ -127,7 +129,7 @@ fn empty_locality_label(subset: &Subset) -> Option<&str> {
     LOCALITY_LABELS
         .iter()
         .copied()
-        .find(|k| subset.labels.get(*k).is_some_and(String::is_empty))
+        .find(|k| subset.labels.get(k).is_some_and(str::is_empty))
 }
 
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
@@ -161,7 +163,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         for subset in &dr.subsets {
-            let wanted: Vec<(&String, &String)> = subset
+            let wanted: Vec<(&str, &str)> = subset
                 .labels
                 .iter()
                 .filter(|(k, _)| !runtime_label(k))
@@ -171,7 +173,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 || backend
                     .members
                     .iter()
-                    .any(|m| wanted.iter().all(|(k, v)| m.labels.get(*k) == Some(*v)))
+                    .any(|m| wanted.iter().all(|(k, v)| m.labels.get(k) == Some(*v)))
             {
                 continue;
             }
@@ -216,28 +218,25 @@ fn diagnose(
     ctx: &Context<'_>,
     dr: &DestinationRule,
     subset: &Subset,
-    wanted: &[(&String, &String)],
+    wanted: &[(&str, &str)],
     backend: &Backend,
 ) -> Diagnostic {
     let object = ctx.inv.object(dr.object);
-    let shown: BTreeMap<String, String> = wanted
-        .iter()
-        .map(|(k, v)| ((*k).clone(), (*v).clone()))
-        .collect();
+    let shown: Labels = wanted.iter().copied().collect();
     // The values the pods do have for each wanted key, and the closest one.
     let mut have = Vec::new();
     for (k, v) in wanted {
         let mut values: Vec<&str> = backend
             .members
             .iter()
-            .filter_map(|m| m.labels.get(*k).map(String::as_str))
+            .filter_map(|m| m.labels.get(k))
             .collect();
         values.sort_unstable();
         values.dedup();
         if values.is_empty() {
-            let keys = backend.members.iter().flat_map(|m| m.labels.keys()).map(String::as_str);
+            let keys = backend.members.iter().flat_map(|m| m.labels.keys());
             have.push(format!("none has a `{k}` label{}", did_you_mean(k, keys)));
-        } else if !values.contains(&v.as_str()) {
+        } else if !values.contains(v) {
             have.push(format!(
                 "`{k}` is {}",
                 values
@@ -256,7 +255,7 @@ fn diagnose(
         (
             wanted
                 .iter()
-                .filter(|(k, v)| m.labels.get(*k) == Some(*v))
+                .filter(|(k, v)| m.labels.get(k) == Some(*v))
                 .count(),
             std::cmp::Reverse(m.name.clone()),
         )
@@ -266,9 +265,9 @@ fn diagnose(
     let named = dr.subsets.iter().find(|s| s.name == subset.name);
     let span = wanted
         .iter()
-        .find(|(k, v)| !backend.members.iter().any(|m| m.labels.get(*k) == Some(*v)))
+        .find(|(k, v)| !backend.members.iter().any(|m| m.labels.get(k) == Some(*v)))
         .and_then(|(k, _)| {
-            let key_known = backend.members.iter().any(|m| m.labels.contains_key(*k));
+            let key_known = backend.members.iter().any(|m| m.labels.contains_key(k));
             Some(LabelSpan::find(&object.root, named?.labels_span, k)?.at(key_known))
         })
         .unwrap_or(subset.labels_span);

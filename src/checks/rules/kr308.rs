@@ -121,7 +121,7 @@ fn nearest_workload<'a>(ctx: &'a Context<'_>, selector: &Selector) -> Option<&'a
                 .iter()
                 .map(|(k, v)| match w.labels.get(k) {
                     Some(x) if x == v => 2,
-                    Some(x) if nearest(v, [x.as_str()]).is_some() => 2,
+                    Some(x) if nearest(v, [x]).is_some() => 2,
                     Some(_) => 1,
                     None => 0,
                 })

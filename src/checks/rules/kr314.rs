@@ -43,7 +43,7 @@
 //! it is meant for.
 
 use crate::checks::{selects_nothing, Context, Rule};
-use crate::inventory::{Selector, WorkloadId};
+use crate::inventory::{LabelMap, Selector, WorkloadId};
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
@@ -67,12 +67,12 @@ const GATEWAY_NAME_LABELS: &[&str] = &[
 fn matches_platform_pods(ctx: &Context<'_>, namespace: Option<&str>, selector: &Selector) -> bool {
     let in_scope = |ns: &str| namespace.is_none_or(|n| n == ns);
     for key in GATEWAY_NAME_LABELS {
-        if let Some(name) = selector.labels.get(*key) {
+        if let Some(name) = selector.labels.get(key) {
             if ctx
                 .inv
                 .api_gateways
                 .iter()
-                .any(|g| &g.name == name && in_scope(&g.namespace))
+                .any(|g| g.name == name && in_scope(&g.namespace))
             {
                 return true;
             }
@@ -96,7 +96,7 @@ fn matches_platform_pods(ctx: &Context<'_>, namespace: Option<&str>, selector: &
         if object.group != "serving.knative.dev" {
             return false;
         }
-        let mut labels = w.labels.clone();
+        let mut labels = w.labels.to_map();
         let mut add = |k: &str, v: &str| {
             labels.entry(k.to_string()).or_insert_with(|| v.to_string());
         };
@@ -118,7 +118,7 @@ fn matches_platform_pods(ctx: &Context<'_>, namespace: Option<&str>, selector: &
         selector
             .labels
             .iter()
-            .all(|(k, v)| generated(k) || labels.get(k) == Some(v))
+            .all(|(k, v)| generated(k) || labels.label(k) == Some(v))
     })
 }
 

@@ -5,9 +5,8 @@
 use crate::checks::Context;
 use crate::diagnostic::fix::{replace_scalar, substitute};
 use crate::diagnostic::{Applicability, Edit, Fix};
-use std::collections::BTreeMap;
 
-use crate::inventory::{sole_typo_of, LabelSpan, PortRef, Selector, Service};
+use crate::inventory::{sole_typo_of, LabelSpan, Labels, PortRef, Selector, Service};
 use crate::manifest::Object;
 use crate::source::Span;
 
@@ -129,7 +128,7 @@ pub fn match_labels(
     ctx: &Context<'_>,
     object: &Object,
     selector: &Selector,
-    labels: &BTreeMap<String, String>,
+    labels: &Labels,
 ) -> Option<Fix> {
     if !selector.exprs.is_empty() {
         return None;
@@ -142,7 +141,9 @@ pub fn match_labels(
             continue;
         }
         let at = LabelSpan::find(&object.root, selector.labels_span, key)?;
-        edits.push(rewrite(ctx, object, at.value, |_| Some(theirs.clone()))?);
+        edits.push(rewrite(ctx, object, at.value, |_| {
+            Some(theirs.to_string())
+        })?);
         changed.push(format!("`{key}: {theirs}`"));
     }
     (!edits.is_empty()).then(|| Fix {
