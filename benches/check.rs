@@ -2,9 +2,10 @@
 //! synthetic corpus written to a temporary directory, each stage apart on the same text
 //! (parse, extract, inventory, graph, checks, schema, policies), and generated worst cases
 //! at two sizes, whose times must grow linearly between the two (a VirtualService per app
-//! on one shared wildcard host, Knative Services reached through authority rewrites). The
-//! bench needs nothing outside the repository; for figures on the shared benchmark corpus
-//! use `scripts/bench.sh` (see README).
+//! on one shared wildcard host, Knative Services reached through authority rewrites; a
+//! Service per app whose selector is a typo, all in one namespace). The bench needs nothing
+//! outside the repository; for figures on the shared benchmark corpus use
+//! `scripts/bench.sh` (see README).
 
 use std::hint::black_box;
 
@@ -34,6 +35,16 @@ apiVersion: v1\nkind: Service\nmetadata: {{name: web-{i}, namespace: ns-{ns}}}\n
 apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {{name: fn-{i}, namespace: ns-{ns}}}\nspec:\n  template:\n    spec: {{containers: [{{image: registry.example/fn:{i}}}]}}\n---\n\
 apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: fn-{i}, namespace: ns-{ns}}}\nspec:\n  hosts: [fn-{i}.example.org]\n  http:\n  - rewrite: {{authority: fn-{i}.ns-{ns}.svc.cluster.local}}\n    route: [{{destination: {{host: knative-local-gateway.istio-system.svc.cluster.local}}}}]\n",
         ns = i % 50
+    )
+}
+
+/// App `i` of a near-miss worst case: one namespace, a Deployment and a Service whose
+/// selector is a typo of the Deployment's label, so every Service selects nothing and its
+/// finding looks for the nearest workload among all the namespace's label values.
+fn near_miss(i: usize) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web-{i}, namespace: crowd}}\nspec:\n  selector: {{matchLabels: {{app: web-{i}}}}}\n  template:\n    metadata: {{labels: {{app: web-{i}}}}}\n    spec: {{containers: [{{name: web, image: web, ports: [{{containerPort: 8080}}]}}]}}\n---\n\
+apiVersion: v1\nkind: Service\nmetadata: {{name: web-{i}, namespace: crowd}}\nspec:\n  selector: {{app: wbe-{i}}}\n  ports: [{{port: 80, targetPort: 8080}}]\n"
     )
 }
 
@@ -108,19 +119,25 @@ fn stages(c: &mut Criterion) {
     group.finish();
 }
 
+/// How a corpus writes its app `i`.
+type AppText = fn(usize) -> String;
+
 /// The worst cases at two sizes: time per app must stay flat from one to the other.
 fn worst_cases(c: &mut Criterion) {
     let mut group = c.benchmark_group("crowded");
     group.sample_size(10);
-    for apps in [1_000, 2_000] {
-        let dir = tempfile::tempdir().expect("temp dir");
-        write_corpus(dir.path(), apps, crowded);
-        std::fs::write(dir.path().join("gateway.yaml"), SHARED_GATEWAY).expect("write gateway");
-        let inputs = collect_inputs(&[dir.path().to_path_buf()]).expect("inputs");
-        group.throughput(Throughput::Elements(apps as u64));
-        group.bench_function(format!("check/{apps}"), |b| {
-            b.iter(|| black_box(check(&inputs, &CheckOptions::default())))
-        });
+    let cases: [(&str, AppText); 2] = [("check", crowded), ("near-miss", near_miss)];
+    for (name, make) in cases {
+        for apps in [1_000, 2_000] {
+            let dir = tempfile::tempdir().expect("temp dir");
+            write_corpus(dir.path(), apps, make);
+            std::fs::write(dir.path().join("gateway.yaml"), SHARED_GATEWAY).expect("write gateway");
+            let inputs = collect_inputs(&[dir.path().to_path_buf()]).expect("inputs");
+            group.throughput(Throughput::Elements(apps as u64));
+            group.bench_function(format!("{name}/{apps}"), |b| {
+                b.iter(|| black_box(check(&inputs, &CheckOptions::default())))
+            });
+        }
     }
     group.finish();
 }

@@ -17,6 +17,7 @@ mod symbols;
 mod workload;
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use hashbrown::{HashMap, HashSet};
 
@@ -42,7 +43,7 @@ pub use workload::{
 };
 
 use crate::manifest::{Object, ObjectId};
-use crate::source::FileId;
+use crate::source::{FileId, Typos};
 use symbols::{Sym, Symbols};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -124,7 +125,7 @@ pub struct Inventory {
     /// (an Istio Gateway selects its gateway pods wherever they run).
     global_label_index: HashMap<[Sym; 2], Vec<WorkloadId>>,
     /// `(namespace, key)` → the distinct values workloads give that label, for hints.
-    label_values: HashMap<[Sym; 2], Vec<Sym>>,
+    label_values: HashMap<[Sym; 2], LabelValues>,
     endpoints: HashSet<[Sym; 2]>,
     namespaces: HashSet<Sym>,
     /// True when any Istio object or sidecar-injection marker is in the input.
@@ -165,7 +166,11 @@ impl Inventory {
         }
         self.borrowed_workloads(&objects);
         for &[ns, key, value] in self.label_index.keys() {
-            self.label_values.entry([ns, key]).or_default().push(value);
+            self.label_values
+                .entry([ns, key])
+                .or_default()
+                .values
+                .push(value);
         }
         self.symbols.shrink();
         self.objects = objects;
@@ -508,11 +513,10 @@ impl Inventory {
             let Some(key) = self.sym(k) else {
                 continue;
             };
-            let values = self
-                .label_values
-                .get(&[ns, key])
-                .map_or(&[][..], Vec::as_slice);
-            for &value in values {
+            let Some(values) = self.label_values.get(&[ns, key]) else {
+                continue;
+            };
+            for value in values.near(v, &self.symbols) {
                 let text = self.symbols.text(value);
                 if text == v || nearest(v, [text]).is_some() {
                     close.insert((k, text));
@@ -577,6 +581,35 @@ impl NameIndex {
             .copied()
             .into_iter()
             .chain(more.iter().copied())
+    }
+}
+
+/// The distinct values workloads of one namespace give one label key.
+#[derive(Debug, Default)]
+struct LabelValues {
+    values: Vec<Sym>,
+    /// Filed by their deletions on first use, when there are many.
+    typos: OnceLock<Typos>,
+}
+
+/// Up to this many values are all compared with a wanted one; past it, only those within
+/// two edits are ([`Typos`]): the hint for one broken selector among 10,000 Services of a
+/// namespace must not compare it with 10,000 values, once for each Service.
+const SCANNED_VALUES: usize = 256;
+
+impl LabelValues {
+    /// The values that may be `wanted` or a typo of it.
+    fn near<'a>(&'a self, wanted: &str, symbols: &'a Symbols) -> impl Iterator<Item = Sym> + 'a {
+        let filed = (self.values.len() > SCANNED_VALUES).then(|| {
+            let typos = self
+                .typos
+                .get_or_init(|| Typos::new(self.values.iter().map(|v| symbols.text(*v))));
+            typos.near(wanted)
+        });
+        let all = filed.is_none().then(|| self.values.iter().copied());
+        let filed = filed.into_iter().flatten();
+        let filed = filed.filter_map(|i| self.values.get(i as usize).copied());
+        all.into_iter().flatten().chain(filed)
     }
 }
 

@@ -223,3 +223,40 @@ fn duplicate_names_are_found_in_input_order() {
     let ids: Vec<u32> = inv.find("ConfigMap", "a", "cfg").map(|o| o.id.0).collect();
     assert_eq!(ids, [0, 1, 2]);
 }
+
+/// The nearest workload of a selector with a typo, among more label values than are
+/// compared one by one: found through the values filed by their deletions, as a full
+/// comparison finds it.
+#[test]
+fn nearest_workload_among_many_values_is_the_typo_one() {
+    // Values far apart from each other, so that one typo has one nearest value.
+    let value = |i: u64| format!("app-{:012x}", i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 16);
+    let pods = |n: u64| -> String {
+        (0..n)
+            .map(|i| format!("---\napiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}, namespace: crowd, labels: {{app: {}, tier: web}}}}\nspec: {{containers: [{{name: c, image: x}}]}}\n", value(i)))
+            .collect()
+    };
+    let selector = |text: &str| {
+        Selector::from_map(&crate::yaml::parse_stream(text, &Default::default()).documents[0].root)
+    };
+    let typo = {
+        let mut chars: Vec<char> = value(17).chars().collect();
+        chars.swap(6, 7);
+        chars.into_iter().collect::<String>()
+    };
+    for n in [SCANNED_VALUES / 2, SCANNED_VALUES * 4] {
+        let inv = inventory(&pods(n as u64));
+        let near = |text: &str| {
+            inv.nearest_workload("crowd", &selector(text))
+                .map(|w| w.name.clone())
+        };
+        assert_eq!(
+            near(&format!("{{app: {typo}}}")).as_deref(),
+            Some("p17"),
+            "{n} pods"
+        );
+        let missing = format!("{{app: {typo}x, tier: web}}");
+        assert_eq!(near(&missing).as_deref(), Some("p17"), "{n} pods");
+        assert_eq!(near("{app: unrelated-name}"), None, "{n} pods");
+    }
+}
