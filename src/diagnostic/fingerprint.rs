@@ -41,8 +41,9 @@ pub fn locate<'a>(
         let object = by_file
             .get(&d.file)
             .and_then(|list| innermost(list, d.span));
-        if let Some(object) = object {
-            let text = sources.get(d.file).text.as_str();
+        // A file changed since it was checked has no text: its findings are fingerprinted
+        // by file and message instead.
+        if let (Some(object), Some(text)) = (object, sources.get(d.file).text()) {
             d.fingerprint = Some(of_node(d.code, object, d.span, text));
         }
     }

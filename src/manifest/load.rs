@@ -10,7 +10,7 @@ use super::scope::is_cluster_scoped;
 use super::template::{action_in_broken_document, unquoted_action};
 use super::tool::{self, Class};
 use crate::source::LineCol;
-use crate::source::{decode, FileId, Input, Refusal, SourceMap};
+use crate::source::{decode, Contents, FileId, Input, ReadBack, Refusal, SourceMap};
 use crate::yaml::{parse_stream, Document, Limits, Node, Span, YamlIssue, YamlIssueKind};
 
 #[derive(Clone, Debug)]
@@ -134,7 +134,7 @@ pub struct Found {
 
 struct FileResult {
     path: String,
-    text: String,
+    text: Contents,
     found: Found,
 }
 
@@ -176,7 +176,7 @@ impl Loaded {
     pub fn add_file(
         &mut self,
         path: String,
-        text: String,
+        text: impl Into<Contents>,
         found: Found,
     ) -> (Vec<LoadIssue>, std::ops::Range<usize>) {
         self.sources.add(path, text);
@@ -192,7 +192,25 @@ impl Loaded {
     }
 }
 
-fn read_input(input: &Input, opts: &LoadOptions) -> Result<(String, Vec<u8>), (String, String)> {
+/// The bytes of an input as read: its name, and the path of the regular file they can be
+/// read again from.
+struct ReadInput {
+    name: String,
+    bytes: Vec<u8>,
+    again: Option<std::path::PathBuf>,
+}
+
+impl ReadInput {
+    fn once(name: String, bytes: Vec<u8>) -> ReadInput {
+        ReadInput {
+            name,
+            bytes,
+            again: None,
+        }
+    }
+}
+
+fn read_input(input: &Input, opts: &LoadOptions) -> Result<ReadInput, (String, String)> {
     let limit = opts.limits.max_file_bytes;
     let name = match input {
         Input::Stdin => Some(crate::source::STDIN.to_string()),
@@ -203,7 +221,7 @@ fn read_input(input: &Input, opts: &LoadOptions) -> Result<(String, Vec<u8>), (S
         let text = opts.replaced.as_ref()?.get(&n)?.clone();
         Some((n, text))
     }) {
-        return Ok((name, text.into_bytes()));
+        return Ok(ReadInput::once(name, text.into_bytes()));
     }
     match input {
         Input::Stdin => {
@@ -211,7 +229,7 @@ fn read_input(input: &Input, opts: &LoadOptions) -> Result<(String, Vec<u8>), (S
             std::io::stdin()
                 .take(limit + 1)
                 .read_to_end(&mut bytes)
-                .map(|_| (crate::source::STDIN.to_string(), bytes))
+                .map(|_| ReadInput::once(crate::source::STDIN.to_string(), bytes))
                 .map_err(|e| {
                     (
                         crate::source::STDIN.to_string(),
@@ -224,18 +242,27 @@ fn read_input(input: &Input, opts: &LoadOptions) -> Result<(String, Vec<u8>), (S
         }
         Input::Memory { name, bytes } => {
             let end = usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX);
-            Ok((name.clone(), bytes[..bytes.len().min(end)].to_vec()))
+            Ok(ReadInput::once(
+                name.clone(),
+                bytes[..bytes.len().min(end)].to_vec(),
+            ))
         }
         Input::File(path) | Input::HelmChart(path) => {
             let name = path.display().to_string();
-            let read = || -> std::io::Result<Vec<u8>> {
+            let read = || -> std::io::Result<(Vec<u8>, bool)> {
                 let file = std::fs::File::open(path)?;
+                let regular = file.metadata()?.is_file();
                 let mut bytes = Vec::new();
                 file.take(limit + 1).read_to_end(&mut bytes)?;
-                Ok(bytes)
+                Ok((bytes, regular))
             };
             match read() {
-                Ok(bytes) => Ok((name, bytes)),
+                // A pipe or a device given as a path cannot be read again.
+                Ok((bytes, regular)) => Ok(ReadInput {
+                    name,
+                    bytes,
+                    again: regular.then(|| path.clone()),
+                }),
                 Err(e) => Err((name, format!("cannot read file: {e}"))),
             }
         }
@@ -281,7 +308,7 @@ fn refused_over_total(file: FileId, input: &Input, limit: u64) -> FileResult {
     );
     FileResult {
         path,
-        text: String::new(),
+        text: String::new().into(),
         found: Found {
             issues: vec![file_issue(
                 file,
@@ -308,13 +335,13 @@ fn load_file(file: FileId, input: &Input, opts: &LoadOptions) -> FileResult {
     let limit = opts.limits.max_file_bytes;
     let mut result = FileResult {
         path: String::new(),
-        text: String::new(),
+        text: String::new().into(),
         found: Found::default(),
     };
-    let bytes = match read_input(input, opts) {
-        Ok((path, bytes)) => {
-            result.path = path;
-            bytes
+    let (bytes, again) = match read_input(input, opts) {
+        Ok(read) => {
+            result.path = read.name;
+            (read.bytes, read.again)
         }
         Err((path, message)) => {
             result.path = path;
@@ -354,10 +381,12 @@ fn load_file(file: FileId, input: &Input, opts: &LoadOptions) -> FileResult {
             };
             // Invalid UTF-8 keeps the text before the bad byte, and points at its end, so
             // the diagnostic shows where the byte is.
-            if let Refusal::InvalidUtf8 { valid } = refusal {
-                result.text = valid;
-            }
-            let span = Span::point(result.text.len());
+            let valid = match refusal {
+                Refusal::InvalidUtf8 { valid } => valid,
+                _ => String::new(),
+            };
+            let span = Span::point(valid.len());
+            result.text = valid.into();
             result
                 .found
                 .issues
@@ -369,7 +398,11 @@ fn load_file(file: FileId, input: &Input, opts: &LoadOptions) -> FileResult {
         Input::HelmChart(_) => read_chart(file, &result.path, &text, opts),
         _ => read_named(file, &result.path, &text, opts),
     };
-    result.text = text;
+    // What can be read again from its file keeps only its line table.
+    result.text = match again {
+        Some(path) => ReadBack::of(path, &text).map_or(Contents::Kept(text), Contents::ReadBack),
+        None => Contents::Kept(text),
+    };
     result
 }
 

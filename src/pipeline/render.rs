@@ -245,7 +245,7 @@ fn locate(
         return None;
     }
     let (from, to) = counterpart(&rendered.root, &raw.root, span);
-    let text = |file: FileId, s: Span| sources.get(file).text.get(s.bytes());
+    let text = |file: FileId, s: Span| sources.get(file).text()?.get(s.bytes());
     let mapped = if from.span == span {
         to.span
     } else if text(rendered.file, from.span) == text(raw.file, to.span) {

@@ -122,7 +122,8 @@ pub fn evaluate(inv: &Inventory, sources: &SourceMap) -> Vec<Diagnostic> {
     }
     let mut compiled = Vec::new();
     for policy in &policies {
-        let text = &sources.get(policy.file).text;
+        // Without the text (its file changed since), an error points at its expression.
+        let text = sources.get(policy.file).text().unwrap_or_default();
         match compile(&env, policy, text) {
             Ok((vap, offline)) => {
                 out.extend(offline.map(|(span, message)| {

@@ -61,7 +61,7 @@ fn quote(ctx: &Context<'_>, finding: &Finding<'_>) -> Option<Fix> {
     if !finding.wants_string || node.is_null() || !matches!(node.value, Value::Scalar { style: Style::Plain, .. }) {
         return None;
     }
-    let text = &ctx.sources.get(object.file).text;
+    let text = ctx.sources.get(object.file).text()?;
     let edit = quote_scalar(text, object.file, finding.span)?;
     Some(Fix {
         applicability: Applicability::Safe,

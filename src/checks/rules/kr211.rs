@@ -389,7 +389,9 @@ fn port_hint(svc: &Service, port: i64) -> String {
 /// are the source lines (literal, or folded without any folding). Otherwise the whole value.
 fn host_span(file: &SourceFile, value: &str, span: Span, start: usize, end: usize) -> Span {
     let chars = |s: &str| u32::try_from(s.chars().count()).unwrap_or(u32::MAX);
-    let raw = file.text.get(span.bytes()).unwrap_or_default();
+    let Some(raw) = file.text().and_then(|t| t.get(span.bytes())) else {
+        return span;
+    };
     let from = if !raw.contains('\n') {
         // The value written as is after the opening quote (no escapes) shows where each of
         // its bytes is; the scalar's span may run on past the closing quote.
