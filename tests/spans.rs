@@ -22,7 +22,10 @@ fn inputs() -> Vec<PathBuf> {
 /// Every node of `node`'s tree (keys included), with its text when it is a scalar.
 fn nodes(node: &Node, out: &mut Vec<(Span, Option<String>)>) {
     match &node.value {
-        Value::Scalar { text, .. } => out.push((node.span, Some(text.to_string()))),
+        Value::Scalar(_) | Value::Styled(_) => {
+            let text = node.scalar().map(|(text, _)| text.to_string());
+            out.push((node.span, text));
+        }
         Value::Seq(items) => {
             out.push((node.span, None));
             items.iter().for_each(|n| nodes(n, out));

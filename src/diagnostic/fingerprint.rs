@@ -98,7 +98,7 @@ fn of_file(d: &Diagnostic, file: &str) -> String {
 /// `span` when it is only part of the node.
 fn walk(node: &Node, span: Span, text: &str, path: &mut String) -> String {
     let child = match &node.value {
-        Value::Scalar { .. } => None,
+        Value::Scalar(_) | Value::Styled(_) => None,
         Value::Seq(items) => items
             .iter()
             .enumerate()

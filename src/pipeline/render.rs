@@ -322,10 +322,10 @@ fn without<'a>(entries: &'a [Entry], skip: Option<&str>) -> Vec<&'a Entry> {
 /// Whether two trees have the same content: equal scalar texts (however quoted), the same
 /// items in order, the same keys with the same values in any order.
 fn same(a: &Node, b: &Node) -> bool {
+    if let (Some((x, _)), Some((y, _))) = (a.scalar(), b.scalar()) {
+        return (a.is_null() && b.is_null()) || x == y;
+    }
     match (&a.value, &b.value) {
-        (Value::Scalar { text: x, .. }, Value::Scalar { text: y, .. }) => {
-            (a.is_null() && b.is_null()) || x == y
-        }
         (Value::Seq(x), Value::Seq(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
         }

@@ -237,7 +237,8 @@ fn wildcards(host: &str) -> Vec<String> {
 /// and the host of each URL or `host:port` among them.
 fn scalars(node: &Node, out: &mut Vec<String>) {
     match &node.value {
-        Value::Scalar { text, .. } => {
+        Value::Scalar(_) | Value::Styled(_) => {
+            let text = node.scalar().map_or("", |(text, _)| text);
             // `--flag=host:port`, `a b`: each part may name something.
             for part in text.split(|c: char| c == '=' || c.is_whitespace()) {
                 if is_name_like(part) {
@@ -280,7 +281,7 @@ fn label_maps(node: &Node) -> Vec<Vec<(String, String)>> {
 
 fn collect_label_maps(node: &Node, out: &mut Vec<Vec<(String, String)>>) {
     match &node.value {
-        Value::Scalar { .. } => {}
+        Value::Scalar(_) | Value::Styled(_) => {}
         Value::Seq(items) => items.iter().for_each(|i| collect_label_maps(i, out)),
         Value::Map(entries) => {
             for entry in entries {
