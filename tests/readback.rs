@@ -58,8 +58,8 @@ fn a_file_changed_after_checking_shows_the_text_that_was_checked_or_none() {
         let shown = rendered(&outcome);
         assert!(shown.contains("svc.yaml:7:5"), "{shown}");
         assert!(!shown.contains("xyz") && !shown.contains("List"), "{shown}");
-        // The file had a finding, so its text was read back when the check fingerprinted
-        // it: what is shown is that text, the one the fix was made for.
+        // The finding has a fix, so the file's text was read back when the check made the
+        // fix: what is shown is that text, the one the fix was made for.
         assert!(shown.contains("app: wbe"), "{shown}");
     }
 }

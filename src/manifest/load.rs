@@ -141,17 +141,19 @@ struct FileResult {
 /// Reads and parses `inputs` in parallel; the order of files, objects and issues follows the
 /// order of `inputs`, whatever the thread schedule.
 pub fn load(inputs: &[Input], opts: &LoadOptions) -> Loaded {
-    let over = over_total(inputs, opts.limits.max_total_bytes);
+    let sizes: Vec<Size> = inputs.par_iter().map(size).collect();
+    let over = over_total(&sizes, opts.limits.max_total_bytes);
     let results: Vec<FileResult> = inputs
         .par_iter()
         .zip(over)
+        .zip(sizes)
         .enumerate()
-        .map(|(i, (input, over))| {
+        .map(|(i, ((input, over), size))| {
             let file = FileId(u32::try_from(i).unwrap_or(u32::MAX));
             if over {
                 return refused_over_total(file, input, opts.limits.max_total_bytes);
             }
-            load_file(file, input, opts)
+            load_file(file, input, size.regular, opts)
         })
         .collect();
 
@@ -192,8 +194,8 @@ impl Loaded {
     }
 }
 
-/// The bytes of an input as read: its name, and the path of the regular file they can be
-/// read again from.
+/// The bytes of an input as read: its name, and the path of the file they were read from
+/// (`None` for a text given in its place, stdin, a text in memory).
 struct ReadInput {
     name: String,
     bytes: Vec<u8>,
@@ -249,19 +251,17 @@ fn read_input(input: &Input, opts: &LoadOptions) -> Result<ReadInput, (String, S
         }
         Input::File(path) | Input::HelmChart(path) => {
             let name = path.display().to_string();
-            let read = || -> std::io::Result<(Vec<u8>, bool)> {
+            let read = || -> std::io::Result<Vec<u8>> {
                 let file = std::fs::File::open(path)?;
-                let regular = file.metadata()?.is_file();
                 let mut bytes = Vec::new();
                 file.take(limit + 1).read_to_end(&mut bytes)?;
-                Ok((bytes, regular))
+                Ok(bytes)
             };
             match read() {
-                // A pipe or a device given as a path cannot be read again.
-                Ok((bytes, regular)) => Ok(ReadInput {
+                Ok(bytes) => Ok(ReadInput {
                     name,
                     bytes,
-                    again: regular.then(|| path.clone()),
+                    again: Some(path.clone()),
                 }),
                 Err(e) => Err((name, format!("cannot read file: {e}"))),
             }
@@ -269,27 +269,46 @@ fn read_input(input: &Input, opts: &LoadOptions) -> Result<ReadInput, (String, S
     }
 }
 
+/// What is known of an input before it is read.
+struct Size {
+    /// Its size, when known (a regular file's, a text's in memory); 0 otherwise.
+    bytes: u64,
+    /// A regular file: its text can be read again.
+    regular: bool,
+}
+
+fn size(input: &Input) -> Size {
+    match input {
+        Input::File(path) | Input::HelmChart(path) => {
+            let regular = std::fs::metadata(path)
+                .ok()
+                .filter(std::fs::Metadata::is_file);
+            Size {
+                bytes: regular.as_ref().map_or(0, std::fs::Metadata::len),
+                regular: regular.is_some(),
+            }
+        }
+        Input::Memory { bytes, .. } => Size {
+            bytes: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
+            regular: false,
+        },
+        Input::Stdin | Input::Unreadable { .. } => Size {
+            bytes: 0,
+            regular: false,
+        },
+    }
+}
+
 /// Which inputs go over the limit on all inputs together: the sizes of the regular files
 /// are added in the order given (so which files are refused does not depend on the thread
 /// schedule); what has no size before it is read (stdin, a pipe) counts for nothing here,
 /// as the file-size limit bounds it.
-fn over_total(inputs: &[Input], limit: u64) -> Vec<bool> {
-    let sizes: Vec<u64> = inputs
-        .par_iter()
-        .map(|input| match input {
-            Input::File(path) | Input::HelmChart(path) => std::fs::metadata(path)
-                .ok()
-                .filter(std::fs::Metadata::is_file)
-                .map_or(0, |m| m.len()),
-            Input::Memory { bytes, .. } => u64::try_from(bytes.len()).unwrap_or(u64::MAX),
-            Input::Stdin | Input::Unreadable { .. } => 0,
-        })
-        .collect();
+fn over_total(sizes: &[Size], limit: u64) -> Vec<bool> {
     let mut total = 0u64;
     sizes
-        .into_iter()
+        .iter()
         .map(|size| {
-            total = total.saturating_add(size);
+            total = total.saturating_add(size.bytes);
             total > limit
         })
         .collect()
@@ -331,7 +350,9 @@ fn file_issue(file: FileId, kind: LoadIssueKind, span: Span, message: String) ->
     }
 }
 
-fn load_file(file: FileId, input: &Input, opts: &LoadOptions) -> FileResult {
+/// Reads and parses one input; `regular` when it was a regular file before it was read (its
+/// text can be read again: a pipe's cannot).
+fn load_file(file: FileId, input: &Input, regular: bool, opts: &LoadOptions) -> FileResult {
     let limit = opts.limits.max_file_bytes;
     let mut result = FileResult {
         path: String::new(),
@@ -398,8 +419,9 @@ fn load_file(file: FileId, input: &Input, opts: &LoadOptions) -> FileResult {
         Input::HelmChart(_) => read_chart(file, &result.path, &text, opts),
         _ => read_named(file, &result.path, &text, opts),
     };
-    // What can be read again from its file keeps only its line table.
-    result.text = match again {
+    // What can be read again from its file keeps only its line table; a pipe or a device
+    // given as a path cannot be read again.
+    result.text = match again.filter(|_| regular) {
         Some(path) => ReadBack::of(path, &text).map_or(Contents::Kept(text), Contents::ReadBack),
         None => Contents::Kept(text),
     };
