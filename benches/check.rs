@@ -6,7 +6,6 @@
 //! bench needs nothing outside the repository; for figures on the shared benchmark corpus
 //! use `scripts/bench.sh` (see README).
 
-use std::fmt::Write;
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
@@ -20,22 +19,10 @@ use kroute::source::{collect_inputs, FileId, SourceMap};
 use kroute::yaml::{parse_stream, Limits};
 use kroute::{check, CheckOptions};
 
-const APPS: usize = 300;
+mod corpus;
+use corpus::{app, write_corpus};
 
-fn app(i: usize) -> String {
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: app-{i}\n---\n\
-apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: app-{i}\nspec:\n  selector:\n    matchLabels: {{app: web}}\n  template:\n    metadata:\n      labels: {{app: web, version: v1}}\n    spec:\n      serviceAccountName: web\n      containers:\n      - name: web\n        image: registry.example/web:{i}\n        ports: [{{name: http, containerPort: 8080}}]\n        env:\n        - {{name: CART, value: \"cart.app-{i}.svc.cluster.local:80\"}}\n        envFrom: [{{configMapRef: {{name: web-config}}}}]\n---\n\
-apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: app-{i}\nspec:\n  selector: {{app: web}}\n  ports: [{{name: http, port: 80, targetPort: http}}]\n---\n\
-apiVersion: v1\nkind: Service\nmetadata:\n  name: cart\n  namespace: app-{i}\nspec:\n  selector: {{app: web}}\n  ports: [{{name: http, port: 80, targetPort: 8080}}]\n---\n\
-apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n  namespace: app-{i}\n---\n\
-apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\n  namespace: app-{i}\ndata:\n  MODE: fast\n---\n\
-apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  namespace: app-{i}\nspec:\n  rules:\n  - host: app-{i}.example.com\n    http:\n      paths:\n      - path: /\n        pathType: Prefix\n        backend:\n          service: {{name: web, port: {{number: 80}}}}\n"
-    );
-    s
-}
+const APPS: usize = 300;
 
 /// App `i` of a worst case: a VirtualService on the shared wildcard host `*.example.com`
 /// of one gateway with its own path prefix, and a Knative Service reached through the
@@ -51,12 +38,6 @@ apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: fn-{
 }
 
 const SHARED_GATEWAY: &str = "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: shared, namespace: istio-system}\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: ['*.example.com']\n";
-
-fn write_corpus(dir: &std::path::Path, apps: usize, make: fn(usize) -> String) {
-    for i in 0..apps {
-        std::fs::write(dir.join(format!("app-{i}.yaml")), make(i)).expect("write app");
-    }
-}
 
 /// The whole run and `--parse-only` on the synthetic corpus.
 fn whole(c: &mut Criterion) {

@@ -151,6 +151,7 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
         rendered,
         platform,
         checked: vec![true; inputs.len()],
+        root: RepoRoot::discover(),
     };
     check_scopes(loading, opts, schemas.as_ref(), start)
 }
@@ -159,12 +160,13 @@ pub fn check(inputs: &[Input], opts: &CheckOptions) -> Outcome {
 /// around it), as [`check`] checks files: one scope, what the platform provides loaded
 /// after them, findings reported on the files `checked` names. `schemas` are shared across
 /// calls so that each schema is compiled once (built with [`Schemas::new`] and
-/// `opts.schema`); `None` skips schema validation.
+/// `opts.schema`); `None` skips schema validation. Paths are reported relative to `root`.
 pub fn check_loaded(
     mut loaded: manifest::Loaded,
     checked: &[FileId],
     opts: &CheckOptions,
     schemas: Option<&Schemas>,
+    root: &RepoRoot,
 ) -> Outcome {
     let start = Instant::now();
     let mut reported = vec![false; loaded.sources.len()];
@@ -186,6 +188,7 @@ pub fn check_loaded(
         rendered: render::Rendered::default(),
         platform,
         checked: reported,
+        root: root.clone(),
     };
     check_scopes(loading, opts, schemas, start)
 }
@@ -199,6 +202,8 @@ struct Loading {
     platform: FileId,
     /// Whether each file, by `FileId`, is reported on (a file past the end is not).
     checked: Vec<bool>,
+    /// What reported paths are relative to.
+    root: RepoRoot,
 }
 
 /// Checks every scope of `loading` and merges, suppresses and numbers what they found.
@@ -214,6 +219,7 @@ fn check_scopes(
         rendered,
         platform,
         checked,
+        root,
     } = loading;
     let is_checked = |file: usize| checked.get(file).copied().unwrap_or(false);
     let count = |per_file: &[usize]| {
@@ -272,7 +278,6 @@ fn check_scopes(
         .unzip();
     let (found, annotated): (Vec<_>, Vec<_>) = found.into_iter().unzip();
     let (diagnostics, mut checked_objects): (Vec<_>, Vec<_>) = found.into_iter().unzip();
-    let root = RepoRoot::discover();
     // With kustomizations the files' objects stay loaded (scopes copy them): list them too.
     let is_reported = |file: FileId| reported.get(file.0 as usize).copied().unwrap_or(false);
     checked_objects.push(listed(&objects, is_reported));

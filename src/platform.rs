@@ -9,11 +9,11 @@
 //! files come last, so nothing is reported about them. [`advice`] is the one place a rule
 //! asks which profile provides an object it found missing.
 
-use std::collections::{BTreeSet, HashSet};
-use std::sync::OnceLock;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use crate::inventory::{did_you_mean, Inventory, Selector};
-use crate::manifest::{self, names, LoadOptions, Loaded, Object, ObjectId};
+use crate::manifest::{self, names, Found, LoadOptions, Loaded, Object, ObjectId};
 use crate::source::FileId;
 
 /// One platform profile, chosen with `--platform NAME`.
@@ -116,16 +116,38 @@ pub fn load_with(
     let first = loaded.next_file();
     let mut known = HashSet::new();
     let builtins = builtins(&loaded.objects);
-    let texts = std::iter::once(("kubernetes", builtins))
+    let texts = builtins
+        .into_iter()
+        .map(|text| ("kubernetes", text))
         .chain(profiles.iter().map(|p| (p.name, p.text.to_string())))
         .chain(external.map(|text| ("external", text.to_string())));
     for (name, text) in texts {
-        let mut found = manifest::read_text(loaded.next_file(), &text, &LoadOptions::default());
+        let mut found = read(&text).in_file(loaded.next_file());
         found.objects.retain(|o| known.insert(o.key()));
         // The files are tested to load cleanly; their issues are not the user's.
         let _ = loaded.add_file(format!("<platform:{name}>"), text, found);
     }
     first
+}
+
+/// What `text` reads as, each text read once per process: the same built-ins and profiles
+/// are loaded for every admission request the webhook judges.
+fn read(text: &str) -> Found {
+    /// Past this many texts (namespaces come and go in a cluster) the cache starts over.
+    const CACHED: usize = 1024;
+    static READ: OnceLock<Mutex<HashMap<String, Found>>> = OnceLock::new();
+    let cache = READ.get_or_init(Mutex::default);
+    let cached = |cache: &HashMap<String, Found>| cache.get(text).cloned();
+    if let Some(found) = cached(&cache.lock().unwrap_or_else(PoisonError::into_inner)) {
+        return found;
+    }
+    let found = manifest::read_text(FileId(0), text, &LoadOptions::default());
+    let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
+    if cache.len() >= CACHED {
+        cache.clear();
+    }
+    cache.insert(text.to_string(), found.clone());
+    found
 }
 
 /// `objects` without the platform's objects (those of files from `platform` on) that an
@@ -147,9 +169,10 @@ pub fn without_shadowed(objects: Vec<Object>, platform: FileId) -> Vec<Object> {
         .collect()
 }
 
-/// The built-ins' text: what every cluster has, then what every namespace has for each
-/// namespace `objects` use or define (only real namespace names, so the text stays YAML).
-fn builtins(objects: &[Object]) -> String {
+/// The built-ins' texts: what every cluster has, then what every namespace has for each
+/// namespace `objects` use or define (only real namespace names, so the text stays YAML),
+/// a text per namespace.
+fn builtins(objects: &[Object]) -> Vec<String> {
     let namespaces: BTreeSet<&str> = objects
         .iter()
         .map(|o| o.namespace.as_str())
@@ -164,12 +187,12 @@ fn builtins(objects: &[Object]) -> String {
     let body = PER_NAMESPACE
         .split_once("\n---\n")
         .map_or(PER_NAMESPACE, |(_, body)| body);
-    let mut text = KUBERNETES.to_string();
-    for ns in namespaces {
-        text.push_str("---\n");
-        text.push_str(&body.replace(NAMESPACE_PLACEHOLDER, &format!("namespace: {ns}")));
-    }
-    text
+    let each = namespaces
+        .into_iter()
+        .map(|ns| body.replace(NAMESPACE_PLACEHOLDER, &format!("namespace: {ns}")));
+    std::iter::once(KUBERNETES.to_string())
+        .chain(each)
+        .collect()
 }
 
 /// Something a finding found missing, which a platform may provide.
@@ -248,10 +271,15 @@ mod tests {
     #[test]
     fn every_profile_loads_cleanly_and_names_its_upstream_release() {
         let builtins = builtins(&[]);
+        assert_eq!(
+            builtins,
+            [KUBERNETES],
+            "no namespace, no text per namespace"
+        );
         let texts = PROFILES
             .iter()
             .map(|p| p.text)
-            .chain([builtins.as_str(), PER_NAMESPACE]);
+            .chain([KUBERNETES, PER_NAMESPACE]);
         for text in texts {
             let found = manifest::read_text(FileId(0), text, &LoadOptions::default());
             assert!(found.issues.is_empty(), "{:?}", found.issues);
@@ -291,7 +319,7 @@ mod tests {
             "kind: Namespace\napiVersion: v1\nmetadata: {name: shop}\n---\nkind: Service\napiVersion: v1\nmetadata: {name: a, namespace: \"x: y\"}\n",
             &LoadOptions::default(),
         );
-        let text = builtins(&found.objects);
+        let text = builtins(&found.objects).join("---\n");
         let found = manifest::read_text(FileId(0), &text, &LoadOptions::default());
         assert!(found.issues.is_empty());
         let ids: Vec<String> = found

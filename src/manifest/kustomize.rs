@@ -281,10 +281,10 @@ impl Generator {
             namespace: namespace.to_string(),
             labels: BTreeMap::new(),
             annotations: BTreeMap::from([(GENERATED_BY.to_string(), generator.to_string())]),
-            root: Node {
+            root: std::sync::Arc::new(Node {
                 span: self.entry.span,
                 value: Value::Map(entries.into_boxed_slice()),
-            },
+            }),
         }
     }
 }

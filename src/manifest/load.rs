@@ -120,7 +120,7 @@ impl Reading {
 }
 
 /// What one text holds: its documents, objects and the problems met reading them.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Found {
     /// YAML documents read (empty ones excluded).
     pub documents: usize,
@@ -130,6 +130,22 @@ pub struct Found {
     /// Not a manifest: a Helm chart, or a text whose every document is tool configuration or
     /// other non-Kubernetes YAML.
     pub skipped: bool,
+}
+
+impl Found {
+    /// What was read, as read from `file`: for a text read before its file was known.
+    pub fn in_file(mut self, file: FileId) -> Found {
+        for object in &mut self.objects {
+            object.file = file;
+        }
+        for issue in &mut self.issues {
+            issue.file = file;
+            if let Some(object) = &mut issue.object {
+                object.file = file;
+            }
+        }
+        self
+    }
 }
 
 struct FileResult {
@@ -674,6 +690,6 @@ fn objects_of(file: FileId, doc: u32, root: Node, opts: &LoadOptions, out: &mut 
         name,
         generated_name,
         namespace,
-        root,
+        root: std::sync::Arc::new(root),
     });
 }

@@ -1,4 +1,5 @@
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::source::FileId;
 use crate::yaml::{Node, Span};
@@ -27,7 +28,9 @@ pub struct Object {
     pub labels: BTreeMap<String, String>,
     pub annotations: BTreeMap<String, String>,
     /// The object itself (for a `List` item, the item).
-    pub root: Node,
+    /// Shared: objects are copied into scopes, alternative runs and webhook requests, and
+    /// their trees are never changed after loading.
+    pub root: Arc<Node>,
 }
 
 /// What makes two objects the same object for Kubernetes.

@@ -15,13 +15,15 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::manifest::{self, Found, LoadOptions, Loaded, Object, ObjectKey};
 use crate::pipeline::{check_loaded, CheckOptions};
 use crate::schema::Schemas;
-use crate::source::FileId;
+use crate::source::{FileId, RepoRoot};
 
 /// How objects are judged: the options `kroute check` would use (config, policies,
 /// schema options), and the schemas compiled so far, shared by every request.
 pub struct Judge {
     pub opts: CheckOptions,
     schemas: ArcSwap<Option<Schemas>>,
+    /// Found once: the working directory does not move under a server.
+    root: RepoRoot,
 }
 
 impl std::fmt::Debug for Judge {
@@ -65,6 +67,7 @@ impl Judge {
         let judge = Judge {
             opts,
             schemas: ArcSwap::from_pointee(None),
+            root: RepoRoot::discover(),
         };
         judge.refresh(&Snapshot::default());
         judge
@@ -110,12 +113,7 @@ impl Judge {
         let mut loaded = Loaded::default();
         add(&mut loaded, &around);
         let file = loaded.next_file();
-        let found = if file == FileId(0) {
-            found
-        } else {
-            manifest::read_text(file, text, &load)
-        };
-        let _ = loaded.add_file(name.to_string(), text.to_string(), found);
+        let _ = loaded.add_file(name.to_string(), text.to_string(), found.in_file(file));
         self.check(loaded, &[file])
     }
 
@@ -153,13 +151,34 @@ impl Judge {
     /// Runs the pipeline on `loaded`; the findings shown on its files `checked`.
     fn check(&self, loaded: Loaded, checked: &[FileId]) -> Vec<Finding> {
         let schemas = self.schemas.load();
-        let outcome = check_loaded(loaded, checked, &self.opts, schemas.as_ref().as_ref());
+        let schemas = schemas.as_ref().as_ref();
+        let check = || check_loaded(loaded, checked, &self.opts, schemas, &self.root);
+        let outcome = on_this_thread(check);
         outcome
             .reported()
             .filter(|d| checked.contains(&d.file))
             .map(Finding::of)
             .collect()
     }
+}
+
+/// Runs `check` on the calling thread, its parallel iterators included. A request's
+/// neighbourhood is a few dozen objects: handing its work to rayon's pool costs more than
+/// the work, and the pool's threads spinning for more work between requests take the CPU
+/// the other requests need. Concurrent requests run side by side on their own threads.
+fn on_this_thread<R: Send>(check: impl FnOnce() -> R + Send) -> R {
+    thread_local! {
+        static POOL: Option<rayon::ThreadPool> = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .use_current_thread()
+            .build()
+            .ok();
+    }
+    POOL.with(|pool| match pool {
+        Some(pool) => pool.install(check),
+        // No pool of its own (rayon refused one): checked in the shared pool.
+        None => check(),
+    })
 }
 
 /// Adds `entries` to `loaded`, one file per text they were read from.

@@ -97,6 +97,8 @@ impl Base {
 struct Overlay {
     changed: HashMap<ObjectKey, Option<Arc<Entry>>>,
     postings: HashMap<Box<str>, Vec<ObjectKey>>,
+    /// The base's positions of the changed objects it holds: what lookups in the base skip.
+    replaced: HashSet<u32>,
 }
 
 /// Past this many changed objects the overlay is folded into a new base: copying the
@@ -142,11 +144,11 @@ impl Snapshot {
     /// The objects indexed under `token`, each in its current version.
     pub(super) fn lookup<'a>(&'a self, token: &str) -> impl Iterator<Item = &'a Arc<Entry>> + 'a {
         let base = self.base.postings.get(token).into_iter().flatten();
+        let replaced = &self.overlay.replaced;
         let base = base.filter_map(move |&i| {
-            let entry = self.base.entries.get(i as usize)?;
             // A changed object is found through the overlay, in its new version.
-            let changed = self.overlay.changed.contains_key(&entry.key);
-            (!changed).then_some(entry)
+            let changed = !replaced.is_empty() && replaced.contains(&i);
+            (!changed).then(|| self.base.entries.get(i as usize))?
         });
         let overlay = self.overlay.postings.get(token).into_iter().flatten();
         let overlay = overlay.filter_map(|key| self.overlay.changed.get(key)?.as_ref());
@@ -155,8 +157,10 @@ impl Snapshot {
 
     /// Every object, in no particular order.
     pub fn entries(&self) -> impl Iterator<Item = &Arc<Entry>> {
-        let base = self.base.entries.iter();
-        let base = base.filter(|e| !self.overlay.changed.contains_key(&e.key));
+        let base = self.base.entries.iter().enumerate();
+        let replaced =
+            |i: usize| u32::try_from(i).is_ok_and(|i| self.overlay.replaced.contains(&i));
+        let base = base.filter(move |(i, _)| !replaced(*i)).map(|(_, e)| e);
         base.chain(self.overlay.changed.values().flatten())
     }
 
@@ -181,6 +185,9 @@ impl Snapshot {
                     .or_default()
                     .push(key.clone());
             }
+        }
+        if let Some(&i) = self.base.by_key.get(&key) {
+            overlay.replaced.insert(i);
         }
         overlay.changed.insert(key, entry);
         let len = self.len + usize::from(after) - usize::from(before);
