@@ -90,3 +90,50 @@ fn an_unchanged_file_is_read_back() {
     let outcome = check(&inputs, &CheckOptions::default());
     assert_eq!(outcome.sources.get(FileId(0)).text(), Some(DEPLOYMENT));
 }
+
+/// A Deployment whose container reaches a Service by a URL in its environment, and that
+/// Service: a reference KR211 judges, with nothing to report.
+const CALLER: &str = "\
+apiVersion: v1
+kind: Service
+metadata:
+  name: api
+spec:
+  selector:
+    app: api
+  ports:
+    - port: 80
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  selector:
+    matchLabels:
+      app: api
+  template:
+    metadata:
+      labels:
+        app: api
+    spec:
+      containers:
+        - name: api
+          image: nginx
+          env:
+            - name: SELF_URL
+              value: http://api:80/health
+";
+
+#[test]
+fn checking_reads_no_file_back_without_a_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("api.yaml");
+    std::fs::write(&path, CALLER).unwrap();
+    let inputs = collect_inputs(std::slice::from_ref(&path)).unwrap();
+    let outcome = check(&inputs, &CheckOptions::default());
+    assert!(outcome.diagnostics.is_empty(), "{:?}", outcome.diagnostics);
+    // Had the check read the text back, it would still be held; it was not.
+    std::fs::write(&path, CALLER.replace("api:80", "api:81")).unwrap();
+    assert_eq!(outcome.sources.get(FileId(0)).text(), None);
+}
