@@ -22,7 +22,10 @@ fn inputs() -> Vec<PathBuf> {
 /// Every node of `node`'s tree (keys included), with its text when it is a scalar.
 fn nodes(node: &Node, out: &mut Vec<(Span, Option<String>)>) {
     match &node.value {
-        Value::Scalar { text, .. } => out.push((node.span, Some(text.to_string()))),
+        Value::Scalar(_) | Value::Styled(_) => {
+            let text = node.scalar().map(|(text, _)| text.to_string());
+            out.push((node.span, text));
+        }
         Value::Seq(items) => {
             out.push((node.span, None));
             items.iter().for_each(|n| nodes(n, out));
@@ -39,8 +42,11 @@ fn nodes(node: &Node, out: &mut Vec<(Span, Option<String>)>) {
 
 /// Why `span` is not a precise location in `file`, if it is not.
 fn problem(file: &SourceFile, tree: &[(Span, Option<String>)], span: Span) -> Option<String> {
+    let text = file
+        .text()
+        .expect("the file is unchanged since it was checked");
     for (what, offset) in [("start", span.start), ("end", span.end)] {
-        if !file.text.is_char_boundary(offset as usize) {
+        if !text.is_char_boundary(offset as usize) {
             return Some(format!("{what} {offset} is not a character boundary"));
         }
         // The line and column reports show must lead back to the same byte.
@@ -57,7 +63,7 @@ fn problem(file: &SourceFile, tree: &[(Span, Option<String>)], span: Span) -> Op
         // A point: a syntax error or a file-level problem, which names no node.
         return None;
     }
-    let text = &file.text[span.bytes()];
+    let text = &text[span.bytes()];
     let is_node = tree.iter().any(|(s, _)| *s == span);
     // A rule may point at a part of a scalar (a host in an env value): one line of it, whose
     // text is part of the scalar's value.
@@ -84,7 +90,7 @@ fn reported_spans_are_the_bytes_of_the_named_node() {
             .sources
             .iter()
             .map(|file| {
-                let parsed = parse_stream(&file.text, &Limits::default());
+                let parsed = parse_stream(file.text().unwrap_or_default(), &Limits::default());
                 let mut tree = Vec::new();
                 for doc in &parsed.documents {
                     nodes(&doc.root, &mut tree);

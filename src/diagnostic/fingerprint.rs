@@ -42,8 +42,8 @@ pub fn locate<'a>(
             .get(&d.file)
             .and_then(|list| innermost(list, d.span));
         if let Some(object) = object {
-            let text = sources.get(d.file).text.as_str();
-            d.fingerprint = Some(of_node(d.code, object, d.span, text));
+            let file = sources.get(d.file);
+            d.fingerprint = of_node(d.code, object, d.span, &|| file.text());
         }
     }
 }
@@ -73,10 +73,15 @@ fn innermost<'a>(objects: &[&'a Object], span: Span) -> Option<&'a Object> {
         .copied()
 }
 
-fn of_node(code: &str, object: &Object, span: Span, text: &str) -> String {
+/// The text of the file, read only for a finding on part of a node: nearly all findings
+/// name whole nodes, and a file's text is not kept in memory. `None` when the file changed
+/// since it was checked: such a finding is fingerprinted by file and message instead.
+type Text<'a> = dyn Fn() -> Option<&'a str> + 'a;
+
+fn of_node(code: &str, object: &Object, span: Span, text: &Text<'_>) -> Option<String> {
     let mut path = String::new();
-    let value = walk(&object.root, span, text, &mut path);
-    digest(&[
+    let value = walk(&object.root, span, text, &mut path)?;
+    Some(digest(&[
         code,
         group_of(&object.api_version),
         &object.kind,
@@ -84,7 +89,7 @@ fn of_node(code: &str, object: &Object, span: Span, text: &str) -> String {
         &object.name,
         &path,
         &value,
-    ])
+    ]))
 }
 
 fn of_file(d: &Diagnostic, file: &str) -> String {
@@ -95,9 +100,9 @@ fn of_file(d: &Diagnostic, file: &str) -> String {
 /// Walks from `node` down to the deepest node holding `span`, writing the path taken to
 /// `path`; returns what identifies the place there: a scalar's value, and the text of
 /// `span` when it is only part of the node.
-fn walk(node: &Node, span: Span, text: &str, path: &mut String) -> String {
+fn walk(node: &Node, span: Span, text: &Text<'_>, path: &mut String) -> Option<String> {
     let child = match &node.value {
-        Value::Scalar { .. } => None,
+        Value::Scalar(_) | Value::Styled(_) => None,
         Value::Seq(items) => items
             .iter()
             .enumerate()
@@ -127,10 +132,10 @@ fn walk(node: &Node, span: Span, text: &str, path: &mut String) -> String {
         None => {
             let value = node.as_str().unwrap_or_default();
             if node.span == span {
-                return value.to_string();
+                return Some(value.to_string());
             }
-            let part = text.get(span.bytes()).unwrap_or_default();
-            format!("{value}\u{0}{}", normalized(part))
+            let part = text()?.get(span.bytes()).unwrap_or_default();
+            Some(format!("{value}\u{0}{}", normalized(part)))
         }
     }
 }

@@ -7,8 +7,6 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use compact_str::CompactString;
-
 use super::object::{Object, ObjectId};
 use crate::source::{decode, FileId};
 use crate::yaml::{parse_stream, Entry, Limits, Node, Style, Value};
@@ -252,17 +250,14 @@ impl Generator {
         let name = self.name.as_str().unwrap_or_default().to_string();
         let scalar = |text: &str| Node {
             span: self.name.span,
-            value: Value::Scalar {
-                text: CompactString::from(text),
-                style: Style::Plain,
-            },
+            value: Value::scalar(text, Style::Plain),
         };
         let metadata = Node {
             span: self.name.span,
-            value: Value::Map(vec![Entry {
+            value: Value::Map(Box::new([Entry {
                 key: scalar("name"),
                 value: self.name.clone(),
-            }]),
+            }])),
         };
         let mut entries = vec![Entry {
             key: scalar("metadata"),
@@ -288,7 +283,7 @@ impl Generator {
             annotations: BTreeMap::from([(GENERATED_BY.to_string(), generator.to_string())]),
             root: std::sync::Arc::new(Node {
                 span: self.entry.span,
-                value: Value::Map(entries),
+                value: Value::Map(entries.into_boxed_slice()),
             }),
         }
     }

@@ -10,7 +10,7 @@ use super::scope::is_cluster_scoped;
 use super::template::{action_in_broken_document, unquoted_action};
 use super::tool::{self, Class};
 use crate::source::LineCol;
-use crate::source::{decode, FileId, Input, Refusal, SourceMap};
+use crate::source::{decode, Contents, FileId, Input, ReadBack, Refusal, SourceMap};
 use crate::yaml::{parse_stream, Document, Limits, Node, Span, YamlIssue, YamlIssueKind};
 
 #[derive(Clone, Debug)]
@@ -150,24 +150,26 @@ impl Found {
 
 struct FileResult {
     path: String,
-    text: String,
+    text: Contents,
     found: Found,
 }
 
 /// Reads and parses `inputs` in parallel; the order of files, objects and issues follows the
 /// order of `inputs`, whatever the thread schedule.
 pub fn load(inputs: &[Input], opts: &LoadOptions) -> Loaded {
-    let over = over_total(inputs, opts.limits.max_total_bytes);
+    let sizes: Vec<Size> = inputs.par_iter().map(size).collect();
+    let over = over_total(&sizes, opts.limits.max_total_bytes);
     let results: Vec<FileResult> = inputs
         .par_iter()
         .zip(over)
+        .zip(sizes)
         .enumerate()
-        .map(|(i, (input, over))| {
+        .map(|(i, ((input, over), size))| {
             let file = FileId(u32::try_from(i).unwrap_or(u32::MAX));
             if over {
                 return refused_over_total(file, input, opts.limits.max_total_bytes);
             }
-            load_file(file, input, opts)
+            load_file(file, input, size.regular, opts)
         })
         .collect();
 
@@ -192,7 +194,7 @@ impl Loaded {
     pub fn add_file(
         &mut self,
         path: String,
-        text: String,
+        text: impl Into<Contents>,
         found: Found,
     ) -> (Vec<LoadIssue>, std::ops::Range<usize>) {
         self.sources.add(path, text);
@@ -208,7 +210,25 @@ impl Loaded {
     }
 }
 
-fn read_input(input: &Input, opts: &LoadOptions) -> Result<(String, Vec<u8>), (String, String)> {
+/// The bytes of an input as read: its name, and the path of the file they were read from
+/// (`None` for a text given in its place, stdin, a text in memory).
+struct ReadInput {
+    name: String,
+    bytes: Vec<u8>,
+    again: Option<std::path::PathBuf>,
+}
+
+impl ReadInput {
+    fn once(name: String, bytes: Vec<u8>) -> ReadInput {
+        ReadInput {
+            name,
+            bytes,
+            again: None,
+        }
+    }
+}
+
+fn read_input(input: &Input, opts: &LoadOptions) -> Result<ReadInput, (String, String)> {
     let limit = opts.limits.max_file_bytes;
     let name = match input {
         Input::Stdin => Some(crate::source::STDIN.to_string()),
@@ -219,7 +239,7 @@ fn read_input(input: &Input, opts: &LoadOptions) -> Result<(String, Vec<u8>), (S
         let text = opts.replaced.as_ref()?.get(&n)?.clone();
         Some((n, text))
     }) {
-        return Ok((name, text.into_bytes()));
+        return Ok(ReadInput::once(name, text.into_bytes()));
     }
     match input {
         Input::Stdin => {
@@ -227,7 +247,7 @@ fn read_input(input: &Input, opts: &LoadOptions) -> Result<(String, Vec<u8>), (S
             std::io::stdin()
                 .take(limit + 1)
                 .read_to_end(&mut bytes)
-                .map(|_| (crate::source::STDIN.to_string(), bytes))
+                .map(|_| ReadInput::once(crate::source::STDIN.to_string(), bytes))
                 .map_err(|e| {
                     (
                         crate::source::STDIN.to_string(),
@@ -240,7 +260,10 @@ fn read_input(input: &Input, opts: &LoadOptions) -> Result<(String, Vec<u8>), (S
         }
         Input::Memory { name, bytes } => {
             let end = usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX);
-            Ok((name.clone(), bytes[..bytes.len().min(end)].to_vec()))
+            Ok(ReadInput::once(
+                name.clone(),
+                bytes[..bytes.len().min(end)].to_vec(),
+            ))
         }
         Input::File(path) | Input::HelmChart(path) => {
             let name = path.display().to_string();
@@ -251,10 +274,44 @@ fn read_input(input: &Input, opts: &LoadOptions) -> Result<(String, Vec<u8>), (S
                 Ok(bytes)
             };
             match read() {
-                Ok(bytes) => Ok((name, bytes)),
+                Ok(bytes) => Ok(ReadInput {
+                    name,
+                    bytes,
+                    again: Some(path.clone()),
+                }),
                 Err(e) => Err((name, format!("cannot read file: {e}"))),
             }
         }
+    }
+}
+
+/// What is known of an input before it is read.
+struct Size {
+    /// Its size, when known (a regular file's, a text's in memory); 0 otherwise.
+    bytes: u64,
+    /// A regular file: its text can be read again.
+    regular: bool,
+}
+
+fn size(input: &Input) -> Size {
+    match input {
+        Input::File(path) | Input::HelmChart(path) => {
+            let regular = std::fs::metadata(path)
+                .ok()
+                .filter(std::fs::Metadata::is_file);
+            Size {
+                bytes: regular.as_ref().map_or(0, std::fs::Metadata::len),
+                regular: regular.is_some(),
+            }
+        }
+        Input::Memory { bytes, .. } => Size {
+            bytes: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
+            regular: false,
+        },
+        Input::Stdin | Input::Unreadable { .. } => Size {
+            bytes: 0,
+            regular: false,
+        },
     }
 }
 
@@ -262,23 +319,12 @@ fn read_input(input: &Input, opts: &LoadOptions) -> Result<(String, Vec<u8>), (S
 /// are added in the order given (so which files are refused does not depend on the thread
 /// schedule); what has no size before it is read (stdin, a pipe) counts for nothing here,
 /// as the file-size limit bounds it.
-fn over_total(inputs: &[Input], limit: u64) -> Vec<bool> {
-    let sizes: Vec<u64> = inputs
-        .par_iter()
-        .map(|input| match input {
-            Input::File(path) | Input::HelmChart(path) => std::fs::metadata(path)
-                .ok()
-                .filter(std::fs::Metadata::is_file)
-                .map_or(0, |m| m.len()),
-            Input::Memory { bytes, .. } => u64::try_from(bytes.len()).unwrap_or(u64::MAX),
-            Input::Stdin | Input::Unreadable { .. } => 0,
-        })
-        .collect();
+fn over_total(sizes: &[Size], limit: u64) -> Vec<bool> {
     let mut total = 0u64;
     sizes
-        .into_iter()
+        .iter()
         .map(|size| {
-            total = total.saturating_add(size);
+            total = total.saturating_add(size.bytes);
             total > limit
         })
         .collect()
@@ -297,7 +343,7 @@ fn refused_over_total(file: FileId, input: &Input, limit: u64) -> FileResult {
     );
     FileResult {
         path,
-        text: String::new(),
+        text: String::new().into(),
         found: Found {
             issues: vec![file_issue(
                 file,
@@ -320,17 +366,19 @@ fn file_issue(file: FileId, kind: LoadIssueKind, span: Span, message: String) ->
     }
 }
 
-fn load_file(file: FileId, input: &Input, opts: &LoadOptions) -> FileResult {
+/// Reads and parses one input; `regular` when it was a regular file before it was read (its
+/// text can be read again: a pipe's cannot).
+fn load_file(file: FileId, input: &Input, regular: bool, opts: &LoadOptions) -> FileResult {
     let limit = opts.limits.max_file_bytes;
     let mut result = FileResult {
         path: String::new(),
-        text: String::new(),
+        text: String::new().into(),
         found: Found::default(),
     };
-    let bytes = match read_input(input, opts) {
-        Ok((path, bytes)) => {
-            result.path = path;
-            bytes
+    let (bytes, again) = match read_input(input, opts) {
+        Ok(read) => {
+            result.path = read.name;
+            (read.bytes, read.again)
         }
         Err((path, message)) => {
             result.path = path;
@@ -370,10 +418,12 @@ fn load_file(file: FileId, input: &Input, opts: &LoadOptions) -> FileResult {
             };
             // Invalid UTF-8 keeps the text before the bad byte, and points at its end, so
             // the diagnostic shows where the byte is.
-            if let Refusal::InvalidUtf8 { valid } = refusal {
-                result.text = valid;
-            }
-            let span = Span::point(result.text.len());
+            let valid = match refusal {
+                Refusal::InvalidUtf8 { valid } => valid,
+                _ => String::new(),
+            };
+            let span = Span::point(valid.len());
+            result.text = valid.into();
             result
                 .found
                 .issues
@@ -385,7 +435,12 @@ fn load_file(file: FileId, input: &Input, opts: &LoadOptions) -> FileResult {
         Input::HelmChart(_) => read_chart(file, &result.path, &text, opts),
         _ => read_named(file, &result.path, &text, opts),
     };
-    result.text = text;
+    // What can be read again from its file keeps only its line table; a pipe or a device
+    // given as a path cannot be read again.
+    result.text = match again.filter(|_| regular) {
+        Some(path) => ReadBack::of(path, &text).map_or(Contents::Kept(text), Contents::ReadBack),
+        None => Contents::Kept(text),
+    };
     result
 }
 

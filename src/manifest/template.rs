@@ -21,7 +21,7 @@ pub fn unquoted_action(root: &Node, text: &str) -> Option<Span> {
 
 fn first_action(node: &Node, text: &str) -> Option<Span> {
     match &node.value {
-        Value::Scalar { .. } => None,
+        Value::Scalar(_) | Value::Styled(_) => None,
         Value::Map(_)
             if text
                 .get(node.span.bytes())

@@ -6,7 +6,7 @@
 //! or a finding that was not there before, the fixes are tried one at a time and each one
 //! that does not hold is rolled back. Nothing is written here but by [`write`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -95,10 +95,13 @@ struct Candidate {
 pub fn fix(inputs: &[Input], opts: &CheckOptions, options: FixOptions) -> Fixed {
     let first = check(inputs, opts);
     let (candidates, mut skipped) = select(&first.diagnostics, &first.sources, options);
-    let originals: HashMap<String, String> = first
-        .sources
-        .iter()
-        .map(|f| (f.path.clone(), f.text.clone()))
+    let edited: HashSet<&str> = (candidates.iter().flat_map(|c| &c.edits))
+        .map(|(path, _)| path.as_str())
+        .collect();
+    // Only the files the fixes edit: the others' texts are not kept (or read back).
+    let originals: HashMap<String, String> = (first.sources.iter())
+        .filter(|f| edited.contains(f.path.as_str()))
+        .filter_map(|f| Some((f.path.clone(), f.text()?.to_string())))
         .collect();
     if candidates.is_empty() {
         // Nothing to apply: the first check is what remains.
@@ -401,7 +404,7 @@ mod tests {
     #[test]
     fn overlapping_fixes_are_skipped_and_the_same_edit_is_made_once() {
         let mut sources = SourceMap::default();
-        sources.add("a.yaml".into(), "name: fronted\nport: 8080\n".into());
+        sources.add("a.yaml".into(), "name: fronted\nport: 8080\n".to_string());
         let found = [
             finding("KR205", 6, 13, "frontend"),
             finding("KR201", 6, 13, "frontend"),
@@ -417,8 +420,14 @@ mod tests {
         assert!(skipped[0]
             .why
             .contains("overlaps the fix of KR205 at a.yaml:1"));
-        let originals =
-            HashMap::from([("a.yaml".to_string(), sources.get(FileId(0)).text.clone())]);
+        let originals = HashMap::from([(
+            "a.yaml".to_string(),
+            sources
+                .get(FileId(0))
+                .text()
+                .unwrap_or_default()
+                .to_string(),
+        )]);
         let texts = fixed_texts(&originals, &taken);
         assert_eq!(texts["a.yaml"], "name: frontend\nport: 80\n");
     }
@@ -426,7 +435,7 @@ mod tests {
     #[test]
     fn unsafe_fixes_only_when_asked() {
         let mut sources = SourceMap::default();
-        sources.add("a.yaml".into(), "app: chekout\n".into());
+        sources.add("a.yaml".into(), "app: chekout\n".to_string());
         let mut d = finding("KR201", 5, 12, "checkout");
         if let Some(fix) = &mut d.fix {
             fix.applicability = Applicability::Unsafe;

@@ -245,7 +245,7 @@ fn locate(
         return None;
     }
     let (from, to) = counterpart(&rendered.root, &raw.root, span);
-    let text = |file: FileId, s: Span| sources.get(file).text.get(s.bytes());
+    let text = |file: FileId, s: Span| sources.get(file).text()?.get(s.bytes());
     let mapped = if from.span == span {
         to.span
     } else if text(rendered.file, from.span) == text(raw.file, to.span) {
@@ -322,10 +322,10 @@ fn without<'a>(entries: &'a [Entry], skip: Option<&str>) -> Vec<&'a Entry> {
 /// Whether two trees have the same content: equal scalar texts (however quoted), the same
 /// items in order, the same keys with the same values in any order.
 fn same(a: &Node, b: &Node) -> bool {
+    if let (Some((x, _)), Some((y, _))) = (a.scalar(), b.scalar()) {
+        return (a.is_null() && b.is_null()) || x == y;
+    }
     match (&a.value, &b.value) {
-        (Value::Scalar { text: x, .. }, Value::Scalar { text: y, .. }) => {
-            (a.is_null() && b.is_null()) || x == y
-        }
         (Value::Seq(x), Value::Seq(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
         }

@@ -8,7 +8,7 @@ use super::path::Path;
 use crate::diagnostic::Severity;
 use crate::inventory::Selector;
 use crate::source::LineCol;
-use crate::yaml::{parse_stream, read, Limits, Node, Span, Style, Value};
+use crate::yaml::{parse_stream, read, Limits, Node, Span, Style};
 
 pub const KEYS: &[&str] = &[
     "id",
@@ -218,10 +218,7 @@ impl Reader<'_> {
 
     fn expr(&mut self, node: &Node, what: &str) -> Option<Expr> {
         let source = self.read.string(node, what)?;
-        let style = match &node.value {
-            Value::Scalar { style, .. } => *style,
-            _ => Style::Plain,
-        };
+        let style = node.scalar().map_or(Style::Plain, |(_, style)| style);
         Some(Expr {
             source,
             span: node.span,
@@ -436,13 +433,7 @@ impl Reader<'_> {
         match Path::parse(&text) {
             Ok(path) => Some(path),
             Err((offset, message)) => {
-                let quoted = usize::from(matches!(
-                    &node.value,
-                    Value::Scalar {
-                        style: Style::Quoted,
-                        ..
-                    }
-                ));
+                let quoted = usize::from(matches!(node.scalar(), Some((_, Style::Quoted))));
                 let at = node.span.start as usize + quoted + offset;
                 self.read
                     .fail(Span::point(at), format!("invalid path `{text}`: {message}"));

@@ -69,10 +69,7 @@ mod tests {
         Expr {
             source: node.as_str().unwrap().to_string(),
             span: node.span,
-            style: match &node.value {
-                crate::yaml::Value::Scalar { style, .. } => *style,
-                _ => Style::Plain,
-            },
+            style: node.scalar().map_or(Style::Plain, |(_, style)| style),
         }
     }
 

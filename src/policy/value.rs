@@ -12,7 +12,7 @@ use crate::yaml::{Node, Typed, Value as Yaml};
 
 pub fn of_node(node: &Node) -> Value {
     match &node.value {
-        Yaml::Scalar { .. } => scalar(node),
+        Yaml::Scalar(_) | Yaml::Styled(_) => scalar(node),
         Yaml::Seq(items) => Value::List(Arc::new(items.iter().map(of_node).collect())),
         Yaml::Map(entries) => {
             let map: HashMap<Key, Value> = entries

@@ -122,7 +122,8 @@ pub fn evaluate(inv: &Inventory, sources: &SourceMap) -> Vec<Diagnostic> {
     }
     let mut compiled = Vec::new();
     for policy in &policies {
-        let text = &sources.get(policy.file).text;
+        // Without the text (its file changed since), an error points at its expression.
+        let text = sources.get(policy.file).text().unwrap_or_default();
         match compile(&env, policy, text) {
             Ok((vap, offline)) => {
                 out.extend(offline.map(|(span, message)| {
@@ -353,10 +354,7 @@ fn checked(env: &Env, source: &str, scope: &Scope) -> Result<(Program, Type), (u
 /// The byte offset in `text` of character `index` of the expression `source`, which is
 /// the scalar `node`.
 fn inside(node: &Node, text: &str, source: &str, index: usize) -> usize {
-    let style = match &node.value {
-        crate::yaml::Value::Scalar { style, .. } => *style,
-        _ => crate::yaml::Style::Plain,
-    };
+    let style = (node.scalar()).map_or(crate::yaml::Style::Plain, |(_, style)| style);
     let expr = super::format::Expr {
         source: source.to_string(),
         span: node.span,

@@ -45,7 +45,7 @@ fn walk<'a>(
     out: &mut Vec<Finding<'a>>,
 ) {
     match &node.value {
-        Value::Scalar { .. } => check(object, node, parent, path, out),
+        Value::Scalar(_) | Value::Styled(_) => check(object, node, parent, path, out),
         Value::Seq(items) => {
             for (i, item) in items.iter().enumerate() {
                 let len = path.len();

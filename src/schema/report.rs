@@ -32,7 +32,7 @@ fn instance(node: &Node) -> Value {
                 .collect(),
         ),
         crate::yaml::Value::Seq(items) => Value::Array(items.iter().map(instance).collect()),
-        crate::yaml::Value::Scalar { .. } => node.to_json(),
+        crate::yaml::Value::Scalar(_) | crate::yaml::Value::Styled(_) => node.to_json(),
     }
 }
 

@@ -1,8 +1,12 @@
 //! Source stage: turns paths and stdin into [`SourceFile`]s held by a [`SourceMap`].
 //!
-//! Every text read is kept for the rest of the run so diagnostics can show snippets.
+//! A text read from a file on disk is not kept: its file keeps a table of line starts (for
+//! line and column) and a fingerprint, and the text is read back on demand for the few files
+//! a report shows snippets, fixes or fingerprints of ([`ReadBack`]). Texts that cannot be
+//! read again (stdin, request bodies, rendered output) are kept for the run.
 
 mod list;
+mod readback;
 mod root;
 mod span;
 mod suggest;
@@ -10,6 +14,7 @@ mod typos;
 mod walk;
 
 pub use list::{listed, MAX_LISTED};
+pub use readback::ReadBack;
 pub use root::{RepoRoot, STDIN};
 pub use span::{LineCol, Span};
 pub use suggest::{did_you_mean, nearest, sole_typo_of};
@@ -22,64 +27,135 @@ use std::sync::{Arc, OnceLock};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FileId(pub u32);
 
+/// What a [`SourceMap`] holds of a file's text.
+#[derive(Debug)]
+pub enum Contents {
+    /// The text itself, kept for the run: it cannot be read again.
+    Kept(String),
+    /// Only what reading the text back needs, and its line table.
+    ReadBack(ReadBack),
+}
+
+impl From<String> for Contents {
+    fn from(text: String) -> Self {
+        Contents::Kept(text)
+    }
+}
+
 /// One input file (or stdin) as read.
 #[derive(Debug)]
 pub struct SourceFile {
     pub id: FileId,
     /// The path as the user named it (or as found under a named directory); `<stdin>` for `-`.
     pub path: String,
+    contents: Text,
+    /// Byte offsets of line starts: built on first use for a kept text (only files with
+    /// findings need it), when read for one read back.
+    line_starts: OnceLock<Box<[u32]>>,
+}
+
+#[derive(Debug)]
+enum Text {
     /// The text with any UTF-8 byte-order mark removed. Empty when the file was refused.
-    pub text: String,
-    /// Byte offsets of line starts, built on first use (only files with findings need it).
-    line_starts: OnceLock<Vec<usize>>,
+    Kept(String),
+    ReadBack(ReadBack),
 }
 
 impl SourceFile {
-    fn line_starts(&self) -> &[usize] {
-        self.line_starts.get_or_init(|| {
-            std::iter::once(0)
-                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
-                .collect()
+    /// The text the file was read as (after a UTF-8 byte-order mark), or `None` when it was
+    /// not kept and the file no longer holds it (changed or removed since): nothing of a
+    /// changed file is shown or fixed.
+    pub fn text(&self) -> Option<&str> {
+        match &self.contents {
+            Text::Kept(text) => Some(text),
+            Text::ReadBack(back) => back.text(),
+        }
+    }
+
+    /// The length in bytes of the text the file was read as.
+    pub fn len(&self) -> usize {
+        match &self.contents {
+            Text::Kept(text) => text.len(),
+            Text::ReadBack(back) => back.len(),
+        }
+    }
+
+    /// Whether the file's text was empty (or refused).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| match &self.contents {
+            Text::Kept(text) => line_starts(text),
+            // Built when the text was read: never reached.
+            Text::ReadBack(_) => Box::new([0]),
         })
     }
 
-    /// The 1-based line `line` without its line terminator, if it exists.
-    pub fn line(&self, line: u32) -> Option<&str> {
+    /// The byte range of 0-based line `index`, without its `\n`.
+    fn line_range(&self, index: usize) -> Option<std::ops::Range<usize>> {
         let starts = self.line_starts();
-        let idx = usize::try_from(line).ok()?.checked_sub(1)?;
-        let start = *starts.get(idx)?;
-        let end = starts.get(idx + 1).map_or(self.text.len(), |e| e - 1);
-        let text = self.text.get(start..end)?;
+        let start = *starts.get(index)? as usize;
+        let end = starts
+            .get(index + 1)
+            .map_or(self.len(), |&e| e as usize - 1);
+        Some(start..end)
+    }
+
+    /// The 1-based line `line` without its line terminator, if it exists (and the text is
+    /// at hand).
+    pub fn line(&self, line: u32) -> Option<&str> {
+        let index = usize::try_from(line).ok()?.checked_sub(1)?;
+        let text = self.text()?.get(self.line_range(index)?)?;
         Some(text.strip_suffix('\r').unwrap_or(text))
     }
-}
 
-impl SourceFile {
     /// The line and column of byte `offset`.
     pub fn line_col(&self, offset: u32) -> LineCol {
-        let offset = offset as usize;
         let starts = self.line_starts();
         let index = starts.partition_point(|&start| start <= offset).max(1) - 1;
-        LineCol::within(&self.text, index + 1, starts[index], offset)
+        let start = starts[index] as usize;
+        match &self.contents {
+            Text::Kept(text) => LineCol::within(text, index + 1, start, offset as usize),
+            // Read-back texts are ASCII: a column is a byte count.
+            Text::ReadBack(back) => {
+                LineCol::ascii(index + 1, start, (offset as usize).min(back.len()))
+            }
+        }
     }
 
     /// The byte offset of 1-based `line` and character column `col`; a column past the end
     /// of the line stops at the line's end.
     pub fn offset(&self, line: u32, col: u32) -> usize {
-        let start = usize::try_from(line)
+        let range = usize::try_from(line)
             .ok()
             .and_then(|l| l.checked_sub(1))
-            .and_then(|i| self.line_starts().get(i).copied())
-            .unwrap_or(self.text.len());
-        let rest = &self.text[start..];
-        let rest = &rest[..rest.find('\n').unwrap_or(rest.len())];
+            .and_then(|i| self.line_range(i))
+            .unwrap_or(self.len()..self.len());
         let chars = usize::try_from(col.saturating_sub(1)).unwrap_or(usize::MAX);
-        start
-            + rest
-                .char_indices()
-                .nth(chars)
-                .map_or(rest.len(), |(i, _)| i)
+        match &self.contents {
+            Text::Kept(text) => {
+                let rest = &text[range.clone()];
+                range.start
+                    + rest
+                        .char_indices()
+                        .nth(chars)
+                        .map_or(rest.len(), |(i, _)| i)
+            }
+            Text::ReadBack(_) => range.start + chars.min(range.len()),
+        }
     }
+}
+
+/// The byte offsets at which the lines of `text` start, in an exact allocation: tables of
+/// every file are kept for the run, and one grown by doubling would keep its slack.
+fn line_starts(text: &str) -> Box<[u32]> {
+    let lines = text.bytes().filter(|&b| b == b'\n').count();
+    let mut starts = Vec::with_capacity(lines + 1);
+    starts.push(0);
+    starts.extend(text.match_indices('\n').map(|(i, _)| span::offset(i + 1)));
+    starts.into_boxed_slice()
 }
 
 /// All files of one run, indexed by [`FileId`]. Shared read-only once loading is over.
@@ -89,14 +165,21 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
-    pub fn add(&mut self, path: String, text: String) -> FileId {
-        let text = exact(text);
+    /// Adds a file: a text is kept for the run, a [`ReadBack`] keeps only its line table.
+    pub fn add(&mut self, path: String, contents: impl Into<Contents>) -> FileId {
+        let (contents, line_starts) = match contents.into() {
+            Contents::Kept(text) => (Text::Kept(exact(text)), OnceLock::new()),
+            Contents::ReadBack(mut back) => {
+                let starts = OnceLock::from(std::mem::take(&mut back.line_starts));
+                (Text::ReadBack(back), starts)
+            }
+        };
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
         self.files.push(Arc::new(SourceFile {
             id,
             path,
-            text,
-            line_starts: OnceLock::new(),
+            contents,
+            line_starts,
         }));
         id
     }
@@ -189,7 +272,7 @@ mod tests {
     #[test]
     fn lines_by_number() {
         let mut map = SourceMap::default();
-        let id = map.add("f".into(), "a: 1\r\nb: 2\n\nlast".into());
+        let id = map.add("f".into(), "a: 1\r\nb: 2\n\nlast".to_string());
         let f = map.get(id);
         assert_eq!(f.line(1), Some("a: 1"));
         assert_eq!(f.line(2), Some("b: 2"));
@@ -205,7 +288,9 @@ mod tests {
         let mut text = String::with_capacity(64);
         text.push_str("a: 1\n");
         let id = map.add("f".into(), text);
-        let kept = &map.get(id).text;
+        let Text::Kept(kept) = &map.get(id).contents else {
+            panic!("not kept")
+        };
         assert_eq!((kept.as_str(), kept.capacity()), ("a: 1\n", 5));
     }
 

@@ -35,7 +35,7 @@ impl Span {
 }
 
 /// Offsets are kept in 32 bits: files are bounded well below 4 GiB (`--max-file-size`).
-fn offset(at: usize) -> u32 {
+pub(super) fn offset(at: usize) -> u32 {
     u32::try_from(at).unwrap_or(u32::MAX)
 }
 
@@ -55,6 +55,15 @@ impl LineCol {
         let line = head.iter().filter(|&&b| b == b'\n').count() + 1;
         let line_start = head.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
         LineCol::within(text, line, line_start, offset)
+    }
+
+    /// The line and column of byte `offset` of an ASCII text whose line `line` starts at
+    /// byte `line_start`: one byte, one column.
+    pub(super) fn ascii(line: usize, line_start: usize, offset: usize) -> LineCol {
+        LineCol {
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            col: u32::try_from(offset.saturating_sub(line_start) + 1).unwrap_or(u32::MAX),
+        }
     }
 
     /// The line and column of byte `offset` of `text`, whose line `line` starts at byte

@@ -242,7 +242,8 @@ fn wildcards(host: &str) -> Vec<String> {
 /// and the host of each URL or `host:port` among them.
 fn scalars(node: &Node, out: &mut Vec<String>) {
     match &node.value {
-        Value::Scalar { text, .. } => {
+        Value::Scalar(_) | Value::Styled(_) => {
+            let text = node.scalar().map_or("", |(text, _)| text);
             // `--flag=host:port`, `a b`: each part may name something.
             for part in text.split(|c: char| c == '=' || c.is_whitespace()) {
                 if is_name_like(part) {
@@ -296,7 +297,7 @@ fn label_maps(node: &Node) -> Vec<LabelMap> {
 /// The label maps under `node`, the value of the mapping key `parent`.
 fn collect_label_maps(node: &Node, parent: Option<&str>, out: &mut Vec<LabelMap>) {
     match &node.value {
-        Value::Scalar { .. } => {}
+        Value::Scalar(_) | Value::Styled(_) => {}
         Value::Seq(items) => items.iter().for_each(|i| collect_label_maps(i, None, out)),
         Value::Map(entries) => {
             for entry in entries {

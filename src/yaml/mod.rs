@@ -4,7 +4,7 @@ mod node;
 mod parse;
 pub mod read;
 
-pub use node::{parse_int, Entry, Node, Span, Style, Typed, Value};
+pub use node::{parse_int, Entry, Node, Span, Style, Styled, Typed, Value};
 pub use parse::{parse_stream, Document, Limits, Parsed, YamlIssue, YamlIssueKind};
 
 #[cfg(test)]

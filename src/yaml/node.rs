@@ -13,16 +13,38 @@ pub enum Style {
     Block,
 }
 
+/// A node's value. Trees live for the whole run, so the layout is tight: a [`Node`] is 32
+/// bytes (pinned by a test). Collections are exact-size boxed slices (no capacity word, no
+/// growth slack).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
-    /// Scalars are stored inline up to 24 bytes: nearly every key and value of a manifest
-    /// fits, which keeps the tree of a large repository to a few hundred bytes a document.
-    Scalar {
-        text: CompactString,
-        style: Style,
-    },
-    Seq(Vec<Node>),
-    Map(Vec<Entry>),
+    /// A plain scalar, stored inline up to 24 bytes: nearly every key and value of a
+    /// manifest fits, which keeps the tree of a large repository to a few hundred bytes a
+    /// document.
+    Scalar(CompactString),
+    /// A quoted or block scalar: boxed, as they are few (about 2% of a manifest's scalars),
+    /// so that the style of plain ones costs no byte of every node.
+    Styled(Box<Styled>),
+    Seq(Box<[Node]>),
+    Map(Box<[Entry]>),
+}
+
+/// A quoted or block scalar's text and how it was written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Styled {
+    pub text: CompactString,
+    pub style: Style,
+}
+
+impl Value {
+    /// The value of a scalar of `text` written in `style`.
+    pub fn scalar(text: &str, style: Style) -> Value {
+        let text = CompactString::from(text);
+        match style {
+            Style::Plain => Value::Scalar(text),
+            style => Value::Styled(Box::new(Styled { text, style })),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -38,42 +60,46 @@ pub struct Node {
 }
 
 impl Node {
+    /// A scalar's text as written (null or not) and its style; `None` for a collection.
+    pub fn scalar(&self) -> Option<(&str, Style)> {
+        match &self.value {
+            Value::Scalar(text) => Some((text, Style::Plain)),
+            Value::Styled(styled) => Some((&styled.text, styled.style)),
+            Value::Seq(_) | Value::Map(_) => None,
+        }
+    }
+
+    /// A plain scalar's text.
+    fn plain(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar(text) => Some(text),
+            _ => None,
+        }
+    }
+
     /// True for an absent value: plain `null`, `~` or nothing at all.
     pub fn is_null(&self) -> bool {
-        matches!(&self.value, Value::Scalar { text, style: Style::Plain }
-            if text.is_empty() || text == "~" || text == "null" || text == "Null" || text == "NULL")
+        matches!(self.plain(), Some("" | "~" | "null" | "Null" | "NULL"))
     }
 
     /// The scalar's text, unless the node is null or a collection.
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
-            Value::Scalar { text, .. } if !self.is_null() => Some(text),
-            _ => None,
+            Value::Scalar(_) if self.is_null() => None,
+            _ => self.scalar().map(|(text, _)| text),
         }
     }
 
     /// An integer written as such (plain); quoted numbers are strings, as in Kubernetes.
     /// Read as [`parse_int`] reads it, the one reading of integers.
     pub fn as_i64(&self) -> Option<i64> {
-        match &self.value {
-            Value::Scalar {
-                text,
-                style: Style::Plain,
-            } => parse_int(text),
-            _ => None,
-        }
+        self.plain().and_then(parse_int)
     }
 
     pub fn as_bool(&self) -> Option<bool> {
-        match &self.value {
-            Value::Scalar {
-                text,
-                style: Style::Plain,
-            } => match text.as_str() {
-                "true" | "True" | "TRUE" => Some(true),
-                "false" | "False" | "FALSE" => Some(false),
-                _ => None,
-            },
+        match self.plain()? {
+            "true" | "True" | "TRUE" => Some(true),
+            "false" | "False" | "FALSE" => Some(false),
             _ => None,
         }
     }
@@ -104,7 +130,7 @@ impl Node {
             return Some(self);
         }
         let children: Box<dyn Iterator<Item = &Node>> = match &self.value {
-            Value::Scalar { .. } => return None,
+            Value::Scalar(_) | Value::Styled(_) => return None,
             Value::Seq(items) => Box::new(items.iter()),
             Value::Map(entries) => Box::new(entries.iter().flat_map(|e| [&e.key, &e.value])),
         };
@@ -152,7 +178,7 @@ impl Node {
     /// Number of nodes in this subtree, this one included.
     pub fn size(&self) -> usize {
         1 + match &self.value {
-            Value::Scalar { .. } => 0,
+            Value::Scalar(_) | Value::Styled(_) => 0,
             Value::Seq(items) => items.iter().map(Node::size).sum(),
             Value::Map(entries) => entries.iter().map(|e| e.key.size() + e.value.size()).sum(),
         }
@@ -162,10 +188,8 @@ impl Node {
     /// an integer or a finite number when it reads as one, anything else (and every quoted
     /// or block scalar) a string. `None` for a sequence or a mapping.
     pub fn typed(&self) -> Option<Typed<'_>> {
-        let Value::Scalar { text, style } = &self.value else {
-            return None;
-        };
-        if *style != Style::Plain {
+        let (text, style) = self.scalar()?;
+        if style != Style::Plain {
             return Some(Typed::Str(text));
         }
         if self.is_null() {
@@ -187,7 +211,7 @@ impl Node {
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value as J;
         match &self.value {
-            Value::Scalar { .. } => match self.typed() {
+            Value::Scalar(_) | Value::Styled(_) => match self.typed() {
                 Some(Typed::Bool(b)) => J::Bool(b),
                 Some(Typed::Int(i)) => J::from(i),
                 Some(Typed::Float(f)) => J::from(f),

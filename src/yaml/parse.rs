@@ -263,7 +263,7 @@ fn restore_moved_brackets(mut out: Parsed, moves: &[(u32, u32)]) -> Parsed {
 
 fn restore_ends(node: &mut Node, ends: &HashMap<u32, u32>) {
     match &mut node.value {
-        Value::Scalar { .. } => return,
+        Value::Scalar(_) | Value::Styled(_) => return,
         Value::Seq(items) => items.iter_mut().for_each(|n| restore_ends(n, ends)),
         Value::Map(entries) => entries.iter_mut().for_each(|e| {
             restore_ends(&mut e.key, ends);
@@ -496,10 +496,7 @@ impl<'a> Builder<'a> {
                 };
                 let node = Node {
                     span: self.span(span),
-                    value: Value::Scalar {
-                        text: compact_str::CompactString::from(text.as_ref()),
-                        style,
-                    },
+                    value: Value::scalar(text.as_ref(), style),
                 };
                 self.anchor(anchor, &node);
                 self.push(node);
@@ -641,10 +638,7 @@ impl<'a> Builder<'a> {
             }) => match key.take() {
                 None => *key = Some(node),
                 Some(k) => {
-                    let name = match &k.value {
-                        Value::Scalar { text, .. } if text != "<<" => Some(text.as_str()),
-                        _ => None,
-                    };
+                    let name = k.scalar().map(|(text, _)| text).filter(|&t| t != "<<");
                     if let Some(name) = name {
                         if let Some(first) = find_key(entries, index.as_ref(), name) {
                             self.out.issues.push(YamlIssue {
@@ -680,17 +674,17 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// Drops a finished collection's spare capacity: trees live for the whole run, and growth
+/// A finished collection without spare capacity: trees live for the whole run, and growth
 /// slack would otherwise be a third of their memory. A copy into an exact allocation, not
 /// `shrink_to_fit`: mimalloc keeps a block that shrinks by less than half where it is, so a
 /// vector grown by doubling would keep all its slack.
-fn shrunk<T>(mut items: Vec<T>) -> Vec<T> {
+fn shrunk<T>(mut items: Vec<T>) -> Box<[T]> {
     if items.capacity() == items.len() {
-        return items;
+        return items.into_boxed_slice();
     }
     let mut exact = Vec::with_capacity(items.len());
     exact.append(&mut items);
-    exact
+    exact.into_boxed_slice()
 }
 
 /// Mappings with at least this many keys get a hash index for duplicate detection; below
@@ -703,7 +697,7 @@ fn find_key(entries: &[Entry], index: Option<&HashMap<String, usize>>, name: &st
         Some(index) => index.get(name).copied(),
         None => entries
             .iter()
-            .position(|e| matches!(&e.key.value, Value::Scalar { text, .. } if text == name)),
+            .position(|e| e.key.scalar().is_some_and(|(text, _)| text == name)),
     };
     position.map(|i| entries[i].key.span)
 }
@@ -711,7 +705,7 @@ fn find_key(entries: &[Entry], index: Option<&HashMap<String, usize>>, name: &st
 /// Applies YAML merge keys (`<<: *base`), as Kubernetes' YAML reader does: keys written in
 /// the mapping win over merged ones.
 fn apply_merge_keys(entries: Vec<Entry>) -> Vec<Entry> {
-    let is_merge = |e: &Entry| matches!(&e.key.value, Value::Scalar { text, style: Style::Plain } if text == "<<");
+    let is_merge = |e: &Entry| matches!(&e.key.value, Value::Scalar(text) if text == "<<");
     if !entries.iter().any(is_merge) {
         return entries;
     }
@@ -722,12 +716,12 @@ fn apply_merge_keys(entries: Vec<Entry>) -> Vec<Entry> {
         .collect();
     for merge in merges {
         let sources: Vec<Node> = match merge.value.value {
-            Value::Seq(items) => items,
+            Value::Seq(items) => items.into_vec(),
             _ => vec![merge.value],
         };
         for source in sources {
             if let Value::Map(merged) = source.value {
-                for entry in merged {
+                for entry in merged.into_vec() {
                     let new = entry
                         .key
                         .as_str()

@@ -139,7 +139,7 @@ impl<'a> Reader<'a> {
         }
         let found = match &node.value {
             _ if node.is_null() => "nothing",
-            Value::Scalar { .. } => "a scalar",
+            Value::Scalar(_) | Value::Styled(_) => "a scalar",
             Value::Seq(_) => "a list",
             Value::Map(_) => "a mapping",
         };

@@ -41,7 +41,7 @@ use crate::checks::{report_schema_findings_with, Context, Rule};
 use crate::diagnostic::fix::quote_scalar;
 use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
 use crate::schema::{Finding, Kind};
-use crate::yaml::{Style, Value};
+use crate::yaml::Style;
 
 pub const RULE: Rule = Rule {
     code: "KR101",
@@ -58,10 +58,10 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 fn quote(ctx: &Context<'_>, finding: &Finding<'_>) -> Option<Fix> {
     let object = finding.object;
     let node = object.root.find(finding.span)?;
-    if !finding.wants_string || node.is_null() || !matches!(node.value, Value::Scalar { style: Style::Plain, .. }) {
+    if !finding.wants_string || node.is_null() || !matches!(node.scalar(), Some((_, Style::Plain))) {
         return None;
     }
-    let text = &ctx.sources.get(object.file).text;
+    let text = ctx.sources.get(object.file).text()?;
     let edit = quote_scalar(text, object.file, finding.span)?;
     Some(Fix {
         applicability: Applicability::Safe,

@@ -196,13 +196,7 @@ fn judge(
 ) -> Option<Diagnostic> {
     let found = Found {
         object: source.object,
-        span: host_span(
-            ctx.sources.get(source.object.file),
-            source.value,
-            source.span,
-            r.range.start,
-            r.range.end,
-        ),
+        value: source.value,
         scalar: source.span,
         range: r.range.clone(),
         lead: format!("{} of {}", source.what, source.object.display()),
@@ -219,7 +213,8 @@ fn judge(
 /// A host reference as findings show it.
 struct Found<'a> {
     object: &'a Object,
-    span: Span,
+    /// The value of the scalar the reference is in.
+    value: &'a str,
     /// The scalar the reference is in, and where in its value: what a fix rewrites.
     scalar: Span,
     range: std::ops::Range<usize>,
@@ -231,6 +226,13 @@ struct Found<'a> {
 }
 
 impl Found<'_> {
+    /// Where the reference is written: worked out only for a finding, as it may read the
+    /// file's text ([`host_span`]), which is not kept in memory.
+    fn span(&self, ctx: &Context<'_>) -> Span {
+        let file = ctx.sources.get(self.object.file);
+        host_span(file, self.value, self.scalar, self.range.start, self.range.end)
+    }
+
     /// The finding about a reference to Service `id` on a port it lacks.
     fn wrong_port(&self, ctx: &Context<'_>, id: ServiceId, r: &HostRef) -> Option<Diagnostic> {
         let svc = ctx.inv.service(id);
@@ -248,7 +250,7 @@ impl Found<'_> {
         Some(
             RULE.on(
                 self.object,
-                self.span,
+                self.span(ctx),
                 format!(
                     "{} connects to `{}`{how}, but Service {}/{} has no port {port} (it has {}){}",
                     self.lead,
@@ -332,7 +334,7 @@ impl Found<'_> {
         };
         let diagnostic = RULE.on(
             self.object,
-            self.span,
+            self.span(ctx),
             format!(
                 "{} names host `{}`, but there is no Service `{name}` in namespace `{ns}`{hint}",
                 self.lead, self.written
@@ -389,7 +391,9 @@ fn port_hint(svc: &Service, port: i64) -> String {
 /// are the source lines (literal, or folded without any folding). Otherwise the whole value.
 fn host_span(file: &SourceFile, value: &str, span: Span, start: usize, end: usize) -> Span {
     let chars = |s: &str| u32::try_from(s.chars().count()).unwrap_or(u32::MAX);
-    let raw = file.text.get(span.bytes()).unwrap_or_default();
+    let Some(raw) = file.text().and_then(|t| t.get(span.bytes())) else {
+        return span;
+    };
     let from = if !raw.contains('\n') {
         // The value written as is after the opening quote (no escapes) shows where each of
         // its bytes is; the scalar's span may run on past the closing quote.

@@ -37,7 +37,7 @@ pub fn rewrite(
 ) -> Option<Edit> {
     let value = object.root.find(span)?.as_str()?;
     let replaced = new(value)?;
-    let text = &ctx.sources.get(object.file).text;
+    let text = ctx.sources.get(object.file).text()?;
     replace_scalar(text, object.file, span, value, &replaced)
 }
 
