@@ -17,6 +17,7 @@ use crate::pipeline::{self, CheckOptions, Outcome};
 use crate::policy::{self, Engine};
 use crate::report::{human, json};
 use crate::source::{self, Input};
+use crate::webhook::{metrics::Metrics, server, App, Judge, Policy, Store};
 use crate::yaml::{parse_stream, Limits};
 
 /// A target's entry point: the bytes the fuzzer made.
@@ -30,6 +31,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("policy", policy),
     ("cel", cel),
     ("config", config),
+    ("admission", admission),
 ];
 
 /// Objects of every routing family, which the policy, CEL and config targets check.
@@ -313,5 +315,31 @@ fn spans_inside_their_files(outcome: &Outcome) {
             outcome.sources.path(file),
             text.len()
         );
+    }
+}
+
+/// An AdmissionReview body as `/validate` receives it: decoded, and the object it carries
+/// (or the deletion it asks) judged over the fixture's objects, as the webhook judges.
+/// An answer is a JSON AdmissionReview; a refusal (400) says why in words.
+pub fn admission(data: &[u8]) {
+    static APP: OnceLock<App> = OnceLock::new();
+    let app = APP.get_or_init(|| {
+        let opts = CheckOptions::default();
+        let store = Store::new();
+        let _ = store.replace_all(vec![("fixture.yaml".into(), FIXTURE.into())], &opts.load);
+        store.mark_ready();
+        App {
+            store: Arc::new(store),
+            judge: Arc::new(Judge::new(opts)),
+            policy: Policy::default(),
+            metrics: Metrics::default(),
+        }
+    });
+    let (status, body) = server::answer_now(app, data);
+    if status.is_success() {
+        let answer: serde_json::Value = serde_json::from_slice(&body).expect("a JSON answer");
+        assert!(answer["response"]["allowed"].is_boolean(), "{answer}");
+    } else {
+        assert!(!body.is_empty(), "a refusal says why");
     }
 }

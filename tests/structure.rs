@@ -67,10 +67,11 @@ fn floor(module: &str) -> Option<u8> {
         // `--cluster`'s watch of the live cluster: kroute's own modules read none of it
         // but the webhook, above, feeds its store from it.
         "pipeline" | "cluster" => 7,
-        // The admission server drives the pipeline per request, and the fuzz targets' entry
-        // points as the command line does; the command line starts the server.
-        "webhook" | "fuzzing" => 8,
-        "cli" => 9,
+        // The admission server drives the pipeline per request; the command line starts
+        // it, and the fuzz targets' entry points drive the pipeline and the server's
+        // decoder as the command line and the server do.
+        "webhook" => 8,
+        "cli" | "fuzzing" => 9,
         "main" | "lib" => 10,
         _ => return None,
     })

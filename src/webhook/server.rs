@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::Value;
 
-use super::admission::{self, Decision, Request};
+use super::admission::{self, Decision, Request, Review};
 use super::evaluate::{Finding, Judge};
 use super::metrics::{Metrics, Outcome};
 use super::store::Store;
@@ -134,34 +134,15 @@ async fn answer(
             return invalid(rejection.status(), why);
         }
     };
-    let (review, request) = match admission::parse(&body) {
-        Ok(parsed) => parsed,
-        Err(why) => return invalid(StatusCode::BAD_REQUEST, format!("kroute: {why}\n")),
-    };
-    let job = match Job::of(&request) {
-        Ok(job) => job,
-        Err(why) => return invalid(StatusCode::BAD_REQUEST, format!("kroute: {why}\n")),
+    let (review, request, job) = match read(&body) {
+        Ok(read) => read,
+        Err(why) => return invalid(StatusCode::BAD_REQUEST, why),
     };
     let operation = job.operation();
     let worker = Arc::clone(app);
     let judged = tokio::task::spawn_blocking(move || job.run(&worker));
     let (outcome, decision) = match tokio::time::timeout(app.policy.timeout, judged).await {
-        Ok(Ok(findings)) => {
-            let policy = app.policy;
-            let kept: Vec<Finding> = findings
-                .into_iter()
-                .filter(|f| f.severity >= policy.warn_on.min(policy.deny_on))
-                .collect();
-            // A deletion is never refused: what it leaves dangling is said as warnings.
-            let warn_only = policy.dry_run || matches!(operation, Operation::Delete);
-            let decision = admission::decide(&kept, policy.deny_on, warn_only);
-            let outcome = match (decision.allowed, decision.warnings.is_empty()) {
-                (false, _) => Outcome::Denied,
-                (true, false) => Outcome::Warned,
-                (true, true) => Outcome::Allowed,
-            };
-            (outcome, decision)
-        }
+        Ok(Ok(findings)) => decide(app.policy, findings, operation),
         // A panic in a rule or a judgement past its time: kroute does not stand between
         // the user and the cluster over its own failure; the user is told.
         Ok(Err(_)) | Err(_) => (
@@ -179,6 +160,46 @@ async fn answer(
     let body = admission::answer(&review.api_version, &request.uid, &decision);
     let response = ([(header::CONTENT_TYPE, "application/json")], body).into_response();
     (outcome, response)
+}
+
+/// The review a request body holds, its request and what it asks to judge; or why it
+/// cannot be answered (a 400).
+fn read(body: &[u8]) -> Result<(Review, Request, Job), String> {
+    let (review, request) = admission::parse(body).map_err(|why| format!("kroute: {why}\n"))?;
+    let job = Job::of(&request).map_err(|why| format!("kroute: {why}\n"))?;
+    Ok((review, request, job))
+}
+
+/// The decision on what judging found.
+fn decide(policy: Policy, findings: Vec<Finding>, operation: Operation) -> (Outcome, Decision) {
+    let kept: Vec<Finding> = findings
+        .into_iter()
+        .filter(|f| f.severity >= policy.warn_on.min(policy.deny_on))
+        .collect();
+    // A deletion is never refused: what it leaves dangling is said as warnings.
+    let warn_only = policy.dry_run || matches!(operation, Operation::Delete);
+    let decision = admission::decide(&kept, policy.deny_on, warn_only);
+    let outcome = match (decision.allowed, decision.warnings.is_empty()) {
+        (false, _) => Outcome::Denied,
+        (true, false) => Outcome::Warned,
+        (true, true) => Outcome::Allowed,
+    };
+    (outcome, decision)
+}
+
+/// The answer `/validate` gives to `body` (sent as `application/json`), judged on the
+/// calling thread without a time limit: what the fuzz target of the admission decoder
+/// runs (`crate::fuzzing::admission`). The status and the body.
+pub fn answer_now(app: &App, body: &[u8]) -> (StatusCode, Vec<u8>) {
+    match read(body) {
+        Ok((review, request, job)) => {
+            let operation = job.operation();
+            let (_, decision) = decide(app.policy, job.run(app), operation);
+            let body = admission::answer(&review.api_version, &request.uid, &decision);
+            (StatusCode::OK, body)
+        }
+        Err(why) => (StatusCode::BAD_REQUEST, why.into_bytes()),
+    }
 }
 
 fn invalid(status: StatusCode, why: String) -> (Outcome, Response) {
