@@ -13,7 +13,7 @@ use tempfile::TempDir;
 
 mod common;
 
-use common::{kroute, TYPO_SERVICE};
+use common::{kroute, TYPO_SERVICE, WEB};
 
 /// Runs `kroute check --format json ARGS…`, asserts the exit code and parses stdout.
 fn check_json(args: &[&str], code: i32) -> Value {
@@ -76,40 +76,6 @@ fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
 fn arg(path: &Path) -> &str {
     path.to_str().expect("temporary paths are UTF-8")
 }
-
-const WEB: &str = "\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  selector:
-    matchLabels:
-      app: web
-  template:
-    metadata:
-      labels:
-        app: web
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.27
-          ports:
-            - name: http
-              containerPort: 8080
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: web
-spec:
-  selector:
-    app: web
-  ports:
-    - name: http
-      port: 80
-      targetPort: http
-";
 
 /// A NetworkPolicy selecting no pods: a warning (KR206) and nothing else.
 const WARNING_ONLY: &str = "\

@@ -7,28 +7,7 @@ use kroute::{check, CheckOptions};
 
 mod common;
 
-use common::TYPO_SERVICE;
-
-/// A Deployment whose pods the typo'd Service means: KR201 with a fix.
-const DEPLOYMENT: &str = "\
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  selector:
-    matchLabels:
-      app: web
-  template:
-    metadata:
-      labels:
-        app: web
-    spec:
-      containers:
-        - name: web
-          image: nginx
-";
+use common::{TYPO_SERVICE, WEB};
 
 fn rendered(outcome: &kroute::Outcome) -> String {
     let summary = outcome.summary();
@@ -40,7 +19,7 @@ fn rendered(outcome: &kroute::Outcome) -> String {
 fn a_file_changed_after_checking_shows_the_text_that_was_checked_or_none() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("svc.yaml");
-    std::fs::write(&path, format!("{TYPO_SERVICE}{DEPLOYMENT}")).unwrap();
+    std::fs::write(&path, format!("{TYPO_SERVICE}---\n{WEB}")).unwrap();
     let inputs = collect_inputs(std::slice::from_ref(&path)).unwrap();
     let outcome = check(&inputs, &CheckOptions::default());
     let typo = (outcome.diagnostics.iter())
@@ -68,27 +47,28 @@ fn a_file_changed_after_checking_shows_the_text_that_was_checked_or_none() {
 fn a_file_without_findings_changed_after_checking_has_no_text() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("deploy.yaml");
-    std::fs::write(&path, DEPLOYMENT).unwrap();
+    std::fs::write(&path, WEB).unwrap();
     let inputs = collect_inputs(std::slice::from_ref(&path)).unwrap();
     let outcome = check(&inputs, &CheckOptions::default());
     assert!(outcome.diagnostics.is_empty(), "{:?}", outcome.diagnostics);
-    std::fs::write(&path, DEPLOYMENT.replace("nginx", "nginz")).unwrap();
+    std::fs::write(&path, WEB.replace("nginx", "nginz")).unwrap();
     let file = outcome.sources.get(FileId(0));
     // Not kept: the text is read back, and the file no longer holds it.
     assert_eq!(file.text(), None);
     assert_eq!(file.line(2), None);
     // Positions still come from the text that was checked.
-    assert_eq!(file.line_col(5).line, 2);
+    let second_line = WEB.find('\n').expect("lines") + 1;
+    assert_eq!(file.line_col(second_line as u32 + 2).line, 2);
 }
 
 #[test]
 fn an_unchanged_file_is_read_back() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("deploy.yaml");
-    std::fs::write(&path, DEPLOYMENT).unwrap();
+    std::fs::write(&path, WEB).unwrap();
     let inputs = collect_inputs(std::slice::from_ref(&path)).unwrap();
     let outcome = check(&inputs, &CheckOptions::default());
-    assert_eq!(outcome.sources.get(FileId(0)).text(), Some(DEPLOYMENT));
+    assert_eq!(outcome.sources.get(FileId(0)).text(), Some(WEB));
 }
 
 /// A Deployment whose container reaches a Service by a URL in its environment, and that

@@ -9,7 +9,7 @@ use std::path::Path;
 use serde_json::Value;
 use tempfile::TempDir;
 
-use common::kroute;
+use common::{kroute, WEB};
 
 /// Runs `kroute check --format json ARGS… FILE` on `yaml` written to a temporary file;
 /// returns `(code, line, column, severity, message)` of each finding.
@@ -138,7 +138,11 @@ fn no_strict_makes_unknown_fields_warnings_and_no_schema_skips_validation() {
 
 #[test]
 fn a_value_the_schema_refuses_gets_no_routing_findings_on_top() {
-    let yaml = "\
+    let (deployment, _) = WEB
+        .split_once("---\n")
+        .expect("a Deployment, then a Service");
+    let yaml = format!(
+        "\
 apiVersion: v1
 kind: Service
 metadata:
@@ -150,25 +154,9 @@ spec:
   - port: eighty
     targetPort: 8080
 ---
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  selector:
-    matchLabels:
-      app: web
-  template:
-    metadata:
-      labels:
-        app: web
-    spec:
-      containers:
-      - name: web
-        image: nginx:1.27
-        ports:
-        - containerPort: 8080
-";
+{deployment}"
+    );
+    let yaml = yaml.as_str();
     let found = findings(yaml, &[]);
     // Without schema validation KR201 says the selector selects nothing: `123` is no
     // label value, which KR101 says already.

@@ -18,6 +18,41 @@ spec:
     - port: 80
 ";
 
+/// A Deployment and the Service that selects its pods: a file with no finding.
+pub const WEB: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          ports:
+            - name: http
+              containerPort: 8080
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector:
+    app: web
+  ports:
+    - name: http
+      port: 80
+      targetPort: http
+";
+
 /// The `kroute` binary, run from the crate root, without colour or backtraces.
 pub fn kroute() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kroute"));
