@@ -30,7 +30,8 @@ pub struct FileId(pub u32);
 /// What a [`SourceMap`] holds of a file's text.
 #[derive(Debug)]
 pub enum Contents {
-    /// The text itself, kept for the run: it cannot be read again.
+    /// The text itself (with any UTF-8 byte-order mark removed; empty when the file was
+    /// refused), kept for the run: it cannot be read again.
     Kept(String),
     /// Only what reading the text back needs, and its line table.
     ReadBack(ReadBack),
@@ -48,17 +49,10 @@ pub struct SourceFile {
     pub id: FileId,
     /// The path as the user named it (or as found under a named directory); `<stdin>` for `-`.
     pub path: String,
-    contents: Text,
-    /// Byte offsets of line starts: built on first use for a kept text (only files with
-    /// findings need it), when read for one read back.
+    contents: Contents,
+    /// Byte offsets of line starts of a kept text, built on first use (only files with
+    /// findings need it); a text read back has its own, built when it was read.
     line_starts: OnceLock<Box<[u32]>>,
-}
-
-#[derive(Debug)]
-enum Text {
-    /// The text with any UTF-8 byte-order mark removed. Empty when the file was refused.
-    Kept(String),
-    ReadBack(ReadBack),
 }
 
 impl SourceFile {
@@ -67,16 +61,16 @@ impl SourceFile {
     /// changed file is shown or fixed.
     pub fn text(&self) -> Option<&str> {
         match &self.contents {
-            Text::Kept(text) => Some(text),
-            Text::ReadBack(back) => back.text(),
+            Contents::Kept(text) => Some(text),
+            Contents::ReadBack(back) => back.text(),
         }
     }
 
     /// The length in bytes of the text the file was read as.
     pub fn len(&self) -> usize {
         match &self.contents {
-            Text::Kept(text) => text.len(),
-            Text::ReadBack(back) => back.len(),
+            Contents::Kept(text) => text.len(),
+            Contents::ReadBack(back) => back.len(),
         }
     }
 
@@ -86,11 +80,10 @@ impl SourceFile {
     }
 
     fn line_starts(&self) -> &[u32] {
-        self.line_starts.get_or_init(|| match &self.contents {
-            Text::Kept(text) => line_starts(text),
-            // Built when the text was read: never reached.
-            Text::ReadBack(_) => Box::new([0]),
-        })
+        match &self.contents {
+            Contents::Kept(text) => self.line_starts.get_or_init(|| line_starts(text)),
+            Contents::ReadBack(back) => &back.line_starts,
+        }
     }
 
     /// The byte range of 0-based line `index`, without its `\n`.
@@ -117,9 +110,9 @@ impl SourceFile {
         let index = starts.partition_point(|&start| start <= offset).max(1) - 1;
         let start = starts[index] as usize;
         match &self.contents {
-            Text::Kept(text) => LineCol::within(text, index + 1, start, offset as usize),
+            Contents::Kept(text) => LineCol::within(text, index + 1, start, offset as usize),
             // Read-back texts are ASCII: a column is a byte count.
-            Text::ReadBack(back) => {
+            Contents::ReadBack(back) => {
                 LineCol::ascii(index + 1, start, (offset as usize).min(back.len()))
             }
         }
@@ -135,7 +128,7 @@ impl SourceFile {
             .unwrap_or(self.len()..self.len());
         let chars = usize::try_from(col.saturating_sub(1)).unwrap_or(usize::MAX);
         match &self.contents {
-            Text::Kept(text) => {
+            Contents::Kept(text) => {
                 let rest = &text[range.clone()];
                 range.start
                     + rest
@@ -143,7 +136,7 @@ impl SourceFile {
                         .nth(chars)
                         .map_or(rest.len(), |(i, _)| i)
             }
-            Text::ReadBack(_) => range.start + chars.min(range.len()),
+            Contents::ReadBack(_) => range.start + chars.min(range.len()),
         }
     }
 }
@@ -167,19 +160,16 @@ pub struct SourceMap {
 impl SourceMap {
     /// Adds a file: a text is kept for the run, a [`ReadBack`] keeps only its line table.
     pub fn add(&mut self, path: String, contents: impl Into<Contents>) -> FileId {
-        let (contents, line_starts) = match contents.into() {
-            Contents::Kept(text) => (Text::Kept(exact(text)), OnceLock::new()),
-            Contents::ReadBack(mut back) => {
-                let starts = OnceLock::from(std::mem::take(&mut back.line_starts));
-                (Text::ReadBack(back), starts)
-            }
+        let contents = match contents.into() {
+            Contents::Kept(text) => Contents::Kept(exact(text)),
+            back => back,
         };
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
         self.files.push(Arc::new(SourceFile {
             id,
             path,
             contents,
-            line_starts,
+            line_starts: OnceLock::new(),
         }));
         id
     }
@@ -288,7 +278,7 @@ mod tests {
         let mut text = String::with_capacity(64);
         text.push_str("a: 1\n");
         let id = map.add("f".into(), text);
-        let Text::Kept(kept) = &map.get(id).contents else {
+        let Contents::Kept(kept) = &map.get(id).contents else {
             panic!("not kept")
         };
         assert_eq!((kept.as_str(), kept.capacity()), ("a: 1\n", 5));

@@ -12,7 +12,7 @@ pub struct ReadBack {
     origin: PathBuf,
     len: u32,
     hash: u64,
-    /// Taken by the [`SourceMap`](super::SourceMap) when the file is added.
+    /// Where the lines of the text start: what line and column are read from.
     pub(super) line_starts: Box<[u32]>,
     back: OnceLock<Option<Box<str>>>,
 }
@@ -83,17 +83,14 @@ fn fingerprint(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::{SourceMap, Text};
+    use crate::source::{Contents, SourceMap};
 
     fn read_back(dir: &tempfile::TempDir, text: &str) -> (SourceMap, PathBuf) {
         let path = dir.path().join("a.yaml");
         std::fs::write(&path, text).unwrap();
         let mut map = SourceMap::default();
         let back = ReadBack::of(path.clone(), text).unwrap();
-        map.add(
-            "a.yaml".to_string(),
-            crate::source::Contents::ReadBack(back),
-        );
+        map.add("a.yaml".to_string(), Contents::ReadBack(back));
         (map, path)
     }
 
@@ -102,7 +99,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (map, _) = read_back(&dir, "a: 1\nbb: 2\n");
         let file = map.get(crate::source::FileId(0));
-        let Text::ReadBack(back) = &file.contents else {
+        let Contents::ReadBack(back) = &file.contents else {
             panic!("kept")
         };
         assert!(
