@@ -175,13 +175,7 @@ pub fn check_loaded(
             *flag = true;
         }
     }
-    let platform = provide(&mut loaded, opts);
-    let scope = Scope {
-        own: std::mem::take(&mut loaded.objects),
-        issues: std::mem::take(&mut loaded.issues),
-        reported: true,
-        ..Scope::default()
-    };
+    let (scope, platform) = one_scope(&mut loaded, opts);
     let loading = Loading {
         loaded,
         scopes: vec![scope],
@@ -372,13 +366,7 @@ fn load_scopes(
     }
     let mut loaded = manifest::load(&all, &opts.load);
     if layout.is_empty() {
-        let platform = provide(&mut loaded, opts);
-        let scope = Scope {
-            own: std::mem::take(&mut loaded.objects),
-            issues: std::mem::take(&mut loaded.issues),
-            reported: true,
-            ..Scope::default()
-        };
+        let (scope, platform) = one_scope(&mut loaded, opts);
         return (loaded, vec![scope], render::Rendered::default(), platform);
     }
     let namespace = &opts.load.default_namespace;
@@ -395,6 +383,19 @@ fn load_scopes(
         scope.seen.extend(first..loaded.objects.len());
     }
     (loaded, scopes, rendered, platform)
+}
+
+/// Everything `loaded` holds as one reported scope, what the platform provides loaded after
+/// it (returned: its first file), for a check without kustomizations.
+fn one_scope(loaded: &mut manifest::Loaded, opts: &CheckOptions) -> (Scope, FileId) {
+    let platform = provide(loaded, opts);
+    let scope = Scope {
+        own: std::mem::take(&mut loaded.objects),
+        issues: std::mem::take(&mut loaded.issues),
+        reported: true,
+        ..Scope::default()
+    };
+    (scope, platform)
 }
 
 /// Loads what the platform provides (`opts.platforms`, `opts.external`) after `loaded`.

@@ -137,12 +137,13 @@ fn read(text: &str) -> Found {
     const CACHED: usize = 1024;
     static READ: OnceLock<Mutex<HashMap<String, Found>>> = OnceLock::new();
     let cache = READ.get_or_init(Mutex::default);
-    let cached = |cache: &HashMap<String, Found>| cache.get(text).cloned();
-    if let Some(found) = cached(&cache.lock().unwrap_or_else(PoisonError::into_inner)) {
-        return found;
+    let lock = || cache.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(found) = lock().get(text) {
+        return found.clone();
     }
+    // Read without the lock: requests reading other texts do not wait for this one.
     let found = manifest::read_text(FileId(0), text, &LoadOptions::default());
-    let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut cache = lock();
     if cache.len() >= CACHED {
         cache.clear();
     }

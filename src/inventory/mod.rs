@@ -16,6 +16,7 @@ pub mod smi;
 mod symbols;
 mod workload;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -516,7 +517,7 @@ impl Inventory {
             let Some(values) = self.label_values.get(&[ns, key]) else {
                 continue;
             };
-            for value in values.near(v, &self.symbols) {
+            for &value in values.near(v, &self.symbols).iter() {
                 let text = self.symbols.text(value);
                 if text == v || nearest(v, [text]).is_some() {
                     close.insert((k, text));
@@ -598,18 +599,19 @@ struct LabelValues {
 const SCANNED_VALUES: usize = 256;
 
 impl LabelValues {
-    /// The values that may be `wanted` or a typo of it.
-    fn near<'a>(&'a self, wanted: &str, symbols: &'a Symbols) -> impl Iterator<Item = Sym> + 'a {
-        let filed = (self.values.len() > SCANNED_VALUES).then(|| {
-            let typos = self
-                .typos
-                .get_or_init(|| Typos::new(self.values.iter().map(|v| symbols.text(*v))));
-            typos.near(wanted)
-        });
-        let all = filed.is_none().then(|| self.values.iter().copied());
-        let filed = filed.into_iter().flatten();
-        let filed = filed.filter_map(|i| self.values.get(i as usize).copied());
-        all.into_iter().flatten().chain(filed)
+    /// The values that may be `wanted` or a typo of it: all of them, when there are few.
+    fn near(&self, wanted: &str, symbols: &Symbols) -> Cow<'_, [Sym]> {
+        if self.values.len() <= SCANNED_VALUES {
+            return Cow::Borrowed(&self.values);
+        }
+        let typos = self
+            .typos
+            .get_or_init(|| Typos::new(self.values.iter().map(|v| symbols.text(*v))));
+        let near = typos.near(wanted).into_iter();
+        Cow::Owned(
+            near.filter_map(|i| self.values.get(i as usize).copied())
+                .collect(),
+        )
     }
 }
 

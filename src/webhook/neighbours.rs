@@ -278,7 +278,7 @@ fn is_name_like(text: &str) -> bool {
 }
 
 /// One labels or selector mapping's string pairs.
-struct LabelMap {
+struct LabelPairs {
     pairs: Vec<(String, String)>,
     /// A selector of pods or workloads (`selector`, `matchLabels`, a `workloadSelector`'s
     /// `labels`), as opposed to labels an object carries or a DestinationRule subset's
@@ -288,14 +288,14 @@ struct LabelMap {
 }
 
 /// Every labels or selector mapping in `node`.
-fn label_maps(node: &Node) -> Vec<LabelMap> {
+fn label_maps(node: &Node) -> Vec<LabelPairs> {
     let mut out = Vec::new();
     collect_label_maps(node, None, &mut out);
     out
 }
 
 /// The label maps under `node`, the value of the mapping key `parent`.
-fn collect_label_maps(node: &Node, parent: Option<&str>, out: &mut Vec<LabelMap>) {
+fn collect_label_maps(node: &Node, parent: Option<&str>, out: &mut Vec<LabelPairs>) {
     match &node.value {
         Value::Scalar(_) | Value::Styled(_) => {}
         Value::Seq(items) => items.iter().for_each(|i| collect_label_maps(i, None, out)),
@@ -311,7 +311,7 @@ fn collect_label_maps(node: &Node, parent: Option<&str>, out: &mut Vec<LabelMap>
                         .collect();
                     if !pairs.is_empty() {
                         let selects = key != Some("labels") || parent == Some("workloadSelector");
-                        out.push(LabelMap { pairs, selects });
+                        out.push(LabelPairs { pairs, selects });
                     }
                 }
                 collect_label_maps(&entry.value, key, out);
