@@ -338,6 +338,14 @@ fn service(name: &str, app: &str) -> Value {
            "spec": {"selector": {"app": app}, "ports": [{"port": 80}]}})
 }
 
+/// A stand-in cluster holding Namespace `shop` and its Service `web`.
+fn shop() -> Arc<Stand> {
+    let stand = Arc::new(Stand::default());
+    stand.put("namespaces", json!({"metadata": {"name": "shop"}}));
+    stand.put("services", service("web", "web"));
+    stand
+}
+
 /// Starts the stand-in on 127.0.0.1:0 and writes a kubeconfig naming it.
 async fn stand_in(stand: Arc<Stand>, dir: &tempfile::TempDir) -> std::path::PathBuf {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -371,9 +379,7 @@ fn kubeconfig(address: std::net::SocketAddr, dir: &tempfile::TempDir) -> std::pa
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watch_follows_list_events_and_relist_after_410() {
-    let stand = Arc::new(Stand::default());
-    stand.put("namespaces", json!({"metadata": {"name": "shop"}}));
-    stand.put("services", service("web", "web"));
+    let stand = shop();
     stand.put(
         "secrets",
         json!({"metadata": {"name": "tls", "namespace": "shop",
@@ -533,9 +539,7 @@ async fn verdict_becomes(client: &mut Client, allowed: bool, why: &str) -> Value
 /// admitted again after a relist that brings it back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhook_verdicts_follow_the_watched_cluster() {
-    let stand = Arc::new(Stand::default());
-    stand.put("namespaces", json!({"metadata": {"name": "shop"}}));
-    stand.put("services", service("web", "web"));
+    let stand = shop();
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = stand_in(stand.clone(), &dir).await;
     let options = ClusterOptions {
@@ -561,14 +565,8 @@ async fn webhook_verdicts_follow_the_watched_cluster() {
     tokio::spawn(async move { axum::serve(listener, router(app)).await });
     let mut client = Client::plain(address).await.unwrap();
 
-    for _ in 0..500 {
-        if client.get("/readyz").await.unwrap().0 == 200 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
     assert_eq!(
-        client.get("/readyz").await.unwrap().0,
+        readiness(&mut client, 10).await,
         200,
         "ready once every kind is listed"
     );
@@ -681,9 +679,7 @@ async fn readiness(client: &mut Client, seconds: u64) -> u16 {
 /// judges against it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_watches_the_cluster_it_is_given() {
-    let stand = Arc::new(Stand::default());
-    stand.put("namespaces", json!({"metadata": {"name": "shop"}}));
-    stand.put("services", service("web", "web"));
+    let stand = shop();
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = stand_in(stand.clone(), &dir).await;
     let (_child, mut client) = webhook_binary(&kubeconfig, &dir).await;
@@ -707,9 +703,7 @@ async fn the_binary_watches_the_cluster_it_is_given() {
 /// until the cluster answers, instead of exiting.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_waits_for_a_cluster_it_cannot_reach_yet() {
-    let stand = Arc::new(Stand::default());
-    stand.put("namespaces", json!({"metadata": {"name": "shop"}}));
-    stand.put("services", service("web", "web"));
+    let stand = shop();
     let dir = tempfile::tempdir().unwrap();
     // A port nothing listens on, for now.
     let address = std::net::TcpListener::bind("127.0.0.1:0")
