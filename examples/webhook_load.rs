@@ -91,9 +91,9 @@ fn reviews(inventory: &PathBuf, wanted: usize) -> Vec<Vec<u8>> {
                     "kind": "AdmissionReview",
                     "request": {
                         "uid": uid,
-                        "kind": {"group": object.group, "version": "v1", "kind": object.kind},
-                        "namespace": object.namespace,
-                        "name": object.name,
+                        "kind": {"group": object.group.as_str(), "version": "v1", "kind": object.kind.as_str()},
+                        "namespace": object.namespace.as_str(),
+                        "name": object.name.as_str(),
                         "operation": "UPDATE",
                         "object": object.root.to_json(),
                     }

@@ -44,10 +44,10 @@ pub struct ResourceRef {
 impl ResourceRef {
     pub fn of(object: &Object) -> Self {
         ResourceRef {
-            api_version: object.api_version.clone(),
-            kind: object.kind.clone(),
-            namespace: (!object.namespace.is_empty()).then(|| object.namespace.clone()),
-            name: object.name.clone(),
+            api_version: object.api_version.to_string(),
+            kind: object.kind.to_string(),
+            namespace: (!object.namespace.is_empty()).then(|| object.namespace.to_string()),
+            name: object.name.to_string(),
         }
     }
 }
@@ -154,7 +154,12 @@ impl Diagnostic {
             resource: Some(ResourceRef::of(object)),
             suppressed: ignored.then_some(Suppression::Annotation),
             suppression_reason: ignored
-                .then(|| object.annotations.get(IGNORE_REASON_ANNOTATION).cloned())
+                .then(|| {
+                    object
+                        .annotations
+                        .get(IGNORE_REASON_ANNOTATION)
+                        .map(str::to_string)
+                })
                 .flatten(),
             ..Diagnostic::new(code, severity, object.file, span, message)
         }

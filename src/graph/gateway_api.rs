@@ -28,7 +28,7 @@ pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
 /// than the `kubernetes.io/metadata.name` label every namespace carries.
 pub fn namespace_selected(inv: &Inventory, selector: &Selector, namespace: &str) -> Option<bool> {
     let mut labels = match inv.namespace_labels(namespace) {
-        Some(labels) => labels.clone(),
+        Some(labels) => labels.to_map(),
         None if selector.labels.keys().all(|k| k == NAMESPACE_NAME_LABEL)
             && selector.exprs.iter().all(|r| r.key == NAMESPACE_NAME_LABEL) =>
         {

@@ -45,7 +45,7 @@ impl RevisionIndex {
             .iter()
             .filter(|o| o.group == SERVING && o.kind == "Revision")
         {
-            let key = (object.namespace.clone(), object.name.clone());
+            let key = (object.namespace.to_string(), object.name.to_string());
             index.revisions.insert(key, object.id);
         }
         index

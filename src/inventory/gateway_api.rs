@@ -244,10 +244,10 @@ impl ApiGateway {
             .and_then(|p| ObjectRef::read(p, GROUP, "Gateway", ns));
         ApiGateway {
             object: object.id,
-            group: object.group.clone(),
-            kind: object.kind.clone(),
-            namespace: object.namespace.clone(),
-            name: object.name.clone(),
+            group: object.group.to_string(),
+            kind: object.kind.to_string(),
+            namespace: object.namespace.to_string(),
+            name: object.name.to_string(),
             class_name: spec
                 .and_then(|s| s.get("gatewayClassName"))
                 .and_then(Spanned::of),
@@ -438,9 +438,9 @@ impl ApiRoute {
             .collect();
         ApiRoute {
             object: object.id,
-            kind: object.kind.clone(),
-            namespace: object.namespace.clone(),
-            name: object.name.clone(),
+            kind: object.kind.to_string(),
+            namespace: object.namespace.to_string(),
+            name: object.name.to_string(),
             parents,
             written_parents: written.len(),
             parents_span: parents_node.map(|n| n.span),
@@ -512,7 +512,7 @@ impl ReferenceGrant {
         };
         ReferenceGrant {
             object: object.id,
-            namespace: object.namespace.clone(),
+            namespace: object.namespace.to_string(),
             from: peers("from", "namespace"),
             to: peers("to", "name"),
         }

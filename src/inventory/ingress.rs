@@ -64,8 +64,8 @@ impl Ingress {
         }
         Ingress {
             object: object.id,
-            namespace: object.namespace.clone(),
-            name: object.name.clone(),
+            namespace: object.namespace.to_string(),
+            name: object.name.to_string(),
             backends,
         }
     }

@@ -2,8 +2,8 @@
 //! `v1alpha3`: the fields kroute reads are the same).
 
 use super::exact;
-use super::labels::Labels;
 use super::selector::Selector;
+use crate::manifest::Labels;
 use crate::manifest::{Object, ObjectId};
 use crate::yaml::{Node, Span};
 
@@ -202,8 +202,8 @@ impl IstioGateway {
             .collect();
         IstioGateway {
             object: object.id,
-            namespace: object.namespace.clone(),
-            name: object.name.clone(),
+            namespace: object.namespace.to_string(),
+            name: object.name.to_string(),
             selector: spec
                 .and_then(|s| s.get("selector"))
                 .filter(|n| !n.is_null())
@@ -374,8 +374,8 @@ impl VirtualService {
         }
         VirtualService {
             object: object.id,
-            namespace: object.namespace.clone(),
-            name: object.name.clone(),
+            namespace: object.namespace.to_string(),
+            name: object.name.to_string(),
             hosts: strings(spec.and_then(|s| s.get("hosts"))),
             gateways: strings(spec.and_then(|s| s.get("gateways")))
                 .iter()
@@ -519,7 +519,7 @@ impl DestinationRule {
         let spec = object.spec()?;
         Some(DestinationRule {
             object: object.id,
-            namespace: object.namespace.clone(),
+            namespace: object.namespace.to_string(),
             host: Spanned::of(spec.get("host")?)?,
             subsets: exact(
                 spec.seq_at("subsets")
@@ -567,7 +567,7 @@ impl ServiceEntry {
         let spec = object.spec();
         ServiceEntry {
             object: object.id,
-            namespace: object.namespace.clone(),
+            namespace: object.namespace.to_string(),
             hosts: strings(spec.and_then(|s| s.get("hosts")))
                 .into_iter()
                 .map(|mut h| {
@@ -628,8 +628,8 @@ impl WorkloadPolicy {
         };
         WorkloadPolicy {
             object: object.id,
-            namespace: object.namespace.clone(),
-            kind: object.kind.clone(),
+            namespace: object.namespace.to_string(),
+            kind: object.kind.to_string(),
             selector: node.map(Selector::from_map).filter(|s| !s.is_empty()),
         }
     }

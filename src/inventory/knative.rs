@@ -13,7 +13,7 @@ pub use revision::{
 };
 
 use super::istio::Spanned;
-use crate::manifest::{group_of, Object, ObjectId};
+use crate::manifest::{group_of, Labels, Object, ObjectId};
 use crate::yaml::{Node, Span};
 
 /// Group of Knative Serving.
@@ -73,7 +73,7 @@ impl KnativeConfig {
                     .collect(),
             );
         }
-        self.maps.insert(object.name.clone(), (object.id, data));
+        self.maps.insert(object.name.to_string(), (object.id, data));
     }
 
     /// `data[key]` of ConfigMap `map` (e.g. `config-network`, `domain-template`).
@@ -98,7 +98,7 @@ impl KnativeConfig {
     /// specific entry whose `selector` the labels match (ties: the smallest key), else the
     /// entry without selector. Knative ships no such default since 1.8, and without one a
     /// Route is only reachable inside the cluster.
-    pub fn domain_for(&self, labels: &BTreeMap<String, String>) -> Domain {
+    pub fn domain_for(&self, labels: &Labels) -> Domain {
         let Some(domains) = &self.domains else {
             return Domain::Unknown;
         };
@@ -107,7 +107,10 @@ impl KnativeConfig {
         for (domain, selector) in domains {
             if selector.is_empty() {
                 default.get_or_insert(domain.as_str());
-            } else if selector.iter().all(|(k, v)| labels.get(k) == Some(v)) {
+            } else if selector
+                .iter()
+                .all(|(k, v)| labels.get(k) == Some(v.as_str()))
+            {
                 let better = best.is_none_or(|(n, d)| {
                     selector.len() > n || selector.len() == n && domain.as_str() < d
                 });
@@ -369,9 +372,9 @@ impl Serving {
         }
         Some(Serving {
             object: object.id,
-            kind: object.kind.clone(),
-            namespace: object.namespace.clone(),
-            name: object.name.clone(),
+            kind: object.kind.to_string(),
+            namespace: object.namespace.to_string(),
+            name: object.name.to_string(),
             traffic,
             traffic_defaulted,
             traffic_span: written.map_or(object.span(), |n| n.span),
@@ -380,8 +383,7 @@ impl Serving {
                 .map_or_else(|| object.name_span(), |n| n.span),
             revision_name: template_meta("name"),
             revision_generate_name: template_meta("generateName"),
-            cluster_local: object.labels.get(VISIBILITY_LABEL).map(String::as_str)
-                == Some("cluster-local"),
+            cluster_local: object.labels.get(VISIBILITY_LABEL) == Some("cluster-local"),
         })
     }
 
@@ -598,7 +600,7 @@ impl TriggerBroker {
     pub fn from_object(object: &Object) -> Option<TriggerBroker> {
         Some(TriggerBroker {
             object: object.id,
-            namespace: object.namespace.clone(),
+            namespace: object.namespace.to_string(),
             broker: Spanned::of(object.spec()?.get("broker")?)?,
         })
     }
@@ -618,8 +620,8 @@ impl DomainMapping {
     pub fn from_object(object: &Object) -> DomainMapping {
         DomainMapping {
             object: object.id,
-            namespace: object.namespace.clone(),
-            domain: object.name.clone(),
+            namespace: object.namespace.to_string(),
+            domain: object.name.to_string(),
             reference: object
                 .spec()
                 .and_then(|s| s.get("ref"))
@@ -644,12 +646,7 @@ mod tests {
 
     #[test]
     fn domains_follow_config_domain_selectors() {
-        let labels = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect()
-        };
+        let labels = |pairs: &[(&str, &str)]| -> Labels { pairs.iter().copied().collect() };
         assert_eq!(
             KnativeConfig::default().domain_for(&labels(&[])),
             Domain::Unknown

@@ -7,7 +7,7 @@ pub mod gateway_api;
 mod ingress;
 pub mod istio;
 pub mod knative;
-mod labels;
+
 mod policy;
 mod secret;
 mod selector;
@@ -17,11 +17,11 @@ mod symbols;
 mod workload;
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use hashbrown::{HashMap, HashSet};
 
+pub use crate::manifest::{LabelMap, Labels};
 pub use crate::source::{did_you_mean, nearest, sole_typo_of};
 pub use data::DataKeys;
 pub use gateway_api::{ApiGateway, ApiRoute, ListenerOwner, ReferenceGrant};
@@ -32,7 +32,6 @@ pub use istio::{
 pub use knative::{
     DomainMapping, EventDestination, KRef, KnativeConfig, Serving, TrafficTarget, TriggerBroker,
 };
-pub use labels::{LabelMap, Labels};
 pub use policy::{Direction, NetworkPolicy, PodSelector, ScaleTarget};
 pub use secret::{secret_value, SecretSource, SecretValue, Secrets};
 pub use selector::{LabelSpan, Op, Requirement, Selector};
@@ -203,7 +202,7 @@ impl Inventory {
         }
         if input
             && (object.group.ends_with("istio.io")
-                || object.labels.get("istio-injection").map(String::as_str) == Some("enabled")
+                || object.labels.get("istio-injection") == Some("enabled")
                 || object.labels.contains_key("istio.io/rev"))
         {
             self.mesh = true;
@@ -438,7 +437,7 @@ impl Inventory {
     }
 
     /// The labels of Namespace `name`, when the input defines it.
-    pub fn namespace_labels(&self, name: &str) -> Option<&BTreeMap<String, String>> {
+    pub fn namespace_labels(&self, name: &str) -> Option<&Labels> {
         self.find("Namespace", "", name)
             .find(|o| o.group.is_empty())
             .map(|o| &o.labels)

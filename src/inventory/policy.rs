@@ -21,7 +21,7 @@ impl ScaleTarget {
         let name = target.get("name")?;
         Some(ScaleTarget {
             object: object.id,
-            namespace: object.namespace.clone(),
+            namespace: object.namespace.to_string(),
             group: group_of(target.str_at("apiVersion").unwrap_or("")).to_string(),
             kind: target.str_at("kind").unwrap_or_default().to_string(),
             name: name.as_str()?.to_string(),
@@ -45,7 +45,7 @@ impl PodSelector {
         let node = object.spec().and_then(|s| s.get(field));
         PodSelector {
             object: object.id,
-            namespace: object.namespace.clone(),
+            namespace: object.namespace.to_string(),
             selector: node
                 .filter(|n| !n.is_null())
                 .map(Selector::from_label_selector),

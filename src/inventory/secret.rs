@@ -28,7 +28,7 @@ impl SecretSource {
     pub fn from_object(object: &Object) -> Vec<SecretSource> {
         let source = |name: &str, keys: Option<BTreeSet<String>>| SecretSource {
             object: object.id,
-            namespace: object.namespace.clone(),
+            namespace: object.namespace.to_string(),
             name: name.to_string(),
             // An empty Secret is a placeholder something else fills: its keys are not known.
             keys: keys.filter(|k| !k.is_empty()),

@@ -1,6 +1,6 @@
 //! Label selectors with exactly Kubernetes' semantics.
 
-use super::labels::{LabelMap, Labels};
+use crate::manifest::{LabelMap, Labels};
 use crate::yaml::{Node, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -112,8 +112,8 @@ impl Service {
             .collect();
         Service {
             object: object.id,
-            namespace: object.namespace.clone(),
-            name: object.name.clone(),
+            namespace: object.namespace.to_string(),
+            name: object.name.to_string(),
             type_: get("type").unwrap_or("ClusterIP").to_string(),
             selector,
             headless: get("clusterIP") == Some("None"),

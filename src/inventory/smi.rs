@@ -22,7 +22,7 @@ impl TrafficSplit {
         let spec = object.spec()?;
         Some(TrafficSplit {
             object: object.id,
-            namespace: object.namespace.clone(),
+            namespace: object.namespace.to_string(),
             apex: spec.str_at("service")?.to_string(),
             backends: spec
                 .seq_at("backends")

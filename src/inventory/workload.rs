@@ -2,8 +2,8 @@
 
 use super::exact;
 use super::istio::Spanned;
-use super::labels::Labels;
 use super::selector::Selector;
+use crate::manifest::Labels;
 use crate::manifest::{group_of, Object, ObjectId};
 use crate::yaml::{Node, Span};
 
@@ -245,7 +245,7 @@ fn experiment_workloads(object: &Object, base: &Workload) -> Vec<Workload> {
 /// template's: Knative labels revision pods with their owners' names, and OpenShift labels
 /// a DeploymentConfig's pods `deploymentconfig: <name>` (the label `oc new-app` selects by).
 fn controller_labels(object: &Object) -> Vec<(&'static str, String)> {
-    let name = || object.name.clone();
+    let name = || object.name.to_string();
     match (object.group.as_str(), object.kind.as_str()) {
         ("serving.knative.dev", "Service") => vec![
             ("serving.knative.dev/service", name()),
@@ -348,9 +348,9 @@ impl Workload {
         let spec = object.spec();
         let mut workload = Workload {
             object: object.id,
-            namespace: object.namespace.clone(),
-            name: object.name.clone(),
-            kind: object.kind.clone(),
+            namespace: object.namespace.to_string(),
+            name: object.name.to_string(),
+            kind: object.kind.to_string(),
             labels,
             added_labels,
             labels_span: labels_node.map_or(template.span, |n| n.span),

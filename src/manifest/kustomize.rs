@@ -3,11 +3,14 @@
 //! input, transformer configuration), and the ConfigMaps and Secrets its generators make.
 //! The pipeline checks each kustomization root as its own scope.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use compact_str::CompactString;
+
 use super::object::{Object, ObjectId};
+use super::Labels;
 use crate::source::{decode, FileId};
 use crate::yaml::{parse_stream, Entry, Limits, Node, Style, Value};
 
@@ -273,14 +276,14 @@ impl Generator {
             id: ObjectId(0),
             file,
             doc: 0,
-            api_version: "v1".to_string(),
-            group: String::new(),
-            kind: self.kind.to_string(),
-            name,
+            api_version: "v1".into(),
+            group: CompactString::default(),
+            kind: self.kind.into(),
+            name: name.into(),
             generated_name: false,
-            namespace: namespace.to_string(),
-            labels: BTreeMap::new(),
-            annotations: BTreeMap::from([(GENERATED_BY.to_string(), generator.to_string())]),
+            namespace: namespace.into(),
+            labels: Labels::default(),
+            annotations: [(GENERATED_BY, generator)].into_iter().collect(),
             root: std::sync::Arc::new(Node {
                 span: self.entry.span,
                 value: Value::Map(entries.into_boxed_slice()),

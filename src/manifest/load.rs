@@ -1,6 +1,5 @@
 //! Reads every input in parallel and turns its documents into objects.
 
-use std::collections::BTreeMap;
 use std::io::Read;
 
 use rayon::prelude::*;
@@ -9,6 +8,7 @@ use super::object::{group_of, Object, ObjectId};
 use super::scope::is_cluster_scoped;
 use super::template::{action_in_broken_document, unquoted_action};
 use super::tool::{self, Class};
+use super::Labels;
 use crate::source::LineCol;
 use crate::source::{decode, Contents, FileId, Input, ReadBack, Refusal, SourceMap};
 use crate::yaml::{parse_stream, Document, Limits, Node, Span, YamlIssue, YamlIssueKind};
@@ -672,10 +672,10 @@ fn objects_of(file: FileId, doc: u32, root: Node, opts: &LoadOptions, out: &mut 
             .unwrap_or(&opts.default_namespace)
             .to_string()
     };
-    let pairs = |key: &str| -> BTreeMap<String, String> {
+    let pairs = |key: &str| {
         metadata
             .and_then(|m| m.get(key))
-            .map(Node::string_map)
+            .map(Labels::of)
             .unwrap_or_default()
     };
     out.objects.push(Object {
@@ -684,12 +684,12 @@ fn objects_of(file: FileId, doc: u32, root: Node, opts: &LoadOptions, out: &mut 
         doc,
         labels: pairs("labels"),
         annotations: pairs("annotations"),
-        api_version,
-        group,
-        kind,
-        name,
+        api_version: api_version.into(),
+        group: group.into(),
+        kind: kind.into(),
+        name: name.into(),
         generated_name,
-        namespace,
+        namespace: namespace.into(),
         root: std::sync::Arc::new(root),
     });
 }

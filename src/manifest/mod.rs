@@ -2,6 +2,7 @@
 
 mod duplicate;
 pub mod kustomize;
+mod labels;
 mod load;
 pub mod names;
 mod object;
@@ -10,6 +11,7 @@ mod template;
 mod tool;
 
 pub use duplicate::{first_definitions, Definitions, Stream};
+pub use labels::{LabelMap, Labels};
 pub use load::{load, read_text, Found, LoadIssue, LoadIssueKind, LoadOptions, Loaded, Reading};
 pub use object::{group_of, Object, ObjectId, ObjectKey};
 pub use scope::is_cluster_scoped;

@@ -1,6 +1,8 @@
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use compact_str::CompactString;
+
+use super::Labels;
 use crate::source::FileId;
 use crate::yaml::{Node, Span};
 
@@ -15,18 +17,18 @@ pub struct Object {
     pub file: FileId,
     /// 0-based index of the YAML document in its file.
     pub doc: u32,
-    pub api_version: String,
+    pub api_version: CompactString,
     /// API group (`""` for the core group), from `api_version`.
-    pub group: String,
-    pub kind: String,
+    pub group: CompactString,
+    pub kind: CompactString,
     /// `metadata.name`, or `metadata.generateName` when only that is set.
-    pub name: String,
+    pub name: CompactString,
     pub generated_name: bool,
     /// The effective namespace: `metadata.namespace`, else the default namespace; empty for
     /// cluster-scoped kinds.
-    pub namespace: String,
-    pub labels: BTreeMap<String, String>,
-    pub annotations: BTreeMap<String, String>,
+    pub namespace: CompactString,
+    pub labels: Labels,
+    pub annotations: Labels,
     /// The object itself (for a `List` item, the item).
     /// Shared: objects are copied into scopes, alternative runs and webhook requests, and
     /// their trees are never changed after loading.
@@ -62,9 +64,9 @@ impl Object {
     pub fn key(&self) -> ObjectKey {
         ObjectKey {
             group: current_group(&self.group, &self.kind).to_string(),
-            kind: self.kind.clone(),
-            namespace: self.namespace.clone(),
-            name: self.name.clone(),
+            kind: self.kind.to_string(),
+            namespace: self.namespace.to_string(),
+            name: self.name.to_string(),
         }
     }
 

@@ -174,7 +174,7 @@ impl Engine {
     pub(super) fn candidates(&self, object: &Object, is_workload: bool) -> Vec<usize> {
         let by_kind = self
             .by_kind
-            .get(&object.kind)
+            .get(object.kind.as_str())
             .map_or(&[][..], Vec::as_slice);
         let workloads = if is_workload {
             &self.workloads[..]
@@ -202,7 +202,8 @@ impl Compiled {
 
     fn matches(&self, object: &Object, is_workload: bool) -> bool {
         let m = &self.policy.matcher;
-        let kind_ok = m.filter.kinds.contains(&object.kind) || (m.workloads && is_workload);
+        let kind_ok =
+            m.filter.kinds.iter().any(|k| *k == object.kind) || (m.workloads && is_workload);
         let kinds_given = !m.filter.kinds.is_empty() || m.workloads;
         (!kinds_given || kind_ok)
             && filter_matches(&m.filter, object, true)
@@ -224,8 +225,9 @@ impl Compiled {
 /// exclusion, an empty filter matches nothing).
 fn filter_matches(f: &Filter, object: &Object, include: bool) -> bool {
     let checks = [
-        (!f.api_versions.is_empty()).then(|| f.api_versions.contains(&object.api_version)),
-        (!include && !f.kinds.is_empty()).then(|| f.kinds.contains(&object.kind)),
+        (!f.api_versions.is_empty())
+            .then(|| f.api_versions.iter().any(|v| *v == object.api_version)),
+        (!include && !f.kinds.is_empty()).then(|| f.kinds.iter().any(|k| *k == object.kind)),
         (!f.namespaces.is_empty())
             .then(|| f.namespaces.iter().any(|g| g.is_match(&object.namespace))),
         (!f.names.is_empty()).then(|| f.names.iter().any(|g| g.is_match(&object.name))),

@@ -19,7 +19,7 @@ use super::position::{char_index, file_offset};
 use super::{library, value};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::inventory::{Inventory, Selector};
-use crate::manifest::Object;
+use crate::manifest::{Labels, Object};
 use crate::source::SourceMap;
 use crate::yaml::{Node, Span};
 
@@ -522,7 +522,7 @@ fn resources_match(block: &Node, object: &Object, ns: Option<&Object>, narrowing
         && namespace_matches(block.get("namespaceSelector"), object, ns)
 }
 
-fn selector_matches(selector: Option<&Node>, labels: &BTreeMap<String, String>) -> bool {
+fn selector_matches(selector: Option<&Node>, labels: &Labels) -> bool {
     selector.is_none_or(|s| s.is_null() || Selector::from_label_selector(s).matches(labels))
 }
 

@@ -50,14 +50,20 @@ impl View {
             ..View::default()
         };
         for (i, o) in inv.objects.iter().enumerate() {
-            let key = (o.kind.clone(), o.namespace.clone(), o.name.clone());
+            let key = (
+                o.kind.to_string(),
+                o.namespace.to_string(),
+                o.name.to_string(),
+            );
             view.by_name.entry(key).or_insert(i);
             if o.root.at(&["metadata", "namespace"]).is_none() {
                 view.unqualified
-                    .entry((o.kind.clone(), o.name.clone()))
+                    .entry((o.kind.to_string(), o.name.to_string()))
                     .or_insert(i);
             }
-            let kinds = view.by_kind.entry((o.kind.clone(), o.namespace.clone()));
+            let kinds = view
+                .by_kind
+                .entry((o.kind.to_string(), o.namespace.to_string()));
             kinds.or_default().push(i);
         }
         for (w, workload) in inv.workloads.iter().enumerate() {

@@ -38,11 +38,7 @@ fn class(cx: &Cx<'_>, ingress: &Ingress) -> String {
     let obj = cx.inv.object(ingress.object);
     obj.spec()
         .and_then(|s| s.str_at("ingressClassName"))
-        .or_else(|| {
-            obj.annotations
-                .get("kubernetes.io/ingress.class")
-                .map(String::as_str)
-        })
+        .or_else(|| obj.annotations.get("kubernetes.io/ingress.class"))
         .unwrap_or("(default)")
         .to_string()
 }

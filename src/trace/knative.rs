@@ -163,7 +163,7 @@ fn route_hop(cx: &Cx<'_>, serving: &Serving, obj: &Object, kh: &KnativeHost) -> 
     }
     Hop {
         vertex: Some(Vertex::Object(serving.object)),
-        group: obj.group.clone(),
+        group: obj.group.to_string(),
         kind: "Route".to_string(),
         namespace: serving.namespace.clone(),
         name: serving.name.clone(),
@@ -257,7 +257,7 @@ fn target(
     detail.push_str(&how);
     let hop = Hop {
         vertex: None,
-        group: obj.group.clone(),
+        group: obj.group.to_string(),
         kind: "Revision".to_string(),
         namespace: serving.namespace.clone(),
         name: name.clone(),

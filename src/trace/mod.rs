@@ -231,10 +231,10 @@ impl Cx<'_> {
         let obj = self.inv.object(id);
         Hop {
             vertex: Some(Vertex::Object(id)),
-            group: obj.group.clone(),
-            kind: obj.kind.clone(),
-            namespace: obj.namespace.clone(),
-            name: obj.name.clone(),
+            group: obj.group.to_string(),
+            kind: obj.kind.to_string(),
+            namespace: obj.namespace.to_string(),
+            name: obj.name.to_string(),
             port: None,
             detail,
             file,
@@ -265,7 +265,7 @@ impl Cx<'_> {
         let obj = self.inv.object(w.object);
         Hop {
             vertex: Some(Vertex::Workload(id)),
-            group: obj.group.clone(),
+            group: obj.group.to_string(),
             kind: w.kind.clone(),
             namespace: w.namespace.clone(),
             name: w.name.clone(),

@@ -56,9 +56,9 @@ pub(super) fn build(inv: &Inventory, graph: &RoutingGraph) -> GraphView {
 
 fn resource(obj: &Object) -> Resource {
     Resource {
-        kind: obj.kind.clone(),
-        namespace: obj.namespace.clone(),
-        name: obj.name.clone(),
+        kind: obj.kind.to_string(),
+        namespace: obj.namespace.to_string(),
+        name: obj.name.to_string(),
     }
 }
 
@@ -303,7 +303,7 @@ impl Builder<'_> {
             kind,
             title,
             lines,
-            namespace: (!obj.namespace.is_empty()).then(|| obj.namespace.clone()),
+            namespace: (!obj.namespace.is_empty()).then(|| obj.namespace.to_string()),
             resource: Some(resource(obj)),
             hosts,
             location: Some((obj.file, obj.name_span())),

@@ -149,7 +149,7 @@ pub fn naming<'a>(snapshot: &'a Snapshot, object: &Object) -> Vec<&'a Arc<Entry>
         .into_iter()
         .map(str::to_string)
         .collect();
-    spaces.insert(object.namespace.clone());
+    spaces.insert(object.namespace.to_string());
     found.extend(members(snapshot, &spaces, &key));
     distinct(found)
 }
@@ -200,7 +200,7 @@ fn matching<'a>(snapshot: &'a Snapshot, map: &[(String, String)]) -> Vec<&'a Arc
 /// The forms under which other objects name `object`.
 fn identity(object: &Object) -> Vec<String> {
     let (name, ns) = (&object.name, &object.namespace);
-    let mut out = vec![name.clone()];
+    let mut out = vec![name.to_string()];
     if !ns.is_empty() {
         out.push(format!("{ns}/{name}"));
         out.push(format!("{name}.{ns}"));
@@ -325,7 +325,7 @@ fn collect_label_maps(node: &Node, parent: Option<&str>, out: &mut Vec<LabelPair
 /// `knative-serving`, and anything that makes a mesh.
 fn global(object: &Object) -> Option<&'static str> {
     let mesh = object.group.ends_with("istio.io")
-        || object.labels.get("istio-injection").map(String::as_str) == Some("enabled")
+        || object.labels.get("istio-injection") == Some("enabled")
         || object.labels.contains_key("istio.io/rev");
     let admission = object.group == "admissionregistration.k8s.io"
         && matches!(

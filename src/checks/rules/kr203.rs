@@ -85,7 +85,7 @@ fn exempt(object: &Object) -> bool {
         || object
             .labels
             .get("gateway.istio.io/managed")
-            .is_some_and(|c| ISTIO_GATEWAY_CONTROLLERS.contains(&c.as_str()))
+            .is_some_and(|c| ISTIO_GATEWAY_CONTROLLERS.contains(&c))
 }
 
 /// A conventional name for a port called `name`: `grpcapi` → `grpc-api` when the name

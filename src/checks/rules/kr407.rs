@@ -366,7 +366,7 @@ fn check_labels(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 )),
             );
         }
-        if let Some(value) = proper.filter(|v| v.as_str() != "cluster-local") {
+        if let Some(value) = proper.filter(|v| *v != "cluster-local") {
             out.push(
                 RULE.on(
                     object,

@@ -80,12 +80,11 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .names("Broker", namespace)
             .filter(|n| ctx.inv.find("Broker", namespace, n).any(is_broker));
         let injected = name == "default"
-            && (trigger.annotations.get(INJECTION).map(String::as_str) == Some("enabled")
+            && (trigger.annotations.get(INJECTION) == Some("enabled")
                 || ctx
                     .inv
                     .namespace_labels(namespace)
                     .and_then(|l| l.get(INJECTION))
-                    .map(String::as_str)
                     == Some("enabled"));
         let mut message = format!(
             "{} names Broker `{name}`, which does not exist in namespace `{namespace}`",

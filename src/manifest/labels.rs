@@ -1,4 +1,5 @@
-//! Label maps as views keep them: pods' labels, selectors' `matchLabels`, subsets' labels.
+//! Label maps as objects and views keep them: metadata labels and annotations, pods' labels,
+//! selectors' `matchLabels`, subsets' labels.
 
 use std::collections::BTreeMap;
 
