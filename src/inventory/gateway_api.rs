@@ -265,7 +265,7 @@ impl ApiGateway {
             parent,
             certificates_issued: ["cert-manager.io/issuer", "cert-manager.io/cluster-issuer"]
                 .iter()
-                .any(|a| object.annotations.contains_key(*a)),
+                .any(|a| object.annotations.contains_key(a)),
         }
     }
 
