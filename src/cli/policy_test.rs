@@ -8,6 +8,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::diagnostic::ResourceRef;
 use crate::pipeline::{check, CheckOptions};
 use crate::policy::{builtin, load_paths, Engine, Policy};
 use crate::source::{collect_inputs, Input, LineCol};
@@ -166,20 +167,15 @@ fn run_case(case: &Case) -> Result<Vec<Finding>, String> {
         .reported()
         .filter(|d| ids.contains(d.code))
         .map(|d| {
-            let resource = d
-                .resource
-                .clone()
-                .unwrap_or_else(|| crate::diagnostic::ResourceRef {
-                    api_version: String::new(),
-                    kind: String::new(),
-                    namespace: None,
-                    name: String::new(),
-                });
+            let resource = d.resource.as_ref();
+            let text = |f: fn(&ResourceRef) -> Option<&str>| {
+                resource.and_then(f).unwrap_or_default().to_string()
+            };
             Finding {
                 policy: d.code.to_string(),
-                kind: resource.kind,
-                namespace: resource.namespace.unwrap_or_default(),
-                name: resource.name,
+                kind: text(|r| Some(&r.kind)),
+                namespace: text(|r| r.namespace.as_deref()),
+                name: text(|r| Some(&r.name)),
                 line: Some(outcome.sources.line_col(d.file, d.span.start).line),
             }
         })

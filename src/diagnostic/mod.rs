@@ -6,6 +6,7 @@ pub mod fix;
 
 pub use fix::{Applicability, Edit, Fix};
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use crate::manifest::Object;
@@ -34,20 +35,20 @@ impl Severity {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ResourceRef {
     #[serde(rename = "apiVersion")]
-    pub api_version: String,
-    pub kind: String,
+    pub api_version: CompactString,
+    pub kind: CompactString,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
-    pub name: String,
+    pub namespace: Option<CompactString>,
+    pub name: CompactString,
 }
 
 impl ResourceRef {
     pub fn of(object: &Object) -> Self {
         ResourceRef {
-            api_version: object.api_version.to_string(),
-            kind: object.kind.to_string(),
-            namespace: (!object.namespace.is_empty()).then(|| object.namespace.to_string()),
-            name: object.name.to_string(),
+            api_version: object.api_version.clone(),
+            kind: object.kind.clone(),
+            namespace: (!object.namespace.is_empty()).then(|| object.namespace.clone()),
+            name: object.name.clone(),
         }
     }
 }
