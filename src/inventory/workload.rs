@@ -76,7 +76,7 @@ impl TemplateKinds {
         declared
             .path
             .iter()
-            .try_fold(&*object.root, |node, key| node.get(key))
+            .try_fold(&object.root, |node, key| node.get(key))
     }
 
     /// The pod template `object` keeps inside itself (`spec.template` of a Deployment or a

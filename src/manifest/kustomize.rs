@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use compact_str::CompactString;
 
-use super::object::{Object, ObjectId};
+use super::object::{Object, ObjectData};
 use super::Labels;
 use crate::source::{decode, FileId};
 use crate::yaml::{parse_stream, Entry, Limits, Node, Style, Value};
@@ -272,9 +272,7 @@ impl Generator {
         } else {
             "configMapGenerator"
         };
-        Object {
-            id: ObjectId(0),
-            file,
+        let data = ObjectData {
             doc: 0,
             api_version: "v1".into(),
             group: CompactString::default(),
@@ -284,11 +282,12 @@ impl Generator {
             namespace: namespace.into(),
             labels: Labels::default(),
             annotations: [(GENERATED_BY, generator)].into_iter().collect(),
-            root: std::sync::Arc::new(Node {
+            root: Node {
                 span: self.entry.span,
                 value: Value::Map(entries.into_boxed_slice()),
-            }),
-        }
+            },
+        };
+        Object::new(file, data)
     }
 }
 

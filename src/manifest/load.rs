@@ -4,7 +4,7 @@ use std::io::Read;
 
 use rayon::prelude::*;
 
-use super::object::{group_of, Object, ObjectId};
+use super::object::{group_of, Object, ObjectData, ObjectId};
 use super::scope::is_cluster_scoped;
 use super::template::{action_in_broken_document, unquoted_action};
 use super::tool::{self, Class};
@@ -678,9 +678,7 @@ fn objects_of(file: FileId, doc: u32, root: Node, opts: &LoadOptions, out: &mut 
             .map(Labels::of)
             .unwrap_or_default()
     };
-    out.objects.push(Object {
-        id: ObjectId(0),
-        file,
+    let data = ObjectData {
         doc,
         labels: pairs("labels"),
         annotations: pairs("annotations"),
@@ -690,6 +688,7 @@ fn objects_of(file: FileId, doc: u32, root: Node, opts: &LoadOptions, out: &mut 
         name: name.into(),
         generated_name,
         namespace: namespace.into(),
-        root: std::sync::Arc::new(root),
-    });
+        root,
+    };
+    out.objects.push(Object::new(file, data));
 }

@@ -10,11 +10,21 @@ use crate::yaml::{Node, Span};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ObjectId(pub u32);
 
-/// A Kubernetes object read from a manifest.
+/// A Kubernetes object read from a manifest: where it was read, and what it is.
+///
+/// Objects are copied into scopes, alternative runs and webhook requests, and are never
+/// changed after loading but for their place (`id`, `file`): what they hold is shared, so
+/// that a copy costs a reference count, not a second object.
 #[derive(Debug, Clone)]
 pub struct Object {
     pub id: ObjectId,
     pub file: FileId,
+    pub data: Arc<ObjectData>,
+}
+
+/// What an object is and holds, shared by its copies (see [`Object`]).
+#[derive(Debug)]
+pub struct ObjectData {
     /// 0-based index of the YAML document in its file.
     pub doc: u32,
     pub api_version: CompactString,
@@ -30,18 +40,36 @@ pub struct Object {
     pub labels: Labels,
     pub annotations: Labels,
     /// The object itself (for a `List` item, the item).
-    /// Shared: objects are copied into scopes, alternative runs and webhook requests, and
-    /// their trees are never changed after loading.
-    pub root: Arc<Node>,
+    pub root: Node,
+}
+
+/// An object's fields read as its own: `object.kind`, `object.root`.
+impl std::ops::Deref for Object {
+    type Target = ObjectData;
+
+    fn deref(&self) -> &ObjectData {
+        &self.data
+    }
+}
+
+impl Object {
+    /// The object `data` holds, read from `file`; its id is assigned when it is loaded.
+    pub fn new(file: FileId, data: ObjectData) -> Object {
+        Object {
+            id: ObjectId(0),
+            file,
+            data: Arc::new(data),
+        }
+    }
 }
 
 /// What makes two objects the same object for Kubernetes.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ObjectKey {
-    pub group: String,
-    pub kind: String,
-    pub namespace: String,
-    pub name: String,
+    pub group: CompactString,
+    pub kind: CompactString,
+    pub namespace: CompactString,
+    pub name: CompactString,
 }
 
 /// The API group of an `apiVersion` (`apps/v1` → `apps`, `v1` → ``).
@@ -63,10 +91,10 @@ fn current_group<'a>(group: &'a str, kind: &str) -> &'a str {
 impl Object {
     pub fn key(&self) -> ObjectKey {
         ObjectKey {
-            group: current_group(&self.group, &self.kind).to_string(),
-            kind: self.kind.to_string(),
-            namespace: self.namespace.to_string(),
-            name: self.name.to_string(),
+            group: current_group(&self.group, &self.kind).into(),
+            kind: self.kind.clone(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
         }
     }
 

@@ -134,10 +134,10 @@ fn display(kind: &Watched, namespace: &str, name: &str) -> String {
 
 fn key(kind: &Watched, namespace: &str, name: &str) -> ObjectKey {
     ObjectKey {
-        group: kind.group.to_string(),
-        kind: kind.kind.to_string(),
-        namespace: namespace.to_string(),
-        name: name.to_string(),
+        group: kind.group.into(),
+        kind: kind.kind.into(),
+        namespace: namespace.into(),
+        name: name.into(),
     }
 }
 
@@ -189,7 +189,7 @@ impl Sink for Feed {
                     .filter(|e| e.key.group == kind.group && e.key.kind == kind.kind)
                     .map(|e| {
                         (
-                            (e.key.namespace.clone(), e.key.name.clone()),
+                            (e.key.namespace.to_string(), e.key.name.to_string()),
                             e.text.text.as_str(),
                         )
                     })

@@ -278,10 +278,10 @@ impl Job {
                     })
                     .ok_or("a DELETE request has no `name`")?;
                 Ok(Job::Delete(ObjectKey {
-                    group: kind.group.clone(),
-                    kind: kind.kind.clone(),
-                    namespace,
-                    name,
+                    group: kind.group.as_str().into(),
+                    kind: kind.kind.as_str().into(),
+                    namespace: namespace.into(),
+                    name: name.into(),
                 }))
             }
             "CONNECT" => Ok(Job::Nothing),
