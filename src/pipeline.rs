@@ -18,7 +18,7 @@ use rayon::prelude::*;
 
 use crate::checks::{self, Context};
 use crate::config::Findings;
-use crate::diagnostic::{fingerprint, Checked, Diagnostic, ResourceRef};
+use crate::diagnostic::{fingerprint, Checked, Diagnostic};
 use crate::graph::RoutingGraph;
 use crate::inventory::{Inventory, TemplateKinds};
 use crate::manifest::{self, LoadIssue, LoadIssueKind, LoadOptions, Object, ObjectId, Stream};
@@ -321,17 +321,15 @@ fn listed<'a>(
     objects
         .into_iter()
         .filter(|o| keep(o.file))
-        .map(|o| Checked {
-            resource: ResourceRef::of(o),
-            file: o.file,
-            span: o.span(),
-        })
+        .map(Checked::of)
         .collect()
 }
 
 /// `objects` once each (several scopes check one file), in file and position order.
 fn in_file_order(mut objects: Vec<Checked>, sources: &SourceMap) -> Vec<Checked> {
-    objects.sort_by(|a, b| (sources.path(a.file), a.span).cmp(&(sources.path(b.file), b.span)));
+    objects.sort_by(|a, b| {
+        (sources.path(a.file()), a.span()).cmp(&(sources.path(b.file()), b.span()))
+    });
     objects.dedup();
     objects
 }

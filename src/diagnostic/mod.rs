@@ -96,12 +96,41 @@ pub enum Suppression {
 }
 
 /// An object of the checked files: what a report lists as checked, with or without findings.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Checked {
-    pub resource: ResourceRef,
-    pub file: FileId,
-    pub span: Span,
+/// The object itself, whose contents are shared: a run lists every object it checked, and
+/// a copy of each one's identity cost a hundred bytes more an object.
+#[derive(Clone, Debug)]
+pub struct Checked(Object);
+
+impl Checked {
+    pub fn of(object: &Object) -> Checked {
+        Checked(object.clone())
+    }
+
+    pub fn file(&self) -> FileId {
+        self.0.file
+    }
+
+    pub fn span(&self) -> Span {
+        self.0.span()
+    }
+
+    pub fn resource(&self) -> ResourceRef {
+        ResourceRef::of(&self.0)
+    }
 }
+
+/// One listing per object and place: the copies of an object that several scopes check are
+/// one, and so are copies a kustomization changed alike.
+impl PartialEq for Checked {
+    fn eq(&self, other: &Checked) -> bool {
+        let (a, b) = (&self.0, &other.0);
+        (a.file, a.span()) == (b.file, b.span())
+            && (&a.api_version, &a.kind, &a.namespace, &a.name)
+                == (&b.api_version, &b.kind, &b.namespace, &b.name)
+    }
+}
+
+impl Eq for Checked {}
 
 /// Annotation listing the codes an object opts out of.
 pub const IGNORE_ANNOTATION: &str = "kroute.dev/ignore";

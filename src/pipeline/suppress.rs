@@ -106,8 +106,8 @@ fn applies_to_some(entry: &Ignore, checked: &[Checked], sources: &SourceMap) -> 
     // Names first, then each file once: a path glob resolves paths on disk.
     let files: BTreeSet<FileId> = checked
         .iter()
-        .filter(|c| entry.matches_resource(Some(&c.resource)))
-        .map(|c| c.file)
+        .filter(|c| entry.matches_resource(Some(&c.resource())))
+        .map(Checked::file)
         .collect();
     files
         .into_iter()

@@ -18,7 +18,7 @@ use crate::source::{FileId, Span};
 /// A test case: one object, or the findings of one file outside any object.
 struct Case<'a> {
     file: FileId,
-    resource: Option<&'a ResourceRef>,
+    resource: Option<ResourceRef>,
     span: Span,
     findings: Vec<&'a Diagnostic>,
 }
@@ -57,18 +57,18 @@ fn cases<'a>(run: &'a Run<'a>) -> Vec<Case<'a>> {
         .objects
         .iter()
         .map(|o| Case {
-            file: o.file,
-            resource: Some(&o.resource),
-            span: o.span,
+            file: o.file(),
+            resource: Some(o.resource()),
+            span: o.span(),
             findings: Vec::new(),
         })
         .collect();
     let mut loose: BTreeMap<FileId, Case<'a>> = BTreeMap::new();
     for d in super::shown(run.diagnostics) {
         let object = d.resource.as_ref().and_then(|r| {
-            cases
-                .iter()
-                .position(|c| c.file == d.file && c.span.contains(d.span) && c.resource == Some(r))
+            cases.iter().position(|c| {
+                c.file == d.file && c.span.contains(d.span) && c.resource.as_ref() == Some(r)
+            })
         });
         match object {
             Some(i) => cases[i].findings.push(d),
@@ -96,7 +96,7 @@ fn render_case(run: &Run<'_>, case: &Case<'_>, out: &mut String) {
     let file = run
         .path(case.file)
         .unwrap_or_else(|| crate::source::STDIN.to_string());
-    let name = match case.resource {
+    let name = match &case.resource {
         Some(r) => {
             let ns = r
                 .namespace
