@@ -158,13 +158,15 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Parsed {
 /// the byte offsets do not move. kroute reads nothing of a directive but its place.
 fn ascii_directives(text: &str) -> Option<String> {
     let is_directive = |line: &str| line.starts_with('%') && !line.is_ascii();
+    // A lone carriage return ends a line too, for YAML as for saphyr.
+    let lines = || text.split_inclusive(['\n', '\r']);
     // Nearly every text has no directive at all: one substring search says so.
-    let has_directives = text.starts_with('%') || text.contains("\n%");
-    if !has_directives || !text.split_inclusive('\n').any(is_directive) {
+    let has_directives = text.starts_with('%') || text.contains("\n%") || text.contains("\r%");
+    if !has_directives || !lines().any(is_directive) {
         return None;
     }
     let mut fixed = String::with_capacity(text.len());
-    for line in text.split_inclusive('\n') {
+    for line in lines() {
         if is_directive(line) {
             for c in line.chars() {
                 let (ascii, count) = if c.is_ascii() {

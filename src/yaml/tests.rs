@@ -353,11 +353,14 @@ fn an_over_deep_document_is_one_limit_issue() {
 #[test]
 fn spans_stay_true_after_a_directive_with_non_ascii_text() {
     // saphyr counts the bytes of `%é` as characters: every later span moved by one byte
-    // (found by the `selectors` fuzz target, with U+FFFD).
+    // (found by the `selectors` fuzz target, with U+FFFD; then again with the directive
+    // after a lone carriage return, which ends a line as `\n` does).
     for text in [
         "%é\n---\n{a: 1}\n",
         "%TAG ! tag:é,2000:\n--- {a: 1}\n",
         "%\u{FFFD} é\n---\n{a: 1}",
+        "\r%\u{FFFD}\u{FFFD}\n---\n{a: 1}\n",
+        "# c\r\n%é\r\n---\r\n{a: 1}\r\n",
     ] {
         let p = parse(text);
         let root = &p.documents[0].root;
