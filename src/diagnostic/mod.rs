@@ -98,8 +98,19 @@ pub enum Suppression {
 /// An object of the checked files: what a report lists as checked, with or without findings.
 /// The object itself, whose contents are shared: a run lists every object it checked, and
 /// a copy of each one's identity cost a hundred bytes more an object.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Checked(Object);
+
+/// The listing, not the object's tree.
+impl std::fmt::Debug for Checked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Checked")
+            .field("resource", &self.resource())
+            .field("file", &self.file())
+            .field("span", &self.span())
+            .finish()
+    }
+}
 
 impl Checked {
     pub fn of(object: &Object) -> Checked {

@@ -7,7 +7,6 @@ pub mod gateway_api;
 mod ingress;
 pub mod istio;
 pub mod knative;
-
 mod policy;
 mod secret;
 mod selector;

@@ -7,8 +7,9 @@ use compact_str::CompactString;
 
 use crate::yaml::Node;
 
-/// Read access to a label map, whichever way it is stored: an object's `metadata.labels`
-/// (a `BTreeMap`) or a view's [`Labels`]. Selectors match either.
+/// Read access to a label map, whichever way it is stored: the [`Labels`] of objects and
+/// views, or a `BTreeMap` built for the moment (a Namespace's labels with the name label
+/// Kubernetes adds). Selectors match either.
 pub trait LabelMap {
     /// The value of label `key`.
     fn label(&self, key: &str) -> Option<&str>;
@@ -27,8 +28,8 @@ impl LabelMap for BTreeMap<String, String> {
 }
 
 /// A label map in one exact allocation, sorted by key, with keys and values of up to 24
-/// bytes (nearly all of them) held inline. Views keep tens of thousands of these for a whole
-/// run, each a few pairs: a `BTreeMap<String, String>` paid a 540-byte node and two string
+/// bytes (nearly all of them) held inline. Objects (their labels and annotations) and views keep
+/// tens of thousands of these for a whole run, each a few pairs: a `BTreeMap<String, String>` paid a 540-byte node and two string
 /// allocations per pair for the same content.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Labels(Box<[(CompactString, CompactString)]>);

@@ -160,8 +160,9 @@ fn ascii_directives(text: &str) -> Option<String> {
     let is_directive = |line: &str| line.starts_with('%') && !line.is_ascii();
     // A lone carriage return ends a line too, for YAML as for saphyr.
     let lines = || text.split_inclusive(['\n', '\r']);
-    // Nearly every text has no directive at all: one substring search says so.
-    let has_directives = text.starts_with('%') || text.contains("\n%") || text.contains("\r%");
+    // Nearly every text has no directive at all: one search for `%` says so.
+    let line_start = |i: usize| i == 0 || matches!(text.as_bytes()[i - 1], b'\n' | b'\r');
+    let has_directives = text.match_indices('%').any(|(i, _)| line_start(i));
     if !has_directives || !lines().any(is_directive) {
         return None;
     }
