@@ -158,16 +158,14 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Parsed {
 /// the byte offsets do not move. kroute reads nothing of a directive but its place.
 fn ascii_directives(text: &str) -> Option<String> {
     let is_directive = |line: &str| line.starts_with('%') && !line.is_ascii();
-    // A lone carriage return ends a line too, for YAML as for saphyr.
-    let lines = || text.split_inclusive(['\n', '\r']);
     // Nearly every text has no directive at all: one search for `%` says so.
     let line_start = |i: usize| i == 0 || matches!(text.as_bytes()[i - 1], b'\n' | b'\r');
     let has_directives = text.match_indices('%').any(|(i, _)| line_start(i));
-    if !has_directives || !lines().any(is_directive) {
+    if !has_directives || !lines(text).any(is_directive) {
         return None;
     }
     let mut fixed = String::with_capacity(text.len());
-    for line in lines() {
+    for line in lines(text) {
         if is_directive(line) {
             for c in line.chars() {
                 let (ascii, count) = if c.is_ascii() {
@@ -297,8 +295,8 @@ fn describe(err: &ScanError) -> String {
 /// The first tab in the indentation of a non-blank line, from line `from` (1-based) on.
 fn indentation_tab(text: &str, from: u32) -> Option<usize> {
     let skip = usize::try_from(from.saturating_sub(1)).ok()?;
-    let mut line_start: usize = text.split_inclusive('\n').take(skip).map(str::len).sum();
-    for raw in text[line_start..].split_inclusive('\n') {
+    let mut line_start: usize = lines(text).take(skip).map(str::len).sum();
+    for raw in lines(&text[line_start..]) {
         let content = raw.trim_start_matches([' ', '\t']);
         if !content.trim_end_matches(['\n', '\r']).is_empty() {
             let indent = &raw[..raw.len() - content.len()];
@@ -355,6 +353,25 @@ impl<'t> ByteOffsets<'t> {
     }
 }
 
+/// The lines of `text`, each with its line break, as YAML and saphyr count lines: `\r\n`,
+/// `\n` or a lone `\r` ends one.
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = match rest.find(['\n', '\r']) {
+            None => rest.len(),
+            Some(i) if rest[i..].starts_with("\r\n") => i + 2,
+            Some(i) => i + 1,
+        };
+        let (line, tail) = rest.split_at(end);
+        rest = tail;
+        Some(line)
+    })
+}
+
 /// Finds the first `---` line at or after `min_line` (1-based, absolute) and strictly after the
 /// current start, returning its byte offset and the number of lines before it.
 fn next_document_marker(
@@ -364,7 +381,7 @@ fn next_document_marker(
     min_line: u32,
 ) -> Option<(usize, u32)> {
     let mut pos = start;
-    for (line, raw) in (start_lines + 1..).zip(text[start..].split_inclusive('\n')) {
+    for (line, raw) in (start_lines + 1..).zip(lines(&text[start..])) {
         if pos > start && line >= min_line {
             let l = raw.trim_end_matches(['\n', '\r']);
             if l == "---" || l.starts_with("--- ") || l.starts_with("---\t") {

@@ -370,6 +370,23 @@ fn spans_stay_true_after_a_directive_with_non_ascii_text() {
     }
 }
 
+#[test]
+fn documents_after_a_broken_one_are_found_in_text_with_carriage_return_line_breaks() {
+    // A lone `\r` ends a line for saphyr, whose error line says where to resume: counted by
+    // `\n` alone, the next `---` was never reached and the rest of the file was lost.
+    for text in [
+        "a: [\r---\rb: 1\r",
+        "a: [\r\n---\r\nb: 1\r\n",
+        "a: [\n---\nb: 1\n",
+        "x: 1\r\tc: [\r---\rb: 1\r",
+    ] {
+        let p = parse(text);
+        assert_eq!(p.issues.len(), 1, "{text:?}: {:?}", p.issues);
+        let root = &p.documents.last().expect("the second document").root;
+        assert_eq!(&text[root.get("b").unwrap().span.bytes()], "1", "{text:?}");
+    }
+}
+
 /// Trees are kept for the run: a node of a large repository's millions costs every byte
 /// added here (a span, and a value whose style and collection lengths share its words).
 #[test]
