@@ -307,7 +307,9 @@ fn attach_listener_sets(inv: &Inventory, graph: &mut RoutingGraph) {
         graph.edges.push(Edge {
             from: Vertex::Object(set.object),
             kind: EdgeKind::ListenerSetParent,
-            to: to.map(|g| Vertex::Object(inv.api_gateways[g].object)),
+            to: to
+                .map(|g| Vertex::Object(inv.api_gateways[g].object))
+                .map_err(Box::new),
             file: inv.object(set.object).file,
             span: parent.name_span,
             via: "parentRef".to_string(),
@@ -384,7 +386,7 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
             graph.edges.push(Edge {
                 from: Vertex::Object(route.object),
                 kind: EdgeKind::ParentRef,
-                to,
+                to: to.map_err(Box::new),
                 file: obj.file,
                 span: parent.name_span,
                 via,
@@ -417,7 +419,7 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
                 graph.edges.push(Edge {
                     from: Vertex::Object(route.object),
                     kind: EdgeKind::BackendRef,
-                    to,
+                    to: to.map_err(Box::new),
                     file: obj.file,
                     span,
                     via,

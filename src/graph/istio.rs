@@ -95,7 +95,7 @@ fn bind_gateways(
         graph.edges.push(Edge {
             from: Vertex::Object(vs.object),
             kind: EdgeKind::RouteGateway,
-            to,
+            to: to.map_err(Box::new),
             file: obj.file,
             span: gref.span,
             via: "gateways".to_string(),
@@ -172,7 +172,7 @@ fn resolve_destination(
     graph.edges.push(Edge {
         from: Vertex::Object(vs.object),
         kind: EdgeKind::RouteDestination,
-        to,
+        to: to.map_err(Box::new),
         file: inv.object(vs.object).file,
         span: dest.host.span,
         via,

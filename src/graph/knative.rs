@@ -145,10 +145,12 @@ fn ref_edge(inv: &Inventory, from: ObjectId, kind: EdgeKind, r: &KRef, via: &str
     Edge {
         from: Vertex::Object(from),
         kind,
-        to: resolve_ref(inv, r).ok_or_else(|| Broken::NoObject {
-            kind: r.kind.clone(),
-            namespace: r.namespace.clone(),
-            name: r.name.clone(),
+        to: resolve_ref(inv, r).ok_or_else(|| {
+            Box::new(Broken::NoObject {
+                kind: r.kind.clone(),
+                namespace: r.namespace.clone(),
+                name: r.name.clone(),
+            })
         }),
         file: object.file,
         span: r.name_span,
@@ -190,7 +192,7 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
         graph.edges.push(Edge {
             from: Vertex::Object(trigger.object),
             kind: EdgeKind::TriggerBroker,
-            to,
+            to: to.map_err(Box::new),
             file: object.file,
             span: trigger.broker.span,
             via: "broker".to_string(),

@@ -61,7 +61,7 @@ pub(super) fn build(inv: &Inventory, graph: &mut RoutingGraph) {
             graph.edges.push(Edge {
                 from: Vertex::Object(ingress.object),
                 kind: EdgeKind::IngressBackend,
-                to,
+                to: to.map_err(Box::new),
                 file: obj.file,
                 span,
                 via: backend

@@ -80,7 +80,7 @@ impl View {
                 .push((object, workload.namespace.clone(), labels));
         }
         for edge in &graph.edges {
-            if let (Vertex::Object(from), Ok(Vertex::Service(to))) = (edge.from, &edge.to) {
+            if let (Vertex::Object(from), Ok(Vertex::Service(to))) = (edge.from, edge.target()) {
                 let routes = view
                     .routes_to
                     .entry(inv.service(*to).object.0 as usize)

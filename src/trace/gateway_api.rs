@@ -364,7 +364,7 @@ fn service_paths(
     edge: &Edge,
     weight: Option<String>,
 ) -> Vec<TracePath> {
-    match &edge.to {
+    match edge.target() {
         Ok(Vertex::Service(sid)) => backend::service(
             cx,
             walk,
@@ -407,7 +407,7 @@ pub(super) fn unattached(cx: &Cx<'_>) -> Vec<TracePath> {
             .edges_from(Vertex::Object(route.object))
             .filter(|e| e.kind == EdgeKind::ParentRef)
         {
-            if let Err(broken) = &edge.to {
+            if let Err(broken) = edge.target() {
                 let hop = cx.object_hop(route.object, "parentRef".to_string(), obj.file, edge.span);
                 paths.push(Walk::new(Entry::Unattached).with(hop).broken(
                     Some(Problem::Edge(edge.kind, broken.clone())),

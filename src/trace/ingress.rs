@@ -145,7 +145,7 @@ fn backend_paths(
     else {
         return Vec::new();
     };
-    match &edge.to {
+    match edge.target() {
         Ok(Vertex::Service(sid)) => backend::service(
             cx,
             &walk,

@@ -477,7 +477,7 @@ impl Builder<'_> {
                 EdgeKind::BackendRef => backend_label(&self.by, edge),
                 _ => edge.via.clone(),
             };
-            match &edge.to {
+            match edge.target() {
                 Err(broken) => {
                     let from = self.vertex(edge.from);
                     self.broken_edge(from, broken.clone(), label, edge);
@@ -531,7 +531,8 @@ impl Builder<'_> {
     /// hosts.
     fn unbound(&mut self, edge: &Edge) {
         let (inv, graph) = (self.inv, self.graph);
-        let (Vertex::Object(vs_obj), Ok(Vertex::Object(gw_obj))) = (edge.from, &edge.to) else {
+        let (Vertex::Object(vs_obj), Ok(Vertex::Object(gw_obj))) = (edge.from, edge.target())
+        else {
             return;
         };
         let (Some(&v), Some(&g)) = (

@@ -42,7 +42,7 @@ pub const RULE: Rule = Rule {
 
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for edge in ctx.graph.edges_of(EdgeKind::IngressBackend) {
-        let (Err(broken), Vertex::Object(from)) = (&edge.to, edge.from) else {
+        let (Err(broken), Vertex::Object(from)) = (edge.target(), edge.from) else {
             continue;
         };
         let ingress = ctx.inv.object(from);

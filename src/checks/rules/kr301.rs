@@ -67,7 +67,7 @@ pub const RULE: Rule = Rule {
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for edge in ctx.graph.edges_of(EdgeKind::RouteGateway) {
         let (Err(Broken::NoGateway { namespace, name }), Vertex::Object(from)) =
-            (&edge.to, edge.from)
+            (edge.target(), edge.from)
         else {
             continue;
         };

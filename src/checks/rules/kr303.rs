@@ -65,7 +65,7 @@ pub const RULE: Rule = Rule {
 fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mut by_object: HashMap<ObjectId, &VirtualService> = HashMap::new();
     for edge in ctx.graph.edges_of(EdgeKind::RouteDestination) {
-        let (Err(Broken::NoHost { host: fqdn }), Vertex::Object(from)) = (&edge.to, edge.from)
+        let (Err(Broken::NoHost { host: fqdn }), Vertex::Object(from)) = (edge.target(), edge.from)
         else {
             continue;
         };

@@ -64,7 +64,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mut brokers: Option<Vec<&Object>> = None;
     for edge in ctx.graph.edges_of(EdgeKind::TriggerBroker) {
         let (Err(Broken::NoObject { namespace, name, .. }), Vertex::Object(from)) =
-            (&edge.to, edge.from)
+            (edge.target(), edge.from)
         else {
             continue;
         };

@@ -75,7 +75,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
     for route in &ctx.inv.api_routes {
         for (parent, edge) in parent_edges(ctx.graph, route) {
-            match &edge.to {
+            match edge.target() {
                 Err(Broken::NoGateway { namespace, name }) => {
                     let key = (namespace.as_str(), name.as_str());
                     let hint = *hints

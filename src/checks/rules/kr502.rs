@@ -70,7 +70,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let attached = attachments_by_route(ctx);
     for (r, route) in ctx.inv.api_routes.iter().enumerate() {
         for (parent, edge) in parent_edges(ctx.graph, route) {
-            if let Err(Broken::NoHostname { .. }) = &edge.to {
+            if let Err(Broken::NoHostname { .. }) = edge.target() {
                 out.extend(no_hostname(ctx, route, parent));
             }
         }

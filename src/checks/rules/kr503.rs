@@ -96,7 +96,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for route in &ctx.inv.api_routes {
         let object = ctx.inv.object(route.object);
         for (backend, edge) in backend_edges(ctx.graph, route) {
-            let Err(broken) = &edge.to else {
+            let Err(broken) = edge.target() else {
                 continue;
             };
             let diagnostic = match broken {

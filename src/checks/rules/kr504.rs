@@ -80,7 +80,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for route in &ctx.inv.api_routes {
         let object = ctx.inv.object(route.object);
         for (backend, edge) in backend_edges(ctx.graph, route) {
-            let Err(Broken::NotPermitted { namespace, also }) = &edge.to else {
+            let Err(Broken::NotPermitted { namespace, also }) = edge.target() else {
                 continue;
             };
             let besides = also

@@ -76,7 +76,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             let Some(gateway) = parent_gateway(ctx, parent) else {
                 continue;
             };
-            match &edge.to {
+            match edge.target() {
                 Err(Broken::NotAllowed { .. }) => {
                     out.push(not_allowed(ctx, route, parent, gateway, edge.span));
                 }

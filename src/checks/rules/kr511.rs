@@ -58,7 +58,7 @@ fn run(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .edges_from(Vertex::Object(set.object))
             .filter(|e| e.kind == EdgeKind::ListenerSetParent);
         for edge in edges {
-            match &edge.to {
+            match edge.target() {
                 Err(Broken::NoGateway { namespace, name }) => {
                     let d = no_gateway(ctx, set, namespace, name, edge.span);
                     out.push(outside_input(ctx, namespace, d));

@@ -235,7 +235,7 @@ pub(super) fn unattached(cx: &Cx<'_>, found: &[TracePath]) -> Vec<TracePath> {
                 Walk::new(Entry::Unattached)
                     .with(cx.object_hop(vs.object, detail, obj.file, edge.span))
             };
-            match &edge.to {
+            match edge.target() {
                 Err(broken) => paths.push(walk(format!("host {}", host.value)).broken(
                     Some(Problem::Edge(edge.kind, broken.clone())),
                     broken.reason(cx.inv, cx.graph),
