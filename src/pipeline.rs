@@ -274,7 +274,7 @@ fn check_scopes(
     let (diagnostics, mut checked_objects): (Vec<_>, Vec<_>) = found.into_iter().unzip();
     // With kustomizations the files' objects stay loaded (scopes copy them): list them too.
     let is_reported = |file: FileId| reported.get(file.0 as usize).copied().unwrap_or(false);
-    checked_objects.push(listed(&objects, is_reported));
+    checked_objects.push(listed(&objects, is_reported, Checked::of));
     let checked_objects = in_file_order(checked_objects.into_iter().flatten().collect(), &sources);
     let mut found = diagnostics.into_iter().flatten().collect();
     let seen = suppress::Seen {
@@ -317,11 +317,12 @@ fn check_scopes(
 fn listed<'a>(
     objects: impl IntoIterator<Item = &'a Object>,
     keep: impl Fn(FileId) -> bool,
+    list: fn(&Object) -> Checked,
 ) -> Vec<Checked> {
     objects
         .into_iter()
         .filter(|o| keep(o.file))
-        .map(Checked::of)
+        .map(list)
         .collect()
 }
 
@@ -467,6 +468,7 @@ fn check_scope(scope: Scope, run: &Run<'_>) -> (Found, ScopeModel) {
     diagnostics.retain(|d| keep(d.file));
     // Findings mapped back from a rendering are in the files' objects, not the scope's.
     let mut mapped_into: &[Object] = &[];
+    let rendered = scope.rendering.is_some();
     if let Some(rendering) = scope.rendering {
         let objects = &model.inventory.objects;
         rendering.map_back(run.loaded, objects, &mut diagnostics, run.sources);
@@ -476,7 +478,13 @@ fn check_scope(scope: Scope, run: &Run<'_>) -> (Found, ScopeModel) {
     let later = issues.iter().filter_map(|i| i.object.as_deref());
     let objects = || model.inventory.objects.iter().chain(later.clone());
     fingerprint::locate(&mut diagnostics, objects().chain(mapped_into), run.sources);
-    let checked = listed(objects(), keep);
+    // A rendering's objects are the scope's alone: listed without their trees.
+    let list = if rendered {
+        Checked::detached
+    } else {
+        Checked::of
+    };
+    let checked = listed(objects(), keep, list);
     ((diagnostics, checked), model)
 }
 

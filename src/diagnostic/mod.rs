@@ -9,9 +9,9 @@ pub use fix::{Applicability, Edit, Fix};
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
-use crate::manifest::Object;
+use crate::manifest::{Labels, Object, ObjectData};
 use crate::source::FileId;
-use crate::yaml::Span;
+use crate::yaml::{Node, Span, Value};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -115,6 +115,31 @@ impl std::fmt::Debug for Checked {
 impl Checked {
     pub fn of(object: &Object) -> Checked {
         Checked(object.clone())
+    }
+
+    /// A listing of `object` that does not keep its contents: for objects that live only
+    /// as long as their scope (a rendering's), so that the list of checked objects does not
+    /// keep every scope's trees to the end of the run.
+    pub fn detached(object: &Object) -> Checked {
+        let data = ObjectData {
+            doc: object.doc,
+            api_version: object.api_version.clone(),
+            group: object.group.clone(),
+            kind: object.kind.clone(),
+            name: object.name.clone(),
+            generated_name: object.generated_name,
+            namespace: object.namespace.clone(),
+            labels: Labels::default(),
+            annotations: Labels::default(),
+            root: Node {
+                span: object.span(),
+                value: Value::Scalar(CompactString::default()),
+            },
+        };
+        Checked(Object {
+            data: std::sync::Arc::new(data),
+            ..*object
+        })
     }
 
     pub fn file(&self) -> FileId {
@@ -243,5 +268,25 @@ impl Diagnostic {
     pub fn with_severity(mut self, severity: Severity) -> Self {
         self.severity = severity;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_detached_listing_is_the_same_listing_without_the_tree() {
+        let text = "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  ports: [{port: 80}]\n";
+        let found = crate::manifest::read_text(FileId(3), text, &Default::default());
+        let object = &found.objects[0];
+        let (listed, detached) = (Checked::of(object), Checked::detached(object));
+        assert_eq!(listed, detached);
+        assert_eq!(
+            (detached.file(), detached.span(), detached.resource()),
+            (listed.file(), listed.span(), listed.resource())
+        );
+        assert!(std::sync::Arc::ptr_eq(&listed.0.data, &object.data));
+        assert!(detached.0.root.get("spec").is_none());
     }
 }
