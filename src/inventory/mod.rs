@@ -172,8 +172,30 @@ impl Inventory {
                 .push(value);
         }
         self.symbols.shrink();
+        self.fit();
         self.objects = objects;
         self
+    }
+
+    /// The views and postings in allocations of their size, once every object is indexed:
+    /// vectors grown by pushing keep up to half their slots empty for the whole run.
+    fn fit(&mut self) {
+        fn fit<T>(items: &mut Vec<T>) {
+            *items = exact(std::mem::take(items));
+        }
+        fit(&mut self.services);
+        fit(&mut self.workloads);
+        fit(&mut self.config_maps);
+        fit(&mut self.secrets);
+        fit(&mut self.virtual_services);
+        fit(&mut self.destination_rules);
+        fit(&mut self.serving);
+        fit(&mut self.event_destinations);
+        fit(&mut self.api_routes);
+        self.by_kind_ns.values_mut().for_each(fit);
+        self.workloads_by_ns.values_mut().for_each(fit);
+        self.label_index.values_mut().for_each(fit);
+        self.global_label_index.values_mut().for_each(fit);
     }
 
     /// The symbol of `text`, when some key of the indexes holds it.
