@@ -177,8 +177,9 @@ impl Inventory {
         self
     }
 
-    /// The views and postings in allocations of their size, once every object is indexed:
-    /// vectors grown by pushing keep up to half their slots empty for the whole run.
+    /// The views a large repository has many of, and the index postings, in allocations of
+    /// their size once every object is indexed: vectors grown by pushing keep up to half
+    /// their slots empty for the whole run.
     fn fit(&mut self) {
         fn fit<T>(items: &mut Vec<T>) {
             *items = exact(std::mem::take(items));

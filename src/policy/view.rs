@@ -12,7 +12,7 @@ use cel::{Context, DeclarationError, ExecutionError, Value};
 use rayon::prelude::*;
 
 use crate::graph::{RoutingGraph, Vertex};
-use crate::inventory::{Inventory, Selector};
+use crate::inventory::{Inventory, Labels, Selector};
 use crate::yaml::Span;
 
 /// The functions the view adds, for the compile-time check of function names.
@@ -35,7 +35,7 @@ pub struct View {
     services_selecting: HashMap<usize, Vec<usize>>,
     routes_to: HashMap<usize, Vec<usize>>,
     /// Each workload's object, namespace and pod labels.
-    workloads: Vec<(usize, String, std::collections::BTreeMap<String, String>)>,
+    workloads: Vec<(usize, String, Labels)>,
 }
 
 impl View {
@@ -75,7 +75,7 @@ impl View {
                 .entry(object)
                 .or_default()
                 .extend(services);
-            let labels = workload.labels.to_map();
+            let labels = workload.labels.clone();
             view.workloads
                 .push((object, workload.namespace.clone(), labels));
         }
